@@ -1,0 +1,91 @@
+"""The training loop, as a generator of small snapshots.
+
+The loop never draws: a page iterates it and decides how often to redraw, a test iterates
+it to the end, a benchmark times it. A caller stops training by no longer iterating; the
+model keeps whatever it has learnt so far.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+# torch's default generator is global; sessions run in threads of one server, so model
+# initialisation under a seed holds this lock to stay reproducible per seed.
+_SEED_LOCK = threading.Lock()
+
+
+@contextmanager
+def seeded(seed: int):
+    """Run a block (building a model, drawing data) with torch's global RNG set to seed."""
+    with _SEED_LOCK:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            yield
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a page needs to draw one moment of training; small and picklable."""
+
+    step: int  # optimiser steps done so far
+    total: int  # steps planned
+    loss: float  # loss of this step's batch
+    grad_norm: float  # gradient norm before clipping
+    info: dict = field(default_factory=dict)  # extra per-experiment figures (e.g. the prediction)
+    stopped: str = ""  # learner-readable reason when training ended early, else ""
+
+
+def _diverged(what: str, step: int, lr: float) -> str:
+    return (f"Training stopped at step {step}: the {what} became NaN or infinite. "
+            f"The learning rate {lr:g} is probably too large: each update overshoots and the "
+            f"numbers overflow. The model was put back to its last good weights "
+            f"(after step {step - 1}); try a smaller learning rate.")
+
+
+def train(
+    model: nn.Module,
+    loss_at: Callable[[int], Tensor],
+    optimizer: torch.optim.Optimizer,
+    steps: int,
+    log_every: int = 1,
+    clip: float | None = None,
+    describe: Callable[[], dict] | None = None,
+) -> Iterator[Snapshot]:
+    """Take `steps` optimiser steps on loss_at(step); yield a Snapshot every log_every steps.
+
+    A non-finite loss or gradient ends training with a Snapshot whose `stopped` says why,
+    and the model is restored to its weights before that step.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    lr = optimizer.param_groups[0]["lr"]
+    for step in range(1, steps + 1):
+        good = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        model.train()
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_at(step)
+        bad = None if torch.isfinite(loss) else "loss"
+        grad_norm = math.nan
+        if bad is None:
+            loss.backward()
+            grad_norm = float(nn.utils.clip_grad_norm_(params, clip if clip else math.inf))
+            bad = None if math.isfinite(grad_norm) else "gradient"
+        if bad is not None:
+            model.load_state_dict(good)
+            yield Snapshot(step, steps, float(loss.detach()), grad_norm, {}, _diverged(bad, step, lr))
+            return
+        optimizer.step()
+        if not all(torch.isfinite(p).all() for p in params):
+            model.load_state_dict(good)
+            yield Snapshot(step, steps, float(loss.detach()), grad_norm, {}, _diverged("weights", step, lr))
+            return
+        if step % log_every == 0 or step == steps:
+            model.eval()
+            info = describe() if describe else {}
+            yield Snapshot(step, steps, float(loss.detach()), grad_norm, info)

@@ -1,0 +1,114 @@
+"""The live-training block every page uses.
+
+It trains when the settings are new (or on the Train button), draws progress in words, a
+Stop button and the page's charts every few tenths of a second, and keeps the result in
+st.session_state so a rerun never retrains. Stop works the Streamlit way: the click reruns
+the script, which interrupts the loop; the run found "running" on the next pass was
+interrupted, and its partial model stays usable. A run that diverges gives way to the
+last good run, with the reason on the page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from rnnviz.train import Snapshot
+
+REDRAW_SECONDS = 0.25  # how often charts are redrawn while training; the progress bar moves every step
+
+
+@dataclass
+class TrainState:
+    """One training run as the page keeps it."""
+
+    config: Any  # the frozen config it was trained with
+    model: Any  # the trained (or partly trained) model
+    history: list[Snapshot] = field(default_factory=list)
+    status: str = "running"  # running, done, stopped
+    message: str = ""  # shown to the learner beside the results
+
+    @property
+    def last(self) -> Snapshot | None:
+        return self.history[-1] if self.history else None
+
+
+def live_training(
+    key: str,
+    config: Any,
+    start: Callable[[Any], tuple[Any, Iterator[Snapshot]]],
+    render: Callable[[TrainState], None],
+    what: str,
+    auto: bool = True,
+) -> TrainState | None:
+    """Train `config` live (start(config) -> (model, snapshots)) and draw with render(state).
+
+    render must draw no widgets: it is called many times in one run. Returns the state
+    shown (the fresh run, or the last good one after a failure), or None before any run.
+    """
+    skey, fkey = f"{key}__run", f"{key}__failed"
+    state: TrainState | None = st.session_state.get(skey)
+    if state is not None and state.status == "running":  # the loop was interrupted by a rerun
+        state.status = "stopped"
+        step = state.last.step if state.last else 0
+        total = state.last.total if state.last else "?"
+        state.message = (f"Stopped after step {step} of {total}. The model keeps what it learnt so far; "
+                         "press Retrain to train again from the start.")
+    failed = st.session_state.get(fkey)
+    if failed is not None and failed[0] != config:
+        failed = None
+    stale = state is None or state.config != config
+    clicked = st.button("Retrain" if state is not None else "Train", key=f"{key}__train",
+                        type="primary", help=f"Train {what} from scratch with the settings above.")
+    if clicked or (auto and stale and failed is None):
+        state = _train(key, config, start, render, what, previous=state)
+    elif stale and state is not None:
+        st.info("The settings changed since this model was trained: the results below are from the "
+                "previous settings. Press **Retrain** to train with the new ones.", icon=":material/info:")
+    failed = st.session_state.get(fkey)
+    if failed is not None and failed[0] == config:
+        st.error(failed[1], icon=":material/error:")
+    if state is None:
+        return None
+    if state.message:
+        st.warning(state.message, icon=":material/pause_circle:")
+    with st.container():
+        render(state)
+    return state
+
+
+def _train(key, config, start, render, what, previous: TrainState | None) -> TrainState | None:
+    skey, fkey = f"{key}__run", f"{key}__failed"
+    model, snapshots = start(config)
+    state = TrainState(config, model)
+    st.session_state[skey] = state
+    st.session_state.pop(fkey, None)
+    progress = st.progress(0.0, text=f"Training {what}…")
+    stop = st.empty()
+    stop.button("Stop", key=f"{key}__stop", icon=":material/stop:",
+                help="Stop training now; the model keeps what it has learnt.")
+    area = st.empty()
+    drawn = time.perf_counter()
+    for snap in snapshots:
+        if snap.stopped:
+            st.session_state[fkey] = (config, snap.stopped)
+            break
+        state.history.append(snap)
+        progress.progress(snap.step / snap.total,
+                          text=f"Training {what}: step {snap.step} of {snap.total}, loss {snap.loss:.4f}")
+        if time.perf_counter() - drawn > REDRAW_SECONDS:
+            with area.container():
+                render(state)
+            drawn = time.perf_counter()
+    progress.empty()
+    stop.empty()
+    area.empty()
+    if fkey in st.session_state:  # diverged: the last good run stays on the page
+        st.session_state[skey] = previous
+        return previous
+    state.status = "done"
+    return state
