@@ -56,22 +56,27 @@ with c_right:
                             disabled=cfg.batch_size == 1) - 1
     n = U.step_numbers(ex, t, layer, sample)
     f = "tanh" if cfg.nonlinearity == "tanh" else r"\mathrm{relu}"
-    st.markdown(f"**Step t = {t}**, layer {layer + 1}: the real numbers")
-    if max(n["W_ih"].shape) <= 6 and n["W_ih"].shape[1] <= 6:
-        st.latex(rf"W_{{ih}}x_{t} + b_{{ih}} = {charts.mat(n['W_ih'])}{charts.vec(n['x_t'])} + "
-                 rf"{charts.vec(n['b_ih'])} = {charts.vec(n['W_ih x_t'] + n['b_ih'])}")
-        st.latex(rf"W_{{hh}}h_{{{t - 1}}} + b_{{hh}} = {charts.mat(n['W_hh'])}{charts.vec(n['h_prev'])} + "
-                 rf"{charts.vec(n['b_hh'])} = {charts.vec(n['W_hh h_prev'] + n['b_hh'])}")
-        st.latex(rf"h_{t} = {f}\left({charts.vec(n['preact'])}\right) = {charts.vec(n['h_t'])}")
-        if "y_t" in n:
-            st.latex(rf"y_{t} = W_{{hy}}h_{t} + b_y = {charts.vec(n['y_t'])}")
     table = pd.DataFrame({
         "unit": range(1, len(n["h_t"]) + 1),
         "W_ih x_t + b_ih": (n["W_ih x_t"] + n["b_ih"]).tolist(),
         "W_hh h_{t-1} + b_hh": (n["W_hh h_prev"] + n["b_hh"]).tolist(),
         "pre-activation": n["preact"].tolist(), "h_{t-1}": n["h_prev"].tolist(), "h_t": n["h_t"].tolist(),
     })
+    st.markdown(f"**Step t = {t}**, layer {layer + 1}, per hidden unit:")
     st.dataframe(table, hide_index=True, width="stretch")
+
+st.markdown(f"**Step t = {t}**, layer {layer + 1}: the real numbers")
+if max(n["W_ih"].shape) <= 6:
+    st.latex(rf"W_{{ih}}x_{t} + b_{{ih}} = {charts.mat(n['W_ih'])}{charts.vec(n['x_t'])} + "
+             rf"{charts.vec(n['b_ih'])} = {charts.vec(n['W_ih x_t'] + n['b_ih'])}")
+    st.latex(rf"W_{{hh}}h_{{{t - 1}}} + b_{{hh}} = {charts.mat(n['W_hh'])}{charts.vec(n['h_prev'])} + "
+             rf"{charts.vec(n['b_hh'])} = {charts.vec(n['W_hh h_prev'] + n['b_hh'])}")
+    st.latex(rf"h_{t} = {f}\left({charts.vec(n['preact'])}\right) = {charts.vec(n['h_t'])}")
+    if "y_t" in n:
+        st.latex(rf"y_{t} = W_{{hy}}h_{t} + b_y = {charts.vec(n['y_t'])}")
+else:
+    st.caption("The matrices are too large to print (more than 6 rows or columns); the table above "
+               "has every unit's numbers.")
 
 frame = inspect(ex.rnn, ex.x, sample)
 hidden = frame[(frame["gate"] == "hidden") & (frame["layer"] == layer + 1)]

@@ -22,7 +22,7 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
     }
     if color:
-        enc["color"] = alt.Color(f"{color}:N", title=color)
+        enc["color"] = alt.Color(f"{color}:N", title=color, scale=alt.Scale(scheme="tableau10"))
         enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N"))
     mark = alt.Chart(df).mark_line(point=points)
     return mark.encode(**enc).properties(title=title, height=HEIGHT)
@@ -52,7 +52,7 @@ def unrolled_dot(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) 
     if seq_len > max_shown:
         keep = sorted({1, 2, 3, t, seq_len - 1, seq_len} & set(steps))
         steps = keep
-    on = 'style=filled fillcolor="#ffd54f"'
+    on = 'style="rounded,filled" fillcolor="#ffd54f"'
     lines = ["digraph G {", "rankdir=BT; splines=true; nodesep=0.35; ranksep=0.45;",
              'bgcolor="transparent"; node [shape=box style=rounded fontname="Helvetica" fontsize=11];',
              'edge [fontname="Helvetica" fontsize=9];']
@@ -61,8 +61,8 @@ def unrolled_dot(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) 
     prev = {L: f"h{L}_0" for L in range(1, num_layers + 1)}
     for i, s in enumerate(steps):
         hl = on if s == t else ""
-        lines.append(f'x_{s} [label="x{_subscript(s)}" shape=circle {hl}];')
-        lines.append(f'y_{s} [label="y{_subscript(s)}" shape=circle {hl}];')
+        lines.append(f'x_{s} [label="x{_subscript(s)}" shape=circle {hl.replace("rounded,", "")}];')
+        lines.append(f'y_{s} [label="y{_subscript(s)}" shape=circle {hl.replace("rounded,", "")}];')
         below = f"x_{s}"
         for L in range(1, num_layers + 1):
             node = f"h{L}_{s}"
