@@ -84,6 +84,8 @@ def weights_from(module: nn.Module, layer: int = 0) -> CellWeights:
         if not 0 <= layer < module.num_layers:
             raise ValueError(f"layer {layer} does not exist in a {module.num_layers}-layer module")
         suffix = f"_l{layer}"
+    elif layer != 0:
+        raise ValueError(f"a {type(module).__name__} has one layer; layer {layer} does not exist")
     else:
         suffix = ""
     bias = getattr(module, "bias", True)

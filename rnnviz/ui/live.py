@@ -66,12 +66,12 @@ def live_training(
                         type="primary", help=f"Train {what} from scratch with the settings above.")
     if clicked or (auto and stale and failed is None):
         state = _train(key, config, start, render, what, previous=state)
-    elif stale and state is not None:
-        st.info("The settings changed since this model was trained: the results below are from the "
-                "previous settings. Press **Retrain** to train with the new ones.", icon=":material/info:")
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] == config:
         st.error(failed[1], icon=":material/error:")
+    if state is not None and state.config != config:
+        st.info("The results below are from the previous settings. Press **Retrain** to train with "
+                "the settings above.", icon=":material/info:")
     if state is None:
         return None
     if state.message:

@@ -1,0 +1,69 @@
+"""The live-training block: trains once, keeps results across reruns, survives Stop and divergence."""
+
+from streamlit.testing.v1 import AppTest
+
+
+def _app():
+    import streamlit as st
+    import torch
+    from torch import nn
+
+    from rnnviz.train import seeded, train
+    from rnnviz.ui import live_training
+
+    lr = st.number_input("lr", value=0.01, format="%.4g")
+    st.number_input("unrelated", value=0)
+
+    def start(config):
+        with seeded(0):
+            model = nn.Linear(2, 1)
+        x = torch.randn(16, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=config)
+        return model, train(model, lambda step: (model(x) - 1).pow(2).mean(), opt, 20)
+
+    def render(state):
+        st.write(f"steps: {len(state.history)}")
+
+    state = live_training("toy", lr, start, render, "a toy model")
+    if state is not None:
+        st.session_state["runs_seen"] = st.session_state.get("runs_seen", set()) | {id(state)}
+
+
+def _at():
+    at = AppTest.from_function(_app, default_timeout=30)
+    return at.run()
+
+
+def test_trains_once_and_a_rerun_does_not_retrain():
+    at = _at()
+    assert not at.exception
+    assert any("steps: 20" in m.value for m in at.markdown)
+    first = at.session_state["toy__run"]
+    at.number_input[1].set_value(5).run()
+    assert at.session_state["toy__run"] is first
+    assert at.button[0].label == "Retrain"
+
+
+def test_an_interrupted_run_is_kept_as_stopped_with_its_partial_model():
+    at = _at()
+    state = at.session_state["toy__run"]
+    state.status = "running"  # what a Stop click leaves behind: the loop was cut off by a rerun
+    del state.history[7:]
+    at.number_input[1].set_value(3).run()
+    assert at.session_state["toy__run"].status == "stopped"
+    assert any("Stopped after step 7 of 20" in w.value for w in at.warning)
+    assert any("steps: 7" in m.value for m in at.markdown)
+
+
+def test_a_diverging_learning_rate_keeps_the_last_good_run_and_says_why():
+    at = _at()
+    good = at.session_state["toy__run"]
+    at.number_input[0].set_value(1e30).run()
+    assert not at.exception
+    assert at.session_state["toy__run"] is good
+    assert any("learning rate 1e+30" in e.value for e in at.error)
+    assert any("previous settings" in i.value for i in at.info)
+    # the failed settings are not retried on every rerun
+    at.number_input[1].set_value(9).run()
+    assert at.session_state["toy__run"] is good
+    assert any("learning rate 1e+30" in e.value for e in at.error)
