@@ -25,7 +25,9 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
         enc["color"] = alt.Color(f"{color}:N", title=color, scale=alt.Scale(scheme="tableau10"))
         enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N"))
     mark = alt.Chart(df).mark_line(point=points)
-    return mark.encode(**enc).properties(title=title, height=HEIGHT)
+    # top padding: titles with ‖ or ∂ come from a fallback font that is taller than the box
+    return mark.encode(**enc).properties(title=title, height=HEIGHT, padding={"top": 12, "left": 5,
+                                                                          "right": 5, "bottom": 5})
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
@@ -35,7 +37,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     color = alt.Color(f"{value}:Q", title=value_title,
                       scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True))
     return alt.Chart(df).mark_rect().encode(
-        x=alt.X(f"{x}:{x_type}", title=x_title, sort=None),
+        x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{y}:{y_type}", title=y_title, sort=None),
         color=color,
         tooltip=[alt.Tooltip(f"{x}:{x_type}", title=x_title), alt.Tooltip(f"{y}:{y_type}", title=y_title),
@@ -52,10 +54,12 @@ def unrolled_dot(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) 
     if seq_len > max_shown:
         keep = sorted({1, 2, 3, t, seq_len - 1, seq_len} & set(steps))
         steps = keep
-    on = 'style="rounded,filled" fillcolor="#ffd54f"'
+    on = 'style="rounded,filled" fillcolor="#ffd54f" fontcolor="#262730"'
     lines = ["digraph G {", "rankdir=BT; splines=true; nodesep=0.35; ranksep=0.45;",
-             'bgcolor="transparent"; node [shape=box style=rounded fontname="Helvetica" fontsize=11];',
-             'edge [fontname="Helvetica" fontsize=9];']
+             # a mid grey reads on both the light and the dark theme
+             'bgcolor="transparent"; node [shape=box style=rounded fontname="Helvetica" fontsize=11 '
+             'color="#808495" fontcolor="#808495"];',
+             'edge [fontname="Helvetica" fontsize=9 color="#808495" fontcolor="#808495"];']
     for L in range(1, num_layers + 1):
         lines.append(f'h{L}_0 [label="h{_sub(L, num_layers)}₀ = 0" shape=plaintext];')
     prev = {L: f"h{L}_0" for L in range(1, num_layers + 1)}

@@ -62,9 +62,10 @@ def live_training(
     if failed is not None and failed[0] != config:
         failed = None
     stale = state is None or state.config != config
-    clicked = st.button("Retrain" if state is not None else "Train", key=f"{key}__train",
+    will_train = auto and stale and failed is None
+    clicked = st.button("Retrain" if state is not None or will_train else "Train", key=f"{key}__train",
                         type="primary", help=f"Train {what} from scratch with the settings above.")
-    if clicked or (auto and stale and failed is None):
+    if clicked or will_train:
         state = _train(key, config, start, render, what, previous=state)
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] == config:

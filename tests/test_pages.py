@@ -1,0 +1,382 @@
+"""Every page through Streamlit's AppTest: it renders without an exception, draws its charts,
+and each widget changes what a learner would notice.
+
+A page is opened through the entry file and st.switch_page, the way a learner arrives from
+the home page (AppTest.from_file on a page file directly breaks its st.page_link calls).
+Altair charts appear in AppTest's tree as "vega_lite_chart" elements, st.graphviz_chart as
+"graphviz_chart"; their specs are checked by title, not by pixels (the browser tests look
+at pixels).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import unrolling as U
+from rnnviz.train import train
+from rnnviz.ui import TrainState
+from rnnviz.ui.page import existing_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")  # from_file resolves relative paths against this test file
+PAGE1 = "pages/1_RNN_Unrolling.py"
+TIMEOUT = 60  # seconds per script run; a cold torch import on a busy machine takes a few
+ATOL = 1e-5  # the design's tolerance between the transparent cells and torch
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def open_home() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    return at
+
+
+def open_page(page: str = PAGE1) -> AppTest:
+    at = open_home()
+    at.switch_page(page).run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def number(at: AppTest, label: str):
+    """The number_input with this label (section 1's inputs have no keys)."""
+    return next(w for w in at.number_input if w.label == label)
+
+
+def charts(at: AppTest) -> list[dict]:
+    """The Altair charts on the page, as Vega-Lite specs."""
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [spec.get("title", "") if isinstance(spec.get("title"), str) else spec["title"]["text"]
+            for spec in charts(at)]
+
+
+def frame_with(at: AppTest, column: str):
+    """The (first) st.dataframe that has this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def shapes(at: AppTest) -> dict[str, str]:
+    """Section 3's shape table: tensor -> shape."""
+    table = frame_with(at, "tensor")
+    return dict(zip(table["tensor"], table["shape"]))
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def hello_history(at: AppTest):
+    """Section 4's training table (newest epoch first)."""
+    return frame_with(at, "predicted")
+
+
+def hello_run(at: AppTest) -> TrainState | None:
+    """The hello run the page keeps in session_state (the same object until it retrains)."""
+    return at.session_state.get("hello__run")
+
+
+def messages(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+@pytest.fixture
+def page1() -> AppTest:
+    at = open_page()
+    no_exception(at)
+    return at
+
+
+# ---------------------------------------------------------------- home
+
+
+def test_home_lists_every_lesson_with_a_link():
+    at = open_home()
+    no_exception(at)
+    assert at.title[0].value.startswith("rnnviz")
+    main_links = [pl.proto for pl in at.main.get("page_link")]
+    lessons = existing_pages()
+    assert lessons, "no lesson page exists"
+    assert [pl.label for pl in main_links] == [f"Open {name}" for _, name, _, _ in lessons]
+    cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert cards == [f"#### {name}" for _, name, _, _ in lessons]
+    sidebar = [pl.proto.label for pl in at.sidebar.get("page_link")]
+    assert sidebar == ["Home"] + [name for _, name, _, _ in lessons]
+
+
+# ---------------------------------------------------------------- page 1: defaults
+
+
+def test_page1_renders_every_section(page1: AppTest):
+    at = page1
+    assert at.title[0].value == "RNN unrolling"
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
+    assert len(at.get("graphviz_chart")) == 1
+    titles = chart_titles(at)
+    assert len(titles) >= 4, titles
+    for expected in ("Hidden state h_t of layer 1", "Training loss per epoch",
+                     "Trained model: layer 1's hidden state", "‖∂L/∂h_t‖ over time"):
+        assert any(t.startswith(expected) for t in titles), (expected, titles)
+    assert float(metric(at, "largest difference")) < ATOL
+    assert [pl.proto.label for pl in at.sidebar.get("page_link")][:2] == ["Home", "RNN unrolling"]
+    # the notes' example: batch 1, seq 3, input 4, hidden 2
+    s = shapes(at)
+    assert (s["input"], s["output"], s["h_n"]) == ("(3, 1, 4)", "(3, 1, 2)", "(1, 1, 2)")
+    # hello -> ohlol trained on opening, with the default (cell) variant
+    assert "Predicts “ohlol”" in messages(at.success)
+    history = hello_history(at)
+    assert history["epoch"].tolist() == list(range(15, 0, -1))
+    assert history["predicted"].iloc[0] == "ohlol"
+    assert not at.error and not at.warning
+
+
+# ---------------------------------------------------------------- section 1 and 3: sizes, shapes
+
+
+def test_sizes_change_the_shape_table_and_batch_first_swaps_axes(page1: AppTest):
+    at = page1
+    for label, value in [("seq_len (T)", 5), ("batch", 3), ("input_size", 7), ("hidden_size", 6),
+                         ("num_layers", 2)]:
+        number(at, label).set_value(value).run()
+        no_exception(at)
+    s = shapes(at)
+    assert (s["input"], s["output"], s["h_n"]) == ("(5, 3, 7)", "(5, 3, 6)", "(2, 3, 6)")
+    assert s["weight_ih_l1"] == "(6, 6)"  # layer 2 reads layer 1's hidden state
+    at.toggle[0].set_value(True).run()
+    no_exception(at)
+    s = shapes(at)
+    assert (s["input"], s["output"], s["h_n"]) == ("(3, 5, 7)", "(3, 5, 6)", "(2, 3, 6)")
+    faq = messages(at.expander[1].markdown)
+    assert "(3, 5, 7)" in faq and "batch_first=True" in faq
+    assert float(metric(at, "largest difference")) < ATOL
+    # section 2 lists every (t, unit) of the chosen sequence
+    assert len(frame_with(at, "nn.RNN (one call)")) == 5 * 6
+
+
+def test_time_slider_layer_and_nonlinearity(page1: AppTest):
+    at = page1
+    number(at, "seq_len (T)").set_value(5).run()
+    number(at, "num_layers").set_value(2).run()
+    at.slider[0].set_value(4).run()
+    at.selectbox[1].set_value(2).run()  # layer 2
+    no_exception(at)
+    assert any(m.value.startswith("**Step t = 4**, layer 2") for m in at.markdown)
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert 'x_4 [label="x₄" shape=circle style="filled"' in dot  # the step is highlighted
+    assert 'x_3 [label="x₃" shape=circle ]' in dot
+    assert "h^2" in dot  # two layers are drawn
+    assert any(t.startswith("Hidden state h_t of layer 2") for t in chart_titles(at))
+    assert any(r"h_4 = tanh" in ltx.value for ltx in at.latex)
+    at.selectbox[0].set_value("relu").run()
+    no_exception(at)
+    assert any(r"h_4 = \mathrm{relu}" in ltx.value for ltx in at.latex)
+    h_t = frame_with(at, "h_t")["h_t"]
+    assert (h_t >= 0).all()  # relu: no negative hidden state
+    assert float(metric(at, "largest difference")) < ATOL
+
+
+@pytest.mark.parametrize("sizes", [
+    {"seq_len (T)": 1},
+    {"hidden_size": 1},
+    {"batch": 1, "seq_len (T)": 1, "hidden_size": 1, "input_size": 1},
+    {"hidden_size": 1, "num_layers": 4},
+], ids=["seq1", "hidden1", "all1", "layers4-hidden1"])
+def test_smallest_sizes_render(page1: AppTest, sizes: dict[str, int]):
+    at = page1
+    for label, value in sizes.items():
+        number(at, label).set_value(value).run()
+    no_exception(at)
+    assert not at.error
+    assert len(at.get("graphviz_chart")) == 1
+    assert len(at.get("vega_lite_chart")) >= 4
+    assert float(metric(at, "largest difference")) < ATOL
+    if sizes.get("seq_len (T)") == 1:
+        assert not [s for s in at.slider if s.label == "time step t"]  # nothing to step through
+        assert any(m.value.startswith("**Step t = 1**") for m in at.markdown)
+    s = shapes(at)
+    T, B = sizes.get("seq_len (T)", 3), sizes.get("batch", 1)
+    H, L = sizes.get("hidden_size", 2), sizes.get("num_layers", 1)
+    assert s["h_n"] == f"({L}, {B}, {H})" and s["output"] == f"({T}, {B}, {H})"
+
+
+def test_largest_sizes_render_without_printing_matrices(page1: AppTest):
+    at = page1
+    for label, value in [("seq_len (T)", 64), ("batch", 16), ("input_size", 64), ("hidden_size", 64),
+                         ("num_layers", 4)]:
+        number(at, label).set_value(value).run()
+    no_exception(at)
+    assert any("too large to print" in c.value for c in at.caption)
+    assert float(metric(at, "largest difference")) < ATOL
+    assert shapes(at)["input"] == "(64, 16, 64)"
+
+
+# ---------------------------------------------------------------- section 4: hello -> ohlol
+
+
+def test_hello_variants_retrain_with_their_own_learning_rate(page1: AppTest):
+    at = page1
+    assert hello_run(at).config.variant == "cell"
+    at.radio(key="hello_variant").set_value("embed").run()
+    no_exception(at)
+    run = hello_run(at)
+    assert run.config == U.HelloConfig("embed", U.LR_OF_VARIANT["embed"], 15, U.HelloConfig.seed)
+    assert run.status == "done"
+    assert at.number_input(key="hello_lr_embed").value == pytest.approx(0.05)
+    assert "Predicts “ohlol”" in messages(at.success)
+    assert hello_history(at)["predicted"].iloc[0] == "ohlol"
+    # the embedding model has two recurrent layers: one heatmap each
+    assert sum(t.startswith("Trained model: layer") for t in chart_titles(at)) == 2
+    at.radio(key="hello_variant").set_value("rnn").run()
+    no_exception(at)
+    assert hello_run(at).config.variant == "rnn"
+    assert "Predicts “ohlol”" in messages(at.success)
+
+
+def test_hello_epochs_seed_and_learning_rate_retrain(page1: AppTest):
+    at = page1
+    at.number_input(key="hello_epochs").set_value(25).run()
+    no_exception(at)
+    history = hello_history(at)
+    assert history["epoch"].iloc[0] == 25 and len(history) == 25
+    first = hello_run(at)
+    at.number_input(key="hello_seed").set_value(3).run()
+    assert hello_run(at) is not first and hello_run(at).config.seed == 3
+    before = hello_run(at)
+    at.number_input(key="hello_lr_cell").set_value(0.02).run()
+    no_exception(at)
+    assert hello_run(at) is not before and hello_run(at).config.lr == pytest.approx(0.02)
+    assert len(hello_history(at)) == 25
+
+
+def test_hello_is_not_retrained_on_an_unrelated_rerun(page1: AppTest):
+    at = page1
+    run = hello_run(at)
+    ratio = metric(at, "RNN:")
+    at.slider(key="gtt_scale").set_value(2.0).run()
+    no_exception(at)
+    assert metric(at, "RNN:") != ratio  # the rerun happened and section 5 changed
+    assert hello_run(at) is run
+    number(at, "hidden_size").set_value(3).run()
+    assert hello_run(at) is run
+    assert at.button(key="hello__train").label == "Retrain"
+    assert "Predicts “ohlol”" in messages(at.success)
+
+
+def test_retrain_button_trains_again_to_the_same_result(page1: AppTest):
+    at = page1
+    run = hello_run(at)
+    at.button(key="hello__train").click().run()
+    no_exception(at)
+    again = hello_run(at)
+    assert again is not run and again.status == "done"
+    assert [s.loss for s in again.history] == pytest.approx([s.loss for s in run.history])
+    history = hello_history(at)
+    assert history["epoch"].iloc[0] == 15 and history["predicted"].iloc[0] == "ohlol"
+
+
+def test_button_says_retrain_once_a_model_is_shown(page1: AppTest):
+    assert hello_run(page1) is not None
+    assert page1.button(key="hello__train").label == "Retrain"
+
+
+def test_hello_learning_rate_100_trains_or_explains(page1: AppTest):
+    at = page1
+    previous = hello_run(at)
+    at.number_input(key="hello_lr_cell").set_value(100.0).run()
+    no_exception(at)
+    shown = hello_run(at)
+    assert shown is not None
+    if shown is previous:  # it diverged: the reason is on the page, the last good run stays
+        assert "learning rate" in messages(at.error)
+    else:  # Adam's steps are bounded by lr: it trains, badly, and says so
+        assert shown.config.lr == 100.0 and shown.status == "done"
+        assert messages(at.success) or "Not solved yet" in messages(at.info)
+    history = hello_history(at)  # results are on the page either way
+    assert len(history) == len(shown.history)
+    assert any(t.startswith("Trained model: layer 1") for t in chart_titles(at))
+
+
+def test_diverged_training_keeps_the_last_good_model(page1: AppTest, monkeypatch: pytest.MonkeyPatch):
+    """A run whose loss becomes NaN stops with the reason, and the last good run stays."""
+    at = page1
+    good = hello_run(at)
+
+    def nan_at_step_3(cfg: U.HelloConfig, model: U.HelloTagger):
+        x, y = U.encode(U.HELLO_IN), U.encode(U.HELLO_OUT)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+
+        def loss_at(step: int):
+            loss = U.hello_loss(model, model(x), y)
+            return loss * math.nan if step == 3 else loss
+
+        return train(model, loss_at, opt, cfg.epochs, describe=lambda: {"predicted": U.predict(model)})
+
+    monkeypatch.setattr(U, "train_hello", nan_at_step_3)
+    at.number_input(key="hello_lr_cell").set_value(0.5).run()
+    no_exception(at)
+    assert hello_run(at) is good
+    assert "Training stopped at step 3" in messages(at.error)
+    assert hello_history(at)["epoch"].iloc[0] == 15  # the good run's table
+    assert "Predicts “ohlol”" in messages(at.success)
+    # a later rerun does not retry the failed settings and says the results are older
+    at.slider(key="gtt_scale").set_value(1.5).run()
+    no_exception(at)
+    assert hello_run(at) is good
+    assert "previous settings" in messages(at.info)
+    assert "Training stopped at step 3" in messages(at.error)
+
+
+# ---------------------------------------------------------------- section 5: gradients
+
+
+def test_gradients_vanish_and_explode(page1: AppTest):
+    at = page1
+    at.slider(key="gtt_scale").set_value(0.5).run()
+    assert float(metric(at, "RNN:")) < 1e-3  # vanished
+    at.selectbox(key="gtt_nl").set_value("relu").run()
+    at.slider(key="gtt_scale").set_value(2.0).run()
+    no_exception(at)
+    assert float(metric(at, "RNN:")) > 10  # exploded
+    at.slider(key="gtt_fb").set_value(5.0).run()
+    at.number_input(key="gtt_len").set_value(10).run()
+    at.number_input(key="gtt_seed").set_value(7).run()
+    no_exception(at)
+    spec = next(s for s in charts(at) if s.get("title", "").startswith("‖∂L/∂h_t‖"))
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+
+
+def test_gradient_overflow_is_an_error_not_an_exception(page1: AppTest):
+    at = page1
+    at.selectbox(key="gtt_nl").set_value("relu").run()
+    at.slider(key="gtt_scale").set_value(4.0).run()
+    at.number_input(key="gtt_len").set_value(400).run()
+    no_exception(at)
+    assert "overflowed float32" in messages(at.error)
+    assert any(t.startswith("‖∂L/∂h_t‖") for t in chart_titles(at))
+    assert "Predicts “ohlol”" in messages(at.success)  # the rest of the page is still there
+
+
+def test_overflowed_ratio_is_not_shown_as_a_finite_number(page1: AppTest):
+    at = page1
+    at.selectbox(key="gtt_nl").set_value("relu").run()
+    at.slider(key="gtt_scale").set_value(4.0).run()
+    at.number_input(key="gtt_len").set_value(400).run()
+    value = metric(at, "RNN:")
+    try:
+        finite = math.isfinite(float(value))
+    except ValueError:  # a word such as "overflow"
+        finite = False
+    assert not finite, value
