@@ -89,7 +89,7 @@ def weights_from(module: nn.Module, layer: int = 0) -> CellWeights:
     else:
         suffix = ""
     bias = getattr(module, "bias", True)
-    get = lambda name: getattr(module, name + suffix).detach()  # noqa: E731
+    get = lambda name: getattr(module, name + suffix).detach()
     return CellWeights(kind, get("weight_ih"), get("weight_hh"),
                        get("bias_ih") if bias else None, get("bias_hh") if bias else None)
 

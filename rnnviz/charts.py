@@ -57,8 +57,8 @@ def unrolled_dot(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) 
     on = 'style="rounded,filled" fillcolor="#ffd54f" fontcolor="#262730"'
     lines = ["digraph G {", "rankdir=BT; splines=true; nodesep=0.35; ranksep=0.45;",
              # a mid grey reads on both the light and the dark theme
-             'bgcolor="transparent"; node [shape=box style=rounded fontname="Helvetica" fontsize=11 '
-             'color="#808495" fontcolor="#808495"];',
+             ('bgcolor="transparent"; node [shape=box style=rounded fontname="Helvetica" fontsize=11 '
+              'color="#808495" fontcolor="#808495"];'),
              'edge [fontname="Helvetica" fontsize=9 color="#808495" fontcolor="#808495"];']
     for L in range(1, num_layers + 1):
         lines.append(f'h{L}_0 [label="h{_sub(L, num_layers)}₀ = 0" shape=plaintext];')

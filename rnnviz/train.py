@@ -24,10 +24,9 @@ _SEED_LOCK = threading.Lock()
 @contextmanager
 def seeded(seed: int):
     """Run a block (building a model, drawing data) with torch's global RNG set to seed."""
-    with _SEED_LOCK:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            yield
+    with _SEED_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ def train_hello(cfg: HelloConfig, model: HelloTagger) -> Iterator[Snapshot]:
     """Train on the one sequence; each snapshot carries the predicted string."""
     x, y = encode(HELLO_IN), encode(HELLO_OUT)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    loss_at = lambda step: hello_loss(model, model(x), y)  # noqa: E731
+    loss_at = lambda step: hello_loss(model, model(x), y)
     return train(model, loss_at, opt, cfg.epochs, describe=lambda: {"predicted": predict(model)})
 
 

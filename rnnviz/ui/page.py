@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # (file, name, icon, one line on what it teaches); a page is listed when its file exists.
 PAGES = (
     ("pages/1_RNN_Unrolling.py", "RNN unrolling", ":material/replay:",
-     r"$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$ step by step with real numbers; "
-     "RNNCell vs nn.RNN; shapes; hello → ohlol trained live; gradients through time."),
+     (r"$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$ step by step with real numbers; "
+      "RNNCell vs nn.RNN; shapes; hello → ohlol trained live; gradients through time.")),
     ("pages/2_Sine_Forecasting.py", "Sine forecasting", ":material/show_chart:",
      "A window of past values predicts the next: single-step vs free-running forecasts."),
     ("pages/3_LSTM_Gates.py", "LSTM gates", ":material/tune:",
