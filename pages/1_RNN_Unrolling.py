@@ -9,7 +9,7 @@ import streamlit as st
 from rnnviz import charts
 from rnnviz import unrolling as U
 from rnnviz.inspect import inspect
-from rnnviz.ui import live_training, page_setup
+from rnnviz.ui import live_training, page_setup, show
 
 page_setup("RNN unrolling", ":material/replay:")
 st.title("RNN unrolling")
@@ -46,7 +46,7 @@ with c_left:
     t = st.slider("time step t", 1, cfg.seq_len, 1, disabled=cfg.seq_len == 1,
                   help="Step through the sequence; the highlighted step's numbers are shown on the right.") \
         if cfg.seq_len > 1 else 1
-    st.graphviz_chart(charts.unrolled_dot(cfg.seq_len, t, cfg.num_layers))
+    show(charts.unrolled(cfg.seq_len, t, cfg.num_layers), width="content")
     st.caption("Unrolled: the same weights W_ih, W_hh (and W_hy) are used at every step; "
                "only the hidden state moves along the arrows.")
 with c_right:
@@ -63,7 +63,7 @@ with c_right:
         "pre-activation": n["preact"].tolist(), "h_{t-1}": n["h_prev"].tolist(), "h_t": n["h_t"].tolist(),
     })
     st.markdown(f"**Step t = {t}**, layer {layer + 1}, per hidden unit:")
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.table(table.set_index("unit").style.format("{:.4f}"))
 
 st.markdown(f"**Step t = {t}**, layer {layer + 1}: the real numbers")
 if max(n["W_ih"].shape) <= 6:
@@ -80,8 +80,8 @@ else:
 
 frame = inspect(ex.rnn, ex.x, sample)
 hidden = frame[(frame["gate"] == "hidden") & (frame["layer"] == layer + 1)]
-st.altair_chart(charts.heatmap(hidden, "t", "unit", f"Hidden state h_t of layer {layer + 1}, units × time",
-                               "time step t", "hidden unit", value_title="h_t"), width="stretch")
+show(charts.heatmap(hidden, "t", "unit", f"Hidden state h_t of layer {layer + 1}, units × time",
+                               "time step t", "hidden unit", value_title="h_t"))
 
 # ------------------------------------------------------------------ 2. three ways
 st.header("2. The same weights, three ways", divider="gray")
@@ -95,7 +95,11 @@ for t_i in range(cfg.seq_len):
                      float(three.by_module[t_i, sample, u])))
 ways = pd.DataFrame(rows, columns=["t", "unit", "equations (loop)", "nn.RNNCell (loop)", "nn.RNN (one call)"])
 c1, c2 = st.columns([3, 1])
-c1.dataframe(ways, hide_index=True, width="stretch", height=min(36 * (len(ways) + 1), 320))
+SHOWN_ROWS = 12  # enough to compare by eye; the metric covers every row
+c1.table(ways.head(SHOWN_ROWS).set_index(["t", "unit"]).style.format("{:.6f}"))
+if len(ways) > SHOWN_ROWS:
+    c1.caption(f"The first {SHOWN_ROWS} of {len(ways)} rows (sequence {sample + 1}); the largest "
+               "difference covers all of them.")
 c2.metric("largest difference", f"{three.max_diff():.1e}",
           help="Float32 rounding: the three compute the same function.")
 c2.caption("Differences of order 1e-7 are float32 rounding: fused kernels add in another order.")
@@ -105,7 +109,7 @@ st.header("3. Shapes", divider="gray")
 st.markdown(f"For the settings of section 1 (seq_len {cfg.seq_len}, batch {cfg.batch_size}, "
             f"input_size {cfg.input_size}, hidden_size {cfg.hidden_size}, num_layers {cfg.num_layers}, "
             f"batch_first={cfg.batch_first}):")
-st.dataframe(U.shape_table(ex), hide_index=True, width="stretch")
+st.table(U.shape_table(ex).set_index("tensor"))
 
 # ------------------------------------------------------------------ 4. hello -> ohlol
 st.header("4. Train it: “hello” → “ohlol”", divider="gray")
@@ -125,19 +129,26 @@ def hello_start(config: U.HelloConfig):
     return model, U.train_hello(config, model)
 
 
+PRINTED_EPOCHS = 15  # the printout's tail, as tall as the chart beside it; the chart has every epoch
+
+
 def hello_render(state) -> None:
     hist = pd.DataFrame([{"epoch": s.step, "predicted": s.info.get("predicted", ""), "loss": s.loss}
                          for s in state.history])
     if hist.empty:
         return
     solved = hist.index[hist["predicted"] == U.HELLO_OUT]
-    c1, c2 = st.columns([1, 2])
+    c1, c2 = st.columns([5, 4])
     with c1:
-        st.dataframe(hist.iloc[::-1], hide_index=True, height=300,
-                     column_config={"loss": st.column_config.NumberColumn(format="%.4f")})
+        # the notes' printout, newest last, as the learner would see it in a terminal
+        lines = [f"Predicted string: {p}, Epoch [{e}/{state.config.epochs}] loss={loss:.4f}"
+                 for e, p, loss in hist.itertuples(index=False)]
+        st.code("\n".join(lines[-PRINTED_EPOCHS:]), language=None)
+        st.caption("Each line's prediction is made after that epoch's update; the notes print it during "
+                   "the forward pass, before the update, so they show each string one epoch later.")
     with c2:
-        st.altair_chart(charts.line(hist, "epoch", "loss", "Training loss per epoch", "epoch",
-                                    "cross-entropy loss", points=True), width="stretch")
+        show(charts.line(hist, "epoch", "loss", "Training loss per epoch", "epoch",
+                                    "cross-entropy loss", points=True))
     if len(solved):
         st.success(f"Predicts “{U.HELLO_OUT}” from epoch {int(hist.loc[solved[0], 'epoch'])} on "
                    f"(last: “{hist['predicted'].iloc[-1]}”, loss {hist['loss'].iloc[-1]:.4f}).")
@@ -151,10 +162,9 @@ if state is not None and state.status != "running":
     hid = U.hello_hidden_frame(state.model)
     layers = sorted(hid["layer"].unique())
     for col, L in zip(st.columns(len(layers)), layers):
-        col.altair_chart(charts.heatmap(hid[hid["layer"] == L], "char", "unit",
+        show(charts.heatmap(hid[hid["layer"] == L], "char", "unit",
                                         f"Trained model: layer {L}'s hidden state per input letter",
-                                        "time step : input letter", "hidden unit", value_title="h_t"),
-                         width="stretch")
+                                        "time step : input letter", "hidden unit", value_title="h_t"), col)
 
 # ------------------------------------------------------------------ 5. gradients through time
 st.header("5. Gradients through time", divider="gray")
@@ -172,8 +182,9 @@ gcfg = U.GradConfig(int(g_len), 16, float(scale), g_nl, float(fbias), int(g_seed
 grads = st.cache_data(U.gradient_norms, show_spinner=False)(gcfg)
 bad = grads[grads["grad_norm"].isna()]
 shown = grads[grads["grad_norm"] > 0]
-st.altair_chart(charts.line(shown, "t", "grad_norm", "‖∂L/∂h_t‖ over time (log scale)", "time step t",
-                            "gradient norm ‖∂L/∂h_t‖ (log)", color="model", log_y=True), width="stretch")
+grad_chart = charts.line(shown, "t", "grad_norm", "‖∂L/∂h_t‖ over time (log scale)", "time step t",
+                         "gradient norm ‖∂L/∂h_t‖ (log)", color="model", log_y=True)
+show(grad_chart)
 if len(bad):
     first = bad.groupby("model")["t"].max().to_dict()
     st.error("The values overflowed float32 (beyond 3.4e38): " + ", ".join(

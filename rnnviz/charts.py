@@ -25,9 +25,7 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
         enc["color"] = alt.Color(f"{color}:N", title=color, scale=alt.Scale(scheme="tableau10"))
         enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N"))
     mark = alt.Chart(df).mark_line(point=points)
-    # top padding: titles with ‖ or ∂ come from a fallback font that is taller than the box
-    return mark.encode(**enc).properties(title=title, height=HEIGHT, padding={"top": 12, "left": 5,
-                                                                          "right": 5, "bottom": 5})
+    return mark.encode(**enc).properties(title=title, height=HEIGHT)
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
@@ -45,54 +43,80 @@ def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     ).properties(title=title)
 
 
-def unrolled_dot(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> str:
-    """Graphviz DOT of the recurrence unrolled over time; step t highlighted.
+GREY = "#808495"  # reads on both the light and the dark theme
+HIGHLIGHT = "#ffd54f"
 
-    Long sequences show their first and last steps with an ellipsis between.
+
+def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> alt.LayerChart:
+    """The recurrence unrolled over time, drawn with Altair; step t highlighted.
+
+    Inputs x_t at the bottom, one row of hidden states per layer, outputs y_t on top; a long
+    sequence shows its first and last steps and step t, with a dashed gap between.
     """
     steps = list(range(1, seq_len + 1))
     if seq_len > max_shown:
-        keep = sorted({1, 2, 3, t, seq_len - 1, seq_len} & set(steps))
-        steps = keep
-    on = 'style="rounded,filled" fillcolor="#ffd54f" fontcolor="#262730"'
-    lines = ["digraph G {", "rankdir=BT; splines=true; nodesep=0.35; ranksep=0.45;",
-             # a mid grey reads on both the light and the dark theme
-             ('bgcolor="transparent"; node [shape=box style=rounded fontname="Helvetica" fontsize=11 '
-              'color="#808495" fontcolor="#808495"];'),
-             'edge [fontname="Helvetica" fontsize=9 color="#808495" fontcolor="#808495"];']
+        steps = sorted({1, 2, 3, t, seq_len - 1, seq_len})
+    top = num_layers + 1
+    sup = (lambda L: f"⁽{_subscript(L).translate(_SUP)}⁾") if num_layers > 1 else (lambda L: "")
+    nodes, edges = [], []
     for L in range(1, num_layers + 1):
-        lines.append(f'h{L}_0 [label="h{_sub(L, num_layers)}₀ = 0" shape=plaintext];')
-    prev = {L: f"h{L}_0" for L in range(1, num_layers + 1)}
-    for i, s in enumerate(steps):
-        hl = on if s == t else ""
-        lines.append(f'x_{s} [label="x{_subscript(s)}" shape=circle {hl.replace("rounded,", "")}];')
-        lines.append(f'y_{s} [label="y{_subscript(s)}" shape=circle {hl.replace("rounded,", "")}];')
-        below = f"x_{s}"
+        nodes.append((0, L, f"h{sup(L)}₀=0", "start", False))
+    for col, s in enumerate(steps, start=1):
+        on = s == t
+        gap = col > 1 and steps[col - 2] != s - 1
+        nodes += [(col, 0, f"x{_subscript(s)}", "input", on), (col, top, f"y{_subscript(s)}", "output", on)]
         for L in range(1, num_layers + 1):
-            node = f"h{L}_{s}"
-            lines.append(f'{node} [label="h{_sub(L, num_layers)}{_subscript(s)}" {hl}];')
-            lines.append(f'{below} -> {node} [label="W_ih"];')
-            gap = i > 0 and steps[i - 1] != s - 1
-            lines.append(f'{prev[L]} -> {node} [label="{"…" if gap else "W_hh"}" constraint=false'
-                         f'{" style=dashed" if gap else ""}];')
-            prev[L], below = node, node
-        lines.append(f'{below} -> y_{s} [label="W_hy"];')
-    lines.append("{rank=same; " + " ".join(f"h{L}_0" for L in range(1, num_layers + 1)) + " "
-                 + " ".join(f"h1_{s}" for s in steps) + "}")
-    lines.append("}")
-    return "\n".join(lines)
+            nodes.append((col, L, f"h{sup(L)}{_subscript(s)}", "hidden", on))
+            edges.append((col, L - 1, col, L, "W_ih", False))
+            edges.append((col - 1, L, col, L, "…" if gap else "W_hh", gap))
+        edges.append((col, num_layers, col, top, "W_hy", False))
+    n = pd.DataFrame(nodes, columns=["col", "row", "label", "kind", "now"])
+    e = pd.DataFrame(edges, columns=["x", "y", "x2", "y2", "weight", "gap"])
+    COL_PX, ROW_PX, HALF_PX = 100, 80, 24  # grid spacing and half a node's size, in pixels
+    flat = e["y"] == e["y2"]
+    # arrows run from node edge to node edge (with room for the head), not centre to centre
+    e["sx"] = e["x"] + flat * HALF_PX / COL_PX
+    e["sy"] = e["y"] + ~flat * HALF_PX / ROW_PX
+    e["hx"] = e["x2"] - flat * (HALF_PX + 4) / COL_PX
+    e["hy"] = e["y2"] - ~flat * (HALF_PX + 4) / ROW_PX
+    e["mx"], e["my"] = (e["sx"] + e["hx"]) / 2, (e["sy"] + e["hy"]) / 2
+    e["dir"] = flat.map({True: "triangle-right", False: "triangle-up"})
+    xs = alt.Scale(domain=[-0.6, len(steps) + 0.5], nice=False)
+    ys = alt.Scale(domain=[-0.6, top + 0.6], nice=False)
+    width, height = int(COL_PX * (len(steps) + 1.1)), int(ROW_PX * (top + 1.2))
+    X = lambda f: alt.X(f"{f}:Q", scale=xs, axis=None)
+    Y = lambda f: alt.Y(f"{f}:Q", scale=ys, axis=None)
+    ec = alt.Chart(e)
+    rules = ec.mark_rule(color=GREY, strokeWidth=1.5).encode(
+        X("sx"), Y("sy"), x2="hx", y2="hy",
+        strokeDash=alt.condition("datum.gap", alt.value([4, 3]), alt.value([1, 0])))
+    heads = ec.mark_point(filled=True, color=GREY, size=60, opacity=1).encode(
+        X("hx"), Y("hy"), shape=alt.Shape("dir:N", scale=None, legend=None))
+    wlabels = alt.layer(*[
+        alt.Chart(e[e["dir"] == d]).mark_text(color=GREY, fontSize=10, dx=dx, dy=dy).encode(
+            X("mx"), Y("my"), text="weight:N")
+        for d, dx, dy in (("triangle-right", 0, -9), ("triangle-up", 18, 0))])
+    nc = alt.Chart(n).transform_filter("datum.kind != 'start'")
+    boxes = nc.mark_point(filled=True, size=1500, strokeWidth=1.5, stroke=GREY, opacity=1).encode(
+        X("col"), Y("row"),
+        shape=alt.Shape("kind:N", scale=alt.Scale(domain=["input", "hidden", "output"],
+                                                 range=["circle", "square", "circle"]), legend=None),
+        fill=alt.condition("datum.now", alt.value(HIGHLIGHT), alt.value("transparent")),
+        tooltip=[alt.Tooltip("label:N", title="node")])
+    texts = alt.Chart(n).mark_text(fontSize=13).encode(
+        X("col"), Y("row"), text="label:N",
+        color=alt.condition("datum.now", alt.value("#262730"), alt.value(GREY)))
+    return alt.layer(rules, heads, wlabels, boxes, texts).properties(
+        width=width, height=height, title=f"Unrolled over time: step t = {t} highlighted"
+    ).configure_view(stroke=None)
 
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _subscript(n: int) -> str:
     return str(n).translate(_SUB)
-
-
-def _sub(layer: int, num_layers: int) -> str:
-    """The layer as a superscript-like tag, only when there is more than one layer."""
-    return f"^{layer}" if num_layers > 1 else ""
 
 
 def vec(v: torch.Tensor, digits: int = 3) -> str:
@@ -104,3 +128,51 @@ def mat(m: torch.Tensor, digits: int = 2) -> str:
     """A matrix as a LaTeX bmatrix."""
     rows = [" & ".join(f"{x:.{digits}f}" for x in row) for row in m.tolist()]
     return r"\begin{bmatrix}" + r"\\".join(rows) + r"\end{bmatrix}"
+
+
+# ---------------------------------------------------------------- forecasting
+
+
+def window_chart(df: pd.DataFrame) -> alt.Chart:
+    """The training part as points, one input window and its target highlighted.
+
+    df: i, x, value, role (series / input window / target).
+    """
+    roles = ["series", "input window", "target"]
+    return alt.Chart(df).mark_circle(size=28).encode(
+        x=alt.X("x:Q", title="x"), y=alt.Y("value:Q", title="y"),
+        color=alt.Color("role:N", title="", scale=alt.Scale(domain=roles, range=[GREY, "#1f77b4", "#d62728"])),
+        size=alt.Size("role:N", scale=alt.Scale(domain=roles, range=[14, 60, 120]), legend=None),
+        tooltip=[alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f"), "role:N"],
+    ).properties(title="One training sample: the input window and the value it must predict", height=HEIGHT)
+
+
+def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> alt.LayerChart:
+    """Test part: noisy truth (points), clean sine (dashed), forecasts (lines).
+
+    preds: i, x, model, how, value. With `how` given only that kind of forecast is drawn,
+    one line per model; otherwise one line per kind of forecast.
+    """
+    start = series.split
+    truth = pd.DataFrame({"x": series.x[start:], "value": series.y[start:]})
+    clean = pd.DataFrame({"x": series.x[start:], "value": series.clean[start:]})
+    p = preds if how is None else preds[preds["how"] == how]
+    by = "how" if how is None else "model"
+    pts = alt.Chart(truth).mark_circle(size=18, color=GREY).encode(
+        x=alt.X("x:Q", title="x", scale=alt.Scale(zero=False)), y=alt.Y("value:Q", title="y"),
+        tooltip=[alt.Tooltip("value:Q", title="noisy truth", format=".3f")])
+    sine = alt.Chart(clean).mark_line(strokeDash=[5, 4], color=GREY).encode(x="x:Q", y="value:Q")
+    lines = alt.Chart(p).mark_line(strokeWidth=2).encode(
+        x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=by, scale=alt.Scale(scheme="tableau10")),
+        tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f")])
+    return alt.layer(pts, sine, lines).properties(
+        title=alt.TitleParams(title, subtitle="grey points: noisy truth · dashed: clean sin(x)"), height=HEIGHT)
+
+
+def trajectory(pca: pd.DataFrame) -> alt.Chart:
+    """The hidden state's path in its first two principal components (pca: i, pc1, pc2, part)."""
+    return alt.Chart(pca).mark_line(point=alt.OverlayMarkDef(size=12), strokeWidth=1).encode(
+        x=alt.X("pc1:Q", title="principal component 1"), y=alt.Y("pc2:Q", title="principal component 2"),
+        order="i:Q", color=alt.Color("part:N", title="part", scale=alt.Scale(scheme="tableau10")),
+        tooltip=[alt.Tooltip("i:Q", title="index"), "part:N"],
+    ).properties(title="Hidden-state trajectory (PCA)", height=HEIGHT)

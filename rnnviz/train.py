@@ -56,6 +56,7 @@ def train(
     log_every: int = 1,
     clip: float | None = None,
     describe: Callable[[], dict] | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
 ) -> Iterator[Snapshot]:
     """Take `steps` optimiser steps on loss_at(step); yield a Snapshot every log_every steps.
 
@@ -63,7 +64,7 @@ def train(
     and the model is restored to its weights before that step.
     """
     params = [p for p in model.parameters() if p.requires_grad]
-    lr = optimizer.param_groups[0]["lr"]
+    lr = optimizer.defaults["lr"]  # as the learner set it, before any schedule
     for step in range(1, steps + 1):
         good = {k: v.detach().clone() for k, v in model.state_dict().items()}
         model.train()
@@ -73,13 +74,16 @@ def train(
         grad_norm = math.nan
         if bad is None:
             loss.backward()
-            grad_norm = float(nn.utils.clip_grad_norm_(params, clip if clip else math.inf))
+            grads = [p.grad for p in params if p.grad is not None]
+            grad_norm = float(nn.utils.clip_grad_norm_(params, clip) if clip else nn.utils.get_total_norm(grads))
             bad = None if math.isfinite(grad_norm) else "gradient"
         if bad is not None:
             model.load_state_dict(good)
             yield Snapshot(step, steps, float(loss.detach()), grad_norm, {}, _diverged(bad, step, lr))
             return
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         if not all(torch.isfinite(p).all() for p in params):
             model.load_state_dict(good)
             yield Snapshot(step, steps, float(loss.detach()), grad_norm, {}, _diverged("weights", step, lr))

@@ -19,7 +19,8 @@ import streamlit as st
 
 from rnnviz.train import Snapshot
 
-REDRAW_SECONDS = 0.25  # how often charts are redrawn while training; the progress bar moves every step
+REDRAW_SECONDS = 0.4  # how often charts are redrawn while training
+PROGRESS_SECONDS = 0.05  # how often the progress bar moves: each update is a message to the browser
 
 
 @dataclass
@@ -93,14 +94,16 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     stop.button("Stop", key=f"{key}__stop", icon=":material/stop:",
                 help="Stop training now; the model keeps what it has learnt.")
     area = st.empty()
-    drawn = time.perf_counter()
+    drawn = moved = time.perf_counter()
     for snap in snapshots:
         if snap.stopped:
             st.session_state[fkey] = (config, snap.stopped)
             break
         state.history.append(snap)
-        progress.progress(snap.step / snap.total,
-                          text=f"Training {what}: step {snap.step} of {snap.total}, loss {snap.loss:.4f}")
+        if time.perf_counter() - moved > PROGRESS_SECONDS:
+            progress.progress(snap.step / snap.total,
+                              text=f"Training {what}: step {snap.step} of {snap.total}, loss {snap.loss:.4f}")
+            moved = time.perf_counter()
         if time.perf_counter() - drawn > REDRAW_SECONDS:
             with area.container():
                 render(state)

@@ -46,3 +46,11 @@ def page_setup(title: str, icon: str) -> None:
         where = "CUDA GPU" if rnnviz.device().type == "cuda" else "CPU"
         st.caption(f"Models train live on this machine's {where} "
                    f"(torch {torch.__version__.split('+')[0]}, {torch.get_num_threads()} thread(s)).")
+
+
+PADDING = {"top": 14, "left": 5, "right": 5, "bottom": 5}  # titles with ‖ ∂ → come from a taller fallback font
+
+
+def show(chart, where=None, width: str = "stretch") -> None:
+    """Draw an Altair chart with room above its title (Streamlit otherwise clips it)."""
+    (where or st).altair_chart(chart.properties(padding=PADDING), width=width)

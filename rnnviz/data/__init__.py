@@ -1,0 +1,1 @@
+"""Data the pages train on: generated series and (later) text corpora."""
