@@ -71,21 +71,20 @@ cfg = S.SineConfig(scfg, tuple(kinds), int(hidden), recipe, int(steps), float(lr
 st.caption("Tutorial: each step draws **one random window** and takes an SGD step (lr 0.01); it "
            "runs 10,000 steps. Fast: each step uses **all windows at once** and Adam with a "
            "one-cycle learning-rate schedule; 400 steps.")
-
-
-def sine_start(config: S.SineConfig):
-    return S.build(config)
+if not problem:
+    show(charts.windows_used(S.windows_used(cfg), scfg.split - scfg.window).properties(height=170))
 
 
 def sine_render(state) -> None:
     rows = [{"step": s.step, "model": k, "loss": v} for s in state.history for k, v in s.info["losses"].items()]
     if not rows:
         return
-    fc = S.forecast(state.model, make_series(state.config.series), state.config.series.window)
+    series_now = make_series(state.config.series)
+    fc = S.forecast(state.model, series_now, state.config.series.window)
     c1, c2 = st.columns(2)
     show(charts.line(pd.DataFrame(rows), "step", "loss", "Training loss (MSE, log scale)",
                                 "step", "MSE on the step's windows", color="model", log_y=True), c1)
-    show(charts.forecast_chart(make_series(state.config.series), fc.frame, "multi-step",
+    show(charts.forecast_chart(series_now, fc.frame, "multi-step",
                                           "Free-running forecast of the test part, as it trains"), c2)
 
 
@@ -98,7 +97,7 @@ if problem or not kinds:
         st.info("Showing the last model trained with valid settings.", icon=":material/info:")
         sine_render(state)
 else:
-    state = live_training("sine", cfg, sine_start, sine_render, "the forecaster")
+    state = live_training("sine", cfg, S.build, sine_render, "the forecaster")
 
 if state is not None and state.history:
     series_t = make_series(state.config.series)
@@ -116,8 +115,7 @@ if state is not None and state.history:
                                           "single-step and multi-step forecasts"))
     c1, c2 = st.columns([3, 2])
     show(charts.line(fc.horizon, "h", "abs_error", "Error vs horizon: |forecast − sin(x)|",
-                                "steps ahead (h)", "absolute error vs clean sine",
-                                color="how" if len(state.model.models) == 1 else "model"), c1)
+                     "steps ahead (h)", "absolute error vs clean sine", color="model", dash="how"), c1)
     c2.markdown("**Mean squared error on the test part**")
     c2.table(fc.scores.set_index(["model", "how"]).style.format("{:.4f}"))
     inputs = fc.inputs[shown_kind]
@@ -132,7 +130,7 @@ if state is not None and state.history:
     heat, pca = S.hidden_over_time(m, series_t, win)
     show(charts.heatmap(heat, "i", "unit", f"{shown_kind}: hidden state h_T after each window, "
                                    "units × time", "index of the predicted value", "hidden unit",
-                                   x_type="Q", value_title="h_T").properties(height=220))
+                                   value_title="h_T").properties(height=220))
     c1, c2 = st.columns([2, 3])
     show(charts.trajectory(pca), c1)
     c2.markdown("Each point is the hidden state that predicts one value, projected on its two "

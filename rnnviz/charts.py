@@ -5,16 +5,22 @@ They know nothing about where the data came from; tests check them through to_di
 
 from __future__ import annotations
 
+import warnings
+
 import altair as alt
 import pandas as pd
 import torch
 
 HEIGHT = 260  # one height for the line charts, so a page lines up
+# gate_panels shares one click selection across its panels on purpose; Altair merges the
+# copies into one parameter and warns each time a chart is serialised.
+warnings.filterwarnings("ignore", message="Automatically deduplicated selection parameter")
 
 
 def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
-         color: str | None = None, log_y: bool = False, points: bool = False) -> alt.Chart:
-    """A line per value of `color` (or one line), with tooltips."""
+         color: str | None = None, log_y: bool = False, points: bool = False,
+         dash: str | None = None) -> alt.Chart:
+    """A line per value of `color` (and of `dash`, drawn dashed), with tooltips."""
     scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     enc = {
         "x": alt.X(f"{x}:Q", title=x_title),
@@ -24,6 +30,9 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=color, scale=alt.Scale(scheme="tableau10"))
         enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N"))
+    if dash:
+        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=dash)
+        enc["tooltip"].insert(0, alt.Tooltip(f"{dash}:N"))
     mark = alt.Chart(df).mark_line(point=points)
     return mark.encode(**enc).properties(title=title, height=HEIGHT)
 
@@ -35,7 +44,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     color = alt.Color(f"{value}:Q", title=value_title,
                       scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True))
     return alt.Chart(df).mark_rect().encode(
-        x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
         y=alt.Y(f"{y}:{y_type}", title=y_title, sort=None),
         color=color,
         tooltip=[alt.Tooltip(f"{x}:{x_type}", title=x_title), alt.Tooltip(f"{y}:{y_type}", title=y_title),
@@ -133,6 +142,15 @@ def mat(m: torch.Tensor, digits: int = 2) -> str:
 # ---------------------------------------------------------------- forecasting
 
 
+def windows_used(df: pd.DataFrame, n_windows: int) -> alt.Chart:
+    """Which window starts each of the first training steps reads (df: step, start)."""
+    return alt.Chart(df).mark_tick(thickness=2, size=14).encode(
+        x=alt.X("start:Q", title="window start t", scale=alt.Scale(domain=[0, n_windows - 1])),
+        y=alt.Y("step:O", title="training step"),
+        tooltip=["step:O", "start:Q"],
+    ).properties(title="The windows each of the first training steps reads")
+
+
 def window_chart(df: pd.DataFrame) -> alt.Chart:
     """The training part as points, one input window and its target highlighted.
 
@@ -176,3 +194,61 @@ def trajectory(pca: pd.DataFrame) -> alt.Chart:
         order="i:Q", color=alt.Color("part:N", title="part", scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip("i:Q", title="index"), "part:N"],
     ).properties(title="Hidden-state trajectory (PCA)", height=HEIGHT)
+
+
+# ---------------------------------------------------------------- gates
+
+SIGMOID_GATES = ("forget", "input", "output", "update", "reset")  # values in (0, 1)
+UNIT_PICK = "unit_pick"  # the name of the click selection on the gate heatmaps
+
+
+def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
+    """The input written above one heatmap per gate/state (time × unit, shared time axis).
+
+    frame: t, unit, gate, value, token. A click on any cell selects its unit
+    (selection parameter UNIT_PICK, field "unit").
+    """
+    pick = alt.selection_point(name=UNIT_PICK, fields=["unit"], on="click", clear=False)
+    T = int(frame["t"].max())
+    x = alt.X("t:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
+    tokens = frame.drop_duplicates("t")[["t", "token"]]
+    head = alt.Chart(tokens).mark_text(fontSize=12 if T <= 60 else 8, color=GREY).encode(
+        x=x, text="token:N", tooltip=["t:O", "token:N"]).properties(width=width, height=18, title="input")
+    panels = []
+    gates = [g for g in frame["gate"].unique()]
+    for gate in gates:
+        d = frame[frame["gate"] == gate]
+        if gate in SIGMOID_GATES:
+            scale = alt.Scale(scheme="viridis", domain=[0, 1])
+        else:
+            scale = alt.Scale(scheme="redblue", domainMid=0, reverse=True)
+        panels.append(alt.Chart(d).mark_rect().encode(
+            x=alt.X("t:O", title=None, axis=alt.Axis(labels=False, ticks=False)) if gate != gates[-1]
+            else alt.X("t:O", title="time step t", axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
+            y=alt.Y("unit:O", title="unit"),
+            color=alt.Color("value:Q", scale=scale, title=gate),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+            tooltip=["t:O", "token:N", "unit:O", alt.Tooltip("value:Q", format=".3f"), "gate:N"],
+        ).add_params(pick).properties(width=width, height=max(60, 9 * int(d["unit"].max())), title=gate))
+    return alt.vconcat(head, *panels, spacing=6).resolve_scale(color="independent")
+
+
+def unit_lines(frame: pd.DataFrame, unit: int) -> alt.Chart:
+    """One unit's gates, cell and hidden state as lines over time."""
+    d = frame[frame["unit"] == unit]
+    return line(d, "t", "value", f"Unit {unit}: its gates and states over time", "time step t", "value",
+                color="gate", points=True)
+
+
+def saturation_bars(df: pd.DataFrame) -> alt.Chart:
+    """Share of each gate's values below 0.1, between, above 0.9 (df: gate, range, share)."""
+    order = list(dict.fromkeys(df["range"]))  # as saturation() lists them: low, between, high
+    d = df.assign(rank=df["range"].map(order.index))
+    return alt.Chart(d).mark_bar().encode(
+        y=alt.Y("gate:N", title=None),
+        x=alt.X("share:Q", title="share of the gate's values", axis=alt.Axis(format="%"), stack="zero"),
+        color=alt.Color("range:N", title="value", sort=order,
+                        scale=alt.Scale(domain=order, range=["#4c78a8", "#bab0ac", "#f58518"])),
+        order=alt.Order("rank:Q"),
+        tooltip=["gate:N", "range:N", alt.Tooltip("share:Q", format=".1%")],
+    ).properties(title="Saturation: share of values < 0.1 (shut) and > 0.9 (open)", height={"step": 28})

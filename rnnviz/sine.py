@@ -99,6 +99,19 @@ def build(cfg: SineConfig) -> tuple[Forecasters, Iterator[Snapshot]]:
 # ---------------------------------------------------------------- what the page draws
 
 
+def windows_used(cfg: SineConfig, steps: int = 12) -> pd.DataFrame:
+    """step, start: the windows each of the first training steps reads (the same random
+    draws as training: the tutorial's generator is seeded the same way)."""
+    n = cfg.series.split - cfg.series.window
+    if cfg.recipe == "tutorial":
+        pick = torch.Generator().manual_seed(cfg.seed)
+        starts = [[int(torch.randint(n, (1,), generator=pick))] for _ in range(steps)]
+    else:
+        starts = [list(range(n))] * steps
+    return pd.DataFrame([(k + 1, s) for k, ss in enumerate(starts) for s in ss], columns=["step", "start"])
+
+
+
 def series_frame(series: Series) -> pd.DataFrame:
     """x, value, curve (noisy / clean sine), part (train / test), index."""
     n = len(series.x)

@@ -57,11 +57,13 @@ def train(
     clip: float | None = None,
     describe: Callable[[], dict] | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    done: Callable[[dict], str] | None = None,
 ) -> Iterator[Snapshot]:
     """Take `steps` optimiser steps on loss_at(step); yield a Snapshot every log_every steps.
 
     A non-finite loss or gradient ends training with a Snapshot whose `stopped` says why,
-    and the model is restored to its weights before that step.
+    and the model is restored to its weights before that step. done(info), when given, may
+    end training early: it returns "" to go on, or the reason it is done (kept in info["done"]).
     """
     params = [p for p in model.parameters() if p.requires_grad]
     lr = optimizer.defaults["lr"]  # as the learner set it, before any schedule
@@ -91,4 +93,9 @@ def train(
         if step % log_every == 0 or step == steps:
             model.eval()
             info = describe() if describe else {}
+            reason = done(info) if done else ""
+            if reason:
+                info["done"] = reason
             yield Snapshot(step, steps, float(loss.detach()), grad_norm, info)
+            if reason:
+                return
