@@ -157,7 +157,8 @@ def hello_render(state) -> None:
                 "Try more epochs, another seed or learning rate.")
 
 
-state = live_training("hello", hello_cfg, hello_start, hello_render, "hello → ohlol")
+state = live_training("hello", hello_cfg, hello_start, hello_render, "hello → ohlol",
+                      default=U.HelloConfig())
 if state is not None and state.status != "running":
     hid = U.hello_hidden_frame(state.model)
     layers = sorted(hid["layer"].unique())

@@ -34,6 +34,9 @@ scfg = SeriesConfig(int(n_points), 36.0, float(noise), noise_kind, int(split), i
 problem = S.check(scfg)
 if problem:
     st.error(problem, icon=":material/error:")
+elif scfg.noise == 0:
+    st.info("Noise 0: the series is a clean sine, so the errors against the truth and against the clean "
+            "sine coincide, and the model has nothing to average away.", icon=":material/info:")
 series = make_series(scfg) if not problem else None
 if series is not None:
     frame = S.series_frame(series)
@@ -47,7 +50,7 @@ if series is not None:
     st.header("2. How a training sample is made", divider="gray")
     n_windows = scfg.split - scfg.window
     start = st.slider("window start t", 0, n_windows - 1, min(100, n_windows - 1), key="sine_t",
-                      help="y[t] … y[t+window-1] is the input, y[t+window] the target.")
+                      help="y[t] … y[t+window-1] is the input, y[t+window] the target.") if n_windows > 1 else 0
     w = frame[(frame["curve"] == "sin(x) + noise") & (frame["i"] < scfg.split)].copy()
     w["role"] = "series"
     w.loc[w["i"].between(start, start + scfg.window - 1), "role"] = "input window"
@@ -95,9 +98,11 @@ if problem or not kinds:
     state = st.session_state.get("sine__run")
     if state is not None:
         st.info("Showing the last model trained with valid settings.", icon=":material/info:")
+        if state.message:
+            st.warning(state.message, icon=":material/pause_circle:")
         sine_render(state)
 else:
-    state = live_training("sine", cfg, S.build, sine_render, "the forecaster")
+    state = live_training("sine", cfg, S.build, sine_render, "the forecaster", default=S.SineConfig())
 
 if state is not None and state.history:
     series_t = make_series(state.config.series)
@@ -160,7 +165,8 @@ def sincos_render(state) -> None:
                                     "chunk", "MSE", color="state", log_y=True))
 
 
-sc_state = live_training("sincos", sc_cfg, SC.build, sincos_render, "sin → cos")
+sc_state = live_training("sincos", sc_cfg, SC.build, sincos_render, "sin → cos",
+                          default=SC.SinCosConfig())
 if sc_state is not None and sc_state.history:
     curves, scores = SC.evaluate(sc_state.model, sc_state.config)
     show(charts.line(curves, "t", "value", "After training: cos t and both models' outputs",
@@ -185,11 +191,12 @@ if state is not None and state.history:
         st.table(shapes.set_index("parameter"))
     with st.expander("Which data does each step use, and how many passes make sense?"):
         n_w = state.config.series.split - win
+        done_steps = state.last.step
         if state.config.recipe == "tutorial":
-            st.markdown(f"The tutorial's recipe draws **one** random window per step, so {state.config.steps} "
-                        f"steps see about {state.config.steps / n_w:.1f} passes over the {n_w} windows, "
+            st.markdown(f"The tutorial's recipe draws **one** random window per step, so the {done_steps} "
+                        f"steps trained saw about {done_steps / n_w:.1f} passes over the {n_w} windows, "
                         "each step seeing a single noisy example.")
         else:
-            st.markdown(f"The fast recipe uses **all {n_w} windows** every step: {state.config.steps} steps are "
-                        f"{state.config.steps} passes. A pass costs one batched call instead of {n_w}, which is "
+            st.markdown(f"The fast recipe uses **all {n_w} windows** every step: the {done_steps} steps trained "
+                        f"are {done_steps} passes. A pass costs one batched call instead of {n_w}, which is "
                         "why it wins on wall time.")

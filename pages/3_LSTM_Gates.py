@@ -52,7 +52,8 @@ if problem:
     if state is not None:
         st.info("Showing the last model trained with valid settings.", icon=":material/info:")
 else:
-    state = live_training("gates", cfg, G.build, render, f"the {kind} on the {task} task")
+    state = live_training("gates", cfg, G.build, render, f"the {kind} on the {task} task",
+                          default=G.GateConfig())
 if state is not None and state.last is not None and "done" in state.last.info:
     st.success(f"Step {state.last.step}: {state.last.info['done']}.", icon=":material/check_circle:")
 if state is not None and state.last is not None and state.config.task == "memory":

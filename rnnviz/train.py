@@ -67,35 +67,37 @@ def train(
     """
     params = [p for p in model.parameters() if p.requires_grad]
     lr = optimizer.defaults["lr"]  # as the learner set it, before any schedule
+    model.train()
     for step in range(1, steps + 1):
-        good = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        model.train()
+        good = nn.utils.parameters_to_vector(params).detach()  # the weights before this step, one copy
         optimizer.zero_grad(set_to_none=True)
         loss = loss_at(step)
-        bad = None if torch.isfinite(loss) else "loss"
+        loss_value = float(loss.detach())
+        bad = None if math.isfinite(loss_value) else "loss"
         grad_norm = math.nan
         if bad is None:
             loss.backward()
             grads = [p.grad for p in params if p.grad is not None]
             grad_norm = float(nn.utils.clip_grad_norm_(params, clip) if clip else nn.utils.get_total_norm(grads))
             bad = None if math.isfinite(grad_norm) else "gradient"
+        if bad is None:
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            bad = None if math.isfinite(float(nn.utils.get_total_norm(params))) else "weights"
         if bad is not None:
-            model.load_state_dict(good)
-            yield Snapshot(step, steps, float(loss.detach()), grad_norm, {}, _diverged(bad, step, lr))
-            return
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        if not all(torch.isfinite(p).all() for p in params):
-            model.load_state_dict(good)
-            yield Snapshot(step, steps, float(loss.detach()), grad_norm, {}, _diverged("weights", step, lr))
+            with torch.no_grad():
+                nn.utils.vector_to_parameters(good, params)
+            model.eval()
+            yield Snapshot(step, steps, loss_value, grad_norm, {}, _diverged(bad, step, lr))
             return
         if step % log_every == 0 or step == steps:
-            model.eval()
+            model.eval()  # the caller may use the model between steps: in eval mode
             info = describe() if describe else {}
             reason = done(info) if done else ""
             if reason:
                 info["done"] = reason
-            yield Snapshot(step, steps, float(loss.detach()), grad_norm, info)
+            yield Snapshot(step, steps, loss_value, grad_norm, info)
             if reason:
                 return
+            model.train()

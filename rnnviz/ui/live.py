@@ -45,11 +45,15 @@ def live_training(
     render: Callable[[TrainState], None],
     what: str,
     auto: bool = True,
+    default: Any = None,
 ) -> TrainState | None:
     """Train `config` live (start(config) -> (model, snapshots)) and draw with render(state).
 
     render must draw no widgets: it is called many times in one run. Returns the state
     shown (the fresh run, or the last good one after a failure), or None before any run.
+    When config == default, the run is shared read-only with every session on this server:
+    the first visitor trains it live, later ones get it at once (same config and seed give
+    the same run, so nothing differs but the wait). Retrain always trains a private copy.
     """
     skey, fkey = f"{key}__run", f"{key}__failed"
     state: TrainState | None = st.session_state.get(skey)
@@ -66,8 +70,13 @@ def live_training(
     will_train = auto and stale and failed is None
     clicked = st.button("Retrain" if state is not None or will_train else "Train", key=f"{key}__train",
                         type="primary", help=f"Train {what} from scratch with the settings above.")
-    if clicked or will_train:
+    shared = _shared_runs()
+    if will_train and not clicked and default is not None and config == default and key in shared:
+        state = st.session_state[skey] = shared[key]
+    elif clicked or will_train:
         state = _train(key, config, start, render, what, previous=state)
+        if not clicked and state is not None and state.status == "done" and config == default:
+            shared.setdefault(key, state)
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] == config:
         st.error(failed[1], icon=":material/error:")
@@ -78,9 +87,31 @@ def live_training(
         return None
     if state.message:
         st.warning(state.message, icon=":material/pause_circle:")
+    grew = _loss_grew(state)
+    if grew:
+        st.warning(grew, icon=":material/trending_up:")
     with st.container():
         render(state)
     return state
+
+
+def _loss_grew(state: TrainState) -> str:
+    """A warning when training made the loss worse (a learning rate too large for Adam to blow up)."""
+    if len(state.history) < 2 or state.status != "done":
+        return ""
+    first, last = state.history[0].loss, state.history[-1].loss
+    if last > 2 * first:
+        lr = getattr(state.config, "lr", None)
+        tail = f" The learning rate {lr:g} is probably too large." if lr is not None else ""
+        return (f"The loss ended higher than it started ({first:.4g} → {last:.4g}): training made the model "
+                f"worse.{tail} Try a smaller one.")
+    return ""
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_runs() -> dict[str, TrainState]:
+    """Finished default runs, one per page key, shared read-only by every session."""
+    return {}
 
 
 def _train(key, config, start, render, what, previous: TrainState | None) -> TrainState | None:

@@ -1,0 +1,195 @@
+"""Text corpora for the character model: built-in languages, downloads, uploads, and the
+d2l minibatch samplers.
+
+Downloads come from the canonical addresses, are checked against a sha256 and cached under
+data/cache/ (git-ignored). Uploads are checked before anything else sees them: size, zip
+members and their unpacked size, UTF-8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+CACHE = Path(os.environ.get("RNNVIZ_CACHE", Path(__file__).resolve().parents[2] / "data" / "cache"))
+MAX_BYTES = 20_000_000  # largest corpus (or unpacked zip member) we accept: 20 MB of text
+MAX_ZIP_RATIO = 100  # a zip member unpacking to more than 100x its packed size is refused
+
+
+class CorpusError(ValueError):
+    """A corpus that cannot be used, with a message for the learner."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str
+    sha256: str
+    size: int  # bytes, to show before downloading
+    member: str = ""  # for a zip: the .txt inside
+
+
+SOURCES = {
+    "Tiny Shakespeare": Source(
+        "tinyshakespeare.txt",
+        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed", 1_115_394),
+    "The Time Machine": Source(
+        "timemachine.txt", "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
+        "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516", 178_979),
+    "Jay Chou lyrics (d2l)": Source(
+        "jaychou_lyrics.txt.zip", "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/jaychou_lyrics.txt.zip",
+        "3cfedd7d174111cdad5a27eaffaa6a2432a2842cf2590a03dd8a97610ea07043", 52_607, "jaychou_lyrics.txt"),
+}
+
+
+def fetch(source: Source, url: str | None = None, progress: Callable[[int, int], None] | None = None,
+          timeout: float = 20.0) -> Path:
+    """The cached file of `source`, downloading it (from `url`, default its canonical address)
+    and checking its sha256 first when it is not cached yet. Raises CorpusError."""
+    path = CACHE / source.name
+    if path.exists() and _sha256(path.read_bytes()) == source.sha256:
+        return path
+    url = url or source.url
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (fixed https/http addresses)
+            total = int(r.headers.get("Content-Length") or source.size)
+            chunks, got = [], 0
+            while chunk := r.read(65536):
+                chunks.append(chunk)
+                got += len(chunk)
+                if got > MAX_BYTES:
+                    raise CorpusError(f"{url} sent more than {MAX_BYTES:,} bytes; stopped.")
+                if progress:
+                    progress(got, total)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        if isinstance(exc, CorpusError):
+            raise
+        raise CorpusError(
+            f"Could not download {source.name} from {url} ({exc}). If this machine is offline, download "
+            f"it elsewhere and put it at {path} (the app checks its sha256), or upload it below.") from exc
+    data = b"".join(chunks)
+    digest = _sha256(data)
+    if digest != source.sha256:
+        raise CorpusError(f"The download of {source.name} from {url} is corrupted or changed: its sha256 is "
+                          f"{digest[:16]}…, expected {source.sha256[:16]}…. Nothing was saved; try again.")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_text(name: str, data: bytes) -> str:
+    """Text out of an uploaded or downloaded .txt or .zip (d2l-style: the .txt inside), checked."""
+    if not data:
+        raise CorpusError(f"{name} is empty.")
+    if len(data) > MAX_BYTES:
+        raise CorpusError(f"{name} is {len(data):,} bytes; the limit is {MAX_BYTES:,}.")
+    if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+        data = _from_zip(name, data)
+    if b"\x00" in data[:4096]:
+        raise CorpusError(f"{name} looks binary (it has NUL bytes), not text.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start} is not valid UTF-8). "
+                          "Save it as UTF-8 and upload it again.") from None
+    return text.lstrip("\ufeff")
+
+
+def _from_zip(name: str, data: bytes) -> bytes:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise CorpusError(f"{name} is not a readable zip file.") from None
+    txts = [i for i in zf.infolist() if i.filename.lower().endswith(".txt") and not i.is_dir()]
+    if not txts:
+        raise CorpusError(f"{name} holds no .txt file (it has: {', '.join(zf.namelist()[:5]) or 'nothing'}).")
+    info = txts[0]
+    if info.file_size > MAX_BYTES or info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+        raise CorpusError(f"{name}: {info.filename} would unpack to {info.file_size:,} bytes from "
+                          f"{info.compress_size:,}; refused (limit {MAX_BYTES:,} bytes, ratio {MAX_ZIP_RATIO}).")
+    with zf.open(info) as f:
+        out = f.read(MAX_BYTES + 1)  # never trust the header alone
+    if len(out) > MAX_BYTES:
+        raise CorpusError(f"{name}: {info.filename} unpacks to more than {MAX_BYTES:,} bytes; refused.")
+    return out
+
+
+def d2l_lyrics(text: str, first: int | None = 10_000) -> str:
+    """As d2l reads the lyrics: newlines become spaces; optionally the first 10,000 characters."""
+    text = text.replace("\n", " ").replace("\r", " ")
+    return text[:first] if first else text
+
+
+# ---------------------------------------------------------------- vocabulary and samplers
+
+
+@dataclass(frozen=True)
+class Vocab:
+    chars: tuple[str, ...]  # index -> character, sorted by frequency (most frequent first)
+
+    @classmethod
+    def of(cls, text: str) -> Vocab:
+        counts: dict[str, int] = {}
+        for ch in text:
+            counts[ch] = counts.get(ch, 0) + 1
+        return cls(tuple(sorted(counts, key=lambda c: (-counts[c], c))))
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        index = {c: i for i, c in enumerate(self.chars)}
+        missing = sorted({c for c in text if c not in index})
+        if missing:
+            shown = ", ".join(repr(c) for c in missing[:8])
+            raise CorpusError(f"These characters are not in the corpus' vocabulary: {shown}. "
+                              "The model has never seen them; use characters from the corpus.")
+        return [index[c] for c in text]
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[i] for i in ids)
+
+
+def random_batches(ids: Tensor, batch: int, steps: int, rng: random.Random) -> Iterator[tuple[Tensor, Tensor, list]]:
+    """d2l's random sampling: non-overlapping subsequences in random order; neighbouring
+    minibatches are not adjacent in the text, so the state is re-initialised for each.
+    Yields X, Y (batch, steps) and the corpus start position of each row."""
+    offset = rng.randint(0, steps - 1)
+    n = (len(ids) - offset - 1) // steps
+    starts = [offset + i * steps for i in range(n)]
+    rng.shuffle(starts)
+    for k in range(0, n - batch + 1, batch):
+        rows = starts[k:k + batch]
+        X = torch.stack([ids[s:s + steps] for s in rows])
+        Y = torch.stack([ids[s + 1:s + steps + 1] for s in rows])
+        yield X, Y, rows
+
+
+def consecutive_batches(ids: Tensor, batch: int, steps: int, rng: random.Random) -> Iterator[tuple[Tensor, Tensor, list]]:
+    """d2l's sequential partitioning: the corpus is cut into `batch` parallel streams; row i
+    of minibatch k+1 continues row i of minibatch k, so the state can be carried over."""
+    offset = rng.randint(0, steps - 1)
+    usable = ((len(ids) - offset - 1) // batch) * batch
+    Xs = ids[offset:offset + usable].view(batch, -1)
+    Ys = ids[offset + 1:offset + 1 + usable].view(batch, -1)
+    per_row = Xs.shape[1]
+    for k in range(0, (per_row // steps) * steps, steps):
+        yield Xs[:, k:k + steps], Ys[:, k:k + steps], [offset + r * per_row + k for r in range(batch)]

@@ -1,0 +1,123 @@
+"""The "Sine forecasting" page in a real browser (fixtures app_url, browser, artifacts from
+conftest.py): opened by its own URL as the first request, trained with the tutorial's
+recipe for 10,000 steps, stopped half way with the Stop button; the partial model stays
+usable and its charts are drawn. Screenshots go to tests/artifacts/2_Sine_Forecasting_*.png.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+VIEWPORT = {"width": 1400, "height": 5200}  # Streamlit scrolls inside its own container: a tall window shows all
+LOAD_MS = 90_000  # the session's first request imports torch and trains the default models
+URL_PATH = "/Sine_Forecasting"
+STEPS = 10_000  # the tutorial's iterations
+CHARTS = 11  # Altair charts the page draws once a model is trained (sections 1-6)
+CHARTS_WITHOUT_DATA = 8  # with settings that cannot work, sections 1-2 and the windows chart are gone
+PROGRESS = re.compile(r"Training the forecaster: step (\d+) of (\d+)")
+
+# Vega draws into an <svg class="marks"> or a <canvas class="marks">: a chart counts as drawn
+# when that has a nonzero size and holds data marks (svg) or painted pixels (canvas).
+DRAWN_CHARTS_JS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].filter(c => {
+    const m = c.querySelector('.marks');
+    if (!m) return false;
+    const r = m.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0) return false;
+    if (m.tagName.toLowerCase() === 'svg')
+        return [...m.querySelectorAll('g.role-mark path, g.role-mark rect')].some(p => (p.getAttribute('d') || p.getAttribute('width')));
+    const ctx = m.getContext('2d'), px = ctx.getImageData(0, 0, m.width, m.height).data;
+    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+    return false;
+}).length"""
+
+# The script has finished: not running, no status widget, no skeletons of lazily loaded elements.
+FINISHED_JS = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    return !!app && app.dataset.testScriptState === 'notRunning'
+        && !document.querySelector('[data-testid=stStatusWidget]')
+        && !document.querySelector('[data-testid=stSkeleton]');
+}"""
+
+# The step the progress bar reports for a run of `total` steps, or 0.
+PROGRESS_STEP_JS = """(total) => {
+    for (const p of document.querySelectorAll('[data-testid=stProgress]')) {
+        const m = p.innerText.match(/step (\\d+) of (\\d+)/);
+        if (m && +m[2] === total) return +m[1];
+    }
+    return 0;
+}"""
+
+
+def wait_finished(page, charts: int = CHARTS) -> None:
+    page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+    page.wait_for_function(f"() => ({DRAWN_CHARTS_JS})() >= {charts}", timeout=LOAD_MS)
+    page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+
+
+def heading(page, text: str):
+    return page.get_by_role("heading", name=re.compile("^" + re.escape(text)))
+
+
+def assert_results_on_page(page, errors: list[str], charts: int = CHARTS) -> None:
+    """No exception, the charts drawn, sections 4 and 5 with a finite MSE table."""
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.all_inner_texts()
+    assert not errors, errors
+    drawn = page.evaluate(DRAWN_CHARTS_JS)
+    assert drawn >= charts, f"{drawn} drawn charts"
+    for text in ("4. Single-step vs multi-step", "5. Inside the model while it forecasts"):
+        assert heading(page, text).count() >= 1, text
+    table = page.locator("[data-testid=stTable]").filter(has_text="MSE vs clean sine").first.inner_text()
+    numbers = [float(v) for v in re.findall(r"\d+\.\d{4}", table)]
+    assert len(numbers) == 4, table  # single- and multi-step, vs noisy truth and vs clean sine
+    assert "nan" not in table.lower() and "inf" not in table.lower(), table
+
+
+def set_number(page, key: str, value) -> None:
+    box = page.locator(f".st-key-{key} input")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_stop_half_way_keeps_a_usable_model(browser, app_url: str, artifacts: Path):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(app_url + URL_PATH, timeout=LOAD_MS)  # the deep link is the first request
+        wait_finished(page)
+        assert page.evaluate("location.pathname") == URL_PATH
+        heading(page, "7. Questions, answered").wait_for(timeout=LOAD_MS)
+        assert_results_on_page(page, errors)
+        page.screenshot(path=str(artifacts / "2_Sine_Forecasting_opened.png"), full_page=True)
+
+        # the tutorial's recipe, then its 10,000 steps (which interrupts the 3,000-step default run)
+        page.locator(".st-key-sine_recipe").get_by_text("the tutorial's").click()
+        page.locator(".st-key-sine_steps_tutorial input").wait_for(timeout=LOAD_MS)
+        set_number(page, "sine_steps_tutorial", STEPS)
+        page.wait_for_function(f"() => ({PROGRESS_STEP_JS})({STEPS}) > 0", timeout=LOAD_MS)
+        stop = page.locator(".st-key-sine__stop").get_by_role("button", name="Stop")
+        stop.wait_for(timeout=LOAD_MS)
+        page.wait_for_function(f"() => ({PROGRESS_STEP_JS})({STEPS}) >= {STEPS // 2}", timeout=LOAD_MS)
+        stop.click()
+
+        warning = page.get_by_text(re.compile(r"Stopped after step \d+ of \d+"))
+        warning.wait_for(timeout=LOAD_MS)
+        wait_finished(page)
+        step, total = map(int, re.search(r"step (\d+) of (\d+)", warning.inner_text()).groups())
+        assert total == STEPS and STEPS // 2 <= step < STEPS, (step, total)
+        assert page.locator("[data-testid=stProgress]").count() == 0  # training is over
+        assert_results_on_page(page, errors)
+        page.screenshot(path=str(artifacts / "2_Sine_Forecasting_stopped.png"), full_page=True)
+
+        # the partial model is the last good one: bad input shows its reason and keeps it
+        set_number(page, "sine_window", 320)
+        page.get_by_text("must be longer than the window (320)").wait_for(timeout=LOAD_MS)
+        wait_finished(page, CHARTS_WITHOUT_DATA)
+        assert page.get_by_text("Showing the last model trained with valid settings").count() == 1
+        assert_results_on_page(page, errors, CHARTS_WITHOUT_DATA)
+        page.screenshot(path=str(artifacts / "2_Sine_Forecasting_bad_window.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,314 @@
+"""The "Sine forecasting" page through Streamlit's AppTest: every control changes what a
+learner would notice, and bad input gives a clear message while the last good model and its
+charts stay on the page.
+
+The page is opened through the entry file and st.switch_page, as in test_pages.py. To keep
+the suite quick, most tests preset the step counts in st.session_state before the page's
+first run (the widgets pick those values up), so each retraining takes a fraction of a
+second; one test opens the page with its real defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.models import KINDS
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/2_Sine_Forecasting.py"
+TIMEOUT = 120  # seconds per script run: the defaults train two models on a busy machine
+QUICK = {"sine_steps_fast": 20, "sine_steps_tutorial": 30, "sc_steps": 20}  # cheap retraining
+FORECAST_TITLE = ": truth, clean sine, single-step and multi-step forecasts"  # section 4's chart
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def open_sine(**preset) -> AppTest:
+    """The page as a learner reaches it from home, with widget values preset by key."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    for key, value in preset.items():
+        at.session_state[key] = value
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _title(spec: dict) -> str:
+    """A chart's title; a layered chart's comes from its first titled layer."""
+    t = spec.get("title") or next((la["title"] for la in spec.get("layer", []) if la.get("title")), "")
+    return t if isinstance(t, str) else t.get("text", "")
+
+
+def titles(at: AppTest) -> list[str]:
+    return [_title(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+
+
+def has_title(at: AppTest, part: str) -> bool:
+    return any(part in t for t in titles(at))
+
+
+def sections(at: AppTest) -> list[str]:
+    return [h.value.split(".")[0] for h in at.header]
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def run(at: AppTest, key: str = "sine__run"):
+    return at.session_state[key] if key in at.session_state else None
+
+
+def scores(at: AppTest):
+    """Section 4's MSE table, indexed by (model, how)."""
+    return next(t.value for t in at.table if "MSE vs clean sine" in t.value.columns)
+
+
+def free_run_reads(at: AppTest) -> dict[str, str]:
+    table = next(t.value for t in at.table if "reads" in t.value.columns)
+    return dict(zip(table.index, table["reads"]))
+
+
+def weight_table(at: AppTest) -> dict[str, str]:
+    table = next(t.value for t in at.table if "shape" in t.value.columns)
+    return dict(zip(table.index, table["shape"]))
+
+
+def assert_results_shown(at: AppTest, kind: str = "LSTM") -> None:
+    """Sections 4 and 5 with their charts, as after any successful training."""
+    assert {"4", "5", "7"} <= set(sections(at)), sections(at)
+    assert has_title(at, kind + FORECAST_TITLE), titles(at)
+    assert has_title(at, "Error vs horizon") and has_title(at, "Hidden-state trajectory (PCA)")
+    assert has_title(at, f"{kind}: hidden state h_T after each window")
+    mse = scores(at).to_numpy()
+    assert mse.size and all(math.isfinite(v) for v in mse.ravel())
+
+
+@pytest.fixture
+def quick() -> AppTest:
+    at = open_sine(**QUICK)
+    assert run(at).status == "done" and run(at).config.steps == 20
+    return at
+
+
+# ---------------------------------------------------------------- defaults
+
+
+def test_defaults_render_every_section_with_the_tutorials_numbers():
+    at = open_sine()
+    assert at.title[0].value == "Sine forecasting"
+    assert sections(at) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert not at.error and not at.warning
+    state = run(at)
+    assert state.status == "done" and state.config.steps == 400 and state.config.recipe == "fast"
+    assert has_title(at, "y = sin(x) + noise: 320 points to train on, 80 to test")
+    for part in ("One training sample", "The windows each of the first training steps reads",
+                 "Training loss (MSE, log scale)", "Free-running forecast of the test part",
+                 "Training loss per chunk", "After training: cos t"):
+        assert has_title(at, part), (part, titles(at))
+    assert_results_shown(at)
+    mse = scores(at)
+    assert mse.loc[("LSTM", "multi-step"), "MSE vs clean sine"] <= 0.03  # the fast recipe's target
+    reads = free_run_reads(at)
+    assert reads["pred[320]"] == ", ".join(f"y[{i}]" for i in range(310, 320))
+    assert reads["pred[322]"] == ", ".join([f"y[{i}]" for i in range(312, 320)] + ["pred[320]", "pred[321]"])
+    assert reads["pred[331]"] == ", ".join(f"pred[{i}]" for i in range(321, 331))
+    assert "The training part holds **310** such windows" in texts(at.markdown)
+    sc = next(t.value for t in at.table if "MSE at each chunk's first step" in t.value.columns)
+    assert sc.loc["carried", "MSE at each chunk's first step"] < 0.1 < sc.loc["reset", "MSE at each chunk's first step"]
+    faq = texts(at.markdown)
+    assert "(batch, 10, 1)" in faq and "all 310 windows" in faq
+    assert weight_table(at)["rnn.weight_hh_l0"] == "(48, 12)"
+    assert at.button(key="sine__train").label == "Retrain"
+
+
+# ---------------------------------------------------------------- every control
+
+
+def test_data_controls_retrain_and_redraw(quick: AppTest):
+    at = quick
+    before = run(at)
+    at.number_input(key="sine_split").set_value(240).run()
+    no_exception(at)
+    assert run(at) is not before and run(at).config.series.split == 240
+    assert has_title(at, "240 points to train on, 160 to test")
+    assert "pred[240]" in free_run_reads(at)
+    for key, value, field in [("sine_n", 300, "n_points"), ("sine_noise", 0.5, "noise"),
+                              ("sine_window", 5, "window"), ("sine_data_seed", 3, "seed")]:
+        before = run(at)
+        at.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        assert run(at) is not before and getattr(run(at).config.series, field) == value, key
+        assert not at.error
+    assert has_title(at, "240 points to train on, 60 to test")
+    before = run(at)
+    at.selectbox(key="sine_noise_kind").set_value("gaussian").run()
+    no_exception(at)
+    assert run(at) is not before and run(at).config.series.noise_kind == "gaussian"
+    md = texts(at.markdown)
+    assert "Input **y[100] … y[104]** (5 values" in md and "(batch, 5, 1)" in md
+    assert free_run_reads(at)["pred[240]"] == ", ".join(f"y[{i}]" for i in range(235, 240))
+    # the window slider only redraws section 2: no retraining
+    before = run(at)
+    at.slider(key="sine_t").set_value(7).run()
+    no_exception(at)
+    assert run(at) is before
+    assert "Input **y[7] … y[11]** (5 values" in texts(at.markdown)
+    assert_results_shown(at)
+
+
+def test_models_recipe_and_training_controls(quick: AppTest):
+    at = quick
+    at.multiselect(key="sine_kinds").set_value(list(KINDS)).run()
+    no_exception(at)
+    assert run(at).config.kinds == KINDS and set(run(at).model.models) == set(KINDS)
+    assert set(scores(at).index.get_level_values(0)) == set(KINDS) and len(scores(at)) == 8
+    before = run(at)
+    at.selectbox(key="sine_shown").set_value("GRU").run()  # which model to draw: no retraining
+    no_exception(at)
+    assert run(at) is before
+    assert_results_shown(at, "GRU")
+    assert weight_table(at)["rnn.weight_hh_l0"] == "(36, 12)"
+    for key, value, field in [("sine_hidden", 4, "hidden_size"), ("sine_lr_fast", 0.01, "lr"),
+                              ("sine_seed", 2, "seed")]:
+        before = run(at)
+        at.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        assert run(at) is not before and getattr(run(at).config, field) == value, key
+    assert weight_table(at)["rnn.weight_hh_l0"] == "(12, 4)"
+    # the tutorial's recipe brings its own learning rate (and its own step count)
+    at.radio(key="sine_recipe").set_value("tutorial").run()
+    no_exception(at)
+    cfg = run(at).config
+    assert (cfg.recipe, cfg.lr, cfg.steps) == ("tutorial", 0.01, 30)
+    assert at.number_input(key="sine_lr_tutorial").value == pytest.approx(0.01)
+    assert "draws **one** random window per step" in texts(at.markdown)
+    at.number_input(key="sine_steps_tutorial").set_value(40).run()
+    no_exception(at)
+    assert run(at).config.steps == 40 and run(at).last.step == 40
+    assert "40 steps see about 0.1 passes over the 310 windows" in texts(at.markdown)
+    # Retrain trains again, from the same seed to the same losses
+    first = run(at)
+    at.button(key="sine__train").click().run()
+    no_exception(at)
+    again = run(at)
+    assert again is not first and again.status == "done"
+    assert [s.loss for s in again.history] == [s.loss for s in first.history]
+    assert_results_shown(at, "GRU")
+
+
+def test_sincos_controls(quick: AppTest):
+    at = quick
+    sine_before = run(at)
+    for key, value, field in [("sc_steps", 30, "steps"), ("sc_hidden", 8, "hidden_size"),
+                              ("sc_lr", 0.01, "lr"), ("sc_seed", 1, "seed")]:
+        before = run(at, "sincos__run")
+        at.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        assert run(at, "sincos__run") is not before, key
+        assert getattr(run(at, "sincos__run").config, field) == value, key
+    assert run(at, "sincos__run").last.step == 30
+    assert run(at) is sine_before  # section 6 does not retrain the forecaster
+    sc = next(t.value for t in at.table if "MSE at each chunk's first step" in t.value.columns)
+    assert list(sc.index) == ["carried", "reset"]
+    assert has_title(at, "After training: cos t")
+
+
+# ---------------------------------------------------------------- bad input
+
+
+BAD_INPUT = [  # (widget key, bad value, good value, what the error says)
+    ("sine_window", 320, 10, "must be longer than the window (320)"),  # window as long as the training part
+    ("sine_window", 400, 10, "must be longer than the window (400)"),
+    ("sine_split", 399, 320, "leaves 1 test point(s) of 400"),  # split = points - 1
+    ("sine_n", 20, 400, "leaves"),  # the split lies past the series' end
+    ("sine_lr_tutorial", 1000.0, 0.01, "learning rate 1000"),  # the tutorial's SGD: the loss becomes NaN
+]
+
+
+def test_bad_input_explains_and_keeps_the_last_good_model(quick: AppTest):
+    at = quick
+    for key, bad, good_value, message in BAD_INPUT:
+        if key == "sine_lr_tutorial":
+            at.radio(key="sine_recipe").set_value("tutorial").run()  # its default lr trains fine
+            assert run(at).config.recipe == "tutorial" and run(at).status == "done"
+        good = run(at)
+        at.number_input(key=key).set_value(bad).run()
+        no_exception(at)
+        assert message in texts(at.error), (key, bad, texts(at.error))
+        assert run(at) is good and good.status == "done", key
+        assert_results_shown(at)
+        assert ("previous settings" in texts(at.info)
+                or "last model trained with valid settings" in texts(at.info)), texts(at.info)
+        # a rerun for an unrelated reason loses neither the model nor the message
+        at.number_input(key="sc_seed").set_value(at.number_input(key="sc_seed").value + 1).run()
+        no_exception(at)
+        assert run(at) is good and message in texts(at.error), key
+        assert_results_shown(at)
+        # back to the good value: the same model, no message, nothing retrained
+        at.number_input(key=key).set_value(good_value).run()
+        no_exception(at)
+        assert run(at) is good and not at.error and not at.info, (key, texts(at.info))
+
+
+def test_no_noise_trains_and_both_errors_agree(quick: AppTest):
+    at = quick
+    for kind in ("uniform", "gaussian"):
+        at.selectbox(key="sine_noise_kind").set_value(kind).run()
+        at.number_input(key="sine_noise").set_value(0.0).run()
+        no_exception(at)
+        assert not at.error and run(at).config.series.noise == 0.0
+        mse = scores(at)
+        assert mse["MSE vs noisy truth"].tolist() == pytest.approx(mse["MSE vs clean sine"].tolist())
+        assert_results_shown(at)
+
+
+def test_no_model_selected_keeps_the_last_one(quick: AppTest):
+    at = quick
+    good = run(at)
+    at.multiselect(key="sine_kinds").set_value([]).run()
+    no_exception(at)
+    assert "Pick at least one model" in texts(at.warning)
+    assert run(at) is good
+    assert_results_shown(at)
+
+
+def test_a_single_training_window_is_allowed(quick: AppTest):
+    at = quick
+    at.number_input(key="sine_window").set_value(319).run()  # split 320: exactly one window
+    no_exception(at)
+    assert not at.error and run(at).config.series.window == 319
+
+
+def test_split_leaving_two_test_points_works(quick: AppTest):
+    at = quick
+    at.number_input(key="sine_split").set_value(398).run()
+    no_exception(at)
+    assert not at.error and run(at).config.series.split == 398
+    assert list(free_run_reads(at)) == ["pred[398]", "pred[399]"]
+    assert_results_shown(at)
+
+
+def test_an_interrupted_run_is_reported_and_stays_usable(quick: AppTest):
+    """What the Stop button leads to (the browser test clicks it for real): the run found
+    "running" on the next pass was interrupted; its partial model is drawn."""
+    at = quick
+    state = run(at)
+    state.status, state.history = "running", state.history[:5]
+    at.slider(key="sine_t").set_value(3).run()
+    no_exception(at)
+    assert run(at) is state and state.status == "stopped"
+    assert f"Stopped after step {state.last.step} of 20" in texts(at.warning)
+    assert_results_shown(at)
