@@ -252,3 +252,33 @@ def saturation_bars(df: pd.DataFrame) -> alt.Chart:
         order=alt.Order("rank:Q"),
         tooltip=["gate:N", "range:N", alt.Tooltip("share:Q", format=".1%")],
     ).properties(title="Saturation: share of values < 0.1 (shut) and > 0.9 (open)", height={"step": 28})
+
+
+# ---------------------------------------------------------------- character model
+
+
+def minibatch_chart(df: pd.DataFrame, corpus_len: int) -> alt.Chart:
+    """Where each minibatch row starts in the corpus (df: minibatch, row, start, end)."""
+    return alt.Chart(df).mark_tick(thickness=3, size=7).encode(
+        x=alt.X("start:Q", title="position in the training text where the row starts",
+                scale=alt.Scale(domain=[0, corpus_len])),
+        y=alt.Y("row:O", title="row of the minibatch", axis=alt.Axis(labelOverlap="greedy")),
+        color=alt.Color("minibatch:N", title="minibatch", scale=alt.Scale(scheme="tableau10")),
+        tooltip=["minibatch:N", "row:O", "start:Q", "end:Q"],
+    ).properties(title="The first three minibatches of an epoch", height=alt.Step(8))
+
+
+def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.LayerChart:
+    """Train and held-out perplexity per epoch (ppl: epoch, perplexity, curve), baselines as rules."""
+    base = pd.DataFrame({"baseline": list(baselines), "perplexity": list(baselines.values())})
+    lines = alt.Chart(ppl).mark_line(point=True).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("perplexity:Q", title="perplexity (log)", scale=alt.Scale(type="log")),
+        color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10")),
+        tooltip=["epoch:Q", "curve:N", alt.Tooltip("perplexity:Q", format=".3f")])
+    rules = alt.Chart(base).mark_rule(strokeDash=[5, 4], color=GREY).encode(
+        y="perplexity:Q", tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
+    labels = alt.Chart(base).mark_text(align="left", dx=4, dy=-6, color=GREY, fontSize=11).encode(
+        y="perplexity:Q", x=alt.value(0), text=alt.Text("baseline:N"))
+    return alt.layer(rules, labels, lines).properties(
+        title="Perplexity: train vs held-out, with the n-gram baselines (dashed)", height=HEIGHT)

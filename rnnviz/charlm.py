@@ -1,0 +1,299 @@
+"""The character language model of the "Char-level generation" page (d2l's RNN chapters):
+corpus -> vocabulary -> minibatches (random or consecutive) -> RNN/LSTM/GRU -> perplexity,
+samples from prefixes, and n-gram baselines to compare with.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from rnnviz.data.text import Vocab, consecutive_batches, random_batches
+from rnnviz.train import Snapshot, seeded, train
+
+SAMPLINGS = {"random": "random: state re-initialised for every minibatch",
+             "consecutive": "consecutive: state carried over (detached) between minibatches"}
+
+
+@dataclass(frozen=True)
+class CharConfig:
+    """Every knob of the chapter, with the page's default."""
+
+    kind: str = "GRU"  # RNN is the chapter's; GRU trains faster and generalises better at this size
+    hidden_size: int = 64  # the chapter uses 256 on the lyrics; 64 is plenty for the built-in grammar
+    num_layers: int = 1
+    embedding: int = 0  # 0: one-hot input, as the chapter; > 0: a learnt embedding of that size
+    dropout: float = 0.0  # on the RNN's output; > 0 fights memorisation on small corpora
+    optimizer: str = "adam"  # "sgd" is the chapter's (with lr 100); Adam needs no such tuning
+    lr: float = 0.01  # Adam's; SGD_LR is the chapter's
+    clip: float = 1.0  # θ: gradient norm clipping (the chapter's 0.01 with SGD lr 100)
+    batch_size: int = 16  # the chapter uses 32; 16 makes twice the updates per epoch on a small text
+    num_steps: int = 35  # the chapter's: characters per subsequence
+    sampling: str = "random"  # one of SAMPLINGS
+    epochs: int = 4  # passes over the training text; the built-in grammar needs about 4
+    held_out: float = 0.1  # the last 10 % of the text scores the model on what it did not see
+    patience: int = 3  # epochs without a better held-out perplexity before stopping early
+    seed: int = 0
+
+
+SGD_LR = 100.0  # the chapter's learning rate for its from-scratch SGD
+
+
+class CharLM(nn.Module):
+    """Characters (B, T) -> logits (B, T, V); one-hot or embedded input."""
+
+    def __init__(self, vocab_size: int, cfg: CharConfig):
+        super().__init__()
+        self.vocab_size, self.kind = vocab_size, cfg.kind
+        self.embed = nn.Embedding(vocab_size, cfg.embedding) if cfg.embedding else None
+        width = cfg.embedding or vocab_size
+        self.rnn = getattr(nn, cfg.kind)(width, cfg.hidden_size, cfg.num_layers, batch_first=True,
+                                         dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.out = nn.Linear(cfg.hidden_size, vocab_size)
+
+    def inputs(self, X: Tensor) -> Tensor:
+        """What the recurrent layer reads: one-hot (B, T, V) or embeddings (B, T, E)."""
+        return self.embed(X) if self.embed is not None else nn.functional.one_hot(X, self.vocab_size).float()
+
+    def forward(self, X: Tensor, state=None):
+        h, state = self.rnn(self.inputs(X), state)  # (B, T, H)
+        return self.out(self.drop(h)), state
+
+
+def detach(state):
+    """Keep the state's values, drop its history: backprop stops at the minibatch's start."""
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+@dataclass
+class Corpus:
+    text: str
+    vocab: Vocab
+    train_ids: Tensor  # (N,)
+    held_ids: Tensor  # (M,)
+
+
+def prepare(text: str, held_out: float) -> Corpus:
+    """The vocabulary of the whole text, and its train / held-out split (the held-out part last)."""
+    vocab = Vocab.of(text)
+    ids = torch.tensor(vocab.encode(text))
+    cut = int(len(ids) * (1 - held_out))
+    return Corpus(text, vocab, ids[:cut], ids[cut:])
+
+
+def too_short(corpus: Corpus, cfg: CharConfig) -> str:
+    """A learner-readable reason the corpus cannot make one minibatch, or ""."""
+    need = cfg.batch_size * cfg.num_steps + cfg.num_steps + 1
+    if len(corpus.train_ids) < need:
+        return (f"The training text has {len(corpus.train_ids):,} characters; one minibatch of {cfg.batch_size} × "
+                f"{cfg.num_steps} needs at least {need:,}. Use a longer text, or a smaller batch size or num_steps.")
+    if len(corpus.held_ids) < cfg.num_steps + 1:
+        return "The held-out part is too short to score; raise the held-out share or use a longer text."
+    return ""
+
+
+@torch.no_grad()
+def perplexity(model: CharLM, ids: Tensor, num_steps: int = 200) -> float:
+    """exp(mean cross-entropy) over ids, read in order with the state carried."""
+    model.eval()
+    state, total, count = None, 0.0, 0
+    for k in range(0, len(ids) - 1, num_steps):
+        X, Y = ids[k:k + num_steps][None], ids[k + 1:k + num_steps + 1][None]
+        X = X[:, :Y.shape[1]]
+        if X.shape[1] == 0:
+            break
+        logits, state = model(X, state)
+        total += float(nn.functional.cross_entropy(logits[0], Y[0], reduction="sum"))
+        count += Y.shape[1]
+    return math.exp(total / max(count, 1))
+
+
+def baselines(corpus: Corpus) -> dict[str, float]:
+    """Held-out perplexity of the uniform, unigram and bigram models (add-one smoothed)."""
+    V = len(corpus.vocab)
+    train, held = corpus.train_ids.tolist(), corpus.held_ids.tolist()
+    uni = Counter(train)
+    n = len(train)
+    p_uni = lambda c: (uni[c] + 1) / (n + V)  # noqa: E731
+    big = Counter(zip(train, train[1:]))
+    ll_uni = sum(math.log(p_uni(c)) for c in held)
+    ll_big = sum(math.log((big[(a, b)] + 1) / (uni[a] + V)) for a, b in zip(held, held[1:]))
+    return {"uniform": float(V), "unigram": math.exp(-ll_uni / len(held)),
+            "bigram": math.exp(-ll_big / max(len(held) - 1, 1))}
+
+
+def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
+          validity: Callable[[str], bool] | None = None) -> tuple[CharLM, Iterator[Snapshot]]:
+    """The model and the generator that trains it, epoch after epoch.
+
+    A snapshot every step carries the epoch and its running train perplexity (its grad_norm
+    is before clipping); at each epoch's end also the held-out perplexity and samples.
+    """
+    with seeded(cfg.seed):
+        model = CharLM(len(corpus.vocab), cfg)
+    model.vocab = corpus.vocab  # what generation and inspection need, kept with the weights
+    model.held_text = corpus.vocab.decode(corpus.held_ids.tolist())
+    opt = (torch.optim.SGD(model.parameters(), lr=cfg.lr) if cfg.optimizer == "sgd"
+           else torch.optim.Adam(model.parameters(), lr=cfg.lr))
+    sampler = random_batches if cfg.sampling == "random" else consecutive_batches
+    rng = random.Random(cfg.seed)
+    per_epoch = sum(1 for _ in sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0)))
+    run = {"batches": iter(()), "state": None, "epoch": 0, "ce": 0.0, "n": 0,
+           "best": math.inf, "since_best": 0, "best_params": None}
+    params = list(model.parameters())
+
+    def loss_at(step: int) -> Tensor:
+        batch = next(run["batches"], None)
+        if batch is None:  # a new epoch: a new random offset, a fresh state
+            run.update(batches=sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, rng), state=None,
+                       epoch=run["epoch"] + 1, ce=0.0, n=0)
+            batch = next(run["batches"])
+        X, Y, _ = batch
+        state = None if cfg.sampling == "random" or run["state"] is None else detach(run["state"])
+        logits, run["state"] = model(X, state)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
+        run["ce"] += float(loss.detach())
+        run["n"] += 1
+        return loss
+
+    def describe() -> dict:
+        info = {"epoch": run["epoch"], "train_ppl": math.exp(run["ce"] / max(run["n"], 1))}
+        if run["n"] == per_epoch:  # the epoch's last step: score on held-out text, sample
+            held = perplexity(model, corpus.held_ids)
+            info["held_ppl"] = held
+            info["samples"] = {p: generate(model, corpus.vocab, p, 60, "temperature", 0.8, seed=cfg.seed).text
+                               for p in prefixes}
+            if validity is not None:
+                info["valid"] = valid_share(model, corpus.vocab, validity, VALIDITY_SAMPLES, cfg.seed)
+            if held < run["best"]:
+                run.update(best=held, since_best=0, best_params=nn.utils.parameters_to_vector(params).clone())
+            else:
+                run["since_best"] += 1
+        return info
+
+    def patience_over(info: dict) -> str:
+        if "held_ppl" in info and run["since_best"] >= cfg.patience:
+            with torch.no_grad():  # early stopping: back to the best epoch's weights
+                nn.utils.vector_to_parameters(run["best_params"], params)
+            return (f"held-out perplexity has not improved for {cfg.patience} epochs; stopped early and "
+                    f"kept the best epoch's weights (held-out perplexity {run['best']:.2f})")
+        return ""
+
+    steps = per_epoch * cfg.epochs
+    return model, train(model, loss_at, opt, steps, clip=cfg.clip, describe=describe, done=patience_over)
+
+
+def minibatch_positions(corpus: Corpus, cfg: CharConfig, batches: int = 3) -> "pd.DataFrame":
+    """minibatch, row, start, end: the corpus positions the first minibatches of an epoch read."""
+    import pandas as pd
+
+    sampler = random_batches if cfg.sampling == "random" else consecutive_batches
+    rows = []
+    for k, (_, _, starts) in zip(range(batches), sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps,
+                                                         random.Random(cfg.seed))):
+        rows += [(k + 1, r + 1, s, s + cfg.num_steps) for r, s in enumerate(starts)]
+    return pd.DataFrame(rows, columns=["minibatch", "row", "start", "end"])
+
+
+# ---------------------------------------------------------------- generation
+
+VALIDITY_SAMPLES = 30  # strings generated per epoch to score a built-in language
+
+
+def valid_share(model: CharLM, vocab: Vocab, is_valid: Callable[[str], bool], n: int, seed: int = 0,
+                max_len: int = 60) -> float:
+    """Share of n lines generated after a newline (temperature 1) that are valid strings."""
+    ok = 0
+    for k in range(n):
+        line = generate(model, vocab, "\n", max_len, "temperature", 1.0, seed=seed * 1000 + k, stop="\n").text[1:]
+        ok += is_valid(line.split("\n")[0])
+    return ok / n
+
+
+@dataclass
+class Generation:
+    text: str  # prefix + generated characters
+    steps: list[dict]  # per generated character: chosen, and the top candidates with probabilities
+    warmup: Tensor  # (len(prefix), H): the last layer's hidden state on the prefix
+
+
+@torch.no_grad()
+def generate(model: CharLM, vocab: Vocab, prefix: str, length: int, mode: str = "temperature",
+             temperature: float = 1.0, top_k: int = 5, seed: int = 0, shown: int = 5,
+             stop: str = "") -> Generation:
+    """Continue `prefix` for `length` characters (or until `stop`): greedy, temperature or top-k."""
+    if not prefix:
+        raise ValueError("Give a prefix of at least one character.")
+    if mode != "greedy" and temperature <= 0:
+        raise ValueError("The temperature must be above 0 (at 0, sampling becomes greedy: pick greedy).")
+    model.eval()
+    ids = vocab.encode(prefix)
+    g = torch.Generator().manual_seed(seed)
+    X = torch.tensor(ids)[None]
+    out, state = model.rnn(model.inputs(X))
+    warmup = out[0]  # (P, H)
+    logits = model.out(out[0, -1])
+    text, steps = list(prefix), []
+    for _ in range(length):
+        probs = torch.softmax(logits / (temperature if mode != "greedy" else 1.0), dim=-1)
+        if mode == "greedy":
+            nxt = int(probs.argmax())
+        else:
+            p = probs
+            if mode == "top-k":
+                kth = torch.topk(p, min(top_k, len(p))).values[-1]
+                p = torch.where(p >= kth, p, torch.zeros_like(p))
+            nxt = int(torch.multinomial(p / p.sum(), 1, generator=g))
+        top = torch.topk(probs, min(shown, len(probs)))
+        steps.append({"chosen": vocab.chars[nxt],
+                      "candidates": [(vocab.chars[i], float(q)) for q, i in zip(top.values, top.indices)]})
+        text.append(vocab.chars[nxt])
+        if stop and text[-1] == stop:
+            break
+        h, state = model.rnn(model.inputs(torch.tensor([[nxt]])), state)
+        logits = model.out(h[0, -1])
+    return Generation("".join(text), steps, warmup)
+
+
+@torch.no_grad()
+def unit_activations(model: CharLM, vocab: Vocab, text: str) -> Tensor:
+    """The last layer's hidden state at every character of text: (len(text), H)."""
+    model.eval()
+    out, _ = model.rnn(model.inputs(torch.tensor(vocab.encode(text))[None]))
+    return out[0]
+
+
+def features(text: str) -> dict[str, list[float]]:
+    """Per-character features a unit might track."""
+    inside, depth, col = [], [], []
+    q, d, c = False, 0, 0
+    for ch in text:
+        if ch in "\"'“”":
+            q = not q
+        d += ch in "([{" 
+        d -= ch in ")]}"
+        c = 0 if ch == "\n" else c + 1
+        inside.append(float(q))
+        depth.append(float(max(d, 0)))
+        col.append(float(c))
+    after_space = [0.0] + [float(a == " ") for a in text[:-1]]
+    return {"inside quotes": inside, "position in the line": col, "bracket depth": depth,
+            "after a space": after_space}
+
+
+def rank_units(acts: Tensor, feature: list[float], top: int = 5) -> list[tuple[int, float]]:
+    """Units ranked by |correlation| of their activation with a feature: [(unit, r)]."""
+    f = torch.tensor(feature)
+    if f.std() == 0:
+        return []
+    a = acts - acts.mean(0)
+    r = (a * (f - f.mean())[:, None]).sum(0) / (a.norm(dim=0) * (f - f.mean()).norm() + 1e-9)
+    order = torch.argsort(r.abs(), descending=True)[:top]
+    return [(int(u) + 1, float(r[u])) for u in order]
