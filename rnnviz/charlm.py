@@ -121,7 +121,7 @@ def baselines(corpus: Corpus) -> dict[str, float]:
     train, held = corpus.train_ids.tolist(), corpus.held_ids.tolist()
     uni = Counter(train)
     n = len(train)
-    p_uni = lambda c: (uni[c] + 1) / (n + V)  # noqa: E731
+    p_uni = lambda c: (uni[c] + 1) / (n + V)
     big = Counter(zip(train, train[1:]))
     ll_uni = sum(math.log(p_uni(c)) for c in held)
     ll_big = sum(math.log((big[(a, b)] + 1) / (uni[a] + V)) for a, b in zip(held, held[1:]))
@@ -190,7 +190,7 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
     return model, train(model, loss_at, opt, steps, clip=cfg.clip, describe=describe, done=patience_over)
 
 
-def minibatch_positions(corpus: Corpus, cfg: CharConfig, batches: int = 3) -> "pd.DataFrame":
+def minibatch_positions(corpus: Corpus, cfg: CharConfig, batches: int = 3) -> pd.DataFrame:
     """minibatch, row, start, end: the corpus positions the first minibatches of an epoch read."""
     import pandas as pd
 

@@ -44,13 +44,62 @@ def test_trace_frame_is_tidy_and_matches_torch():
     assert torch.allclose(torch.tensor(h.to_numpy(), dtype=torch.float32), out[:, 1], atol=1e-5)
 
 
-def test_unrolled_diagram_highlights_the_chosen_step_and_elides_long_sequences():
-    dot = charts.unrolled_dot(3, 2)
-    assert dot.count("->") == 3 * 3  # W_ih, W_hh and W_hy per step
-    assert "h1_2" in dot and "fillcolor" in dot.split("h1_2 [")[1].split("]")[0]
-    long = charts.unrolled_dot(40, 20, num_layers=2)
-    assert "x_20" in long and "x_40" in long and "x_10" not in long
-    assert "style=dashed" in long  # the elided steps are marked
+def unrolled_frames(seq_len: int, t: int, num_layers: int = 1) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """The diagram's spec, its nodes (col, row, label, kind, now) and its arrows (one row each)."""
+    spec = charts.unrolled(seq_len, t, num_layers).to_dict()
+    frames = [pd.DataFrame(rows) for rows in spec["datasets"].values()]
+    nodes = next(f for f in frames if "now" in f.columns)
+    # the arrows' frame is the one with every edge; the weight labels layer splits it by direction
+    edges = max((f for f in frames if "weight" in f.columns), key=len)
+    return spec, nodes, edges
+
+
+def test_unrolled_diagram_highlights_the_chosen_step():
+    spec, nodes, edges = unrolled_frames(3, 2)
+    assert spec["title"] == "Unrolled over time: step t = 2 highlighted"
+    assert set(nodes.loc[nodes["now"], "label"]) == {"x₂", "h₂", "y₂"}  # only step 2, all of its nodes
+    assert set(nodes.loc[~nodes["now"], "label"]) == {"h₀=0", "x₁", "h₁", "y₁", "x₃", "h₃", "y₃"}
+    assert len(edges) == 3 * 3  # W_ih, W_hh and W_hy per step
+    assert sorted(edges["weight"]) == sorted(["W_ih", "W_hh", "W_hy"] * 3)
+    assert not edges["gap"].any()
+    # the highlight is drawn: the node boxes are filled where `now` holds, and the arrows have heads
+    fills = [layer["encoding"]["fill"] for layer in spec["layer"] if "fill" in layer.get("encoding", {})]
+    assert fills == [{"condition": {"test": "datum.now", "value": charts.HIGHLIGHT}, "value": "transparent"}]
+    heads = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "point"
+             and layer["encoding"].get("shape", {}).get("field") == "dir"]
+    assert len(heads) == 1 and heads[0]["data"]["name"] in spec["datasets"]
+    assert len(spec["datasets"][heads[0]["data"]["name"]]) == len(edges)  # one head per arrow
+
+
+def test_unrolled_diagram_elides_long_sequences_with_a_dashed_gap():
+    spec, nodes, edges = unrolled_frames(40, 20, num_layers=2)
+    assert spec["title"] == "Unrolled over time: step t = 20 highlighted"
+    steps = sorted(int(lbl.removeprefix("x").translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")))
+                   for lbl in nodes.loc[nodes["kind"] == "input", "label"])
+    assert steps == [1, 2, 3, 20, 39, 40]  # the first and last steps and step t; x₁₀ is elided
+    assert set(nodes.loc[nodes["now"], "label"]) == {"x₂₀", "h⁽¹⁾₂₀", "h⁽²⁾₂₀", "y₂₀"}
+    # two layers of hidden states between the inputs (row 0) and the outputs (row 3)
+    assert sorted(nodes.loc[nodes["kind"] == "hidden", "row"].unique()) == [1, 2]
+    assert set(nodes.loc[nodes["kind"] == "start", "label"]) == {"h⁽¹⁾₀=0", "h⁽²⁾₀=0"}
+    assert set(nodes.loc[nodes["kind"] == "output", "row"]) == {3}
+    assert len(edges) == 6 * (2 * 2 + 1)  # per shown step: W_ih and W_hh per layer, and W_hy
+    # the elided steps are marked: the W_hh arrows across each gap (3 -> 20, 20 -> 39), per layer
+    gaps = edges[edges["gap"]]
+    assert len(gaps) == 2 * 2 and set(gaps["weight"]) == {"…"}
+    assert sorted(gaps["x"].unique()) == [3, 4] and (gaps["x2"] - gaps["x"] == 1).all()
+    dash = next(layer["encoding"]["strokeDash"] for layer in spec["layer"]
+                if layer.get("mark", {}).get("type") == "rule")
+    assert dash["condition"]["test"] == "datum.gap"
+    assert dash["condition"]["value"] != dash["value"]  # dashed across a gap, solid elsewhere
+
+
+def test_unrolled_diagram_short_sequences_and_one_layer_have_no_elision_or_layer_tags():
+    _, nodes, edges = unrolled_frames(8, 8)  # at max_shown every step is drawn
+    assert (nodes["kind"] == "input").sum() == 8 and not edges["gap"].any()
+    assert not nodes["label"].str.contains("⁽").any()  # one layer: no layer tag
+    _, nodes, edges = unrolled_frames(1, 1, num_layers=4)
+    assert set(nodes.loc[nodes["now"], "kind"]) == {"input", "hidden", "output"}
+    assert (nodes["kind"] == "hidden").sum() == 4 and len(edges) == 2 * 4 + 1
 
 
 def test_latex_helpers_print_real_numbers():

@@ -198,7 +198,7 @@ def test_models_recipe_and_training_controls(quick: AppTest):
     at.number_input(key="sine_steps_tutorial").set_value(40).run()
     no_exception(at)
     assert run(at).config.steps == 40 and run(at).last.step == 40
-    assert "40 steps see about 0.1 passes over the 310 windows" in texts(at.markdown)
+    assert "the 40 steps trained saw about 0.1 passes over the 310 windows" in texts(at.markdown)
     # Retrain trains again, from the same seed to the same losses
     first = run(at)
     at.button(key="sine__train").click().run()

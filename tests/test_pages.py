@@ -3,19 +3,23 @@ and each widget changes what a learner would notice.
 
 A page is opened through the entry file and st.switch_page, the way a learner arrives from
 the home page (AppTest.from_file on a page file directly breaks its st.page_link calls).
-Altair charts appear in AppTest's tree as "vega_lite_chart" elements, st.graphviz_chart as
-"graphviz_chart"; their specs are checked by title, not by pixels (the browser tests look
-at pixels).
+Altair charts appear in AppTest's tree as "vega_lite_chart" elements (the unrolled diagram is
+one of them); their specs are found by title and their data read from the element's datasets,
+not from pixels (the browser tests look at pixels). st.table appears as at.table, whose value
+is the DataFrame with its index; st.code as at.code.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
+from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import unrolling as U
@@ -28,6 +32,9 @@ APP = str(ROOT / "streamlit_app.py")  # from_file resolves relative paths agains
 PAGE1 = "pages/1_RNN_Unrolling.py"
 TIMEOUT = 60  # seconds per script run; a cold torch import on a busy machine takes a few
 ATOL = 1e-5  # the design's tolerance between the transparent cells and torch
+PRINTED_EPOCHS = 15  # the page prints the hello run's last 15 epochs; its loss chart has every one
+SHOWN_ROWS = 12  # section 2's table shows its first 12 rows; the metric covers every row
+DIAGRAM = "Unrolled over time"
 
 
 # ---------------------------------------------------------------- helpers
@@ -59,14 +66,38 @@ def charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
 
+def title_of(spec: dict) -> str:
+    return spec.get("title", "") if isinstance(spec.get("title", ""), str) else spec["title"]["text"]
+
+
 def chart_titles(at: AppTest) -> list[str]:
-    return [spec.get("title", "") if isinstance(spec.get("title"), str) else spec["title"]["text"]
-            for spec in charts(at)]
+    return [title_of(spec) for spec in charts(at)]
 
 
-def frame_with(at: AppTest, column: str):
-    """The (first) st.dataframe that has this column."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+def chart_data(at: AppTest, title_start: str) -> tuple[dict, list[pd.DataFrame]]:
+    """The one chart whose title starts so: its spec and its datasets (Streamlit sends a chart's
+    data beside the spec, in the element's datasets, not inside it)."""
+    found = [c for c in at.get("vega_lite_chart") if title_of(json.loads(c.proto.spec)).startswith(title_start)]
+    assert len(found) == 1, (title_start, chart_titles(at))
+    c = found[0]
+    return json.loads(c.proto.spec), [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data)
+                                      for d in c.proto.datasets]
+
+
+def diagram(at: AppTest) -> tuple[str, pd.DataFrame]:
+    """Section 1's unrolled diagram: its title and its nodes (col, row, label, kind, now)."""
+    spec, frames = chart_data(at, DIAGRAM)
+    return title_of(spec), next(f for f in frames if "now" in f.columns)
+
+
+def highlighted(at: AppTest) -> set[str]:
+    _, nodes = diagram(at)
+    return set(nodes.loc[nodes["now"].astype(bool), "label"])
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The (first) st.table that has this column, its index as columns again."""
+    return next(t.value.reset_index() for t in at.table if column in t.value.reset_index().columns)
 
 
 def shapes(at: AppTest) -> dict[str, str]:
@@ -79,9 +110,39 @@ def metric(at: AppTest, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
 
-def hello_history(at: AppTest):
-    """Section 4's training table (newest epoch first)."""
-    return frame_with(at, "predicted")
+PRINTOUT_LINE = re.compile(r"Predicted string: (?P<predicted>\w*), Epoch \[(?P<epoch>\d+)/(?P<epochs>\d+)\] "
+                           r"loss=(?P<loss>\S+)")
+
+
+def hello_history(at: AppTest) -> pd.DataFrame:
+    """Section 4's printout in the notes' format, parsed: one row per printed line, newest LAST
+    (epoch, epochs, predicted, loss). Every line must have the format."""
+    code = [c.value for c in at.code if c.value.startswith("Predicted string:")]
+    assert len(code) == 1, [c.value[:80] for c in at.code]
+    rows = []
+    for line in code[0].splitlines():
+        m = PRINTOUT_LINE.fullmatch(line)
+        assert m, line
+        rows.append({"epoch": int(m["epoch"]), "epochs": int(m["epochs"]), "predicted": m["predicted"],
+                     "loss": float(m["loss"])})
+    return pd.DataFrame(rows)
+
+
+def loss_per_epoch(at: AppTest) -> pd.DataFrame:
+    """The data of section 4's loss chart: every epoch of the shown run."""
+    _, frames = chart_data(at, "Training loss per epoch")
+    return frames[0]
+
+
+def assert_printout_matches(at: AppTest, run: TrainState) -> None:
+    """The printout is the shown run's last epochs, consecutive, newest last, losses to 4 places."""
+    history = hello_history(at)
+    tail = run.history[-PRINTED_EPOCHS:]
+    assert history["epoch"].tolist() == [s.step for s in tail]
+    assert (history["epochs"] == run.config.epochs).all()
+    assert history["predicted"].tolist() == [s.info["predicted"] for s in tail]
+    assert [f"{v:.4f}" for v in history["loss"]] == [f"{s.loss:.4f}" for s in tail]
+    assert loss_per_epoch(at)["epoch"].tolist() == [s.step for s in run.history]
 
 
 def hello_run(at: AppTest) -> TrainState | None:
@@ -124,10 +185,9 @@ def test_page1_renders_every_section(page1: AppTest):
     at = page1
     assert at.title[0].value == "RNN unrolling"
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
-    assert len(at.get("graphviz_chart")) == 1
     titles = chart_titles(at)
-    assert len(titles) >= 4, titles
-    for expected in ("Hidden state h_t of layer 1", "Training loss per epoch",
+    assert len(titles) >= 5, titles
+    for expected in (DIAGRAM, "Hidden state h_t of layer 1", "Training loss per epoch",
                      "Trained model: layer 1's hidden state", "‖∂L/∂h_t‖ over time"):
         assert any(t.startswith(expected) for t in titles), (expected, titles)
     assert float(metric(at, "largest difference")) < ATOL
@@ -138,8 +198,22 @@ def test_page1_renders_every_section(page1: AppTest):
     # hello -> ohlol trained on opening, with the default (cell) variant
     assert "Predicts “ohlol”" in messages(at.success)
     history = hello_history(at)
-    assert history["epoch"].tolist() == list(range(15, 0, -1))
-    assert history["predicted"].iloc[0] == "ohlol"
+    assert history["epoch"].tolist() == list(range(1, 16))  # oldest first, as a terminal prints
+    assert (history["epochs"] == 15).all()
+    assert history["predicted"].iloc[-1] == "ohlol"
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0]
+    assert_printout_matches(at, hello_run(at))
+    # section 1: the notes' three steps, step 1 highlighted
+    title, nodes = diagram(at)
+    assert title == "Unrolled over time: step t = 1 highlighted"
+    assert set(nodes.loc[nodes["kind"] == "input", "label"]) == {"x₁", "x₂", "x₃"}
+    assert highlighted(at) == {"x₁", "h₁", "y₁"}
+    # section 1's per-unit table and section 2's three ways, for every unit of every step
+    step = frame_with(at, "h_t")
+    assert step["unit"].tolist() == [1, 2]
+    assert (step["h_{t-1}"] == 0).all()  # h_0 = 0
+    ways = frame_with(at, "nn.RNN (one call)")
+    assert list(zip(ways["t"], ways["unit"])) == [(t, u) for t in (1, 2, 3) for u in (1, 2)]
     assert not at.error and not at.warning
 
 
@@ -162,8 +236,13 @@ def test_sizes_change_the_shape_table_and_batch_first_swaps_axes(page1: AppTest)
     faq = messages(at.expander[1].markdown)
     assert "(3, 5, 7)" in faq and "batch_first=True" in faq
     assert float(metric(at, "largest difference")) < ATOL
-    # section 2 lists every (t, unit) of the chosen sequence
-    assert len(frame_with(at, "nn.RNN (one call)")) == 5 * 6
+    # section 2 shows the first rows of the chosen sequence's 5 * 6 (t, unit) and says so
+    ways = frame_with(at, "nn.RNN (one call)")
+    assert list(zip(ways["t"], ways["unit"])) == [(t, u) for t in (1, 2) for u in range(1, 7)]
+    assert len(ways) == SHOWN_ROWS
+    assert any(c.value.startswith(f"The first {SHOWN_ROWS} of {5 * 6} rows") for c in at.caption)
+    cols = ["equations (loop)", "nn.RNNCell (loop)", "nn.RNN (one call)"]
+    assert (ways[cols].sub(ways[cols[2]], axis=0).abs() < ATOL).all().all()
 
 
 def test_time_slider_layer_and_nonlinearity(page1: AppTest):
@@ -174,10 +253,11 @@ def test_time_slider_layer_and_nonlinearity(page1: AppTest):
     at.selectbox[1].set_value(2).run()  # layer 2
     no_exception(at)
     assert any(m.value.startswith("**Step t = 4**, layer 2") for m in at.markdown)
-    dot = at.get("graphviz_chart")[0].proto.spec
-    assert 'x_4 [label="x₄" shape=circle style="filled"' in dot  # the step is highlighted
-    assert 'x_3 [label="x₃" shape=circle ]' in dot
-    assert "h^2" in dot  # two layers are drawn
+    title, nodes = diagram(at)
+    assert title == "Unrolled over time: step t = 4 highlighted"
+    assert highlighted(at) == {"x₄", "h⁽¹⁾₄", "h⁽²⁾₄", "y₄"}  # the step is highlighted, both layers
+    assert "x₃" in set(nodes["label"]) and "x₃" not in highlighted(at)
+    assert {"h⁽²⁾₁", "h⁽²⁾₅"} <= set(nodes["label"])  # two layers are drawn
     assert any(t.startswith("Hidden state h_t of layer 2") for t in chart_titles(at))
     assert any(r"h_4 = tanh" in ltx.value for ltx in at.latex)
     at.selectbox[0].set_value("relu").run()
@@ -200,8 +280,12 @@ def test_smallest_sizes_render(page1: AppTest, sizes: dict[str, int]):
         number(at, label).set_value(value).run()
     no_exception(at)
     assert not at.error
-    assert len(at.get("graphviz_chart")) == 1
-    assert len(at.get("vega_lite_chart")) >= 4
+    assert sum(t.startswith(DIAGRAM) for t in chart_titles(at)) == 1
+    assert len(at.get("vega_lite_chart")) >= 5
+    _, nodes = diagram(at)
+    T, L = sizes.get("seq_len (T)", 3), sizes.get("num_layers", 1)
+    assert (nodes["kind"] == "input").sum() == T and (nodes["kind"] == "hidden").sum() == T * L
+    assert highlighted(at) >= {"x₁", "y₁"}
     assert float(metric(at, "largest difference")) < ATOL
     if sizes.get("seq_len (T)") == 1:
         assert not [s for s in at.slider if s.label == "time step t"]  # nothing to step through
@@ -221,6 +305,9 @@ def test_largest_sizes_render_without_printing_matrices(page1: AppTest):
     assert any("too large to print" in c.value for c in at.caption)
     assert float(metric(at, "largest difference")) < ATOL
     assert shapes(at)["input"] == "(64, 16, 64)"
+    _, nodes = diagram(at)  # 64 steps: the first and last few, with the highlighted step 1
+    assert sorted(nodes.loc[nodes["kind"] == "input", "label"]) == sorted(["x₁", "x₂", "x₃", "x₆₃", "x₆₄"])
+    assert highlighted(at) == {"x₁", "y₁"} | {f"h⁽{s}⁾₁" for s in "¹²³⁴"}
 
 
 # ---------------------------------------------------------------- section 4: hello -> ohlol
@@ -236,7 +323,8 @@ def test_hello_variants_retrain_with_their_own_learning_rate(page1: AppTest):
     assert run.status == "done"
     assert at.number_input(key="hello_lr_embed").value == pytest.approx(0.05)
     assert "Predicts “ohlol”" in messages(at.success)
-    assert hello_history(at)["predicted"].iloc[0] == "ohlol"
+    assert hello_history(at)["predicted"].iloc[-1] == "ohlol"
+    assert_printout_matches(at, run)
     # the embedding model has two recurrent layers: one heatmap each
     assert sum(t.startswith("Trained model: layer") for t in chart_titles(at)) == 2
     at.radio(key="hello_variant").set_value("rnn").run()
@@ -250,7 +338,10 @@ def test_hello_epochs_seed_and_learning_rate_retrain(page1: AppTest):
     at.number_input(key="hello_epochs").set_value(25).run()
     no_exception(at)
     history = hello_history(at)
-    assert history["epoch"].iloc[0] == 25 and len(history) == 25
+    assert history["epoch"].tolist() == list(range(25 - PRINTED_EPOCHS + 1, 26))  # the last ones, newest last
+    assert (history["epochs"] == 25).all()
+    assert len(loss_per_epoch(at)) == 25  # the chart has every epoch
+    assert_printout_matches(at, hello_run(at))
     first = hello_run(at)
     at.number_input(key="hello_seed").set_value(3).run()
     assert hello_run(at) is not first and hello_run(at).config.seed == 3
@@ -258,7 +349,8 @@ def test_hello_epochs_seed_and_learning_rate_retrain(page1: AppTest):
     at.number_input(key="hello_lr_cell").set_value(0.02).run()
     no_exception(at)
     assert hello_run(at) is not before and hello_run(at).config.lr == pytest.approx(0.02)
-    assert len(hello_history(at)) == 25
+    assert hello_history(at)["epoch"].iloc[-1] == 25 and len(loss_per_epoch(at)) == 25
+    assert_printout_matches(at, hello_run(at))
 
 
 def test_hello_is_not_retrained_on_an_unrelated_rerun(page1: AppTest):
@@ -284,7 +376,8 @@ def test_retrain_button_trains_again_to_the_same_result(page1: AppTest):
     assert again is not run and again.status == "done"
     assert [s.loss for s in again.history] == pytest.approx([s.loss for s in run.history])
     history = hello_history(at)
-    assert history["epoch"].iloc[0] == 15 and history["predicted"].iloc[0] == "ohlol"
+    assert history["epoch"].iloc[-1] == 15 and history["predicted"].iloc[-1] == "ohlol"
+    assert_printout_matches(at, again)
 
 
 def test_button_says_retrain_once_a_model_is_shown(page1: AppTest):
@@ -304,8 +397,7 @@ def test_hello_learning_rate_100_trains_or_explains(page1: AppTest):
     else:  # Adam's steps are bounded by lr: it trains, badly, and says so
         assert shown.config.lr == 100.0 and shown.status == "done"
         assert messages(at.success) or "Not solved yet" in messages(at.info)
-    history = hello_history(at)  # results are on the page either way
-    assert len(history) == len(shown.history)
+    assert_printout_matches(at, shown)  # results are on the page either way
     assert any(t.startswith("Trained model: layer 1") for t in chart_titles(at))
 
 
@@ -329,7 +421,8 @@ def test_diverged_training_keeps_the_last_good_model(page1: AppTest, monkeypatch
     no_exception(at)
     assert hello_run(at) is good
     assert "Training stopped at step 3" in messages(at.error)
-    assert hello_history(at)["epoch"].iloc[0] == 15  # the good run's table
+    assert hello_history(at)["epoch"].iloc[-1] == 15  # the good run's printout
+    assert_printout_matches(at, good)
     assert "Predicts “ohlol”" in messages(at.success)
     # a later rerun does not retry the failed settings and says the results are older
     at.slider(key="gtt_scale").set_value(1.5).run()

@@ -63,7 +63,7 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
         return path
     url = url or source.url
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (fixed https/http addresses)
+        with urllib.request.urlopen(url, timeout=timeout) as r:
             total = int(r.headers.get("Content-Length") or source.size)
             chunks, got = [], 0
             while chunk := r.read(65536):

@@ -31,8 +31,12 @@ PAGES = (
 
 
 def existing_pages() -> list[tuple[str, str, str, str]]:
-    """The pages whose files exist, in lesson order."""
-    return [p for p in PAGES if (ROOT / p[0]).exists()]
+    """The pages whose files existed when the server started, in lesson order (Streamlit
+    registers pages/ once; linking a page added later would fail until a restart)."""
+    return _EXISTING
+
+
+_EXISTING = [p for p in PAGES if (ROOT / p[0]).exists()]
 
 
 def page_setup(title: str, icon: str) -> None:
