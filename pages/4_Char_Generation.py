@@ -98,7 +98,7 @@ cfg = C.CharConfig(kind, int(hidden), int(layers), int(embed), float(dropout), o
 try:
     corpus = C.prepare(text, cfg.held_out)
     problem = C.too_short(corpus, cfg)
-except Exception as exc:  # a corpus that cannot be cut: say so, keep the page
+except (CorpusError, ValueError, RuntimeError) as exc:  # a corpus that cannot be cut: say so, keep the page
     corpus, problem = None, f"This corpus cannot be used: {exc}"
 if problem:
     st.error(problem, icon=":material/error:")

@@ -10,7 +10,9 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
+import pandas as pd
 import torch
 from torch import Tensor, nn
 
@@ -122,9 +124,9 @@ def baselines(corpus: Corpus) -> dict[str, float]:
     uni = Counter(train)
     n = len(train)
     p_uni = lambda c: (uni[c] + 1) / (n + V)
-    big = Counter(zip(train, train[1:]))
+    big = Counter(pairwise(train))
     ll_uni = sum(math.log(p_uni(c)) for c in held)
-    ll_big = sum(math.log((big[(a, b)] + 1) / (uni[a] + V)) for a, b in zip(held, held[1:]))
+    ll_big = sum(math.log((big[(a, b)] + 1) / (uni[a] + V)) for a, b in pairwise(held))
     return {"uniform": float(V), "unigram": math.exp(-ll_uni / len(held)),
             "bigram": math.exp(-ll_big / max(len(held) - 1, 1))}
 
