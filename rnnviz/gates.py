@@ -209,7 +209,7 @@ def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...]) -
         for kind in kinds:
             cfg = replace(base, task="memory", kind=kind, gap=gap)
             t0 = time.perf_counter()
-            model, snaps = build(cfg)
+            _, snaps = build(cfg)
             last = None
             for last in snaps:
                 if last.stopped:

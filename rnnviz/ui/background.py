@@ -26,7 +26,7 @@ class Job:
         try:
             for row in rows():
                 self.rows.append(row)
-        except Exception as exc:  # shown on the page instead of dying silently in a thread
+        except Exception as exc:  # noqa: BLE001 (shown on the page instead of dying silently in a thread)
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
             self.done = True
