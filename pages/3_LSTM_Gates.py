@@ -2,6 +2,8 @@
 update and reset gates, and why the vanilla RNN cannot remember. Widgets -> config ->
 rnnviz -> charts."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -126,7 +128,8 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v
             show(charts.line(forget.assign(unit=forget["unit"].map(lambda u: f"unit {u}")), "t", "forget",
                              "Forget gate of the memory units (mean of 256 sequences)",
                              "time step t", "forget gate f_t", color="unit"), c2)
-            c2.markdown(f"Units **{', '.join(map(str, units))}** carry the symbol (their cell state at the cue "
+            c2.markdown(f"{'Units' if len(units) > 1 else 'Unit'} **{', '.join(map(str, units))}** "
+                        f"{'carry' if len(units) > 1 else 'carries'} the symbol (their cell state at the cue "
                         f"separates the symbols best). Across the gap their forget gate averages "
                         f"**{gap_rows['forget'].mean():.3f}** (lowest {gap_rows['forget'].min():.3f}): "
                         "the cell is kept, step after step.")
@@ -152,12 +155,14 @@ if go:
     bar.empty()
     st.session_state["gates_sweep"] = (sweep_cfg, pd.DataFrame(rows))
 DEFAULT_GAPS = (5, 20, 50)
+# the comparison's default: room enough (64 units, 600 steps) that a model at chance has had its chance
+SWEEP_DEFAULT = replace(G.GateConfig(), hidden_size=64, steps=600)
 
 
 def sweep_view(df: pd.DataFrame) -> None:
     show(charts.line(df, "gap", "accuracy", "Recall accuracy vs gap", "gap T (steps between symbol and cue)",
-                     "held-out accuracy", color="kind", points=True))
-    st.table(df.pivot(index="gap", columns="kind", values="accuracy").style.format("{:.0%}"))
+                     "held-out accuracy", color="kind", points=True, y_domain=(0, 1)))
+    st.table(df.pivot(index="gap", columns="kind", values="accuracy").style.format("{:.0%}", na_rep="…"))
 
 
 mine = st.session_state.get("gates_sweep")
@@ -166,9 +171,10 @@ if mine is not None:
         st.info("These results are from earlier settings; press the button to train with the current ones.")
     sweep_view(mine[1])
 else:
-    st.caption(f"Until you press the button: the default settings at gaps {', '.join(map(str, DEFAULT_GAPS))}, "
-               "trained once on this server in the background.")
-    job = shared_job("gates-default-sweep", lambda: G.gap_sweep(G.GateConfig(), G.KINDS, DEFAULT_GAPS))
+    st.caption(f"Until you press the button: gaps {', '.join(map(str, DEFAULT_GAPS))} with hidden size "
+               f"{SWEEP_DEFAULT.hidden_size} and up to {SWEEP_DEFAULT.steps} steps, trained once on this server "
+               "in the background.")
+    job = shared_job("gates-default-sweep", lambda stop: G.gap_sweep(SWEEP_DEFAULT, G.KINDS, DEFAULT_GAPS, stop))
 
     polling = not job.done
 

@@ -163,7 +163,12 @@ if state is not None and state.history:
     vocab = model.vocab  # the vocabulary it was trained with
     st.header("5. Generate", divider="gray")
     c = st.columns([2, 1, 1, 1, 1])
-    prefix = c[0].text_input("prefix", prefixes[0] if prefixes else text[:1], key="char_prefix")
+    # a new corpus (or a box that was hidden, which clears it): start from a prefix the corpus can read
+    if st.session_state.get("char_prefix_of") != name or "char_prefix" not in st.session_state:
+        st.session_state["char_prefix"] = prefixes[0] if prefixes else text[:1]
+        st.session_state["char_prefix_of"] = name
+    prefix = c[0].text_input("prefix", key="char_prefix",
+                             help="Characters the model reads before it writes; each must be in the corpus.")
     length = c[1].number_input("length", 1, 2000, 100, key="char_length")
     mode = c[2].selectbox("sampling", ["temperature", "top-k", "greedy"], key="char_mode")
     temp = c[3].number_input("temperature", 0.0, 5.0, 0.8, 0.1, key="char_temp", disabled=mode == "greedy")

@@ -19,9 +19,11 @@ warnings.filterwarnings("ignore", message="Automatically deduplicated selection 
 
 def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
          color: str | None = None, log_y: bool = False, points: bool = False,
-         dash: str | None = None) -> alt.Chart:
+         dash: str | None = None, y_domain: tuple[float, float] | None = None) -> alt.Chart:
     """A line per value of `color` (and of `dash`, drawn dashed), with tooltips."""
     scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
+    if y_domain is not None:
+        scale = alt.Scale(domain=list(y_domain))
     enc = {
         "x": alt.X(f"{x}:Q", title=x_title),
         "y": alt.Y(f"{y}:Q", title=y_title, scale=scale),

@@ -5,7 +5,7 @@ where gates have something to do, then read every gate through the transparent c
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -72,9 +72,10 @@ class GateNet(nn.Module):
         return self.out(h if self.every_step else h[:, -1])
 
 
-def _sine_batch(cfg: GateConfig) -> Batch:
-    """The forecasting page's series as one sequence: read y[t], predict y[t+1]."""
-    s = make_series(replace(SeriesConfig(), seed=cfg.seed))
+def _sine_batch(noise_seed: int) -> Batch:
+    """The forecasting page's series as one sequence: read y[t], predict y[t+1]. Training and
+    held-out series differ in their noise (the generator's seed picks it)."""
+    s = make_series(replace(SeriesConfig(), seed=noise_seed))
     y = torch.from_numpy(s.y)
     return Batch(y[:-1].view(1, -1, 1), y[1:].view(1, -1, 1), [[f"{v:+.2f}" for v in s.y[:-1]]])
 
@@ -84,7 +85,7 @@ def sample(cfg: GateConfig, batch: int, g: torch.Generator) -> Batch:
         return memory_batch(batch, cfg.gap, cfg.symbols, g)
     if cfg.task == "counting":
         return counting_batch(batch, cfg.length, cfg.max_depth, g)
-    return _sine_batch(cfg)
+    return _sine_batch(g.initial_seed())
 
 
 def make_model(cfg: GateConfig) -> GateNet:
@@ -203,8 +204,10 @@ def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256) -> t
     return [u + 1 for u in units], pd.DataFrame(rows, columns=["t", "unit", "forget"])
 
 
-def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...]) -> Iterator[dict]:
-    """Train every kind at every gap from the same seed; yield kind, gap, accuracy, seconds."""
+def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...],
+              stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+    """Train every kind at every gap from the same seed; yield kind, gap, accuracy, seconds.
+    stop() turning True ends the sweep between two training steps."""
     for gap in gaps:
         for kind in kinds:
             cfg = replace(base, task="memory", kind=kind, gap=gap)
@@ -212,8 +215,10 @@ def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...]) -
             _, snaps = build(cfg)
             last = None
             for last in snaps:
-                if last.stopped:
+                if last.stopped or stop():
                     break
+            if stop():
+                return
             acc = last.info.get("accuracy", float("nan")) if last else float("nan")
             yield {"kind": kind, "gap": gap, "accuracy": acc, "seconds": time.perf_counter() - t0}
 

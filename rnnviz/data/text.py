@@ -15,6 +15,7 @@ import random
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,8 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
             raise
         raise CorpusError(
             f"Could not download {source.name} from {url} ({exc}). If this machine is offline, download "
-            f"it elsewhere and put it at {path} (the app checks its sha256), or upload it below.") from exc
+            f"it elsewhere and put it at {path} (the app checks its sha256), or pick \"Upload a .txt or "
+            "d2l-style .zip\" as the corpus and upload it.") from exc
     data = b"".join(chunks)
     digest = _sha256(data)
     if digest != source.sha256:
@@ -125,8 +127,12 @@ def _from_zip(name: str, data: bytes) -> bytes:
     if info.file_size > MAX_BYTES or info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
         raise CorpusError(f"{name}: {info.filename} would unpack to {info.file_size:,} bytes from "
                           f"{info.compress_size:,}; refused (limit {MAX_BYTES:,} bytes, ratio {MAX_ZIP_RATIO}).")
-    with zf.open(info) as f:
-        out = f.read(MAX_BYTES + 1)  # never trust the header alone
+    try:
+        with zf.open(info) as f:
+            out = f.read(MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
+        raise CorpusError(f"{name}: {info.filename} could not be unpacked ({exc}); the zip is damaged "
+                          "or encrypted.") from None
     if len(out) > MAX_BYTES:
         raise CorpusError(f"{name}: {info.filename} unpacks to more than {MAX_BYTES:,} bytes; refused.")
     return out

@@ -1,0 +1,224 @@
+"""The character language model: corpus checks, n-gram baselines, training to its target on
+the built-in grammar, reproducibility, carried state, generation, unit ranking."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from rnnviz import charlm as C
+from rnnviz.data import grammar
+from rnnviz.data.text import CorpusError
+
+VALID_TARGET = 0.5  # share of valid generated strings after the default 4 epochs (gets ~0.87)
+SMALL = C.CharConfig(hidden_size=16, batch_size=64, epochs=1)  # a few dozen cheap steps
+
+
+@pytest.fixture(scope="module")
+def reber() -> C.Corpus:
+    return C.prepare(grammar.corpus(), C.CharConfig.held_out)
+
+
+@pytest.fixture(scope="module")
+def trained(reber: C.Corpus):
+    """The page's default model on the built-in grammar, trained to the end: (model, snapshots)."""
+    model, snapshots = C.build(C.CharConfig(), reber, ("\nB",), grammar.is_embedded_reber)
+    return model, list(snapshots)
+
+
+# ---------------------------------------------------------------- corpus and baselines
+
+
+def test_prepare_splits_off_the_last_tenth(reber: C.Corpus):
+    text = grammar.corpus()
+    assert len(reber.train_ids) + len(reber.held_ids) == len(text)
+    assert len(reber.held_ids) == pytest.approx(0.1 * len(text), abs=1)
+    assert reber.vocab.decode(reber.held_ids.tolist()) == text[len(reber.train_ids):]
+    assert set(reber.vocab.chars) == set("BTPSXVE\n")
+
+
+def test_a_corpus_shorter_than_one_minibatch_is_explained():
+    cfg = C.CharConfig()
+    msg = C.too_short(C.prepare("hello", cfg.held_out), cfg)
+    assert msg.startswith("The training text has 4 characters; one minibatch of 16 × 35 needs at least 596.")
+    assert "smaller batch size or num_steps" in msg
+    assert C.too_short(C.prepare(grammar.corpus(), cfg.held_out), cfg) == ""
+
+
+def test_a_held_out_part_too_short_to_score_is_explained():
+    cfg = C.CharConfig(batch_size=2, num_steps=5, held_out=0.01)
+    msg = C.too_short(C.prepare("abcdefghij" * 20, cfg.held_out), cfg)
+    assert "held-out part is too short" in msg
+
+
+def test_baselines_get_better_with_more_context(reber: C.Corpus):
+    base = C.baselines(reber)
+    assert base["uniform"] == len(reber.vocab) == 8
+    assert base["uniform"] >= base["unigram"] >= base["bigram"]
+    assert base["bigram"] < 0.5 * base["uniform"]  # the grammar is far from random
+
+
+# ---------------------------------------------------------------- training
+
+
+def test_the_default_model_beats_the_bigram_and_writes_valid_strings(reber: C.Corpus, trained):
+    model, snaps = trained
+    ends = [s for s in snaps if "held_ppl" in s.info]
+    cfg = C.CharConfig()
+    assert [s.info["epoch"] for s in ends] == list(range(1, len(ends) + 1)) and len(ends) <= cfg.epochs
+    assert not any(s.stopped for s in snaps)
+    last = ends[-1].info
+    assert last["held_ppl"] < C.baselines(reber)["bigram"]
+    assert last["held_ppl"] < ends[0].info["held_ppl"] or len(ends) == 1
+    assert last["valid"] >= VALID_TARGET, [s.info["valid"] for s in ends]
+    assert last["samples"]["\nB"].startswith("\nB")
+    # the model handed over is the one scored last (or, after early stopping, the best epoch's)
+    scored = min(s.info["held_ppl"] for s in ends) if "done" in snaps[-1].info else last["held_ppl"]
+    assert C.perplexity(model, reber.held_ids) == pytest.approx(scored, rel=1e-4)
+
+
+def test_every_step_reports_train_perplexity_and_the_gradient_norm(trained):
+    _, snaps = trained
+    assert all(math.isfinite(s.info["train_ppl"]) and s.grad_norm > 0 for s in snaps)
+    assert snaps[-1].info["train_ppl"] < snaps[0].info["train_ppl"]
+
+
+def test_the_same_config_gives_the_same_losses(reber: C.Corpus):
+    histories = []
+    for _ in range(2):
+        _, snaps = C.build(SMALL, reber)
+        histories.append([s.loss for s in snaps])
+    assert histories[0] == histories[1] and len(histories[0]) > 10
+    _, snaps = C.build(replace(SMALL, seed=1), reber)
+    assert [s.loss for s in snaps] != histories[0]
+
+
+def _states_seen(cfg: C.CharConfig, corpus: C.Corpus, steps: int = 4):
+    """The model and the (state argument, returned state) of its first training forwards."""
+    model, snapshots = C.build(cfg, corpus)
+    seen = []
+    forward = model.forward
+
+    def recording(X, state=None):
+        logits, out = forward(X, state)
+        seen.append((state, out))
+        return logits, out
+
+    model.forward = recording
+    for _, _ in zip(range(steps), snapshots):
+        pass
+    return seen
+
+
+def test_consecutive_sampling_carries_the_state_detached(reber: C.Corpus):
+    seen = _states_seen(replace(SMALL, sampling="consecutive"), reber)
+    assert seen[0][0] is None  # an epoch starts from zero
+    for (_, previous_out), (given, _) in itertools.pairwise(seen):
+        assert given is not None and torch.equal(given, previous_out.detach())
+        assert given.grad_fn is None  # backprop stops at the minibatch's start
+
+
+def test_random_sampling_starts_every_minibatch_from_zero(reber: C.Corpus):
+    seen = _states_seen(SMALL, reber)
+    assert len(seen) == 4 and all(given is None for given, _ in seen)
+
+
+def test_lstm_state_is_carried_too(reber: C.Corpus):
+    seen = _states_seen(replace(SMALL, kind="LSTM", sampling="consecutive"), reber, steps=2)
+    h, c = seen[1][0]
+    assert torch.equal(h, seen[0][1][0]) and torch.equal(c, seen[0][1][1]) and c.grad_fn is None
+
+
+# ---------------------------------------------------------------- generation
+
+
+@pytest.fixture(scope="module")
+def untrained(reber: C.Corpus) -> C.CharLM:
+    """A fresh model: its flat predictions make sampling bugs show."""
+    model, _ = C.build(SMALL, reber)
+    return model
+
+
+def test_greedy_is_deterministic_and_takes_the_most_likely(trained):
+    model, _ = trained
+    a = C.generate(model, model.vocab, "\nB", 40, "greedy", seed=1)
+    b = C.generate(model, model.vocab, "\nB", 40, "greedy", seed=99)
+    assert a.text == b.text and a.text.startswith("\nB") and len(a.text) == 42
+    assert all(s["chosen"] == s["candidates"][0][0] for s in a.steps)
+    # greedy ignores the temperature, even 0
+    assert C.generate(model, model.vocab, "\nB", 40, "greedy", temperature=0.0).text == a.text
+
+
+def test_the_trained_model_continues_the_grammar(trained):
+    model, _ = trained
+    gen = C.generate(model, model.vocab, "\nB", 60, "greedy")
+    line = gen.text[1:].split("\n")[0]
+    assert grammar.is_embedded_reber(line), line
+    assert gen.warmup.shape == (2, C.CharConfig.hidden_size)
+
+
+def test_sampling_depends_on_the_seed_and_repeats_with_it(untrained):
+    vocab = untrained.vocab
+    a = C.generate(untrained, vocab, "B", 50, "temperature", 1.0, seed=3)
+    assert C.generate(untrained, vocab, "B", 50, "temperature", 1.0, seed=3).text == a.text
+    assert C.generate(untrained, vocab, "B", 50, "temperature", 1.0, seed=4).text != a.text
+
+
+@pytest.mark.parametrize("temperature", [0.0, -1.0])
+def test_a_temperature_of_zero_is_refused_with_a_reason(untrained, temperature):
+    with pytest.raises(ValueError, match="temperature must be above 0.*pick greedy"):
+        C.generate(untrained, untrained.vocab, "B", 10, "temperature", temperature)
+    with pytest.raises(ValueError, match="temperature must be above 0"):
+        C.generate(untrained, untrained.vocab, "B", 10, "top-k", temperature)
+
+
+def test_a_prefix_outside_the_vocabulary_names_the_character(untrained):
+    with pytest.raises(CorpusError, match="'a'"):
+        C.generate(untrained, untrained.vocab, "Ba", 10)
+    with pytest.raises(ValueError, match="at least one character"):
+        C.generate(untrained, untrained.vocab, "", 10)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_top_k_only_ever_picks_among_the_top_k(untrained, k):
+    gen = C.generate(untrained, untrained.vocab, "B", 300, "top-k", temperature=5.0, top_k=k, seed=0, shown=8)
+    assert len(gen.steps) == 300
+    for s in gen.steps:
+        assert s["chosen"] in [ch for ch, _ in s["candidates"][:k]], s
+    if k > 1:  # and it does sample: not always the first
+        assert any(s["chosen"] != s["candidates"][0][0] for s in gen.steps)
+
+
+def test_generation_stops_at_the_stop_character(trained):
+    model, _ = trained
+    gen = C.generate(model, model.vocab, "\n", 60, "greedy", stop="\n")
+    assert gen.text.endswith("\n") and gen.text.count("\n") == 2
+
+
+# ---------------------------------------------------------------- inside
+
+
+def test_rank_units_finds_a_unit_that_tracks_a_feature():
+    acts = torch.randn(200, 6, generator=torch.Generator().manual_seed(0))
+    feature = torch.arange(200.0)
+    acts[:, 3] = 0.5 * feature + torch.randn(200, generator=torch.Generator().manual_seed(1))
+    acts[:, 1] = -feature
+    ranked = C.rank_units(acts, feature.tolist(), top=3)
+    assert [u for u, _ in ranked[:2]] == [2, 4]  # units are numbered from 1, as on the page
+    assert ranked[0][1] == pytest.approx(-1.0, abs=1e-4) and ranked[1][1] > 0.99
+
+
+def test_rank_units_returns_nothing_for_a_constant_feature():
+    assert C.rank_units(torch.randn(50, 4), [1.0] * 50) == []
+
+
+def test_features_follow_the_text():
+    f = C.features('a "b" (c)\nd')
+    assert f["inside quotes"][:5] == [0.0, 0.0, 1.0, 1.0, 0.0]
+    assert f["bracket depth"][6:9] == [1.0, 1.0, 0.0]
+    assert f["position in the line"][-2:] == [0.0, 1.0]
+    assert f["after a space"][2] == 1.0

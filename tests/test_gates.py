@@ -1,0 +1,309 @@
+"""The LSTM-gates engine (rnnviz.data.tasks, rnnviz.gates) without Streamlit: the memory and
+counting tasks, the model and its forget bias, reproducible training, the LSTM solving the
+memory task where the vanilla RNN stays at chance, the transparent cells against torch, and
+every read-out the page draws (gate frame, saturation, memory units, one step's values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from rnnviz import gates as G
+from rnnviz.data.tasks import (
+    RECALL,
+    SYMBOLS,
+    counting_batch,
+    memory_batch,
+    memory_input_size,
+)
+from rnnviz.inspect import SHOWN
+
+ATOL = 1e-5  # the design's tolerance between two computations of the same numbers
+NEAR_CHANCE = 0.4  # a vanilla RNN at gap 50 ends below this (chance is 0.25)
+FRAME_COLUMNS = ["t", "layer", "unit", "gate", "value", "token"]
+SHORT = 30  # Adam steps for models that only need trained-looking weights, not a solution
+
+
+def finish(cfg: G.GateConfig):
+    """Build and train cfg to its end; the model and every snapshot."""
+    model, snapshots = G.build(cfg)
+    return model, list(snapshots)
+
+
+@pytest.fixture(scope="module")
+def lstm_run():
+    """The page's default experiment (LSTM, memory, gap 20, seed 0), trained to its end."""
+    cfg = G.GateConfig()
+    model, history = finish(cfg)
+    return cfg, model, history
+
+
+@pytest.fixture(scope="module")
+def gru_run():
+    cfg = G.GateConfig(kind="GRU", steps=SHORT)
+    model, history = finish(cfg)
+    return cfg, model, history
+
+
+# ---------------------------------------------------------------- tasks
+
+
+@pytest.mark.parametrize("gap, symbols", [(1, 4), (7, 4), (20, 3)])
+def test_memory_batch_symbol_distractors_cue(gap: int, symbols: int):
+    K, B = symbols, 50
+    b = memory_batch(B, gap, K, torch.Generator().manual_seed(1))
+    T = gap + 2
+    assert b.x.shape == (B, T, memory_input_size(K)) == (B, T, 2 * K + 1)
+    assert b.y.shape == (B,) and int(b.y.min()) >= 0 and int(b.y.max()) < K
+    assert torch.equal(b.x.sum(-1), torch.ones(B, T)), "every step is one-hot"
+    channel = b.x.argmax(-1)  # (B, T)
+    # step 1: the symbol, on the symbol channels, upper case; it is the target
+    assert torch.equal(channel[:, 0], b.y)
+    # steps 2..gap+1: distractors on their own channels (K..2K-1), the same letters in lower case
+    assert bool(((channel[:, 1:gap + 1] >= K) & (channel[:, 1:gap + 1] < 2 * K)).all())
+    # the last step: the recall cue, on the last channel
+    assert bool((channel[:, -1] == 2 * K).all())
+    assert len(b.tokens) == B and all(len(row) == T for row in b.tokens)
+    for row, ch, y in zip(b.tokens, channel.tolist(), b.y.tolist()):
+        assert row[0] == SYMBOLS[y] and row[0].isupper()
+        assert row[1:-1] == [SYMBOLS[c - K].lower() for c in ch[1:-1]]
+        assert row[-1] == RECALL
+    # all symbols occur: the task is not degenerate
+    assert set(b.y.tolist()) == set(range(K))
+
+
+def test_memory_batch_seeded():
+    a = memory_batch(8, 5, 4, torch.Generator().manual_seed(3))
+    b = memory_batch(8, 5, 4, torch.Generator().manual_seed(3))
+    assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y) and a.tokens == b.tokens
+
+
+@pytest.mark.parametrize("length, max_depth", [(1, 4), (30, 4), (60, 2)])
+def test_counting_batch_depths(length: int, max_depth: int):
+    B = 200
+    b = counting_batch(B, length, max_depth, torch.Generator().manual_seed(2))
+    assert b.x.shape == (B, length, 2) and b.y.shape == (B, length)
+    assert torch.equal(b.x.sum(-1), torch.ones(B, length))
+    assert int(b.y.min()) >= 0, "a depth below zero"
+    assert int(b.y.max()) <= max_depth, "a depth above max_depth"
+    # the target is the running depth of the brackets the tokens show
+    steps = np.array([[1 if tok == "(" else -1 for tok in row] for row in b.tokens])
+    assert np.array_equal(np.cumsum(steps, axis=1), b.y.numpy())
+    # channel 0 is "(", channel 1 is ")"
+    assert np.array_equal(b.x.argmax(-1).numpy(), (steps == -1).astype(int))
+    if length >= 30:
+        assert int(b.y.max()) == max_depth, "long strings reach the deepest nesting"
+
+
+# ---------------------------------------------------------------- model and training
+
+
+@pytest.mark.parametrize("bias", [4.0, 0.0, -2.5])
+def test_make_model_sets_the_forget_bias(bias: float):
+    cfg = G.GateConfig(hidden_size=8, forget_bias=bias)
+    rnn = G.make_model(cfg).rnn
+    H = cfg.hidden_size
+    # torch's gate order is i, f, g, o: the forget gate is the second block
+    assert torch.allclose(rnn.bias_ih_l0[H:2 * H], torch.full((H,), bias))
+    assert torch.equal(rnn.bias_hh_l0[H:2 * H], torch.zeros(H))
+    assert not torch.allclose(rnn.bias_ih_l0[:H], torch.full((H,), bias)), "only the forget block is set"
+
+
+def test_make_model_shapes_per_task():
+    for task, (inputs, outputs) in {"memory": (9, 4), "counting": (2, 5), "sine": (1, 1)}.items():
+        for kind in G.KINDS:
+            m = G.make_model(G.GateConfig(task=task, kind=kind, hidden_size=6))
+            assert (m.rnn.input_size, m.rnn.hidden_size, m.out.out_features) == (inputs, 6, outputs), (task, kind)
+    same = [G.make_model(G.GateConfig(seed=5)).rnn.weight_hh_l0 for _ in range(2)]
+    assert torch.equal(*same), "the seed fixes the initial weights"
+
+
+def test_build_is_reproducible():
+    cfg = G.GateConfig(steps=24, hidden_size=8)
+    (m1, h1), (m2, h2) = finish(cfg), finish(cfg)
+    assert [(s.step, s.loss, s.info) for s in h1] == [(s.step, s.loss, s.info) for s in h2]
+    for a, b in zip(m1.state_dict().values(), m2.state_dict().values()):
+        assert torch.equal(a, b)
+    _, h3 = finish(replace(cfg, seed=1))
+    assert [s.loss for s in h3] != [s.loss for s in h1], "another seed, another run"
+
+
+def test_lstm_solves_gap_20_by_default(lstm_run):
+    cfg, _, history = lstm_run
+    last = history[-1]
+    assert last.info["accuracy"] >= G.SOLVED
+    assert "solved" in last.info["done"]
+    assert last.step < cfg.steps, "it stops early"
+    assert all(s.step < last.step for s in history[:-1])
+
+
+def test_vanilla_rnn_at_gap_50_stays_near_chance():
+    cfg = G.GateConfig(kind="RNN", gap=50)
+    _, history = finish(cfg)
+    last = history[-1]
+    assert last.step == cfg.steps and "done" not in last.info
+    assert last.info["accuracy"] <= NEAR_CHANCE, last.info
+    assert G.chance(cfg) == 0.25
+
+
+def test_counting_and_sine_train():
+    _, h = finish(G.GateConfig(task="counting", kind="GRU", steps=SHORT))
+    assert 0.0 <= h[-1].info["accuracy"] <= 1.0 and G.score_name(G.GateConfig(task="counting")) == "accuracy"
+    cfg = G.GateConfig(task="sine", steps=SHORT)
+    _, h = finish(cfg)
+    assert G.score_name(cfg) == "MSE" and h[-1].info["MSE"] < h[0].info["MSE"]
+
+
+def test_problem_messages():
+    assert G.problem(G.GateConfig()) == ""
+    assert "between 1 and 200" in G.problem(G.GateConfig(gap=G.MAX_GAP + 1))
+    assert "between 1 and 200" in G.problem(G.GateConfig(gap=0))
+    assert G.problem(G.GateConfig(gap=1)) == ""  # 3 steps: symbol, one distractor, cue
+    assert G.problem(G.GateConfig(gap=G.MAX_GAP + 1, task="counting")) == "", "the gap matters only for memory"
+    assert "at least 2" in G.problem(G.GateConfig(task="counting", length=1))
+    assert "hidden size" in G.problem(G.GateConfig(hidden_size=0))
+    assert G.problem(G.GateConfig(hidden_size=1)) == ""
+
+
+def test_hidden_size_1_and_gap_1_train_and_read():
+    cfg = G.GateConfig(hidden_size=1, gap=1, steps=SHORT)
+    model, history = finish(cfg)
+    assert history and np.isfinite(history[-1].loss)
+    ex = G.example(cfg)
+    frame = G.gate_frame(model, ex)
+    assert frame["t"].max() == 3 and frame["unit"].max() == 1
+    assert G.proof(model, ex) < ATOL
+    units, _ = G.memory_units(model, cfg)
+    assert units == [1]
+
+
+# ---------------------------------------------------------------- reading the gates
+
+
+def test_proof_against_torch(lstm_run, gru_run):
+    rnn_cfg = G.GateConfig(kind="RNN", steps=SHORT)
+    rnn, _ = finish(rnn_cfg)
+    for cfg, model in ((lstm_run[0], lstm_run[1]), (gru_run[0], gru_run[1]), (rnn_cfg, rnn)):
+        for index in (0, 3):
+            d = G.proof(model, G.example(cfg, index))
+            assert 0.0 <= d < ATOL, (cfg.kind, index, d)
+    counting = G.GateConfig(task="counting", steps=SHORT)
+    model, _ = finish(counting)
+    assert G.proof(model, G.example(counting)) < ATOL
+
+
+def test_example_is_fixed_and_indexed():
+    cfg = G.GateConfig()
+    a, b, c = G.example(cfg, 0), G.example(cfg, 0), G.example(cfg, 5)
+    assert torch.equal(a.x, b.x) and a.tokens == b.tokens
+    assert a.x.shape == (1, cfg.gap + 2, memory_input_size(cfg.symbols)) and len(a.tokens) == 1
+    assert c.x.shape == a.x.shape and c.tokens != a.tokens
+    assert torch.equal(G.example(cfg, 5).x, c.x)
+
+
+@pytest.mark.parametrize("run_name", ["lstm_run", "gru_run"])
+def test_gate_frame_columns_and_tokens(request, run_name: str):
+    cfg, model, _ = request.getfixturevalue(run_name)
+    ex = G.example(cfg, 2)
+    frame = G.gate_frame(model, ex)
+    assert list(frame.columns) == FRAME_COLUMNS
+    T, H = cfg.gap + 2, cfg.hidden_size
+    assert list(frame["gate"].unique()) == list(SHOWN[cfg.kind])
+    assert len(frame) == T * H * len(SHOWN[cfg.kind])
+    assert sorted(frame["t"].unique()) == list(range(1, T + 1))
+    assert sorted(frame["unit"].unique()) == list(range(1, H + 1))
+    for t, token in frame.drop_duplicates("t")[["t", "token"]].itertuples(index=False):
+        assert token == ex.tokens[0][t - 1]
+    assert frame.groupby("t")["token"].nunique().eq(1).all()
+    gates = frame[frame["gate"].isin(["forget", "input", "output", "update", "reset"])]["value"]
+    assert gates.between(0, 1).all()
+    assert frame[frame["gate"] == "hidden"]["value"].abs().max() <= 1
+
+
+def test_gate_frame_for_rnn_and_sine():
+    cfg = G.GateConfig(kind="RNN", task="sine", steps=2)
+    model, _ = finish(cfg)
+    ex = G.example(cfg)
+    frame = G.gate_frame(model, ex)
+    assert list(frame["gate"].unique()) == ["preact", "hidden"]
+    assert frame["token"].iloc[0] == ex.tokens[0][0] and ex.tokens[0][0][0] in "+-"
+    assert G.saturation(frame).empty, "a vanilla RNN has no gates to saturate"
+
+
+@pytest.mark.parametrize("run_name, gates", [("lstm_run", {"forget", "input", "output"}),
+                                             ("gru_run", {"update", "reset"})])
+def test_saturation_shares_sum_to_one(request, run_name: str, gates: set[str]):
+    cfg, model, _ = request.getfixturevalue(run_name)
+    frame = G.gate_frame(model, G.example(cfg))
+    sat = G.saturation(frame)
+    assert list(sat.columns) == ["gate", "range", "share"]
+    assert set(sat["gate"]) == gates
+    assert list(sat["range"].unique()) == ["< 0.1", "between", "> 0.9"]
+    assert np.allclose(sat.groupby("gate")["share"].sum(), 1.0)
+    assert sat["share"].between(0, 1).all()
+    # the shares are the counts they claim
+    share = sat.set_index(["gate", "range"])["share"]
+    for gate in gates:
+        v = frame.loc[frame["gate"] == gate, "value"]
+        assert share[(gate, "> 0.9")] == pytest.approx(float((v > 0.9).mean()))
+        assert share[(gate, "< 0.1")] == pytest.approx(float((v < 0.1).mean()))
+
+
+def test_memory_units_and_their_forget_gate(lstm_run):
+    cfg, model, _ = lstm_run
+    for k in (1, 3, 5):
+        units, forget = G.memory_units(model, cfg, k=k)
+        assert len(units) == k == len(set(units))
+        assert all(1 <= u <= cfg.hidden_size for u in units)
+        assert list(forget.columns) == ["t", "unit", "forget"]
+        assert set(forget["unit"]) == set(units)
+        assert sorted(forget["t"].unique()) == list(range(1, cfg.gap + 3))
+        assert ((forget["forget"] > 0) & (forget["forget"] < 1)).all()
+    # the point of the page: across the gap the memory units keep their cell (f near 1)
+    units, forget = G.memory_units(model, cfg)
+    gap = forget[(forget["t"] > 1) & (forget["t"] <= cfg.gap + 1)]
+    assert gap["forget"].mean() > 0.9 and gap["forget"].min() > 0.8, gap["forget"].describe()
+
+
+def test_step_values_satisfy_the_lstm_equations(lstm_run):
+    cfg, model, _ = lstm_run
+    frame = G.gate_frame(model, G.example(cfg, 1))
+    T = int(frame["t"].max())
+    for unit in (1, 5, cfg.hidden_size):
+        for t in (1, 2, T // 2, T):
+            v = G.step_values(frame, t, unit)
+            assert {"forget", "input", "output", "candidate", "cell", "hidden", "cell_prev"} <= set(v)
+            if t == 1:
+                assert v["cell_prev"] == 0.0 and v["hidden_prev"] == 0.0
+            assert v["cell"] == pytest.approx(v["forget"] * v["cell_prev"] + v["input"] * v["candidate"], abs=ATOL)
+            assert v["hidden"] == pytest.approx(v["output"] * np.tanh(v["cell"]), abs=ATOL)
+    v = G.step_values(frame, 2, 1)
+    before = frame[(frame["t"] == 1) & (frame["unit"] == 1)].set_index("gate")["value"]
+    assert v["cell_prev"] == before["cell"] and v["hidden_prev"] == before["hidden"]
+
+
+def test_step_values_satisfy_the_gru_equation(gru_run):
+    cfg, model, _ = gru_run
+    frame = G.gate_frame(model, G.example(cfg, 1))
+    T = int(frame["t"].max())
+    for unit in (1, 7, cfg.hidden_size):
+        for t in (1, 2, T // 2, T):
+            v = G.step_values(frame, t, unit)
+            assert {"update", "reset", "candidate", "hidden", "hidden_prev"} <= set(v)
+            expected = (1 - v["update"]) * v["candidate"] + v["update"] * v["hidden_prev"]
+            assert v["hidden"] == pytest.approx(expected, abs=ATOL)
+
+
+def test_gap_sweep_rows():
+    base = G.GateConfig(steps=6, hidden_size=4, task="counting")  # the sweep forces the memory task
+    rows = list(G.gap_sweep(base, ("LSTM", "RNN"), (2, 3)))
+    assert [(r["gap"], r["kind"]) for r in rows] == [(2, "LSTM"), (2, "RNN"), (3, "LSTM"), (3, "RNN")]
+    for r in rows:
+        assert set(r) == {"kind", "gap", "accuracy", "seconds"}
+        assert 0.0 <= r["accuracy"] <= 1.0 and r["seconds"] > 0
+    again = list(G.gap_sweep(base, ("LSTM", "RNN"), (2, 3)))
+    assert [r["accuracy"] for r in again] == [r["accuracy"] for r in rows], "same seed, same results"

@@ -1,0 +1,448 @@
+"""The "Char-level generation" page through Streamlit's AppTest: the defaults train and draw,
+every control changes what a learner would notice, and bad input (a corpus too short, an
+unknown prefix character, temperature 0, a download with no network, a bad upload) gives a
+clear message while the last trained model stays.
+
+Most tests preset a cheap recipe in st.session_state before the page's first run (1 epoch,
+8 hidden units, minibatches of 64: 15 steps); one test opens the page with its real
+defaults. Downloads go to a local HTTP server (tests/test_text.py's) or, for the offline
+case, to the canonical address with name resolution switched off; the cache is a tmp dir.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+from test_text import reference_routes, serve
+
+import rnnviz.data.text as T
+from rnnviz import charlm as C
+from rnnviz.data import grammar
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/4_Char_Generation.py"
+TIMEOUT = 90  # seconds per script run: the defaults train 4 epochs on a busy machine
+QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps on the grammar
+BUILT_IN = "Embedded Reber grammar (built in)"
+HELLO = "hello (toy, built in)"
+LYRICS = "Jay Chou lyrics (d2l)"
+PPL_TITLE = "Perplexity: train vs held-out, with the n-gram baselines (dashed)"
+GRAD_TITLE = "Gradient norm before and after clipping"
+BATCH_TITLE = "The first three minibatches of an epoch"
+WARMUP_TITLE = "The hidden state warming up on the prefix (first 32 units)"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def open_char(**preset) -> AppTest:
+    """The page as a learner reaches it from home, with widget values preset by key."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    for key, value in preset.items():
+        at.session_state[key] = value
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def run(at: AppTest):
+    return at.session_state.get("char__run")
+
+
+def cfg(at: AppTest) -> C.CharConfig:
+    return run(at).config[2]  # (corpus name, length, CharConfig)
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def sections(at: AppTest) -> list[str]:
+    return [h.value.split(".")[0] for h in at.header]
+
+
+def titles(at: AppTest) -> list[str]:
+    out = []
+    for c in at.get("vega_lite_chart"):
+        t = json.loads(c.proto.spec).get("title", "")
+        out.append(t if isinstance(t, str) else t.get("text", ""))
+    return out
+
+
+def chart_frames(at: AppTest, title: str) -> list[pd.DataFrame]:
+    """The datasets of the chart with this title (Streamlit sends them beside the spec)."""
+    found = [c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == title]
+    assert len(found) == 1, (title, titles(at))
+    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in found[0].proto.datasets]
+
+
+def codes(at: AppTest) -> list[str]:
+    return [c.value for c in at.code]
+
+
+def summary(at: AppTest) -> str:
+    """Section 4's per-epoch lines: perplexities, valid share, samples."""
+    return next(v for v in codes(at) if v.startswith("epoch 1:"))
+
+
+def generated(at: AppTest, prefix: str, length: int = 100, mode: str = "temperature", temperature: float = 0.8,
+              k: int = 5) -> str:
+    """What section 5 should show for these settings, from the page's own model."""
+    model = run(at).model
+    return C.generate(model, model.vocab, prefix, length, mode, temperature, k, seed=cfg(at).seed).text
+
+
+def shows_generation(at: AppTest, text: str) -> bool:
+    return text.strip() in [v.strip() for v in codes(at)]  # st.code trims the leading newline
+
+
+def distinct_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "distinct. First characters" in m.value)
+
+
+def assert_results_shown(at: AppTest) -> None:
+    """Sections 4 to 6 with their charts, as after any successful training."""
+    assert {"4", "5", "6"} <= set(sections(at)), sections(at)
+    for title in (PPL_TITLE, GRAD_TITLE, WARMUP_TITLE):
+        assert title in titles(at), (title, titles(at))
+    assert "coloured by unit" in texts(at.caption)
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test sees (or fills) the real download cache."""
+    monkeypatch.setattr(T, "CACHE", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def quick() -> AppTest:
+    at = open_char(**QUICK)
+    assert run(at).status == "done" and cfg(at).epochs == 1 and cfg(at).hidden_size == 8
+    return at
+
+
+# ---------------------------------------------------------------- defaults
+
+
+def test_defaults_train_and_draw_everything():
+    at = open_char()
+    assert at.title[0].value == "Char-level generation"
+    assert sections(at) == ["1", "2", "3", "4", "5", "6"]
+    assert not at.error and not at.warning
+    state = run(at)
+    assert state.status == "done" and state.config == (BUILT_IN, len(grammar.corpus()), C.CharConfig())
+    assert distinct_line(at).startswith(f"**{BUILT_IN}**: 39,160 characters, 8 distinct")
+    assert BATCH_TITLE in titles(at)
+    assert_results_shown(at)
+    # the perplexity chart: train and held-out per epoch, under the bigram baseline at the end
+    frames = chart_frames(at, PPL_TITLE)
+    ppl = next(f for f in frames if "curve" in f.columns)
+    base = next(f for f in frames if "baseline" in f.columns).set_index("baseline")["perplexity"]
+    held = ppl[ppl["curve"] == "held-out"].set_index("epoch")["perplexity"]
+    assert list(held.index) == [1, 2, 3, 4] and set(ppl["curve"]) == {"train", "held-out"}
+    assert held.iloc[-1] < base["bigram"] < base["unigram"] < base["uniform"] == 8
+    # the gradient chart: one point per step, before and after clipping (θ = 1)
+    grads = next(iter(chart_frames(at, GRAD_TITLE)))
+    assert len(grads) == 2 * state.last.step
+    after = grads[grads["norm"] == "after clipping"]["gradient norm"]
+    assert after.max() <= 1.0
+    assert "of steps were clipped (θ = 1)." in texts(at.caption)
+    # the epoch summary, with the share of valid strings; the generation from the prefix "\nB"
+    lines = summary(at)
+    assert "epoch 4: train perplexity" in lines and "valid strings" in lines and "'\\nB' -> " in lines
+    assert at.text_input(key="char_prefix").value == "\nB"
+    assert shows_generation(at, generated(at, "\nB"))
+    assert at.button(key="char__train").label == "Retrain"
+
+
+# ---------------------------------------------------------------- every control
+
+
+def test_model_and_recipe_controls_retrain(quick: AppTest):
+    at = quick
+    groups = [  # a few controls per rerun keep the test quick; each rerun retrains once
+        [("char_kind", "selectbox", "LSTM", "kind"), ("char_hidden", "number_input", 12, "hidden_size"),
+         ("char_layers", "number_input", 2, "num_layers")],
+        [("char_embed", "number_input", 4, "embedding"), ("char_dropout", "number_input", 0.2, "dropout"),
+         ("char_batch", "number_input", 48, "batch_size")],
+        [("char_steps", "number_input", 20, "num_steps"), ("char_held", "number_input", 0.2, "held_out"),
+         ("char_seed", "number_input", 3, "seed"), ("char_epochs", "number_input", 2, "epochs")],
+    ]
+    for group in groups:
+        before = run(at)
+        for key, widget, value, _ in group:
+            getattr(at, widget)(key=key).set_value(value)
+        at.run()
+        no_exception(at)
+        assert run(at) is not before and run(at).status == "done", group
+        for key, _, value, field in group:
+            assert getattr(cfg(at), field) == pytest.approx(value), key
+        assert not at.error, (group, texts(at.error))
+    model = run(at).model
+    assert model.kind == "LSTM" and model.rnn.num_layers == 2 and model.rnn.hidden_size == 12
+    assert model.embed.embedding_dim == 4 and model.rnn.dropout == pytest.approx(0.2)
+    assert "epoch 2: train perplexity" in summary(at)
+    held = next(f for f in chart_frames(at, PPL_TITLE) if "curve" in f.columns)
+    assert sorted(set(held["epoch"])) == [1, 2]
+    # the held-out share is the text the model is scored on: the last 20 % now
+    assert len(model.held_text) == len(grammar.corpus()) - int(len(grammar.corpus()) * 0.8)
+    assert_results_shown(at)
+
+
+def test_the_minibatch_chart_follows_the_sampling_and_its_shape(quick: AppTest):
+    at = quick
+    frame = next(iter(chart_frames(at, BATCH_TITLE)))
+    assert len(frame) == 3 * 64 and (frame["end"] - frame["start"] == 35).all()
+    before = run(at)
+    at.radio(key="char_sampling").set_value("consecutive").run()
+    no_exception(at)
+    assert run(at) is not before and cfg(at).sampling == "consecutive"
+    frame = next(iter(chart_frames(at, BATCH_TITLE))).pivot(index="row", columns="minibatch", values="start")
+    assert ((frame[2] - frame[1]) == 35).all() and ((frame[3] - frame[2]) == 35).all()  # rows continue
+    at.number_input(key="char_steps").set_value(10).run()
+    no_exception(at)
+    frame = next(iter(chart_frames(at, BATCH_TITLE)))
+    assert (frame["end"] - frame["start"] == 10).all()
+    assert_results_shown(at)
+
+
+def test_optimiser_switch_brings_the_chapters_recipe(quick: AppTest):
+    at = quick
+    at.selectbox(key="char_opt").set_value("sgd").run()
+    no_exception(at)
+    c = cfg(at)
+    assert (c.optimizer, c.lr, c.clip) == ("sgd", C.SGD_LR, 0.01)  # the chapter's lr 100, θ = 0.01
+    assert at.number_input(key="char_lr_sgd").value == C.SGD_LR
+    assert "of steps were clipped (θ = 0.01)." in texts(at.caption)
+    before = run(at)
+    at.number_input(key="char_lr_sgd").set_value(50.0)
+    at.number_input(key="char_clip_sgd").set_value(0.05).run()
+    no_exception(at)
+    assert run(at) is not before and (cfg(at).lr, cfg(at).clip) == (50.0, 0.05)
+    assert "(θ = 0.05)." in texts(at.caption)
+    at.selectbox(key="char_opt").set_value("adam").run()  # Adam's own numbers come back
+    assert (cfg(at).optimizer, cfg(at).lr, cfg(at).clip) == ("adam", C.CharConfig.lr, C.CharConfig.clip)
+    at.number_input(key="char_lr_adam").set_value(0.005)
+    at.number_input(key="char_clip_adam").set_value(2.0).run()
+    no_exception(at)
+    assert (cfg(at).optimizer, cfg(at).lr, cfg(at).clip) == ("adam", 0.005, 2.0)
+    assert not at.error
+    assert_results_shown(at)
+
+
+def test_retrain_repeats_and_an_interrupted_run_stays_usable(quick: AppTest):
+    at = quick
+    first = run(at)
+    at.button(key="char__train").click().run()
+    no_exception(at)
+    again = run(at)
+    assert again is not first and again.status == "done"
+    assert [s.loss for s in again.history] == [s.loss for s in first.history]
+    # what the Stop button leads to: the run found "running" on the next pass was interrupted
+    again.status, again.history = "running", again.history[:5]
+    at.number_input(key="char_length").set_value(30).run()
+    no_exception(at)
+    assert run(at) is again and again.status == "stopped"
+    assert f"Stopped after step 5 of {first.last.total}" in texts(at.warning)
+    assert {"5", "6"} <= set(sections(at)) and GRAD_TITLE in titles(at)  # the partial model generates
+    assert PPL_TITLE not in titles(at)  # stopped before the first epoch's end: nothing scored yet
+
+
+def test_generation_controls_change_the_text_without_retraining(quick: AppTest):
+    at = quick
+    trained = run(at)
+    assert shows_generation(at, generated(at, "\nB"))
+    at.text_input(key="char_prefix").set_value("BT").run()
+    at.number_input(key="char_length").set_value(40).run()
+    no_exception(at)
+    assert shows_generation(at, generated(at, "BT", 40))
+    assert texts(at.code).count("BT") >= 1
+    at.number_input(key="char_temp").set_value(2.0).run()
+    assert shows_generation(at, generated(at, "BT", 40, temperature=2.0))
+    at.selectbox(key="char_mode").set_value("greedy").run()
+    no_exception(at)
+    greedy = generated(at, "BT", 40, "greedy")
+    assert shows_generation(at, greedy) and at.number_input(key="char_temp").disabled
+    assert at.number_input(key="char_k").disabled
+    at.selectbox(key="char_mode").set_value("top-k").run()
+    assert not at.number_input(key="char_k").disabled
+    at.number_input(key="char_k").set_value(1).run()
+    no_exception(at)
+    assert shows_generation(at, greedy)  # top-1 sampling is greedy
+    at.number_input(key="char_k").set_value(3).run()
+    assert shows_generation(at, generated(at, "BT", 40, "top-k", 2.0, 3))
+    warm = next(iter(chart_frames(at, WARMUP_TITLE)))
+    assert sorted(set(warm["t"])) == [1, 2] and set(warm["char"]) == {"'B'", "'T'"}
+    # section 6: the feature to correlate with, the unit to colour the held-out text by
+    feature = at.selectbox(key="char_feature")
+    assert feature.options == ["position in the line"]  # no quotes, brackets or spaces in the grammar
+    feature.set_value("position in the line").run()
+    table = next(t.value for t in at.table if "correlation" in t.value.columns)
+    assert len(table) == 5 and table.index.name == "unit"
+    at.number_input(key="char_unit").set_value(3).run()
+    no_exception(at)
+    assert "coloured by unit 3's activation" in texts(at.caption)
+    assert run(at) is trained and not at.error
+
+
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_a_corpus_shorter_than_a_minibatch_is_explained_and_the_model_kept(quick: AppTest):
+    at = quick
+    good = run(at)
+    at.selectbox(key="char_corpus").set_value(HELLO).run()
+    no_exception(at)
+    msg = texts(at.error)
+    assert "The training text has 4 characters; one minibatch of 64 × 35 needs at least 2,276" in msg
+    assert "smaller batch size or num_steps" in msg
+    assert run(at) is good and distinct_line(at).startswith(f"**{HELLO}**: 5 characters, 4 distinct")
+    at.number_input(key="char_batch").set_value(1).run()  # still too short: num_steps is 35
+    assert "needs at least 71" in texts(at.error) and run(at) is good
+    at.number_input(key="char_batch").set_value(64).run()
+    at.selectbox(key="char_corpus").set_value(BUILT_IN).run()  # back: the same model, nothing retrained
+    no_exception(at)
+    assert run(at) is good and not at.error, texts(at.error)
+    assert_results_shown(at)
+
+
+def test_bad_generation_settings_are_explained(quick: AppTest):
+    at = quick
+    good = run(at)
+    at.text_input(key="char_prefix").set_value("BTz").run()
+    no_exception(at)
+    assert "not in the corpus' vocabulary: 'z'" in texts(at.error)
+    assert run(at) is good and "6" in sections(at)  # the rest of the page is alive
+    at.text_input(key="char_prefix").set_value("").run()
+    assert "at least one character" in texts(at.error)
+    at.text_input(key="char_prefix").set_value("BT").run()
+    assert not at.error
+    at.number_input(key="char_temp").set_value(0.0).run()
+    no_exception(at)
+    assert "temperature must be above 0 (at 0, sampling becomes greedy: pick greedy)" in texts(at.error)
+    assert run(at) is good and "6" in sections(at)
+    at.selectbox(key="char_mode").set_value("greedy").run()
+    assert not at.error and shows_generation(at, generated(at, "BT", mode="greedy"))
+
+
+def test_a_download_without_network_names_the_address(quick: AppTest, monkeypatch, cache):
+    """No name resolves but 127.0.0.1's: the page's real fetch(src) fails at once."""
+    real = socket.getaddrinfo
+
+    def offline(host, *args, **kwargs):
+        if host in ("127.0.0.1", "localhost"):
+            return real(host, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    at = quick
+    good = run(at)
+    src = T.SOURCES["Tiny Shakespeare"]
+    at.selectbox(key="char_corpus").set_value("Tiny Shakespeare").run(timeout=30)
+    no_exception(at)
+    msg = texts(at.error)
+    assert f"Could not download tinyshakespeare.txt from {src.url}" in msg
+    assert str(cache / src.name) in msg  # where to put it by hand
+    assert f"Still using the last corpus that loaded: {BUILT_IN}." in texts(at.caption)
+    assert run(at) is good
+    assert_results_shown(at)
+
+
+def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
+    at = quick
+    with serve(reference_routes()) as srv:
+        monkeypatch.setitem(T.SOURCES, LYRICS, replace(T.SOURCES[LYRICS], url=srv.url("/jaychou_lyrics.txt.zip")))
+        assert at.toggle(key="char_first10k").disabled
+        at.selectbox(key="char_corpus").set_value(LYRICS).run()
+        no_exception(at)
+        assert srv.hits == {"/jaychou_lyrics.txt.zip": 1}
+    assert distinct_line(at).startswith(f"**{LYRICS}**: 10,000 characters, 1,027 distinct")
+    assert run(at).config[:2] == (LYRICS, 10_000) and len(run(at).model.vocab) == 1_027
+    assert not at.toggle(key="char_first10k").disabled
+    at.text_input(key="char_prefix").set_value("想要").run()
+    no_exception(at)
+    assert not at.error and shows_generation(at, generated(at, "想要"))
+    assert at.selectbox(key="char_feature").options == ["position in the line", "after a space"]
+    at.selectbox(key="char_feature").set_value("after a space").run()
+    no_exception(at)
+    # the whole text, from the cache (the server is gone); a batch too large to train keeps it cheap
+    at.number_input(key="char_batch").set_value(512).run()
+    at.number_input(key="char_steps").set_value(500).run()
+    at.toggle(key="char_first10k").set_value(False).run()
+    no_exception(at)
+    assert distinct_line(at).startswith(f"**{LYRICS}**: 63,282 characters, 2,582 distinct")
+    assert "needs at least" in texts(at.error)
+
+
+def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
+    at = open_char(**QUICK, char_corpus="Upload a .txt or d2l-style .zip")
+    assert "Choose a file to upload." in texts(at.info)
+    assert distinct_line(at).startswith(f"**{BUILT_IN}**")  # nothing uploaded yet: the grammar
+    text = "".join(f"line {i}: the cat sat on the mat.\n" for i in range(200))
+    at.file_uploader(key="char_upload").set_value(("cats.txt", text.encode(), "text/plain")).run()
+    no_exception(at)
+    assert distinct_line(at).startswith(f"**cats.txt**: {len(text):,} characters")
+    good = run(at)
+    assert good.config[0] == "cats.txt" and good.status == "done"
+    assert at.text_input(key="char_prefix").value == "li"  # a new corpus starts from its own first characters
+    at.text_input(key="char_prefix").set_value("li").run()
+    assert shows_generation(at, generated(at, "li")) and not at.error
+    for name, data, message in [
+        ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks binary"),
+        ("notes.txt", "naïve".encode("latin-1"), "is not UTF-8 text"),
+        ("bomb.zip", zip_of({"bomb.txt": b"a" * 3_000_000}), "would unpack to 3,000,000 bytes"),
+        ("slides.zip", zip_of({"slides.pdf": b"%PDF"}), "holds no .txt file"),
+    ]:
+        at.file_uploader(key="char_upload").set_value((name, data, "application/octet-stream")).run()
+        no_exception(at)
+        assert message in texts(at.error), (name, texts(at.error))
+        assert "Still using the last corpus that loaded: cats.txt." in texts(at.caption)
+        assert run(at) is good
+    zipped = zip_of({"cats.txt": text.encode()})
+    at.file_uploader(key="char_upload").set_value(("cats.zip", zipped, "application/zip")).run()
+    no_exception(at)
+    assert distinct_line(at).startswith(f"**cats.zip**: {len(text):,} characters") and not at.error
+
+
+def test_a_damaged_zip_upload_is_explained():
+    at = open_char(**QUICK, char_corpus="Upload a .txt or d2l-style .zip")
+    data = bytearray(zip_of({"a.txt": ("hello world " * 50).encode()}))
+    data[45] ^= 0xFF
+    at.file_uploader(key="char_upload").set_value(("a.zip", bytes(data), "application/zip")).run()
+    no_exception(at)
+    assert at.error
+
+
+def test_a_new_corpus_gets_a_usable_prefix():
+    at = open_char(**QUICK, char_corpus="Upload a .txt or d2l-style .zip")
+    text = "the cat sat on the mat. " * 300  # no newline, no "B"
+    at.file_uploader(key="char_upload").set_value(("cats.txt", text.encode(), "text/plain")).run()
+    no_exception(at)
+    assert run(at).config[0] == "cats.txt"
+    assert not at.error, texts(at.error)

@@ -1,0 +1,461 @@
+"""The LSTM gates page (pages/3_LSTM_Gates.py) through Streamlit's AppTest: it trains on
+opening, draws every chart, writes the equations with the live values of the chosen unit and
+step, and every control changes what a learner would notice; bad settings give a clear
+message, keep the page alive and keep the last model.
+
+The page is opened through the entry file and st.switch_page, as a learner arrives. Charts
+are read from their Vega-Lite specs and datasets, the equations from the st.latex source,
+and checked against the engine (rnnviz.gates) run on the model the page keeps in
+session_state. The page's default comparison (section 5) trains in a server-wide background
+thread (rnnviz.ui.background.shared_job); here that job is replaced by one whose rows the test
+releases, so no test depends on a thread's timing (and pytest does not exit while torch runs
+in a daemon thread).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import gates as G
+from rnnviz.inspect import SHOWN
+from rnnviz.ui.background import shared_job
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/3_LSTM_Gates.py"
+TIMEOUT = 60  # seconds per script run; a cold torch import on a busy machine takes a few
+ATOL = 1e-5  # the design's tolerance between the transparent cells and torch
+JOB = "gates-default-sweep"  # the page's name for its background comparison
+DEFAULT_GAPS = (5, 20, 50)
+HEAT_PANELS = {"LSTM": ["input", *SHOWN["LSTM"]], "GRU": ["input", *SHOWN["GRU"]], "RNN": ["input", *SHOWN["RNN_TANH"]]}
+NUMBER = re.compile(r"-?\d+\.\d{3}")  # the page writes every value with 3 decimals
+# Rows the stand-in background job yields, in the order the real one does (gap, then kind).
+SWEEP_ROWS = [{"kind": k, "gap": g, "accuracy": acc, "seconds": 1.0}
+              for g, accs in ((5, (1.0, 1.0, 0.9)), (20, (1.0, 1.0, 0.3)), (50, (1.0, 0.25, 0.25)))
+              for k, acc in zip(G.KINDS, accs)]
+FIRST_ROWS = 2  # the stand-in yields these at once, the rest when released
+
+
+@pytest.fixture(scope="module", autouse=True)
+def background_sweep():
+    """The page's shared background job, replaced by one the tests control: (job, release)."""
+    release = threading.Event()
+
+    def rows(stop):
+        yield from SWEEP_ROWS[:FIRST_ROWS]
+        release.wait(120)
+        yield from SWEEP_ROWS[FIRST_ROWS:]
+
+    shared_job.clear()
+    job = shared_job(JOB, rows)
+    deadline = time.monotonic() + 10
+    while len(job.rows) < FIRST_ROWS and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield job, release
+    release.set()
+    shared_job.clear()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def open_page(**preset) -> AppTest:
+    """Home, then the gates page; preset sets widget values (by key) before the page's first run."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE)
+    for key, value in preset.items():
+        at.session_state[key] = value
+    at.run()
+    no_exception(at)
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def specs(at: AppTest) -> list[tuple[dict, object]]:
+    return [(json.loads(c.proto.spec), c) for c in at.get("vega_lite_chart")]
+
+
+def title_of(spec: dict) -> str:
+    t = spec.get("title", "")
+    return t if isinstance(t, str) else t.get("text", "")
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [title_of(s) for s, _ in specs(at) if "vconcat" not in s]
+
+
+def chart(at: AppTest, title_start: str):
+    """The one chart whose title starts so: (spec, datasets as DataFrames)."""
+    found = [(s, c) for s, c in specs(at) if title_of(s).startswith(title_start)]
+    assert len(found) == 1, (title_start, chart_titles(at))
+    s, c = found[0]
+    return s, [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in c.proto.datasets]
+
+
+def heatmaps(at: AppTest):
+    """Section 2's stacked heatmaps: (spec, element, panel titles, datasets)."""
+    found = [(s, c) for s, c in specs(at) if "vconcat" in s]
+    assert len(found) == 1, [list(s) for s, _ in specs(at)]
+    s, c = found[0]
+    frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in c.proto.datasets]
+    return s, c, [title_of(p) for p in s["vconcat"]], frames
+
+
+def input_row(at: AppTest) -> list[str]:
+    """The tokens written above the heatmaps, in time order."""
+    _, _, _, frames = heatmaps(at)
+    head = next(f for f in frames if list(f.columns) == ["t", "token"])
+    return head.sort_values("t")["token"].tolist()
+
+
+def run_state(at: AppTest):
+    """The training run the page keeps (rnnviz.ui.TrainState)."""
+    return at.session_state["gates__run"]
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def latex(at: AppTest) -> str:
+    assert len(at.latex) == 1, [x.value for x in at.latex]
+    return at.latex[0].value
+
+
+def shown_values(at: AppTest) -> dict[str, float]:
+    """What the engine says the equations should show, for the page's model, example, unit and t."""
+    state = run_state(at)
+    ex = G.example(state.config, int(at.number_input(key="gates_example").value))
+    frame = G.gate_frame(state.model, ex)
+    return G.step_values(frame, int(at.number_input(key="gates_t").value), int(at.number_input(key="gates_unit").value))
+
+
+def assert_equations_match(at: AppTest, names: list[str]) -> None:
+    """Each equation line ends with '= value' of its gate (3 decimals), as the engine computes it."""
+    v = shown_values(at)
+    lines = [line for line in latex(at).split(r"\\") if "=" in line]
+    assert len(lines) == len(names), lines
+    for line, name in zip(lines, names):
+        last = NUMBER.findall(line)[-1]
+        assert float(last) == pytest.approx(v[name], abs=1e-3), (name, line, v[name])
+
+
+def proof_shown(at: AppTest) -> float:
+    text = next(m.value for m in at.markdown if "hand-written equations" in m.value)
+    return float(re.search(r"on this sequence: \*\*([^*]+)\*\*", text)[1])
+
+
+def sweep_table(at: AppTest):
+    tables = [t.value for t in at.table]
+    assert len(tables) == 1, tables
+    return tables[0]
+
+
+# ---------------------------------------------------------------- defaults
+
+
+def test_defaults_train_and_draw_every_section():
+    at = open_page()
+    assert at.title[0].value == "LSTM gates"
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"]
+    state = run_state(at)
+    assert state.config == G.GateConfig() and state.status == "done"
+    # trained on opening and stopped early, solved
+    assert "solved, so training stopped early" in texts(at.success)
+    assert state.last.step < G.GateConfig.steps and state.last.info["accuracy"] >= G.SOLVED
+    assert "Chance is 25%" in texts(at.caption)
+    titles = chart_titles(at)
+    for expected in ("Held-out accuracy while training", "Unit 1: its gates and states over time",
+                     "Saturation: share of values", "Forget gate of the memory units"):
+        assert any(t.startswith(expected) for t in titles), (expected, titles)
+    # the heatmaps: the input written above one panel per gate and state, one shared time axis
+    spec, element, panels, _ = heatmaps(at)
+    assert panels == HEAT_PANELS["LSTM"]
+    assert {(v["encoding"]["x"]["field"], v["encoding"]["x"]["type"]) for v in spec["vconcat"]} == {("t", "ordinal")}
+    assert element.proto.selection_mode == ["unit_pick"]
+    assert input_row(at) == G.example(G.GateConfig()).tokens[0]
+    assert len(input_row(at)) == G.GateConfig.gap + 2
+    # the equations, with live numbers that match the engine's
+    eq = latex(at)
+    for name in ("f_t", "i_t", "g_t", "o_t", "c_t", "h_t"):
+        assert name in eq
+    assert len(NUMBER.findall(eq)) >= 12, eq
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+    assert "Unit **1** at step **t = 2** (input `" in texts(at.markdown)
+    # the proof: hand-written equations vs nn.LSTM on this sequence
+    assert 0 <= proof_shown(at) < ATOL
+    # the memory units' forget gate stays near 1 across the gap
+    m = re.search(r"their forget gate averages \*\*([0-9.]+)\*\* \(lowest ([0-9.]+)\)", texts(at.markdown))
+    assert m and float(m[1]) > 0.9 and float(m[2]) > 0.8, m
+    # the inputs' ranges follow the model
+    assert at.number_input(key="gates_unit").max == G.GateConfig.hidden_size
+    assert at.number_input(key="gates_t").max == G.GateConfig.gap + 2
+    assert at.multiselect(key="gates_gaps").value == list(DEFAULT_GAPS)
+    assert not at.button(key="gates_sweep_go").disabled
+    assert at.number_input(key="gates_length").disabled and not at.number_input(key="gates_gap").disabled
+
+
+def test_default_comparison_shown_while_and_after_background_training(background_sweep):
+    job, release = background_sweep
+    at = open_page()
+    if not job.done:  # only the first rows have arrived
+        progress = at.get("progress")
+        assert any(f"{FIRST_ROWS} of {len(SWEEP_ROWS)} models done" in p.proto.text for p in progress), progress
+        _, frames = chart(at, "Recall accuracy vs gap")
+        assert len(frames[0]) == FIRST_ROWS
+    assert "Until you press the button" in texts(at.caption)
+    release.set()
+    deadline = time.monotonic() + 10
+    while not job.done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert job.done and not job.error
+    at.run()
+    no_exception(at)
+    table = sweep_table(at)
+    assert table.index.tolist() == list(DEFAULT_GAPS)
+    assert sorted(table.columns) == sorted(G.KINDS)
+    assert table.loc[50, "LSTM"] == 1.0 and table.loc[50, "RNN"] == 0.25
+    _, frames = chart(at, "Recall accuracy vs gap")
+    assert len(frames[0]) == len(SWEEP_ROWS)
+
+
+# ---------------------------------------------------------------- reading the model
+
+
+def test_unit_time_step_and_example_inputs():
+    at = open_page()
+    state = run_state(at)
+    at.number_input(key="gates_unit").set_value(5).run()
+    at.number_input(key="gates_t").set_value(7).run()
+    no_exception(at)
+    assert run_state(at) is state, "reading another unit must not retrain"
+    _, frames = chart(at, "Unit 5: its gates and states over time")
+    assert set(frames[0]["unit"]) == {5} and set(frames[0]["gate"]) == set(SHOWN["LSTM"])
+    token = G.example(state.config).tokens[0][6]
+    assert f"Unit **5** at step **t = 7** (input `{token}`):" in texts(at.markdown)
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+    # the cell equation's middle: f x c_prev + i x g, with c_prev the cell at t = 6
+    v = shown_values(at)
+    assert f"{v['forget']:.3f}\\times{v['cell_prev']:.3f}" in latex(at)
+
+    before = input_row(at)
+    at.number_input(key="gates_example").set_value(3).run()
+    no_exception(at)
+    assert run_state(at) is state
+    assert input_row(at) == G.example(state.config, 3).tokens[0] != before
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+    assert 0 <= proof_shown(at) < ATOL
+
+
+def test_gru_equations_and_gates():
+    at = open_page()
+    at.radio(key="gates_kind").set_value("GRU").run()
+    no_exception(at)
+    assert run_state(at).config.kind == "GRU"
+    assert at.number_input(key="gates_fb").disabled, "the forget bias is an LSTM setting"
+    eq = latex(at)
+    for name in ("r_t", "z_t", "n_t", "h_t"):
+        assert name in eq
+    assert "f_t" not in eq
+    assert_equations_match(at, ["reset", "update", "candidate", "hidden"])
+    _, _, panels, _ = heatmaps(at)
+    assert panels == HEAT_PANELS["GRU"]
+    _, frames = chart(at, "Saturation")
+    assert set(frames[0]["gate"]) == {"update", "reset"}
+    assert not any(t.startswith("Forget gate of the memory units") for t in chart_titles(at))
+    assert 0 <= proof_shown(at) < ATOL
+
+
+def test_vanilla_rnn_has_no_gates():
+    at = open_page()
+    at.radio(key="gates_kind").set_value("RNN").run()
+    no_exception(at)
+    assert run_state(at).config.kind == "RNN"
+    eq = latex(at)
+    assert eq.count("=") == 3 and r"h_t = \tanh(W_{ih}x_t" in eq
+    v = shown_values(at)
+    assert NUMBER.findall(eq) == [f"{v['preact']:.3f}", f"{v['hidden']:.3f}"]
+    assert "A vanilla RNN has no gates" in texts(at.caption)
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "5"]
+    _, _, panels, _ = heatmaps(at)
+    assert panels == HEAT_PANELS["RNN"]
+    assert 0 <= proof_shown(at) < ATOL
+
+
+# ---------------------------------------------------------------- tasks and settings
+
+
+def test_counting_task():
+    at = open_page()
+    at.radio(key="gates_task").set_value("counting").run()
+    assert not at.number_input(key="gates_length").disabled and at.number_input(key="gates_gap").disabled
+    at.number_input(key="gates_length").set_value(12).run()
+    no_exception(at)
+    state = run_state(at)
+    assert (state.config.task, state.config.length) == ("counting", 12)
+    row = input_row(at)
+    assert len(row) == 12 and set(row) <= {"(", ")"} and row == G.example(state.config).tokens[0]
+    assert at.number_input(key="gates_t").max == 12
+    assert any(t == "Held-out accuracy while training" for t in chart_titles(at))
+    assert "Chance is" not in texts(at.caption), "chance is a memory-task figure"
+    assert not any(t.startswith("Forget gate of the memory units") for t in chart_titles(at))
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+
+
+def test_sine_task():
+    at = open_page()
+    at.radio(key="gates_task").set_value("sine").run()
+    no_exception(at)
+    assert run_state(at).config.task == "sine"
+    assert "Held-out MSE while training" in chart_titles(at)
+    assert not at.success, "the sine task has no accuracy to stop early on"
+    row = input_row(at)
+    assert len(row) > 20 and all(re.fullmatch(r"[+-]\d\.\d\d", tok) for tok in row)
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+
+
+def test_forget_bias_seed_steps_and_hidden_retrain():
+    at = open_page()
+    first = run_state(at)
+    at.number_input(key="gates_fb").set_value(1.0).run()
+    no_exception(at)
+    assert run_state(at) is not first and run_state(at).config.forget_bias == 1.0
+    at.number_input(key="gates_seed").set_value(1).run()
+    assert run_state(at).config.seed == 1
+    at.number_input(key="gates_steps").set_value(8).run()
+    no_exception(at)
+    state = run_state(at)
+    assert state.config.steps == 8 and state.last.step == 8
+    assert not at.success, "8 steps do not solve the task"
+    at.number_input(key="gates_hidden").set_value(4).run()
+    no_exception(at)
+    assert run_state(at).config.hidden_size == 4
+    assert at.number_input(key="gates_unit").max == 4
+    _, _, _, frames = heatmaps(at)
+    assert max(f["unit"].max() for f in frames if "unit" in f.columns) == 4
+
+
+def test_retrain_button_reproduces_the_run():
+    at = open_page()
+    first = run_state(at)
+    at.button(key="gates__train").click().run()
+    no_exception(at)
+    again = run_state(at)
+    assert again is not first
+    assert [(s.step, s.loss) for s in again.history] == [(s.step, s.loss) for s in first.history]
+
+
+def test_unit_follows_a_smaller_model():
+    at = open_page()
+    at.number_input(key="gates_unit").set_value(16).run()
+    at.number_input(key="gates_hidden").set_value(4).run()
+    no_exception(at)
+    assert at.number_input(key="gates_unit").value == 1, "a unit the new model lacks falls back to 1"
+    chart(at, "Unit 1: its gates and states over time")
+
+
+def test_train_all_three_at_these_gaps():
+    at = open_page()
+    at.number_input(key="gates_steps").set_value(20).run()
+    at.number_input(key="gates_hidden").set_value(4).run()
+    at.multiselect(key="gates_gaps").set_value([5]).run()
+    at.button(key="gates_sweep_go").click().run()
+    no_exception(at)
+    table = sweep_table(at)
+    assert table.index.tolist() == [5] and sorted(table.columns) == sorted(G.KINDS)
+    rows = at.session_state["gates_sweep"][1]
+    assert rows["accuracy"].between(0, 1).all() and (rows["seconds"] > 0).all()
+    assert "Until you press the button" not in texts(at.caption)
+    assert "earlier settings" not in texts(at.info)
+    at.number_input(key="gates_seed").set_value(3).run()
+    no_exception(at)
+    assert "These results are from earlier settings" in texts(at.info)
+    assert sweep_table(at).index.tolist() == [5]
+    at.multiselect(key="gates_gaps").set_value([]).run()
+    assert at.button(key="gates_sweep_go").disabled, "no gaps, nothing to train"
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_gap_above_the_maximum_keeps_the_last_model():
+    at = open_page()
+    kept = run_state(at)
+    at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()
+    no_exception(at)
+    assert f"The gap must be between 1 and {G.MAX_GAP} steps (it is {G.MAX_GAP + 1})." in texts(at.error)
+    assert "Showing the last model trained with valid settings." in texts(at.info)
+    assert run_state(at) is kept, "no training with bad settings"
+    assert at.button(key="gates_sweep_go").disabled
+    # the last model's views are still there, for its own gap
+    assert len(input_row(at)) == kept.config.gap + 2
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+    at.number_input(key="gates_gap").set_value(5000).run()
+    no_exception(at)
+    assert "(it is 5000)" in texts(at.error) and run_state(at) is kept
+    at.number_input(key="gates_gap").set_value(G.GateConfig.gap).run()
+    no_exception(at)
+    assert not at.error and run_state(at) is kept, "back to the trained settings: nothing to retrain"
+
+
+def test_gap_above_the_maximum_on_the_first_visit():
+    at = open_page(gates_gap=500)
+    assert "The gap must be between 1 and 200 steps (it is 500)." in texts(at.error)
+    assert "gates__run" not in at.session_state
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "5"]
+    assert at.button(key="gates_sweep_go").disabled
+
+
+def test_gap_1_is_three_steps():
+    at = open_page()
+    at.number_input(key="gates_t").set_value(20).run()
+    at.number_input(key="gates_gap").set_value(1).run()
+    no_exception(at)
+    assert not at.error
+    assert run_state(at).config.gap == 1
+    row = input_row(at)
+    assert len(row) == 3 and row[0].isupper() and row[1].islower() and row[2] == "?"
+    assert at.number_input(key="gates_t").max == 3 and at.number_input(key="gates_t").value <= 3
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+
+
+def test_hidden_size_1():
+    at = open_page()
+    at.number_input(key="gates_hidden").set_value(1).run()
+    no_exception(at)
+    assert not at.error
+    assert run_state(at).config.hidden_size == 1
+    unit = at.number_input(key="gates_unit")
+    assert unit.min == unit.max == unit.value == 1
+    _, _, _, frames = heatmaps(at)
+    assert {u for f in frames if "unit" in f.columns for u in f["unit"]} == {1}
+    assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+    assert "Unit **1** carries the symbol" in texts(at.markdown)
+
+
+def test_counting_string_of_length_1():
+    at = open_page()
+    kept = run_state(at)
+    at.radio(key="gates_task").set_value("counting").run()
+    at.number_input(key="gates_length").set_value(1).run()
+    no_exception(at)
+    assert "A bracket string needs at least 2 steps" in texts(at.error)
+    assert "Showing the last model trained with valid settings." in texts(at.info)
+    assert run_state(at).config.task == "counting" and run_state(at) is not kept  # the counting model
+    assert run_state(at).config.length == G.GateConfig.length
+    assert at.button(key="gates_sweep_go").disabled
+    at.number_input(key="gates_length").set_value(2).run()
+    no_exception(at)
+    assert not at.error and run_state(at).config.length == 2 and len(input_row(at)) == 2

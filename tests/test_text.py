@@ -1,0 +1,412 @@
+"""Corpora: downloads (through a real HTTP server on 127.0.0.1), uploads and their checks,
+the d2l lyrics recipe, the vocabulary and the two minibatch samplers, the Reber grammar.
+
+The reference corpora in /work/shared/data are served from memory by a local server; they
+are never copied into the project. The download cache is a tmp dir.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+import socket
+import threading
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import torch
+
+import rnnviz.data.text as T
+from rnnviz.data import grammar
+from rnnviz.data.text import (
+    SOURCES,
+    CorpusError,
+    Vocab,
+    consecutive_batches,
+    d2l_lyrics,
+    fetch,
+    random_batches,
+    read_text,
+)
+
+SHARED = Path("/work/shared/data")  # the reference copies (never copied into the project)
+FILES = {"Tiny Shakespeare": "tinyshakespeare.txt", "The Time Machine": "timemachine.txt",
+         "Jay Chou lyrics (d2l)": "jaychou_lyrics.txt.zip"}
+
+
+# ---------------------------------------------------------------- a local corpus server
+
+
+@dataclass
+class CorpusServer:
+    """An HTTP server on 127.0.0.1 serving `routes` (path -> bytes) and counting requests."""
+
+    base: str
+    routes: dict[str, bytes]
+    hits: dict[str, int] = field(default_factory=dict)
+    no_length: set[str] = field(default_factory=set)  # paths sent without Content-Length
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+
+@contextmanager
+def serve(routes: dict[str, bytes]) -> Iterator[CorpusServer]:
+    """Run a CorpusServer on a free port in a thread for the duration of the block."""
+    server_state: list[CorpusServer] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            srv = server_state[0]
+            path = self.path.split("?")[0]
+            srv.hits[path] = srv.hits.get(path, 0) + 1
+            body = srv.routes.get(path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            if path not in srv.no_length:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # keep pytest's output clean
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_state.append(CorpusServer(f"http://127.0.0.1:{httpd.server_port}", routes))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server_state[0]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def reference_routes() -> dict[str, bytes]:
+    """The three reference corpora, read from /work/shared/data into memory."""
+    return {f"/{name}": (SHARED / name).read_bytes() for name in FILES.values()}
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[CorpusServer]:
+    with serve(reference_routes()) as srv:
+        yield srv
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty download cache for this test."""
+    monkeypatch.setattr(T, "CACHE", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def zip_of(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- fetch
+
+
+@pytest.mark.parametrize("choice", list(FILES))
+def test_fetch_downloads_verifies_and_caches_each_corpus(choice, server, cache):
+    src = SOURCES[choice]
+    path_on_server = f"/{FILES[choice]}"
+    calls: list[tuple[int, int]] = []
+    path = fetch(src, url=server.url(path_on_server), progress=lambda got, total: calls.append((got, total)))
+    data = (SHARED / FILES[choice]).read_bytes()
+    assert path == cache / src.name and path.read_bytes() == data
+    assert len(data) == src.size  # the size shown before downloading is right
+    # the progress bar moves forward and ends full
+    assert calls and calls[-1] == (len(data), len(data))
+    assert [g for g, _ in calls] == sorted(g for g, _ in calls)
+    assert all(total == len(data) for _, total in calls)
+    assert not list(cache.glob("*.part"))
+    # a second call is served from the cache: no request at all
+    before = server.hits[path_on_server]
+    again = fetch(src, url=server.url(path_on_server), progress=lambda *a: pytest.fail("downloaded again"))
+    assert again == path and server.hits[path_on_server] == before
+
+
+def test_fetch_without_content_length_uses_the_known_size(cache):
+    src = SOURCES["The Time Machine"]
+    data = (SHARED / "timemachine.txt").read_bytes()
+    with serve({"/tm": data}) as srv:
+        srv.no_length.add("/tm")
+        calls: list[tuple[int, int]] = []
+        fetch(src, url=srv.url("/tm"), progress=lambda got, total: calls.append((got, total)))
+    assert calls[-1] == (src.size, src.size)
+
+
+def test_a_corrupted_download_is_refused_and_nothing_is_cached(cache):
+    src = SOURCES["The Time Machine"]
+    wrong = (SHARED / "timemachine.txt").read_bytes().replace(b"Time", b"Tide", 1)  # one word changed
+    with serve({"/timemachine.txt": wrong}) as srv:
+        url = srv.url("/timemachine.txt")
+        with pytest.raises(CorpusError) as err:
+            fetch(src, url=url)
+    msg = str(err.value)
+    assert url in msg and "corrupted" in msg and "Nothing was saved" in msg
+    assert not (cache / src.name).exists()
+    assert not cache.exists() or not any(cache.iterdir())  # not even a .part file
+
+
+def test_a_dropped_connection_is_refused_and_nothing_is_cached(cache):
+    """The server promises the whole file but closes after a few bytes."""
+    src = SOURCES["The Time Machine"]
+
+    class Short(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(src.size))
+            self.end_headers()
+            self.wfile.write(b"The Time Machine, by H. G. Wells")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Short)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(CorpusError, match="corrupted"):
+            fetch(src, url=f"http://127.0.0.1:{httpd.server_port}/tm")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert not (cache / src.name).exists()
+
+
+def test_an_unreachable_address_says_where_to_put_the_file(cache):
+    src = SOURCES["Tiny Shakespeare"]
+    url = f"http://127.0.0.1:{closed_port()}/input.txt"
+    with pytest.raises(CorpusError) as err:
+        fetch(src, url=url, timeout=5)
+    msg = str(err.value)
+    assert url in msg
+    assert str(cache / src.name) in msg and "sha256" in msg and "upload" in msg
+    assert not (cache / src.name).exists()
+
+
+def test_a_missing_file_on_the_server_is_a_corpus_error(server, cache):
+    with pytest.raises(CorpusError, match="404"):
+        fetch(SOURCES["The Time Machine"], url=server.url("/no-such-file.txt"))
+
+
+def test_a_download_over_the_size_limit_is_stopped(server, cache, monkeypatch):
+    monkeypatch.setattr(T, "MAX_BYTES", 100_000)
+    with pytest.raises(CorpusError, match="sent more than 100,000 bytes"):
+        fetch(SOURCES["Tiny Shakespeare"], url=server.url("/tinyshakespeare.txt"))
+    assert not (cache / "tinyshakespeare.txt").exists()
+
+
+def test_a_damaged_cached_file_is_downloaded_again(server, cache):
+    src = SOURCES["The Time Machine"]
+    cache.mkdir(parents=True)
+    (cache / src.name).write_bytes(b"half a file")
+    path = fetch(src, url=server.url("/timemachine.txt"))
+    assert path.read_bytes() == (SHARED / "timemachine.txt").read_bytes()
+
+
+def test_the_sources_table_agrees_with_the_reference_copies():
+    import hashlib
+
+    for choice, name in FILES.items():
+        data = (SHARED / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == SOURCES[choice].sha256, choice
+        assert len(data) == SOURCES[choice].size, choice
+
+
+# ---------------------------------------------------------------- read_text
+
+
+def test_read_text_accepts_utf8_and_drops_a_bom():
+    assert read_text("a.txt", "\ufeffhéllo\n".encode()) == "héllo\n"
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "a.txt is empty"),
+    (b"GIF89a\x00\x01\x02", "looks binary (it has NUL bytes)"),
+    ("caf\u00e9".encode("latin-1"), "is not UTF-8 text (byte 3 is not valid UTF-8)"),
+])
+def test_read_text_refuses_what_is_not_text(data, message):
+    with pytest.raises(CorpusError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_text("a.txt", data)
+
+
+def test_read_text_refuses_a_file_over_the_size_limit(monkeypatch):
+    monkeypatch.setattr(T, "MAX_BYTES", 1000)
+    with pytest.raises(CorpusError, match="a.txt is 1,001 bytes; the limit is 1,000"):
+        read_text("a.txt", b"a" * 1001)
+    assert read_text("a.txt", b"a" * 1000) == "a" * 1000
+
+
+def test_a_zip_without_a_txt_file_says_what_it_holds():
+    data = zip_of({"notes.md": b"# hi", "data/": b""})
+    with pytest.raises(CorpusError, match=r"holds no \.txt file \(it has: notes\.md"):
+        read_text("corpus.zip", data)
+
+
+def test_a_zip_that_is_not_a_zip_is_refused():
+    data = zip_of({"a.txt": b"hello " * 100})
+    with pytest.raises(CorpusError, match="not a readable zip file"):
+        read_text("corpus.zip", data[: len(data) // 2])
+
+
+def test_a_zip_bomb_by_ratio_is_refused_before_unpacking():
+    data = zip_of({"bomb.txt": b"a" * 5_000_000})  # 5 MB packed into a few kB
+    info = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
+    assert info.file_size > T.MAX_ZIP_RATIO * info.compress_size and len(data) < T.MAX_BYTES
+    with pytest.raises(CorpusError, match=r"bomb\.txt would unpack to 5,000,000 bytes.*refused"):
+        read_text("bomb.zip", data)
+
+
+def test_a_zip_member_over_the_size_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(T, "MAX_BYTES", 20_000)
+    member = "".join(f"line {i}: {random.Random(i).random():.6f}\n" for i in range(2000)).encode()
+    data = zip_of({"big.txt": member})
+    info = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
+    assert info.file_size <= T.MAX_ZIP_RATIO * info.compress_size  # the size, not the ratio, refuses it
+    assert len(data) <= T.MAX_BYTES < len(member)
+    with pytest.raises(CorpusError, match=r"big\.txt would unpack to .*limit 20,000 bytes"):
+        read_text("big.zip", data)
+
+
+def test_a_zip_with_a_damaged_member_is_a_corpus_error():
+    good = zip_of({"a.txt": ("hello world " * 50).encode()})
+    bad = bytearray(good)
+    bad[45] ^= 0xFF  # inside the compressed data
+    with pytest.raises(CorpusError):
+        read_text("a.zip", bytes(bad))
+
+
+def test_a_d2l_style_zip_gives_its_text():
+    lyrics = "想要有直升机\n想要和你飞到宇宙去\n"
+    data = zip_of({"lyrics/": b"", "jaychou_lyrics.txt": lyrics.encode()})
+    assert read_text("jaychou_lyrics.txt.zip", data) == lyrics
+    assert read_text("upload.bin", data) == lyrics  # recognised by its signature, whatever its name
+
+
+def test_d2l_lyrics_replaces_newlines_and_keeps_the_first_10000():
+    text = ("ab\ncd\r\n" * 3000)
+    out = d2l_lyrics(text)
+    assert len(out) == 10_000 and "\n" not in out and "\r" not in out
+    assert out.startswith("ab cd  ab cd  ")
+    assert d2l_lyrics(text, None) == text.replace("\n", " ").replace("\r", " ")
+
+
+def test_the_real_lyrics_have_the_books_vocabulary_sizes(server, cache):
+    """d2l (zh, ch. 6.1): the first 10,000 characters have 1,027 distinct ones; the whole text 2,582."""
+    path = fetch(SOURCES["Jay Chou lyrics (d2l)"], url=server.url("/jaychou_lyrics.txt.zip"))
+    text = read_text(path.name, path.read_bytes())
+    assert len(text) == 63_282
+    first = d2l_lyrics(text)
+    assert len(first) == 10_000 and len(set(first)) == 1_027
+    whole = d2l_lyrics(text, None)
+    assert len(set(whole)) == 2_582
+    assert len(set(text)) == 2_583  # the raw file: the same characters plus "\n"
+    assert len(Vocab.of(first)) == 1_027
+
+
+# ---------------------------------------------------------------- vocabulary
+
+
+def test_vocab_roundtrip_most_frequent_first():
+    text = "to be or not to be"
+    vocab = Vocab.of(text)
+    assert vocab.decode(vocab.encode(text)) == text
+    assert vocab.chars[0] == " " and len(vocab) == len(set(text))
+    assert vocab.encode("be") == [vocab.chars.index("b"), vocab.chars.index("e")]
+
+
+def test_vocab_names_the_characters_it_has_never_seen():
+    vocab = Vocab.of("to be or not to be")
+    with pytest.raises(CorpusError, match=r"'!', 'x'.*never seen them"):
+        vocab.encode("box!x")
+
+
+# ---------------------------------------------------------------- samplers
+
+
+IDS = torch.arange(1000)  # each id is its own position: X shows where a row was read
+
+
+@pytest.mark.parametrize("sampler", [random_batches, consecutive_batches])
+def test_samplers_give_batch_by_steps_and_y_is_x_shifted_by_one(sampler):
+    batches = list(sampler(IDS, 4, 7, random.Random(1)))
+    assert batches
+    for X, Y, starts in batches:
+        assert X.shape == Y.shape == (4, 7)
+        assert torch.equal(Y, X + 1)  # the target is the next character
+        assert X[:, 0].tolist() == starts
+        assert torch.equal(X, torch.tensor(starts)[:, None] + torch.arange(7))  # contiguous rows
+
+
+def test_random_batches_are_non_overlapping_and_cover_the_text_in_random_order():
+    batches = list(random_batches(IDS, 4, 7, random.Random(1)))
+    starts = [s for _, _, rows in batches for s in rows]
+    offset = min(starts) % 7
+    assert len(set(starts)) == len(starts)
+    assert all((s - offset) % 7 == 0 for s in starts)  # non-overlapping: distinct multiples of num_steps
+    assert len(starts) >= (len(IDS) - 7 - 1) // 7 - 4  # almost every subsequence is read once
+    assert starts != sorted(starts)  # shuffled
+    firsts = [rows[0] for _, _, rows in batches]
+    assert any(b - a != 7 for a, b in itertools.pairwise(firsts))  # neighbours are not adjacent
+    other = [s for _, _, rows in random_batches(IDS, 4, 7, random.Random(2)) for s in rows]
+    assert other != starts  # another epoch, another order
+
+
+def test_consecutive_batches_continue_each_row():
+    batches = list(consecutive_batches(IDS, 4, 7, random.Random(1)))
+    assert len(batches) > 3
+    for (X0, Y0, s0), (X1, _, s1) in itertools.pairwise(batches):
+        assert [b - a for a, b in zip(s0, s1)] == [7] * 4  # row i goes on where it stopped
+        assert torch.equal(X1[:, 0], Y0[:, -1])  # its first input is the last target
+    # the rows are parallel streams through disjoint parts of the text
+    firsts = batches[0][2]
+    assert firsts == sorted(firsts) and len({b - a for a, b in itertools.pairwise(firsts)}) == 1
+
+
+# ---------------------------------------------------------------- the embedded Reber grammar
+
+
+def test_generated_strings_are_valid():
+    rng = random.Random(0)
+    for _ in range(300):
+        s = grammar.embedded_reber(rng)
+        assert grammar.is_embedded_reber(s), s
+        assert grammar.is_reber(s[2:-2]), s
+    lines = grammar.corpus(200, seed=3).splitlines()
+    assert len(lines) == 200 and all(map(grammar.is_embedded_reber, lines))
+    assert grammar.corpus(50, seed=1) == grammar.corpus(50, seed=1)
+
+
+def test_the_long_dependency_is_checked():
+    rng = random.Random(5)
+    s = grammar.embedded_reber(rng)
+    other = "P" if s[1] == "T" else "T"
+    assert not grammar.is_embedded_reber(s[:-2] + other + "E")  # second-to-last differs from second
+    assert not grammar.is_embedded_reber(s[0] + other + s[2:])
+    assert not grammar.is_embedded_reber(s[:-1])  # no final E
+    assert not grammar.is_embedded_reber("BTBTSXSETEX")
+    assert grammar.is_embedded_reber("BTBTXSETE") and not grammar.is_embedded_reber("BTBTXSEPE")
