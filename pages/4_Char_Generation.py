@@ -131,7 +131,7 @@ def render(state) -> None:
                        + [{"epoch": s.info["epoch"], "perplexity": s.info["train_ppl"], "curve": "train"}
                           for s in rows if "held_ppl" in s.info])
     trained = state.config[2]  # (corpus name, length, CharConfig)
-    base = C.baselines(corpus)
+    base = state.model.baselines
     c1, c2 = st.columns(2)
     if not ppl.empty:
         show(charts.perplexity_chart(ppl, base), c1)
@@ -151,7 +151,12 @@ def render(state) -> None:
 
 
 state = None
-if corpus is not None and not problem:
+if problem:  # nothing can train on these settings: keep showing the last model
+    state = st.session_state.get("char__run")
+    if state is not None:
+        st.info(f"Showing the last model trained ({state.config[0]}).", icon=":material/info:")
+        render(state)
+elif corpus is not None:
     state = live_training("char", (name, len(text), cfg), lambda key: start(key[2]), render,
                           "the character model", default=(BUILT_IN, len(grammar.corpus()), C.CharConfig()))
 if state is not None and state.last is not None and "done" in state.last.info:
@@ -162,7 +167,7 @@ if state is not None and state.history:
     model = state.model
     vocab = model.vocab  # the vocabulary it was trained with
     st.header("5. Generate", divider="gray")
-    c = st.columns([2, 1, 1, 1, 1])
+    c = st.columns([2, 1, 1, 1, 1, 1])
     # a new corpus (or a box that was hidden, which clears it): start from a prefix the corpus can read
     if st.session_state.get("char_prefix_of") != name or "char_prefix" not in st.session_state:
         st.session_state["char_prefix"] = prefixes[0] if prefixes else text[:1]
@@ -173,8 +178,10 @@ if state is not None and state.history:
     mode = c[2].selectbox("sampling", ["temperature", "top-k", "greedy"], key="char_mode")
     temp = c[3].number_input("temperature", 0.0, 5.0, 0.8, 0.1, key="char_temp", disabled=mode == "greedy")
     k = c[4].number_input("top-k", 1, 100, 5, key="char_k", disabled=mode != "top-k")
+    sample_seed = c[5].number_input("sample seed", 0, 10_000, 0, key="char_sample_seed",
+                                    help="Another seed, another sample from the same model.")
     try:
-        gen = C.generate(model, vocab, prefix, int(length), mode, float(temp), int(k), seed=int(seed))
+        gen = C.generate(model, vocab, prefix, int(length), mode, float(temp), int(k), seed=int(sample_seed))
     except (ValueError, CorpusError) as exc:
         st.error(str(exc), icon=":material/error:")
         gen = None

@@ -141,6 +141,7 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
     with seeded(cfg.seed):
         model = CharLM(len(corpus.vocab), cfg)
     model.vocab = corpus.vocab  # what generation and inspection need, kept with the weights
+    model.baselines = baselines(corpus)
     model.held_text = corpus.vocab.decode(corpus.held_ids.tolist())
     opt = (torch.optim.SGD(model.parameters(), lr=cfg.lr) if cfg.optimizer == "sgd"
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
@@ -148,7 +149,7 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
     rng = random.Random(cfg.seed)
     per_epoch = sum(1 for _ in sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0)))
     run = {"batches": iter(()), "state": None, "epoch": 0, "ce": 0.0, "n": 0,
-           "best": math.inf, "since_best": 0, "best_params": None}
+           "best": math.inf, "best_epoch": 0, "since_best": 0, "best_params": None}
     params = list(model.parameters())
 
     def loss_at(step: int) -> Tensor:
@@ -175,18 +176,25 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
             if validity is not None:
                 info["valid"] = valid_share(model, corpus.vocab, validity, VALIDITY_SAMPLES, cfg.seed)
             if held < run["best"]:
-                run.update(best=held, since_best=0, best_params=nn.utils.parameters_to_vector(params).clone())
+                run.update(best=held, since_best=0, best_epoch=run["epoch"],
+                           best_params=nn.utils.parameters_to_vector(params).clone())
             else:
                 run["since_best"] += 1
         return info
 
     def patience_over(info: dict) -> str:
-        if "held_ppl" in info and run["since_best"] >= cfg.patience:
+        if "held_ppl" not in info:
+            return ""
+        last_epoch = run["epoch"] == cfg.epochs
+        if run["since_best"] < cfg.patience and not last_epoch:
+            return ""
+        kept = f"kept the weights of epoch {run['best_epoch']} (held-out perplexity {run['best']:.3f})"
+        if run["since_best"]:
             with torch.no_grad():  # early stopping: back to the best epoch's weights
                 nn.utils.vector_to_parameters(run["best_params"], params)
-            return (f"held-out perplexity has not improved for {cfg.patience} epochs; stopped early and "
-                    f"kept the best epoch's weights (held-out perplexity {run['best']:.2f})")
-        return ""
+        if not last_epoch:
+            return f"held-out perplexity has not improved for {cfg.patience} epochs; stopped early and {kept}"
+        return f"all {cfg.epochs} epochs done; {kept}, the best on held-out text"
 
     steps = per_epoch * cfg.epochs
     return model, train(model, loss_at, opt, steps, clip=cfg.clip, describe=describe, done=patience_over)
