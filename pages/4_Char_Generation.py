@@ -21,12 +21,15 @@ st.markdown("A character language model as in d2l's RNN chapters: read text one 
 
 BUILT_IN = "Embedded Reber grammar (built in)"
 HELLO = "hello (toy, built in)"
+# what the model writes from every epoch: the chapter's prefixes on the lyrics, names or words elsewhere
+PREFIXES = {BUILT_IN: ("B",), HELLO: ("h",), "Jay Chou lyrics (d2l)": ("分开", "不分开"),
+            "The Time Machine": ("The Time Traveller", "Weena"), "Tiny Shakespeare": ("ROMEO:", "JULIET:")}
 
 # ------------------------------------------------------------------ 1. corpus
 st.header("1. The corpus", divider="gray")
 c = st.columns([2, 1])
 choice = c[0].selectbox("corpus", [BUILT_IN, HELLO, *SOURCES, "Upload a .txt or d2l-style .zip"], key="char_corpus")
-first_10k = c[1].toggle("lyrics: first 10,000 characters (the book's option)", True, key="char_first10k",
+first_10k = c[1].toggle("lyrics: first 10,000 characters (the book's option)", False, key="char_first10k",
                         disabled=choice != "Jay Chou lyrics (d2l)")
 
 
@@ -78,7 +81,7 @@ kind = c[0].selectbox("cell", ["RNN", "LSTM", "GRU"], index=2, key="char_kind")
 hidden = c[1].number_input("hidden size", 1, 1024, C.CharConfig.hidden_size, key="char_hidden")
 layers = c[2].number_input("layers", 1, 4, 1, key="char_layers")
 embed = c[3].number_input("embedding size (0 = one-hot)", 0, 512, 0, key="char_embed")
-dropout = c[4].number_input("dropout", 0.0, 0.9, 0.0, 0.1, key="char_dropout")
+dropout = c[4].number_input("dropout", 0.0, 0.9, C.CharConfig.dropout, 0.1, key="char_dropout")
 c = st.columns(6)
 optim = c[0].selectbox("optimiser", ["adam", "sgd"], key="char_opt", help="sgd with lr 100 is the chapter's.")
 lr = c[1].number_input("learning rate", 1e-5, 1000.0, C.SGD_LR if optim == "sgd" else C.CharConfig.lr,
@@ -114,7 +117,7 @@ if corpus is not None and not problem:
 
 # ------------------------------------------------------------------ 4. train
 st.header("4. Train it live", divider="gray")
-prefixes = ("\nB",) if name == BUILT_IN else ((text[:2],) if len(text) >= 2 else ())
+prefixes = tuple(p for p in PREFIXES.get(name, (text[:2],)) if p and set(p) <= set(text))
 validity = grammar.is_embedded_reber if name == BUILT_IN else None
 
 
@@ -139,7 +142,7 @@ def render(state) -> None:
                           "after clipping": [min(s.grad_norm, trained.clip) for s in rows]}).melt(
         "step", var_name="norm", value_name="gradient norm")
     show(charts.line(grads, "step", "gradient norm", "Gradient norm before and after clipping", "step",
-                     "‖g‖ (log)", color="norm", log_y=True), c2)
+                     "‖g‖ (log)", color="norm", dash="norm", log_y=True), c2)
     clipped = sum(s.grad_norm > trained.clip for s in rows) / len(rows)
     c2.caption(f"{clipped:.0%} of steps were clipped (θ = {trained.clip:g}).")
     last = [s for s in rows if "samples" in s.info]

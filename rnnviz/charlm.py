@@ -31,7 +31,7 @@ class CharConfig:
     hidden_size: int = 64  # the chapter uses 256 on the lyrics; 64 is plenty for the built-in grammar
     num_layers: int = 1
     embedding: int = 0  # 0: one-hot input, as the chapter; > 0: a learnt embedding of that size
-    dropout: float = 0.0  # on the RNN's output; > 0 fights memorisation on small corpora
+    dropout: float = 0.3  # on the RNN's output: fights memorisation on small corpora (the lyrics)
     optimizer: str = "adam"  # "sgd" is the chapter's (with lr 100); Adam needs no such tuning
     lr: float = 0.01  # Adam's; SGD_LR is the chapter's
     clip: float = 1.0  # θ: gradient norm clipping (the chapter's 0.01 with SGD lr 100)
@@ -55,10 +55,11 @@ class CharLM(nn.Module):
         self.vocab_size, self.kind = vocab_size, cfg.kind
         self.embed = nn.Embedding(vocab_size, cfg.embedding) if cfg.embedding else None
         width = cfg.embedding or vocab_size
-        self.rnn = getattr(nn, cfg.kind)(width, cfg.hidden_size, cfg.num_layers, batch_first=True,
-                                         dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
-        self.drop = nn.Dropout(cfg.dropout)
+        self.rnn = getattr(nn, cfg.kind)(width, cfg.hidden_size, cfg.num_layers, batch_first=True)
         self.out = nn.Linear(cfg.hidden_size, vocab_size)
+        # dropout on the last layer's output, drawn from the model's own generator: the same
+        # seed gives the same run even while other visitors' models train in other threads
+        self.dropout, self.masks = cfg.dropout, torch.Generator().manual_seed(cfg.seed)
 
     def inputs(self, X: Tensor) -> Tensor:
         """What the recurrent layer reads: one-hot (B, T, V) or embeddings (B, T, E)."""
@@ -66,7 +67,10 @@ class CharLM(nn.Module):
 
     def forward(self, X: Tensor, state=None):
         h, state = self.rnn(self.inputs(X), state)  # (B, T, H)
-        return self.out(self.drop(h)), state
+        if self.training and self.dropout > 0:
+            keep = torch.empty_like(h).bernoulli_(1 - self.dropout, generator=self.masks)
+            h = h * keep / (1 - self.dropout)
+        return self.out(h), state
 
 
 def detach(state):
@@ -118,15 +122,31 @@ def perplexity(model: CharLM, ids: Tensor, num_steps: int = 200) -> float:
 
 
 def baselines(corpus: Corpus) -> dict[str, float]:
-    """Held-out perplexity of the uniform, unigram and bigram models (add-one smoothed)."""
+    """Held-out perplexity of the uniform, unigram and bigram models fitted on the training part.
+
+    The unigram is add-one smoothed (every character of the vocabulary stays possible). The
+    bigram is interpolated with it by Witten-Bell, which needs no tuning: after a character
+    followed by many different ones, trust the unigram more. (Add-one smoothing, spread over a
+    vocabulary of 2,582 lyrics characters, would make the bigram worse than the unigram.)
+    """
     V = len(corpus.vocab)
     train, held = corpus.train_ids.tolist(), corpus.held_ids.tolist()
-    uni = Counter(train)
-    n = len(train)
-    p_uni = lambda c: (uni[c] + 1) / (n + V)
-    big = Counter(pairwise(train))
+    uni, n = Counter(train), len(train)
+
+    def p_uni(c: int) -> float:
+        return (uni[c] + 1) / (n + V)
+
+    pairs = Counter(pairwise(train))
+    after = Counter(train[:-1])  # how often each character is followed by another
+    kinds = Counter(a for a, _ in pairs)  # how many different characters follow it
+
+    def p_big(a: int, b: int) -> float:
+        if not after[a]:
+            return p_uni(b)
+        return (pairs[(a, b)] + kinds[a] * p_uni(b)) / (after[a] + kinds[a])
+
     ll_uni = sum(math.log(p_uni(c)) for c in held)
-    ll_big = sum(math.log((big[(a, b)] + 1) / (uni[a] + V)) for a, b in pairwise(held))
+    ll_big = sum(math.log(p_big(a, b)) for a, b in pairwise(held))
     return {"uniform": float(V), "unigram": math.exp(-ll_uni / len(held)),
             "bigram": math.exp(-ll_big / max(len(held) - 1, 1))}
 
@@ -140,6 +160,9 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
     """
     with seeded(cfg.seed):
         model = CharLM(len(corpus.vocab), cfg)
+    with torch.no_grad():  # start from the unigram: with 2,582 characters, uniform is a poor first guess
+        counts = torch.bincount(corpus.train_ids, minlength=len(corpus.vocab)).float() + 1
+        model.out.bias.copy_((counts / counts.sum()).log())
     model.vocab = corpus.vocab  # what generation and inspection need, kept with the weights
     model.baselines = baselines(corpus)
     model.held_text = corpus.vocab.decode(corpus.held_ids.tolist())

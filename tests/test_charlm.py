@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from dataclasses import replace
 
 import pytest
@@ -62,6 +63,40 @@ def test_baselines_get_better_with_more_context(reber: C.Corpus):
     assert base["bigram"] < 0.5 * base["uniform"]  # the grammar is far from random
 
 
+def test_the_bigram_baseline_is_witten_bell_by_hand():
+    # train "aabab", held-out "ab": p(b | a) = (c(ab) + kinds(a) p_uni(b)) / (c(a.) + kinds(a))
+    #                                        = (2 + 2 * 3/7) / (3 + 2) = 4/7
+    vocab = C.Vocab.of("ab")
+    corpus = C.Corpus("aababab", vocab, torch.tensor([0, 0, 1, 0, 1]), torch.tensor([0, 1]))
+    base = C.baselines(corpus)
+    assert base["bigram"] == pytest.approx(7 / 4)
+    assert base["unigram"] == pytest.approx(math.sqrt(49 / 12))  # p(a) = 4/7, p(b) = 3/7 (add-one)
+
+
+def large_vocabulary() -> C.Corpus:
+    """2,000 symbols (lyrics-sized), skewed frequencies, each mostly followed by its successor."""
+    rng = random.Random(0)
+    ids, c = [], 0
+    for _ in range(30_000):
+        c = (c + 1) % 2000 if rng.random() < 0.7 else int(rng.paretovariate(1.0)) % 2000
+        ids.append(c)
+    chars = "".join(chr(0x4E00 + i) for i in range(2000))
+    return C.Corpus(chars, C.Vocab.of(chars), torch.tensor(ids[:27_000]), torch.tensor(ids[27_000:]))
+
+
+def test_the_bigram_beats_the_unigram_on_a_large_vocabulary():
+    # add-one smoothing would drown the pairs in the vocabulary; the interpolated bigram keeps them
+    base = C.baselines(large_vocabulary())
+    assert base["bigram"] < 0.5 * base["unigram"] < base["uniform"]
+
+
+def test_an_untrained_model_starts_at_the_unigram_not_at_uniform():
+    corpus = large_vocabulary()
+    model, _ = C.build(C.CharConfig(hidden_size=16), corpus)
+    base = model.baselines
+    assert C.perplexity(model, corpus.held_ids) < 1.2 * base["unigram"] < 0.5 * base["uniform"]
+
+
 # ---------------------------------------------------------------- training
 
 
@@ -88,9 +123,11 @@ def test_every_step_reports_train_perplexity_and_the_gradient_norm(trained):
 
 
 def test_the_same_config_gives_the_same_losses(reber: C.Corpus):
+    assert SMALL.dropout > 0  # its masks come from the model's own generator
     histories = []
     for _ in range(2):
         _, snaps = C.build(SMALL, reber)
+        torch.rand(3)  # another visitor drawing from the global generator changes nothing
         histories.append([s.loss for s in snaps])
     assert histories[0] == histories[1] and len(histories[0]) > 10
     _, snaps = C.build(replace(SMALL, seed=1), reber)

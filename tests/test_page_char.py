@@ -171,11 +171,11 @@ def test_defaults_train_and_draw_everything():
     after = grads[grads["norm"] == "after clipping"]["gradient norm"]
     assert after.max() <= 1.0
     assert "of steps were clipped (θ = 1)." in texts(at.caption)
-    # the epoch summary, with the share of valid strings; the generation from the prefix "\nB"
+    # the epoch summary, with the share of valid strings; the generation from the prefix "B"
     lines = summary(at)
-    assert "epoch 4: train perplexity" in lines and "valid strings" in lines and "'\\nB' -> " in lines
-    assert at.text_input(key="char_prefix").value == "\nB"
-    assert shows_generation(at, generated(at, "\nB"))
+    assert "epoch 4: train perplexity" in lines and "valid strings" in lines and "'B' -> 'B" in lines
+    assert at.text_input(key="char_prefix").value == "B"
+    assert shows_generation(at, generated(at, "B"))
     assert at.button(key="char__train").label == "Retrain"
 
 
@@ -204,7 +204,7 @@ def test_model_and_recipe_controls_retrain(quick: AppTest):
         assert not at.error, (group, texts(at.error))
     model = run(at).model
     assert model.kind == "LSTM" and model.rnn.num_layers == 2 and model.rnn.hidden_size == 12
-    assert model.embed.embedding_dim == 4 and model.rnn.dropout == pytest.approx(0.2)
+    assert model.embed.embedding_dim == 4 and model.dropout == pytest.approx(0.2)
     assert "epoch 2: train perplexity" in summary(at)
     held = next(f for f in chart_frames(at, PPL_TITLE) if "curve" in f.columns)
     assert sorted(set(held["epoch"])) == [1, 2]
@@ -376,28 +376,32 @@ def test_a_download_without_network_names_the_address(quick: AppTest, monkeypatc
 
 def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
     at = quick
+    assert at.toggle(key="char_first10k").disabled and not at.toggle(key="char_first10k").value
+    # the whole text first (as the page's default recipe); a batch too large to train keeps it cheap
+    at.number_input(key="char_batch").set_value(512).run()
+    at.number_input(key="char_steps").set_value(500).run()
     with serve(reference_routes()) as srv:
         monkeypatch.setitem(T.SOURCES, LYRICS, replace(T.SOURCES[LYRICS], url=srv.url("/jaychou_lyrics.txt.zip")))
-        assert at.toggle(key="char_first10k").disabled
         at.selectbox(key="char_corpus").set_value(LYRICS).run()
         no_exception(at)
         assert srv.hits == {"/jaychou_lyrics.txt.zip": 1}
+    assert distinct_line(at).startswith(f"**{LYRICS}**: 63,282 characters, 2,582 distinct")
+    assert "needs at least" in texts(at.error)
+    # the book's option, from the cache (the server is gone)
+    at.number_input(key="char_batch").set_value(QUICK["char_batch"]).run()
+    at.number_input(key="char_steps").set_value(35).run()
+    at.toggle(key="char_first10k").set_value(True).run()
+    no_exception(at)
     assert distinct_line(at).startswith(f"**{LYRICS}**: 10,000 characters, 1,027 distinct")
     assert run(at).config[:2] == (LYRICS, 10_000) and len(run(at).model.vocab) == 1_027
-    assert not at.toggle(key="char_first10k").disabled
+    assert at.text_input(key="char_prefix").value == "分开"  # the chapter's prefixes
+    assert "'分开' -> '分开" in summary(at) and "'不分开' -> '不分开" in summary(at)
     at.text_input(key="char_prefix").set_value("想要").run()
     no_exception(at)
     assert not at.error and shows_generation(at, generated(at, "想要"))
     assert at.selectbox(key="char_feature").options == ["position in the line", "after a space"]
     at.selectbox(key="char_feature").set_value("after a space").run()
     no_exception(at)
-    # the whole text, from the cache (the server is gone); a batch too large to train keeps it cheap
-    at.number_input(key="char_batch").set_value(512).run()
-    at.number_input(key="char_steps").set_value(500).run()
-    at.toggle(key="char_first10k").set_value(False).run()
-    no_exception(at)
-    assert distinct_line(at).startswith(f"**{LYRICS}**: 63,282 characters, 2,582 distinct")
-    assert "needs at least" in texts(at.error)
 
 
 def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
