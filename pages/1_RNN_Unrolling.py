@@ -9,9 +9,9 @@ import streamlit as st
 from rnnviz import charts
 from rnnviz import unrolling as U
 from rnnviz.inspect import inspect
-from rnnviz.ui import live_training, page_setup, show
+from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
-page_setup("RNN unrolling", ":material/replay:")
+LINK_NOTE = page_setup("RNN unrolling", ":material/replay:")
 st.title("RNN unrolling")
 st.markdown(
     "A recurrent layer reads a sequence one step at a time and carries a **hidden state** "
@@ -23,15 +23,16 @@ st.latex(r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}) \qquad y
 def example_controls() -> U.UnrollConfig:
     """The worked example's sizes; the notes' example (batch 1, seq 3, input 4, hidden 2) by default."""
     c = st.columns(4)
-    seq_len = c[0].number_input("seq_len (T)", 1, 64, 3, help="How many time steps the sequence has.")
-    batch = c[1].number_input("batch", 1, 16, 1, help="How many sequences run side by side.")
-    input_size = c[2].number_input("input_size", 1, 64, 4, help="Features in each x_t.")
-    hidden_size = c[3].number_input("hidden_size", 1, 64, 2, help="Units in the hidden state h_t.")
+    seq_len = c[0].number_input("seq_len (T)", 1, 64, 3, key="unroll_seq_len", bind="query-params", help="How many time steps the sequence has.")
+    batch = c[1].number_input("batch", 1, 16, 1, key="unroll_batch", bind="query-params", help="How many sequences run side by side.")
+    input_size = c[2].number_input("input_size", 1, 64, 4, key="unroll_input", bind="query-params", help="Features in each x_t.")
+    hidden_size = c[3].number_input("hidden_size", 1, 64, 2, key="unroll_hidden", bind="query-params", help="Units in the hidden state h_t.")
     c = st.columns(4)
-    num_layers = c[0].number_input("num_layers", 1, 4, 1, help="Stacked layers: layer k reads layer k-1's h_t.")
-    nonlinearity = c[1].selectbox("nonlinearity", ["tanh", "relu"])
-    seed = c[2].number_input("seed", 0, 10_000, 0, help="Same seed, same weights and input.")
-    batch_first = c[3].toggle("batch_first", False, help="Put the batch axis first: (batch, seq_len, features).")
+    num_layers = c[0].number_input("num_layers", 1, 4, 1, key="unroll_layers", bind="query-params", help="Stacked layers: layer k reads layer k-1's h_t.")
+    nonlinearity = c[1].selectbox("nonlinearity", ["tanh", "relu"], key="unroll_nl", bind="query-params")
+    seed = c[2].number_input("seed", 0, 10_000, 0, key="unroll_seed", bind="query-params",
+                           help="Same seed, same weights and input.")
+    batch_first = c[3].toggle("batch_first", False, key="unroll_batch_first", bind="query-params", help="Put the batch axis first: (batch, seq_len, features).")
     return U.UnrollConfig(int(seq_len), int(batch), int(input_size), int(hidden_size), int(num_layers),
                           batch_first, nonlinearity, int(seed))
 
@@ -116,11 +117,11 @@ st.header("4. Train it: “hello” → “ohlol”", divider="gray")
 st.markdown("The notes' toy task: read the letters of *hello* one per step and emit *ohlol*. "
             "Letters are indices into `e h l o`. Pick a variant; it trains live with Adam.")
 c = st.columns([2, 1, 1, 1])
-variant = c[0].radio("variant", list(U.VARIANTS), format_func=U.VARIANTS.get, key="hello_variant")
+variant = c[0].radio("variant", list(U.VARIANTS), captions=list(U.VARIANTS.values()), key="hello_variant", bind="query-params")
 lr = c[1].number_input("learning rate (Adam)", 1e-4, 100.0, U.LR_OF_VARIANT[variant], format="%.4f",
-                       key=f"hello_lr_{variant}", help="The notes: 0.1 for the one-hot models, 0.05 with the embedding.")
-epochs = c[2].number_input("epochs", 1, 300, 15, key="hello_epochs")
-hello_seed = c[3].number_input("seed", 0, 10_000, U.HelloConfig.seed, key="hello_seed")
+                       key=f"hello_lr_{variant}", bind="query-params", help="The notes: 0.1 for the one-hot models, 0.05 with the embedding.")
+epochs = c[2].number_input("epochs", 1, 300, 15, key="hello_epochs", bind="query-params")
+hello_seed = c[3].number_input("seed", 0, 10_000, U.HelloConfig.seed, key="hello_seed", bind="query-params")
 hello_cfg = U.HelloConfig(variant, float(lr), int(epochs), int(hello_seed))
 
 
@@ -174,11 +175,11 @@ st.markdown("Backpropagate from the last step of a long sequence (L = Σ h_T) an
             "multiplied by W_hh and tanh′ at every step, so it shrinks (vanishes) or grows (explodes) "
             "geometrically; an LSTM's cell state passes it on through the forget gate alone.")
 c = st.columns(5)
-scale = c[0].slider("weight scale (singular values of W_hh)", 0.1, 4.0, 1.0, 0.1, key="gtt_scale")
-g_nl = c[1].selectbox("RNN nonlinearity", ["tanh", "relu"], key="gtt_nl")
-fbias = c[2].slider("LSTM forget-gate bias", -3.0, 5.0, 3.0, 0.5, key="gtt_fb")
-g_len = c[3].number_input("sequence length", 1, 400, 50, key="gtt_len")
-g_seed = c[4].number_input("seed", 0, 10_000, 0, key="gtt_seed")
+scale = c[0].slider("weight scale (singular values of W_hh)", 0.1, 4.0, 1.0, 0.1, key="gtt_scale", bind="query-params")
+g_nl = c[1].selectbox("RNN nonlinearity", ["tanh", "relu"], key="gtt_nl", bind="query-params")
+fbias = c[2].slider("LSTM forget-gate bias", -3.0, 5.0, 3.0, 0.5, key="gtt_fb", bind="query-params")
+g_len = c[3].number_input("sequence length", 1, 400, 50, key="gtt_len", bind="query-params")
+g_seed = c[4].number_input("seed", 0, 10_000, 0, key="gtt_seed", bind="query-params")
 gcfg = U.GradConfig(int(g_len), 16, float(scale), g_nl, float(fbias), int(g_seed))
 grads = st.cache_data(U.gradient_norms, show_spinner=False)(gcfg)
 bad = grads[grads["grad_norm"].isna()]
@@ -219,3 +220,6 @@ with st.expander("output or h_n?"):
                 f"layer: here the largest difference between output[last step] and h_n[last layer] is "
                 f"**{U.output_vs_h_n(ex):.1e}**. For a many-to-one task use h_n[-1]; for one output per "
                 f"step (like hello → ohlol) use output.")
+
+share_link("RNN unrolling", LINK_NOTE)
+exports({"hello_ohlol": "hello"})

@@ -11,9 +11,9 @@ from rnnviz import sincos as SC
 from rnnviz import sine as S
 from rnnviz.data.sine import SeriesConfig, make_series
 from rnnviz.models import KINDS
-from rnnviz.ui import live_training, page_setup, show
+from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
-page_setup("Sine forecasting", ":material/show_chart:")
+LINK_NOTE = page_setup("Sine forecasting", ":material/show_chart:")
 st.title("Sine forecasting")
 st.markdown("A noisy sine, and a recurrent network that reads a **window** of past values and "
             "predicts the next one. Train it here, then watch how its forecasts hold up when it "
@@ -22,13 +22,13 @@ st.markdown("A noisy sine, and a recurrent network that reads a **window** of pa
 # ------------------------------------------------------------------ 1. data
 st.header("1. The data", divider="gray")
 c = st.columns(6)
-n_points = c[0].number_input("points", 20, 2000, 400, 10, key="sine_n", help="linspace(0, 36, points)")
-noise = c[1].number_input("noise level", 0.0, 2.0, 0.2, 0.05, key="sine_noise",
+n_points = c[0].number_input("points", 20, 2000, 400, 10, key="sine_n", bind="query-params", help="linspace(0, 36, points)")
+noise = c[1].number_input("noise level", 0.0, 2.0, 0.2, 0.05, key="sine_noise", bind="query-params",
                           help="Uniform: U[0, level), as the tutorial (mean level/2, not 0). Gaussian: N(0, level²).")
-noise_kind = c[2].selectbox("noise kind", ["uniform", "gaussian"], key="sine_noise_kind")
-split = c[3].number_input("split (first test point)", 2, 2000, 320, 10, key="sine_split")
-window = c[4].number_input("window", 1, 2000, 10, key="sine_window", help="Values read to predict the next one.")
-data_seed = c[5].number_input("noise seed", 0, 10_000, 0, key="sine_data_seed")
+noise_kind = c[2].selectbox("noise kind", ["uniform", "gaussian"], key="sine_noise_kind", bind="query-params")
+split = c[3].number_input("split (first test point)", 2, 2000, 320, 10, key="sine_split", bind="query-params")
+window = c[4].number_input("window", 1, 2000, 10, key="sine_window", bind="query-params", help="Values read to predict the next one.")
+data_seed = c[5].number_input("noise seed", 0, 10_000, 0, key="sine_data_seed", bind="query-params")
 scfg = SeriesConfig(int(n_points), 36.0, float(noise), noise_kind, int(split), int(window), int(data_seed))
 
 problem = S.check(scfg)
@@ -49,7 +49,7 @@ if series is not None:
     # ------------------------------------------------------------------ 2. samples
     st.header("2. How a training sample is made", divider="gray")
     n_windows = scfg.split - scfg.window
-    start = st.slider("window start t", 0, n_windows - 1, min(100, n_windows - 1), key="sine_t",
+    start = st.slider("window start t", 0, n_windows - 1, min(100, n_windows - 1), key="sine_t", bind="query-params",
                       help="y[t] … y[t+window-1] is the input, y[t+window] the target.") if n_windows > 1 else 0
     w = frame[(frame["curve"] == "sin(x) + noise") & (frame["i"] < scfg.split)].copy()
     w["role"] = "series"
@@ -63,13 +63,13 @@ if series is not None:
 # ------------------------------------------------------------------ 3. train
 st.header("3. Train: the tutorial's recipe or a fast one", divider="gray")
 c = st.columns([2, 2, 1, 1, 1, 1])
-kinds = c[0].multiselect("models (trained side by side, same seed)", list(KINDS), ["LSTM"], key="sine_kinds",
+kinds = c[0].multiselect("models (trained side by side, same seed)", list(KINDS), ["LSTM"], key="sine_kinds", bind="query-params",
                          help="MyRNN is the tutorial's hand-written loop; RNN is nn.RNN with the same weights.")
-recipe = c[1].radio("recipe", list(S.RECIPES), index=1, format_func=S.RECIPES.get, key="sine_recipe")
-hidden = c[2].number_input("hidden size", 1, 256, 12, key="sine_hidden")
-steps = c[3].number_input("steps", 1, 20_000, S.DEFAULT_STEPS[recipe], key=f"sine_steps_{recipe}")
-lr = c[4].number_input("learning rate", 1e-5, 1000.0, S.DEFAULT_LR[recipe], format="%.4g", key=f"sine_lr_{recipe}")
-seed = c[5].number_input("seed", 0, 10_000, 0, key="sine_seed")
+recipe = c[1].radio("recipe", list(S.RECIPES), index=1, captions=list(S.RECIPES.values()), key="sine_recipe", bind="query-params")
+hidden = c[2].number_input("hidden size", 1, 256, 12, key="sine_hidden", bind="query-params")
+steps = c[3].number_input("steps", 1, 20_000, S.DEFAULT_STEPS[recipe], key=f"sine_steps_{recipe}", bind="query-params")
+lr = c[4].number_input("learning rate", 1e-5, 1000.0, S.DEFAULT_LR[recipe], format="%.4g", key=f"sine_lr_{recipe}", bind="query-params")
+seed = c[5].number_input("seed", 0, 10_000, 0, key="sine_seed", bind="query-params")
 cfg = S.SineConfig(scfg, tuple(kinds), int(hidden), recipe, int(steps), float(lr), int(seed))
 st.caption("Tutorial: each step draws **one random window** and takes an SGD step (lr 0.01); it "
            "runs 10,000 steps. Fast: each step uses **all windows at once** and Adam with a "
@@ -113,7 +113,7 @@ if state is not None and state.history:
     st.markdown(f"**Single-step** (teacher forcing): each test value is predicted from the *true* "
                 f"previous {win}. **Multi-step** (free-running): from y[{series_t.split - win}] … "
                 f"y[{series_t.split - 1}] on, each prediction is fed back in as the next input.")
-    shown_kind = st.selectbox("model to draw", list(state.model.models), key="sine_shown") \
+    shown_kind = st.selectbox("model to draw", list(state.model.models), key="sine_shown", bind="query-params") \
         if len(state.model.models) > 1 else next(iter(state.model.models))
     one = fc.frame[fc.frame["model"] == shown_kind]
     show(charts.forecast_chart(series_t, one, None, f"{shown_kind}: truth, clean sine, "
@@ -151,10 +151,10 @@ st.markdown("Another classic: read sin t, output cos t. The series arrives in ch
             "**resets** to zero each chunk. At a chunk's first step sin t = 0 while cos t is ±1: only "
             "the carried state knows which.")
 c = st.columns(4)
-sc_steps = c[0].number_input("chunks trained", 1, 5000, SC.SinCosConfig.steps, key="sc_steps")
-sc_hidden = c[1].number_input("hidden size", 1, 256, SC.SinCosConfig.hidden_size, key="sc_hidden")
-sc_lr = c[2].number_input("learning rate (Adam)", 1e-5, 1000.0, SC.SinCosConfig.lr, format="%.4g", key="sc_lr")
-sc_seed = c[3].number_input("seed", 0, 10_000, 0, key="sc_seed")
+sc_steps = c[0].number_input("chunks trained", 1, 5000, SC.SinCosConfig.steps, key="sc_steps", bind="query-params")
+sc_hidden = c[1].number_input("hidden size", 1, 256, SC.SinCosConfig.hidden_size, key="sc_hidden", bind="query-params")
+sc_lr = c[2].number_input("learning rate (Adam)", 1e-5, 1000.0, SC.SinCosConfig.lr, format="%.4g", key="sc_lr", bind="query-params")
+sc_seed = c[3].number_input("seed", 0, 10_000, 0, key="sc_seed", bind="query-params")
 sc_cfg = SC.SinCosConfig(10, int(sc_hidden), int(sc_steps), float(sc_lr), 6, int(sc_seed))
 
 
@@ -200,3 +200,6 @@ if state is not None and state.history:
             st.markdown(f"The fast recipe uses **all {n_w} windows** every step: the {done_steps} steps trained "
                         f"are {done_steps} passes. A pass costs one batched call instead of {n_w}, which is "
                         "why it wins on wall time.")
+
+share_link("Sine forecasting", LINK_NOTE)
+exports({"sine_forecasters": "sine", "sin_to_cos": "sincos"})

@@ -9,10 +9,10 @@ import streamlit as st
 
 from rnnviz import charts
 from rnnviz import gates as G
-from rnnviz.ui import live_training, page_setup, show
+from rnnviz.ui import exports, live_training, page_setup, share_link, show
 from rnnviz.ui.background import shared_job
 
-page_setup("LSTM gates", ":material/tune:")
+LINK_NOTE = page_setup("LSTM gates", ":material/tune:")
 st.title("LSTM gates")
 st.markdown("The textbook pictures say *the forget gate decides what to drop from the cell state, the "
             "input gate what to write, the output gate what to show*. Here they do it, with real values "
@@ -21,19 +21,19 @@ st.markdown("The textbook pictures say *the forget gate decides what to drop fro
 # ------------------------------------------------------------------ 1. train
 st.header("1. Train a model on a task that needs memory", divider="gray")
 c = st.columns([3, 1, 1, 1])
-task = c[0].radio("task", list(G.TASKS), format_func=G.TASKS.get, key="gates_task")
-kind = c[1].radio("model", list(G.KINDS), key="gates_kind")
-hidden = c[2].number_input("hidden size", 1, 128, G.GateConfig.hidden_size, key="gates_hidden")
-seed = c[3].number_input("seed", 0, 10_000, 0, key="gates_seed")
+task = c[0].radio("task", list(G.TASKS), captions=list(G.TASKS.values()), key="gates_task", bind="query-params")
+kind = c[1].radio("model", list(G.KINDS), key="gates_kind", bind="query-params")
+hidden = c[2].number_input("hidden size", 1, 128, G.GateConfig.hidden_size, key="gates_hidden", bind="query-params")
+seed = c[3].number_input("seed", 0, 10_000, 0, key="gates_seed", bind="query-params")
 c = st.columns(4)
-gap = c[0].number_input("gap T (memory)", 1, 10_000, G.GateConfig.gap, key="gates_gap",
+gap = c[0].number_input("gap T (memory)", 1, 10_000, G.GateConfig.gap, key="gates_gap", bind="query-params",
                         help=f"Distractors between the symbol and the recall cue (at most {G.MAX_GAP}).",
                         disabled=task != "memory")
-length = c[1].number_input("string length (counting)", 1, 200, G.GateConfig.length, key="gates_length",
+length = c[1].number_input("string length (counting)", 1, 200, G.GateConfig.length, key="gates_length", bind="query-params",
                            disabled=task != "counting")
-steps = c[2].number_input("steps (at most)", 1, 5000, G.GateConfig.steps, key="gates_steps",
+steps = c[2].number_input("steps (at most)", 1, 5000, G.GateConfig.steps, key="gates_steps", bind="query-params",
                           help="Training stops earlier once the held-out accuracy reaches 99.5 %.")
-fbias = c[3].number_input("LSTM forget-gate bias", -5.0, 10.0, G.GateConfig.forget_bias, 0.5, key="gates_fb",
+fbias = c[3].number_input("LSTM forget-gate bias", -5.0, 10.0, G.GateConfig.forget_bias, 0.5, key="gates_fb", bind="query-params",
                           disabled=kind != "LSTM", help="b_f = 4 starts f near 1: the cell keeps what it holds.")
 cfg = G.GateConfig(task=task, kind=kind, gap=int(gap), length=int(length), hidden_size=int(hidden),
                    steps=int(steps), forget_bias=float(fbias), seed=int(seed))
@@ -68,7 +68,7 @@ if state is not None and state.history:
     # ------------------------------------------------------------------ 2. heatmaps
     st.header("2. Every gate, every unit, every step", divider="gray")
     c = st.columns([1, 3])
-    index = c[0].number_input("example sequence", 0, 99, 0, key="gates_example",
+    index = c[0].number_input("example sequence", 0, 99, 0, key="gates_example", bind="query-params",
                               help="Another held-out sequence to look at.")
     ex = G.example(tcfg, int(index))
     frame = G.gate_frame(model, ex)
@@ -84,11 +84,11 @@ if state is not None and state.history:
 
     if st.session_state.get("gates_unit", 1) > H:
         st.session_state["gates_unit"] = 1
-    st.altair_chart(charts.gate_panels(frame, width=min(900, max(320, 14 * T))), on_select=picked,
-                    key="gates_heat", selection_mode=charts.UNIT_PICK)
+    show(charts.gate_panels(frame, width=min(900, max(320, 14 * T))), on_select=picked, key="gates_heat",
+         selection_mode=charts.UNIT_PICK)
     c = st.columns([1, 1, 3])
-    unit = c[0].number_input("unit", 1, H, key="gates_unit", help="Or click a cell in the heatmaps.")
-    t = c[1].number_input("time step t", 1, T, min(T, 2), key="gates_t")
+    unit = c[0].number_input("unit", 1, H, key="gates_unit", bind="query-params", help="Or click a cell in the heatmaps.")
+    t = c[1].number_input("time step t", 1, T, min(T, 2), key="gates_t", bind="query-params")
     show(charts.unit_lines(frame, int(unit)))
 
     # ------------------------------------------------------------------ 3. equations
@@ -140,7 +140,7 @@ st.markdown("The memory task at growing gaps, each model trained from the same s
             "above (hidden size, steps, forget bias). A model that cannot carry the symbol across the "
             f"gap falls to chance ({1 / G.GateConfig.symbols:.0%}).")
 c = st.columns([2, 1])
-gaps = c[0].multiselect("gaps", [5, 10, 20, 50, 100], [5, 20, 50], key="gates_gaps")
+gaps = c[0].multiselect("gaps", [5, 10, 20, 50, 100], [5, 20, 50], key="gates_gaps", bind="query-params")
 go = c[1].button("Train all three at these gaps", key="gates_sweep_go", type="primary",
                  disabled=not gaps or bool(problem))
 sweep_cfg = (cfg, tuple(sorted(gaps)))
@@ -194,3 +194,6 @@ else:
                 sweep_view(pd.DataFrame(job.rows))
 
     default_sweep()
+
+share_link("LSTM gates", LINK_NOTE)
+exports({"gates_model": "gates"})

@@ -11,9 +11,9 @@ from rnnviz import charlm as C
 from rnnviz import charts
 from rnnviz.data import grammar
 from rnnviz.data.text import SOURCES, CorpusError, d2l_lyrics, fetch, read_text
-from rnnviz.ui import live_training, page_setup, show
+from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
-page_setup("Char-level generation", ":material/text_fields:")
+LINK_NOTE = page_setup("Char-level generation", ":material/text_fields:")
 st.title("Char-level generation")
 st.markdown("A character language model as in d2l's RNN chapters: read text one character at a time, "
             "predict the next one, then write new text from a prefix. It trains here, live, and shows how "
@@ -28,8 +28,8 @@ PREFIXES = {BUILT_IN: ("B",), HELLO: ("h",), "Jay Chou lyrics (d2l)": ("分开",
 # ------------------------------------------------------------------ 1. corpus
 st.header("1. The corpus", divider="gray")
 c = st.columns([2, 1])
-choice = c[0].selectbox("corpus", [BUILT_IN, HELLO, *SOURCES, "Upload a .txt or d2l-style .zip"], key="char_corpus")
-first_10k = c[1].toggle("lyrics: first 10,000 characters (the book's option)", False, key="char_first10k",
+choice = c[0].selectbox("corpus", [BUILT_IN, HELLO, *SOURCES, "Upload a .txt or d2l-style .zip"], key="char_corpus", bind="query-params")
+first_10k = c[1].toggle("lyrics: first 10,000 characters (the book's option)", False, key="char_first10k", bind="query-params",
                         disabled=choice != "Jay Chou lyrics (d2l)")
 
 
@@ -77,24 +77,24 @@ st.code(text[:300], language=None, height=140)
 # ------------------------------------------------------------------ 2. model and recipe
 st.header("2. The model and its knobs", divider="gray")
 c = st.columns(5)
-kind = c[0].selectbox("cell", ["RNN", "LSTM", "GRU"], index=2, key="char_kind")
-hidden = c[1].number_input("hidden size", 1, 1024, C.CharConfig.hidden_size, key="char_hidden")
-layers = c[2].number_input("layers", 1, 4, 1, key="char_layers")
-embed = c[3].number_input("embedding size (0 = one-hot)", 0, 512, 0, key="char_embed")
-dropout = c[4].number_input("dropout", 0.0, 0.9, C.CharConfig.dropout, 0.1, key="char_dropout")
+kind = c[0].selectbox("cell", ["RNN", "LSTM", "GRU"], index=2, key="char_kind", bind="query-params")
+hidden = c[1].number_input("hidden size", 1, 1024, C.CharConfig.hidden_size, key="char_hidden", bind="query-params")
+layers = c[2].number_input("layers", 1, 4, 1, key="char_layers", bind="query-params")
+embed = c[3].number_input("embedding size (0 = one-hot)", 0, 512, 0, key="char_embed", bind="query-params")
+dropout = c[4].number_input("dropout", 0.0, 0.9, C.CharConfig.dropout, 0.1, key="char_dropout", bind="query-params")
 c = st.columns(6)
-optim = c[0].selectbox("optimiser", ["adam", "sgd"], key="char_opt", help="sgd with lr 100 is the chapter's.")
+optim = c[0].selectbox("optimiser", ["adam", "sgd"], key="char_opt", bind="query-params", help="sgd with lr 100 is the chapter's.")
 lr = c[1].number_input("learning rate", 1e-5, 1000.0, C.SGD_LR if optim == "sgd" else C.CharConfig.lr,
-                       format="%.4g", key=f"char_lr_{optim}")
+                       format="%.4g", key=f"char_lr_{optim}", bind="query-params")
 clip = c[2].number_input("clipping θ", 0.001, 100.0, 0.01 if optim == "sgd" else C.CharConfig.clip,
-                         format="%.3g", key=f"char_clip_{optim}")
-batch = c[3].number_input("batch size", 1, 512, C.CharConfig.batch_size, key="char_batch")
-steps = c[4].number_input("num_steps", 1, 500, C.CharConfig.num_steps, key="char_steps")
-epochs = c[5].number_input("epochs", 1, 500, C.CharConfig.epochs, key="char_epochs")
+                         format="%.3g", key=f"char_clip_{optim}", bind="query-params")
+batch = c[3].number_input("batch size", 1, 512, C.CharConfig.batch_size, key="char_batch", bind="query-params")
+steps = c[4].number_input("num_steps", 1, 500, C.CharConfig.num_steps, key="char_steps", bind="query-params")
+epochs = c[5].number_input("epochs", 1, 500, C.CharConfig.epochs, key="char_epochs", bind="query-params")
 c = st.columns([2, 1, 1])
-sampling = c[0].radio("minibatches", list(C.SAMPLINGS), format_func=C.SAMPLINGS.get, key="char_sampling")
-held = c[1].number_input("held-out share", 0.01, 0.5, C.CharConfig.held_out, 0.05, key="char_held")
-seed = c[2].number_input("seed", 0, 10_000, 0, key="char_seed")
+sampling = c[0].radio("minibatches", list(C.SAMPLINGS), captions=list(C.SAMPLINGS.values()), key="char_sampling", bind="query-params")
+held = c[1].number_input("held-out share", 0.01, 0.5, C.CharConfig.held_out, 0.05, key="char_held", bind="query-params")
+seed = c[2].number_input("seed", 0, 10_000, 0, key="char_seed", bind="query-params")
 cfg = C.CharConfig(kind, int(hidden), int(layers), int(embed), float(dropout), optim, float(lr), float(clip),
                    int(batch), int(steps), sampling, int(epochs), float(held), C.CharConfig.patience, int(seed))
 
@@ -175,13 +175,13 @@ if state is not None and state.history:
     if st.session_state.get("char_prefix_of") != name or "char_prefix" not in st.session_state:
         st.session_state["char_prefix"] = prefixes[0] if prefixes else text[:1]
         st.session_state["char_prefix_of"] = name
-    prefix = c[0].text_input("prefix", key="char_prefix",
+    prefix = c[0].text_input("prefix", key="char_prefix", bind="query-params",
                              help="Characters the model reads before it writes; each must be in the corpus.")
-    length = c[1].number_input("length", 1, 2000, 100, key="char_length")
-    mode = c[2].selectbox("sampling", ["temperature", "top-k", "greedy"], key="char_mode")
-    temp = c[3].number_input("temperature", 0.0, 5.0, 0.8, 0.1, key="char_temp", disabled=mode == "greedy")
-    k = c[4].number_input("top-k", 1, 100, 5, key="char_k", disabled=mode != "top-k")
-    sample_seed = c[5].number_input("sample seed", 0, 10_000, 0, key="char_sample_seed",
+    length = c[1].number_input("length", 1, 2000, 100, key="char_length", bind="query-params")
+    mode = c[2].selectbox("sampling", ["temperature", "top-k", "greedy"], key="char_mode", bind="query-params")
+    temp = c[3].number_input("temperature", 0.0, 5.0, 0.8, 0.1, key="char_temp", bind="query-params", disabled=mode == "greedy")
+    k = c[4].number_input("top-k", 1, 100, 5, key="char_k", bind="query-params", disabled=mode != "top-k")
+    sample_seed = c[5].number_input("sample seed", 0, 10_000, 0, key="char_sample_seed", bind="query-params",
                                     help="Another seed, another sample from the same model.")
     try:
         gen = C.generate(model, vocab, prefix, int(length), mode, float(temp), int(k), seed=int(sample_seed))
@@ -208,7 +208,7 @@ if state is not None and state.history:
     c = st.columns([1, 3])
     feats = C.features(snippet)
     varying = [f for f, v in feats.items() if len(set(v)) > 1] or list(feats)
-    feature = c[0].selectbox("feature", varying, key="char_feature",
+    feature = c[0].selectbox("feature", varying, key="char_feature", bind="query-params",
                              help="Features that do not vary in this text (no quotes, say) are left out.")
     ranked = C.rank_units(acts, feats[feature])
     if ranked:
@@ -216,7 +216,7 @@ if state is not None and state.history:
     else:
         c[0].info("This feature is constant in the text: no unit can track it.")
     unit = c[0].number_input("unit to colour the text by", 1, acts.shape[1], ranked[0][0] if ranked else 1,
-                             key="char_unit")
+                             key="char_unit", bind="query-params")
     vals = acts[:, int(unit) - 1].tolist()
     spans = "".join(
         f'<span title="{v:+.2f}" style="background: rgba({255 if v > 0 else 31},{80 if v > 0 else 119},'
@@ -224,3 +224,6 @@ if state is not None and state.history:
         for ch, v in zip(snippet, vals))
     c[1].markdown(f"<div style='font-family: monospace; line-height: 1.7'>{spans}</div>", unsafe_allow_html=True)
     c[1].caption(f"The held-out text coloured by unit {unit}'s activation: red positive, blue negative.")
+
+share_link("Char-level generation", LINK_NOTE)
+exports({"char_model": "char"})

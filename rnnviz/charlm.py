@@ -19,8 +19,8 @@ from torch import Tensor, nn
 from rnnviz.data.text import Vocab, consecutive_batches, random_batches
 from rnnviz.train import Snapshot, seeded, train
 
-SAMPLINGS = {"random": "random: state re-initialised for every minibatch",
-             "consecutive": "consecutive: state carried over (detached) between minibatches"}
+SAMPLINGS = {"random": "state re-initialised for every minibatch",
+             "consecutive": "state carried over (detached) between minibatches"}
 
 
 @dataclass(frozen=True)

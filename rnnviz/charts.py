@@ -286,3 +286,40 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
         y="perplexity:Q", x=alt.X("offset:Q", scale=None), text=alt.Text("label:N"))
     return alt.layer(rules, labels, lines).properties(
         title="Perplexity: train, held-out, n-gram baselines", height=HEIGHT)
+
+
+def chart_title(chart) -> str:
+    """The title a chart shows (the first found, layers and panels included), or ""."""
+    title = getattr(chart, "title", alt.Undefined)
+    if isinstance(title, str):
+        return title
+    if title is not alt.Undefined and isinstance(getattr(title, "text", None), str):
+        return title.text
+    for part in _parts(chart):
+        if found := chart_title(part):
+            return found
+    return ""
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """The data behind a chart, as a learner would download it: one table, with a "part"
+    column (1, 2, ...) when its layers or panels draw different tables."""
+    frames, seen = [], set()
+
+    def walk(c) -> None:
+        data = getattr(c, "data", alt.Undefined)
+        if isinstance(data, pd.DataFrame) and id(data) not in seen:
+            seen.add(id(data))
+            frames.append(data)
+        for part in _parts(c):
+            walk(part)
+
+    walk(chart)
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat([f.assign(part=k) for k, f in enumerate(frames, start=1)], ignore_index=True)
+
+
+def _parts(chart) -> list:
+    return [p for name in ("layer", "hconcat", "vconcat", "concat")
+            for p in (getattr(chart, name, None) or []) if p is not alt.Undefined]

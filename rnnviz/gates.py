@@ -19,9 +19,9 @@ from rnnviz.inspect import trace_frame
 from rnnviz.train import Snapshot, seeded, train
 
 TASKS = {
-    "memory": "memory: remember the first symbol across a gap of distractors",
-    "counting": "counting: the nesting depth of a bracket string",
-    "sine": "sine: predict the next value of the noisy sine",
+    "memory": "remember the first symbol across a gap of distractors",
+    "counting": "the nesting depth of a bracket string",
+    "sine": "predict the next value of the noisy sine",
 }
 KINDS = ("LSTM", "GRU", "RNN")
 MAX_GAP = 200  # beyond this a live run takes minutes on two cores

@@ -20,7 +20,7 @@ from rnnviz.train import Snapshot, seeded, train
 
 RECIPES = {
     "tutorial": "the tutorial's: one random window per step, SGD",
-    "fast": "fast: every training window in one batch per step, Adam with a one-cycle schedule",
+    "fast": "every training window in one batch per step, Adam with a one-cycle schedule",
 }
 DEFAULT_LR = {"tutorial": 0.01, "fast": 0.02}  # the tutorial's SGD lr; Adam's peak lr for the fast recipe
 DEFAULT_STEPS = {"tutorial": 3000, "fast": 400}  # the tutorial runs 10,000; 3,000 keep the wait short
