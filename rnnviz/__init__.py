@@ -9,7 +9,6 @@ server would otherwise oversubscribe the cores.
 from __future__ import annotations
 
 import os
-import threading
 
 import torch
 
@@ -21,12 +20,3 @@ def device() -> torch.device:
     """CUDA when present (set RNNVIZ_DEVICE=cpu to opt out), else the CPU."""
     wanted = os.environ.get("RNNVIZ_DEVICE", "cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(wanted)
-
-
-def _warm_imports() -> None:
-    """torch imports torch._dynamo (about 1.5 s here) when it builds its first optimiser;
-    importing it now, beside the first page's script, spares the first training that wait."""
-    import torch._dynamo  # noqa: F401
-
-
-threading.Thread(target=_warm_imports, name="rnnviz-warm-imports", daemon=True).start()

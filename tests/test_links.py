@@ -52,9 +52,9 @@ PAGES = {
 def open_link(page: str, params: dict) -> AppTest:
     """A fresh session opening `page` by a link with these query parameters."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()  # AppTest starts at the entry file; the link's parameters go to the page itself
     for name, value in params.items():
         at.query_params[name] = value
-    at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at

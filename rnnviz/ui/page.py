@@ -14,51 +14,77 @@ from urllib.parse import urlencode
 
 import streamlit as st
 import torch
+import torch._dynamo  # torch imports it with the first optimiser (1.5 s): pay it here, in one thread
 
 import rnnviz
 from rnnviz.charts import chart_data, chart_title
+from rnnviz.i18n import DEFAULT, LANGUAGES, set_language, t
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# (file, name, icon, one line on what it teaches); a page is listed when its file exists.
+# (file, catalogue key of its name and blurb, icon); a page is listed when its file exists.
 PAGES = (
-    ("pages/1_RNN_Unrolling.py", "RNN unrolling", ":material/replay:",
-     (r"$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$ step by step with real numbers; "
-      "RNNCell vs nn.RNN; shapes; hello → ohlol trained live; gradients through time.")),
-    ("pages/2_Sine_Forecasting.py", "Sine forecasting", ":material/show_chart:",
-     "A window of past values predicts the next: single-step vs free-running forecasts."),
-    ("pages/3_LSTM_Gates.py", "LSTM gates", ":material/tune:",
-     "Forget, input and output gates of your own trained LSTM, and the GRU's gates."),
-    ("pages/4_Char_Generation.py", "Char-level generation", ":material/text_fields:",
-     "A d2l-style character language model: perplexity, sampling, temperature."),
+    ("pages/1_RNN_Unrolling.py", "unrolling", ":material/replay:"),
+    ("pages/2_Sine_Forecasting.py", "sine", ":material/show_chart:"),
+    ("pages/3_LSTM_Gates.py", "gates", ":material/tune:"),
+    ("pages/4_Char_Generation.py", "char", ":material/text_fields:"),
 )
 
 
 def existing_pages() -> list[tuple[str, str, str, str]]:
-    """The pages whose files existed when the server started, in lesson order (Streamlit
-    registers pages/ once; linking a page added later would fail until a restart)."""
-    return _EXISTING
+    """(file, name, icon, one line on what it teaches) of the pages whose files existed when
+    the server started, in lesson order and the current language (Streamlit registers pages/
+    once; linking a page added later would fail until a restart)."""
+    return [(file, t(f"pages.{key}"), icon, t(f"pages.{key}_blurb")) for file, key, icon in _EXISTING]
 
 
 _EXISTING = [p for p in PAGES if (ROOT / p[0]).exists()]
 
 
 def page_setup(title: str, icon: str):
-    """Set the page's title and layout and draw the shared sidebar. Returns the place at the
-    top of the page where share_link() explains a link's settings it could not use."""
-    st.set_page_config(page_title=f"{title} · rnnviz", page_icon=icon, layout="wide")
-    st.session_state[SHOWN] = {}  # the charts this run draws, for exports()
-    # the link this page was first opened with in this session, before any widget reads it
+    """Set the page's title (a catalogue key) and layout, its language, and draw the shared
+    sidebar. Returns the place at the top of the page where share_link() explains a link's
+    settings it could not use."""
+    # the link this page was first opened with in this session, before anything reads it
     st.session_state.setdefault(f"_opened {title}", {k: st.query_params.get_all(k) for k in st.query_params})
+    lang = _language_from_link()
+    st.set_page_config(page_title=f"{t(title)} · rnnviz", page_icon=icon, layout="wide")
+    st.session_state[SHOWN] = {}  # the charts this run draws, for exports()
     with st.sidebar:
-        st.page_link("streamlit_app.py", label="Home", icon=":material/home:")
+        st.segmented_control(t("common.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=LANG,
+                             on_change=_language_chosen)
+        st.page_link("streamlit_app.py", label=t("common.home"), icon=":material/home:")
         for file, name, page_icon, _ in existing_pages():
             st.page_link(file, label=name, icon=page_icon)
         st.divider()
-        where = "CUDA GPU" if rnnviz.device().type == "cuda" else "CPU"
-        st.caption(f"Models train live on this machine's {where} "
-                   f"(torch {torch.__version__.split('+')[0]}, {torch.get_num_threads()} thread(s)).")
+        where = t("common.gpu") if rnnviz.device().type == "cuda" else t("common.cpu")
+        st.caption(t("common.trains_on", where=where, torch=torch.__version__.split("+")[0],
+                     threads=torch.get_num_threads()))
+    if lang != DEFAULT:
+        st.query_params[LANG] = lang  # in every link to this page
     return st.empty()
+
+
+LANG = "lang"
+
+
+def _language_from_link() -> str:
+    """The session's language: chosen in the sidebar, else the link's ?lang=, else English.
+    Set for this run's thread before anything is written."""
+    if LANG not in st.session_state:
+        st.session_state[LANG] = st.query_params.get(LANG, DEFAULT)
+        if st.session_state[LANG] not in LANGUAGES:
+            st.session_state[LANG] = DEFAULT
+            st.query_params.pop(LANG, None)  # share_link() names it among the unusable settings
+    st.session_state[LANG] = st.session_state[LANG] or DEFAULT  # kept across pages; a click on the chosen one
+    return set_language(st.session_state[LANG])
+
+
+def _language_chosen() -> None:
+    if not st.session_state.get(LANG):  # segmented_control deselects on a second click
+        st.session_state[LANG] = DEFAULT
+    if st.session_state[LANG] == DEFAULT:
+        st.query_params.pop(LANG, None)
 
 
 def share_link(title: str, note_at) -> None:
@@ -76,13 +102,12 @@ def share_link(title: str, note_at) -> None:
             if k in st.query_params and not _is_setting(k):
                 del st.query_params[k]  # unknown: out of the link
     if st.session_state[key]:
-        note_at.warning("This link has settings this page cannot use (an unknown name, a value out of range, "
-                        "or not one of the choices), so it uses their defaults instead: "
-                        + ", ".join(st.session_state[key]) + ".", icon=":material/link_off:")
+        note_at.warning(t("common.link_unusable", settings=", ".join(st.session_state[key])),
+                        icon=":material/link_off:")
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     url = (st.context.url or "") + ("?" + urlencode(params, doseq=True) if params else "")
     with st.sidebar:
-        st.caption("Link to this page with these settings (same settings and seed, same run):")
+        st.caption(t("common.link_caption"))
         st.code(url, language=None, wrap_lines=True)
 
 
@@ -126,21 +151,21 @@ def exports(runs: dict[str, str], scripts: dict[str, str] | None = None) -> None
     behind every chart drawn in this run (CSV); the weights of each live-trained model (runs:
     file name -> its live_training key), a state dict to load with
     torch.load(path, weights_only=True); and standalone scripts (file name -> source)."""
-    with st.sidebar.expander("Export", icon=":material/download:"):
-        st.caption("The data behind each chart (CSV):")
+    with st.sidebar.expander(t("common.export"), icon=":material/download:"):
+        st.caption(t("common.export_csv"))
         for title, chart in st.session_state.get(SHOWN, {}).items():
             st.download_button(title, lambda c=chart: chart_data(c).to_csv(index=False), f"{_slug(title)}.csv",
                                "text/csv", key=f"_csv {title}", on_click="ignore", icon=":material/table:",
                                type="tertiary")
         models = {name: run.model for name, key in runs.items() if (run := st.session_state.get(f"{key}__run"))}
         if models:
-            st.caption("Trained weights (a state dict; load with `torch.load(path, weights_only=True)`):")
+            st.caption(t("common.export_weights"))
         for name, model in models.items():
             st.download_button(f"{name}.pt", lambda m=model: _state_dict_bytes(m), f"{name}.pt",
                                "application/octet-stream", key=f"_pt {name}", on_click="ignore",
                                icon=":material/memory:", type="tertiary")
         if scripts:
-            st.caption("Standalone PyTorch scripts that reproduce the runs outside the app:")
+            st.caption(t("common.export_scripts"))
         for name, source in (scripts or {}).items():
             st.download_button(name, source, name, "text/x-python", key=f"_py {name}", on_click="ignore",
                                icon=":material/code:", type="tertiary")
