@@ -11,7 +11,7 @@ from rnnviz import unrolling as U
 from rnnviz.inspect import inspect
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
-LINK_NOTE = page_setup("RNN unrolling", ":material/replay:")
+LINK_NOTE = page_setup("pages.unrolling", ":material/replay:")
 st.title("RNN unrolling")
 st.markdown(
     "A recurrent layer reads a sequence one step at a time and carries a **hidden state** "
@@ -221,5 +221,5 @@ with st.expander("output or h_n?"):
                 f"**{U.output_vs_h_n(ex):.1e}**. For a many-to-one task use h_n[-1]; for one output per "
                 f"step (like hello → ohlol) use output.")
 
-share_link("RNN unrolling", LINK_NOTE)
+share_link("pages.unrolling", LINK_NOTE)
 exports({"hello_ohlol": "hello"})

@@ -13,7 +13,7 @@ from rnnviz.data.sine import SeriesConfig, make_series
 from rnnviz.models import KINDS
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
-LINK_NOTE = page_setup("Sine forecasting", ":material/show_chart:")
+LINK_NOTE = page_setup("pages.sine", ":material/show_chart:")
 st.title("Sine forecasting")
 st.markdown("A noisy sine, and a recurrent network that reads a **window** of past values and "
             "predicts the next one. Train it here, then watch how its forecasts hold up when it "
@@ -201,5 +201,5 @@ if state is not None and state.history:
                         f"are {done_steps} passes. A pass costs one batched call instead of {n_w}, which is "
                         "why it wins on wall time.")
 
-share_link("Sine forecasting", LINK_NOTE)
+share_link("pages.sine", LINK_NOTE)
 exports({"sine_forecasters": "sine", "sin_to_cos": "sincos"})

@@ -12,7 +12,7 @@ from rnnviz import gates as G
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 from rnnviz.ui.background import shared_job
 
-LINK_NOTE = page_setup("LSTM gates", ":material/tune:")
+LINK_NOTE = page_setup("pages.gates", ":material/tune:")
 st.title("LSTM gates")
 st.markdown("The textbook pictures say *the forget gate decides what to drop from the cell state, the "
             "input gate what to write, the output gate what to show*. Here they do it, with real values "
@@ -195,5 +195,5 @@ else:
 
     default_sweep()
 
-share_link("LSTM gates", LINK_NOTE)
+share_link("pages.gates", LINK_NOTE)
 exports({"gates_model": "gates"})

@@ -13,7 +13,7 @@ from rnnviz.data import grammar
 from rnnviz.data.text import SOURCES, CorpusError, d2l_lyrics, fetch, read_text
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
-LINK_NOTE = page_setup("Char-level generation", ":material/text_fields:")
+LINK_NOTE = page_setup("pages.char", ":material/text_fields:")
 st.title("Char-level generation")
 st.markdown("A character language model as in d2l's RNN chapters: read text one character at a time, "
             "predict the next one, then write new text from a prefix. It trains here, live, and shows how "
@@ -225,5 +225,5 @@ if state is not None and state.history:
     c[1].markdown(f"<div style='font-family: monospace; line-height: 1.7'>{spans}</div>", unsafe_allow_html=True)
     c[1].caption(f"The held-out text coloured by unit {unit}'s activation: red positive, blue negative.")
 
-share_link("Char-level generation", LINK_NOTE)
+share_link("pages.char", LINK_NOTE)
 exports({"char_model": "char"})
