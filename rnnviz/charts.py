@@ -11,6 +11,8 @@ import altair as alt
 import pandas as pd
 import torch
 
+from rnnviz.i18n import t as t_  # t is the time step here
+
 HEIGHT = 260  # one height for the line charts, so a page lines up
 # gate_panels shares one click selection across its panels on purpose; Altair merges the
 # copies into one parameter and warns each time a chart is serialised.
@@ -118,7 +120,7 @@ def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> a
         X("col"), Y("row"), text="label:N",
         color=alt.condition("datum.now", alt.value("#262730"), alt.value(GREY)))
     return alt.layer(rules, heads, wlabels, boxes, texts).properties(
-        width=width, height=height, title=f"Unrolled over time: step t = {t} highlighted"
+        width=width, height=height, title=t_("charts.unrolled_title", t=t)
     ).configure_view(stroke=None)
 
 
@@ -147,10 +149,10 @@ def mat(m: torch.Tensor, digits: int = 2) -> str:
 def windows_used(df: pd.DataFrame, n_windows: int) -> alt.Chart:
     """Which window starts each of the first training steps reads (df: step, start)."""
     return alt.Chart(df).mark_tick(thickness=2, size=14).encode(
-        x=alt.X("start:Q", title="window start t", scale=alt.Scale(domain=[0, n_windows - 1])),
-        y=alt.Y("step:O", title="training step"),
+        x=alt.X("start:Q", title=t_("charts.window_start"), scale=alt.Scale(domain=[0, n_windows - 1])),
+        y=alt.Y("step:O", title=t_("charts.training_step")),
         tooltip=["step:O", "start:Q"],
-    ).properties(title="The windows each of the first training steps reads")
+    ).properties(title=t_("charts.windows_title"))
 
 
 def window_chart(df: pd.DataFrame) -> alt.Chart:
@@ -164,7 +166,7 @@ def window_chart(df: pd.DataFrame) -> alt.Chart:
         color=alt.Color("role:N", title="", scale=alt.Scale(domain=roles, range=[GREY, "#1f77b4", "#d62728"])),
         size=alt.Size("role:N", scale=alt.Scale(domain=roles, range=[14, 60, 120]), legend=None),
         tooltip=[alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f"), "role:N"],
-    ).properties(title="One training sample: the input window and the value it must predict", height=HEIGHT)
+    ).properties(title=t_("charts.sample_title"), height=HEIGHT)
 
 
 def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> alt.LayerChart:
@@ -180,22 +182,22 @@ def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> 
     by = "how" if how is None else "model"
     pts = alt.Chart(truth).mark_circle(size=18, color=GREY).encode(
         x=alt.X("x:Q", title="x", scale=alt.Scale(zero=False)), y=alt.Y("value:Q", title="y"),
-        tooltip=[alt.Tooltip("value:Q", title="noisy truth", format=".3f")])
+        tooltip=[alt.Tooltip("value:Q", title=t_("charts.noisy_truth"), format=".3f")])
     sine = alt.Chart(clean).mark_line(strokeDash=[5, 4], color=GREY).encode(x="x:Q", y="value:Q")
     lines = alt.Chart(p).mark_line(strokeWidth=2).encode(
         x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=by, scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f")])
     return alt.layer(pts, sine, lines).properties(
-        title=alt.TitleParams(title, subtitle="grey points: noisy truth · dashed: clean sin(x)"), height=HEIGHT)
+        title=alt.TitleParams(title, subtitle=t_("charts.forecast_subtitle")), height=HEIGHT)
 
 
 def trajectory(pca: pd.DataFrame) -> alt.Chart:
     """The hidden state's path in its first two principal components (pca: i, pc1, pc2, part)."""
     return alt.Chart(pca).mark_line(point=alt.OverlayMarkDef(size=12), strokeWidth=1).encode(
-        x=alt.X("pc1:Q", title="principal component 1"), y=alt.Y("pc2:Q", title="principal component 2"),
+        x=alt.X("pc1:Q", title=t_("charts.pc1")), y=alt.Y("pc2:Q", title=t_("charts.pc2")),
         order="i:Q", color=alt.Color("part:N", title="part", scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip("i:Q", title="index"), "part:N"],
-    ).properties(title="Hidden-state trajectory (PCA)", height=HEIGHT)
+    ).properties(title=t_("charts.trajectory_title"), height=HEIGHT)
 
 
 # ---------------------------------------------------------------- gates
@@ -226,8 +228,8 @@ def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
             scale = alt.Scale(scheme="redblue", domainMid=0, reverse=True)
         panels.append(alt.Chart(d).mark_rect().encode(
             x=alt.X("t:O", title=None, axis=alt.Axis(labels=False, ticks=False)) if gate != gates[-1]
-            else alt.X("t:O", title="time step t", axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
-            y=alt.Y("unit:O", title="unit"),
+            else alt.X("t:O", title=t_("charts.time_step"), axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
+            y=alt.Y("unit:O", title=t_("charts.unit")),
             color=alt.Color("value:Q", scale=scale, title=gate),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=["t:O", "token:N", "unit:O", alt.Tooltip("value:Q", format=".3f"), "gate:N"],
@@ -238,7 +240,7 @@ def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
 def unit_lines(frame: pd.DataFrame, unit: int) -> alt.Chart:
     """One unit's gates, cell and hidden state as lines over time."""
     d = frame[frame["unit"] == unit]
-    return line(d, "t", "value", f"Unit {unit}: its gates and states over time", "time step t", "value",
+    return line(d, "t", "value", t_("charts.unit_lines_title", unit=unit), t_("charts.time_step"), t_("charts.value"),
                 color="gate", points=True)
 
 
@@ -248,12 +250,12 @@ def saturation_bars(df: pd.DataFrame) -> alt.Chart:
     d = df.assign(rank=df["range"].map(order.index))
     return alt.Chart(d).mark_bar().encode(
         y=alt.Y("gate:N", title=None),
-        x=alt.X("share:Q", title="share of the gate's values", axis=alt.Axis(format="%"), stack="zero"),
-        color=alt.Color("range:N", title="value", sort=order,
+        x=alt.X("share:Q", title=t_("charts.gate_share"), axis=alt.Axis(format="%"), stack="zero"),
+        color=alt.Color("range:N", title=t_("charts.value"), sort=order,
                         scale=alt.Scale(domain=order, range=["#4c78a8", "#bab0ac", "#f58518"])),
         order=alt.Order("rank:Q"),
         tooltip=["gate:N", "range:N", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(title="Saturation: share of values < 0.1 (shut) and > 0.9 (open)", height={"step": 28})
+    ).properties(title=t_("charts.saturation_title"), height={"step": 28})
 
 
 # ---------------------------------------------------------------- character model
@@ -262,12 +264,12 @@ def saturation_bars(df: pd.DataFrame) -> alt.Chart:
 def minibatch_chart(df: pd.DataFrame, corpus_len: int) -> alt.Chart:
     """Where each minibatch row starts in the corpus (df: minibatch, row, start, end)."""
     return alt.Chart(df).mark_tick(thickness=3, size=7).encode(
-        x=alt.X("start:Q", title="position in the training text where the row starts",
+        x=alt.X("start:Q", title=t_("charts.row_start"),
                 scale=alt.Scale(domain=[0, corpus_len])),
-        y=alt.Y("row:O", title="row of the minibatch", axis=alt.Axis(labelOverlap="greedy")),
-        color=alt.Color("minibatch:N", title="minibatch", scale=alt.Scale(scheme="tableau10")),
+        y=alt.Y("row:O", title=t_("charts.minibatch_row"), axis=alt.Axis(labelOverlap="greedy")),
+        color=alt.Color("minibatch:N", title=t_("charts.minibatch"), scale=alt.Scale(scheme="tableau10")),
         tooltip=["minibatch:N", "row:O", "start:Q", "end:Q"],
-    ).properties(title="The first three minibatches of an epoch", height=alt.Step(8))
+    ).properties(title=t_("charts.minibatches_title"), height=alt.Step(8))
 
 
 def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.LayerChart:
@@ -276,8 +278,8 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
     base["label"] = [f"{k} {v:.1f}" for k, v in baselines.items()]
     base["offset"] = [4 + 85 * i for i in range(len(base))]  # side by side: close baselines would overlap
     lines = alt.Chart(ppl).mark_line(point=True).encode(
-        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("perplexity:Q", title="perplexity (log)", scale=alt.Scale(type="log")),
+        x=alt.X("epoch:Q", title=t_("charts.epoch"), axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("perplexity:Q", title=t_("charts.perplexity_log"), scale=alt.Scale(type="log")),
         color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10")),
         tooltip=["epoch:Q", "curve:N", alt.Tooltip("perplexity:Q", format=".3f")])
     rules = alt.Chart(base).mark_rule(strokeDash=[5, 4], color=GREY).encode(
@@ -285,7 +287,7 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
     labels = alt.Chart(base).mark_text(align="left", dy=-6, color=GREY, fontSize=11).encode(
         y="perplexity:Q", x=alt.X("offset:Q", scale=None), text=alt.Text("label:N"))
     return alt.layer(rules, labels, lines).properties(
-        title="Perplexity: train, held-out, n-gram baselines", height=HEIGHT)
+        title=t_("charts.perplexity_title"), height=HEIGHT)
 
 
 def chart_title(chart) -> str:

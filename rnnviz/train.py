@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
+from rnnviz.i18n import t
+
 # torch's default generator is global; sessions run in threads of one server, so model
 # initialisation under a seed holds this lock to stay reproducible per seed.
 _SEED_LOCK = threading.Lock()
@@ -42,10 +44,7 @@ class Snapshot:
 
 
 def _diverged(what: str, step: int, lr: float) -> str:
-    return (f"Training stopped at step {step}: the {what} became NaN or infinite. "
-            f"The learning rate {lr:g} is probably too large: each update overshoots and the "
-            f"numbers overflow. The model was put back to its last good weights "
-            f"(after step {step - 1}); try a smaller learning rate.")
+    return t("train.diverged", step=step, what=t(f"train.{what}"), lr=lr, good=step - 1)
 
 
 def train(

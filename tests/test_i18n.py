@@ -34,7 +34,7 @@ def test_every_key_the_code_asks_for_exists():
     asked, prefixes = set(), set()
     for path in SOURCES:
         source = path.read_text(encoding="utf-8")
-        asked |= set(re.findall(r'\bt\(\s*"([\w.]+)"', source))
+        asked |= set(re.findall(r'\bt_?\(\s*"([\w.]+)"', source))
         prefixes |= {p for p in re.findall(r'\bt\(\s*f"([\w.]+)\{', source)}
     assert len(asked) >= 15
     assert sorted(asked - set(CATALOGUES["en"])) == []

@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from rnnviz.i18n import language, t
 from rnnviz.train import Snapshot
 
 REDRAW_SECONDS = 0.4  # how often charts are redrawn while training
@@ -61,28 +62,26 @@ def live_training(
         state.status = "stopped"
         step = state.last.step if state.last else 0
         total = state.last.total if state.last else "?"
-        state.message = (f"Stopped after step {step} of {total}. The model keeps what it learnt so far; "
-                         "press Retrain to train again from the start.")
+        state.message = t("live.stopped", step=step, total=total)
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] != config:
         failed = None
     stale = state is None or state.config != config
     will_train = auto and stale and failed is None
-    clicked = st.button("Retrain" if state is not None or will_train else "Train", key=f"{key}__train",
-                        type="primary", help=f"Train {what} from scratch with the settings above.")
-    shared = _shared_runs()
-    if will_train and not clicked and default is not None and config == default and key in shared:
-        state = st.session_state[skey] = shared[key]
+    clicked = st.button(t("live.retrain") if state is not None or will_train else t("live.train"), key=f"{key}__train",
+                        type="primary", help=t("live.train_help", what=what))
+    shared, shared_key = _shared_runs(), (key, language())  # its messages are in the language it ran in
+    if will_train and not clicked and default is not None and config == default and shared_key in shared:
+        state = st.session_state[skey] = shared[shared_key]
     elif clicked or will_train:
         state = _train(key, config, start, render, what, previous=state)
         if not clicked and state is not None and state.status == "done" and config == default:
-            shared.setdefault(key, state)
+            shared.setdefault(shared_key, state)
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] == config:
         st.error(failed[1], icon=":material/error:")
     if state is not None and state.config != config:
-        st.info("The results below are from the previous settings. Press **Retrain** to train with "
-                "the settings above.", icon=":material/info:")
+        st.info(t("live.previous_settings"), icon=":material/info:")
     if state is None:
         return None
     if state.message:
@@ -102,15 +101,14 @@ def _loss_grew(state: TrainState) -> str:
     first, last = state.history[0].loss, state.history[-1].loss
     if last > 2 * first:
         lr = getattr(state.config, "lr", None)
-        tail = f" The learning rate {lr:g} is probably too large." if lr is not None else ""
-        return (f"The loss ended higher than it started ({first:.4g} → {last:.4g}): training made the model "
-                f"worse.{tail} Try a smaller one.")
+        tail = t("live.lr_too_large", lr=lr) if lr is not None else ""
+        return t("live.loss_grew", first=first, last=last, tail=tail)
     return ""
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_runs() -> dict[str, TrainState]:
-    """Finished default runs, one per page key, shared read-only by every session."""
+def _shared_runs() -> dict[tuple[str, str], TrainState]:
+    """Finished default runs, one per (page key, language), shared read-only by every session."""
     return {}
 
 
@@ -120,10 +118,9 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     state = TrainState(config, model)
     st.session_state[skey] = state
     st.session_state.pop(fkey, None)
-    progress = st.progress(0.0, text=f"Training {what}…")
+    progress = st.progress(0.0, text=t("live.training", what=what))
     stop = st.empty()
-    stop.button("Stop", key=f"{key}__stop", icon=":material/stop:",
-                help="Stop training now; the model keeps what it has learnt.")
+    stop.button(t("live.stop"), key=f"{key}__stop", icon=":material/stop:", help=t("live.stop_help"))
     area = st.empty()
     drawn = moved = time.perf_counter()
     for snap in snapshots:
@@ -133,7 +130,7 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
         state.history.append(snap)
         if time.perf_counter() - moved > PROGRESS_SECONDS:
             progress.progress(snap.step / snap.total,
-                              text=f"Training {what}: step {snap.step} of {snap.total}, loss {snap.loss:.4f}")
+                              text=t("live.progress", what=what, step=snap.step, total=snap.total, loss=snap.loss))
             moved = time.perf_counter()
         if time.perf_counter() - drawn > REDRAW_SECONDS:
             with area.container():
