@@ -89,6 +89,8 @@ def live_training(
     grew = _loss_grew(state)
     if grew:
         st.warning(grew, icon=":material/trending_up:")
+    if state.last is not None:
+        st.caption(t("live.final", step=state.last.step, loss=state.last.loss))
     with st.container():
         render(state)
     return state
