@@ -1,0 +1,197 @@
+"""Many visitors on one server: 8 sessions training at once on 2 cores.
+
+A `streamlit run` server on 127.0.0.1, visited by Debian's Chromium through Playwright:
+1. warm-up: one visit of each page (imports, the shared default runs);
+2. single visitor: each page opened alone, in a fresh context, by a link with a seed no one
+   has used (so it trains privately), timed from goto until the script has finished with
+   every live-training block's "Loss at the last step" shown; REPEATS times per page,
+   the median kept;
+3. 8 at once: 8 fresh contexts, 2 per page, each with its own unused seed, opened together;
+   each timed the same way. Its ratio to its page's single-visitor median is the figure
+   (target: each <= 3x);
+4. isolation: the 8 sessions each show their own seed in the page and in their link; then
+   two sessions upload two different texts to the character page at once and each sees
+   only its own (name, length, distinct characters).
+Memory: the server's resident set (VmRSS) before the visits and after each phase, and its
+peak (VmHWM). Bounded: 8 sessions, PAGE_TIMEOUT_S per page.
+
+    python bench/load_test.py [--quick]    # --quick: 1 single-visitor repeat per page
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SESSIONS = 8
+PAGE_TIMEOUT_S = 180
+# per page: URL path, the seed setting, and how many live-training blocks it shows
+PAGES = {"RNN_Unrolling": ("hello_seed", 1), "Sine_Forecasting": ("sine_seed", 2),
+         "LSTM_Gates": ("gates_seed", 1), "Char_Generation": ("char_seed", 1)}
+FINISHED_JS = """(losses) => {
+    const app = document.querySelector('[data-testid=stApp]');
+    const shown = [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
+        .filter(c => c.textContent.startsWith('Loss at the last step')).length;
+    return !!app && app.dataset.testScriptState === 'notRunning' && shown >= losses
+        && !document.querySelector('[data-testid=stStatusWidget]')
+        && !document.querySelector('[data-testid=stSkeleton]');
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {k: round(int(fields[k].split()[0]) / 1024, 1) for k in ("VmRSS", "VmHWM")}
+
+
+def start_server(port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def open_all(browser, urls: list[tuple[str, int]]) -> list[dict]:
+    """Open every (url, live blocks) in its own fresh context at once; wait for all to finish.
+    Returns per visit: seconds to the finished view, the page, exceptions shown."""
+    visits = []
+    for url, losses in urls:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        visits.append({"url": url, "losses": losses, "context": context, "page": page,
+                       "t0": time.perf_counter(), "seconds": None})
+        page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+    deadline = time.monotonic() + PAGE_TIMEOUT_S
+    while any(v["seconds"] is None for v in visits) and time.monotonic() < deadline:
+        for v in visits:
+            if v["seconds"] is None and v["page"].evaluate(FINISHED_JS, v["losses"]):
+                v["seconds"] = time.perf_counter() - v["t0"]
+        time.sleep(0.05)
+    for v in visits:
+        v["exceptions"] = v["page"].locator("[data-testid=stException]").count()
+    return visits
+
+
+def close(visits: list[dict]) -> None:
+    for v in visits:
+        v["context"].close()
+
+
+def link(base: str, path: str, seed: int) -> tuple[str, int]:
+    key, losses = PAGES[path]
+    return f"{base}/{path}?{key}={seed}", losses
+
+
+def own_seed_shown(v: dict, key: str, seed: int) -> bool:
+    page = v["page"]
+    value = page.locator(f".st-key-{key} input").first.input_value()
+    shared = page.locator("[data-testid=stSidebar] [data-testid=stCode]").first.inner_text()
+    return value == str(seed) and f"{key}={seed}" in shared
+
+
+def uploads_stay_apart(browser, base: str) -> bool:
+    """Two sessions upload two different texts to the character page at once; each sees its own."""
+    texts = {"alpha.txt": "abc abd abe\n" * 400, "omega.txt": "xyzzy plugh quux wibble\n" * 300}
+    visits = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in texts.items():
+            (Path(tmp) / name).write_text(text)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(f"{base}/Char_Generation?char_corpus=Upload+a+.txt+or+d2l-style+.zip&char_epochs=1",
+                      timeout=PAGE_TIMEOUT_S * 1000)
+            visits.append((name, text, context, page))
+        for name, _, _, page in visits:
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(Path(tmp) / name))
+        ok = True
+        for name, text, context, page in visits:
+            want = f"{name}: {len(text):,} characters, {len(set(text)):,} distinct"
+            page.get_by_text(want).first.wait_for(timeout=PAGE_TIMEOUT_S * 1000)
+            page.wait_for_function(FINISHED_JS, arg=1, timeout=PAGE_TIMEOUT_S * 1000)
+            others = [n for n in texts if n != name]
+            ok &= all(page.get_by_text(f"{n}:").count() == 0 for n in others)
+            context.close()
+    return ok
+
+
+def main(quick: bool = False) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    repeats = 1 if quick else 3
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(port)
+    out: dict = {"bench": "load_test", "sessions": SESSIONS, "cores": os.cpu_count(),
+                 "torch_threads_per_session": int(os.environ.get("RNNVIZ_THREADS", "1"))}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            out["rss_mb_start"] = rss_mb(server.pid)
+            close(open_all(browser, [(f"{base}/{p}", n) for p, (_, n) in PAGES.items()]))  # warm-up
+            out["rss_mb_after_warmup"] = rss_mb(server.pid)
+            seed = 1000
+            single: dict[str, list[float]] = {p: [] for p in PAGES}
+            for _ in range(repeats):
+                for path in PAGES:
+                    seed += 1
+                    visits = open_all(browser, [link(base, path, seed)])
+                    single[path].append(visits[0]["seconds"] or float("inf"))
+                    close(visits)
+            out["single_s"] = {p: round(statistics.median(v), 2) for p, v in single.items()}
+            plan = [(path, 2000 + k) for k, path in enumerate(list(PAGES) * (SESSIONS // len(PAGES)))]
+            visits = open_all(browser, [link(base, path, s) for path, s in plan])
+            out["rss_mb_after_8"] = rss_mb(server.pid)
+            rows = []
+            for (path, s), v in zip(plan, visits):
+                secs = v["seconds"]
+                rows.append({"page": path, "seed": s, "seconds": round(secs, 2) if secs else None,
+                             "ratio": round(secs / statistics.median(single[path]), 2) if secs else None,
+                             "exceptions": v["exceptions"],
+                             "own_seed": secs is not None and own_seed_shown(v, PAGES[path][0], s)})
+            close(visits)
+            out["concurrent"] = rows
+            ratios = [r["ratio"] for r in rows if r["ratio"] is not None]
+            out["finished"] = f"{len(ratios)}/{len(rows)}"
+            out["ratio_max"] = max(ratios) if ratios else None
+            out["ratio_median"] = round(statistics.median(ratios), 2) if ratios else None
+            out["exceptions"] = sum(r["exceptions"] for r in rows)
+            out["isolation_seeds_ok"] = all(r["own_seed"] for r in rows)
+            out["isolation_uploads_ok"] = uploads_stay_apart(browser, base)
+            out["rss_mb_end"] = rss_mb(server.pid)
+            out["target_ratio_le_3"] = bool(ratios) and len(ratios) == len(rows) and max(ratios) <= 3
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(quick="--quick" in sys.argv)))
