@@ -94,7 +94,7 @@ def test_stop_half_way_keeps_a_usable_model(browser, app_url: str, artifacts: Pa
         page.screenshot(path=str(artifacts / "2_Sine_Forecasting_opened.png"), full_page=True)
 
         # the tutorial's recipe, then its 10,000 steps (which interrupts the 3,000-step default run)
-        page.locator(".st-key-sine_recipe").get_by_text("the tutorial's").click()
+        page.locator(".st-key-sine_recipe").get_by_text("tutorial", exact=True).click()
         page.locator(".st-key-sine_steps_tutorial input").wait_for(timeout=LOAD_MS)
         set_number(page, "sine_steps_tutorial", STEPS)
         page.wait_for_function(f"() => ({PROGRESS_STEP_JS})({STEPS}) > 0", timeout=LOAD_MS)
