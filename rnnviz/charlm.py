@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from rnnviz import device
 from rnnviz.data.text import Vocab, consecutive_batches, random_batches
 from rnnviz.train import Snapshot, seeded, train
 
@@ -59,10 +60,16 @@ class CharLM(nn.Module):
         self.out = nn.Linear(cfg.hidden_size, vocab_size)
         # dropout on the last layer's output, drawn from the model's own generator: the same
         # seed gives the same run even while other visitors' models train in other threads
-        self.dropout, self.masks = cfg.dropout, torch.Generator().manual_seed(cfg.seed)
+        self.dropout, self.masks = cfg.dropout, torch.Generator(device()).manual_seed(cfg.seed)
+        self.to(device())  # CUDA when present: the one model here large enough to gain from it
+
+    @property
+    def device(self) -> torch.device:
+        return self.out.weight.device
 
     def inputs(self, X: Tensor) -> Tensor:
         """What the recurrent layer reads: one-hot (B, T, V) or embeddings (B, T, E)."""
+        X = X.to(self.device)
         return self.embed(X) if self.embed is not None else nn.functional.one_hot(X, self.vocab_size).float()
 
     def forward(self, X: Tensor, state=None):
@@ -116,7 +123,7 @@ def perplexity(model: CharLM, ids: Tensor, num_steps: int = 200) -> float:
         if X.shape[1] == 0:
             break
         logits, state = model(X, state)
-        total += float(nn.functional.cross_entropy(logits[0], Y[0], reduction="sum"))
+        total += float(nn.functional.cross_entropy(logits[0], Y[0].to(model.device), reduction="sum"))
         count += Y.shape[1]
     return math.exp(total / max(count, 1))
 
@@ -162,7 +169,7 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
         model = CharLM(len(corpus.vocab), cfg)
     with torch.no_grad():  # start from the unigram: with 2,582 characters, uniform is a poor first guess
         counts = torch.bincount(corpus.train_ids, minlength=len(corpus.vocab)).float() + 1
-        model.out.bias.copy_((counts / counts.sum()).log())
+        model.out.bias.copy_((counts / counts.sum()).log().to(model.device))
     model.vocab = corpus.vocab  # what generation and inspection need, kept with the weights
     model.baselines = baselines(corpus)
     model.held_text = corpus.vocab.decode(corpus.held_ids.tolist())
@@ -184,7 +191,7 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
         X, Y, _ = batch
         state = None if cfg.sampling == "random" or run["state"] is None else detach(run["state"])
         logits, run["state"] = model(X, state)
-        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1).to(model.device))
         run["ce"] += float(loss.detach())
         run["n"] += 1
         return loss
@@ -271,11 +278,11 @@ def generate(model: CharLM, vocab: Vocab, prefix: str, length: int, mode: str = 
     g = torch.Generator().manual_seed(seed)
     X = torch.tensor(ids)[None]
     out, state = model.rnn(model.inputs(X))
-    warmup = out[0]  # (P, H)
+    warmup = out[0].cpu()  # (P, H)
     logits = model.out(out[0, -1])
     text, steps = list(prefix), []
     for _ in range(length):
-        probs = torch.softmax(logits / (temperature if mode != "greedy" else 1.0), dim=-1)
+        probs = torch.softmax(logits / (temperature if mode != "greedy" else 1.0), dim=-1).cpu()
         if mode == "greedy":
             nxt = int(probs.argmax())
         else:
@@ -300,7 +307,7 @@ def unit_activations(model: CharLM, vocab: Vocab, text: str) -> Tensor:
     """The last layer's hidden state at every character of text: (len(text), H)."""
     model.eval()
     out, _ = model.rnn(model.inputs(torch.tensor(vocab.encode(text))[None]))
-    return out[0]
+    return out[0].cpu()
 
 
 def features(text: str) -> dict[str, list[float]]:

@@ -173,7 +173,7 @@ def exports(runs: dict[str, str], scripts: dict[str, str] | None = None) -> None
 
 def _state_dict_bytes(model) -> bytes:
     buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
+    torch.save({name: value.cpu() for name, value in model.state_dict().items()}, buffer)  # loads on any machine
     return buffer.getvalue()
 
 
