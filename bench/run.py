@@ -8,7 +8,7 @@ imports them and calls main() instead. Each line gets "run_seconds" (wall time o
 benchmark, process start included); a failure prints {"bench", "error", "stderr_tail"}.
 
     python bench/run.py                 # everything
-    python bench/run.py --only hello_solve --only page1_first_view
+    python bench/run.py --only hello_solve --only first_view
     python bench/run.py --quick         # fewer repeats
 """
 

@@ -1,0 +1,276 @@
+"""First complete view of every page, its live-trained default model included (target: 3 s).
+
+A page is "complete" when its title and its last section's header are visible, the text
+that proves its default model trained is shown, at least its minimum of Vega charts is
+drawn, and the script has finished (no running indicator). The home page "/" is the
+baseline (Streamlit's own floor: frontend boot, websocket, a light script), measured
+interleaved with the pages (home, page 1, home, page 2, ...) so the machine's drift hits
+all alike; ratios page / home are per pair.
+
+(a) browser: one `streamlit run` server; a first visit of each page (cold imports and live
+    training; its time is reported on its own), then N visits per page, each in a FRESH
+    Playwright context of Debian's chromium, timed from goto until complete (an init script
+    checks every 40 ms). Page 3 starts a background comparison once per server; each visit
+    records whether it was still running.
+(b) AppTest: per visit a fresh `AppTest.from_file(streamlit_app.py).run()`, then only
+    `at.switch_page(page).run()` is timed, interleaved with the home page's own run; the
+    process's first (cold) run of each page is reported on its own.
+
+    python bench/first_view.py [--quick] [--pages 1,4] [--no-browser] [--no-apptest]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "streamlit_app.py"
+TARGET_S = 3.0  # the issue's target for a first complete view, live training included
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a complete first view of one page shows."""
+
+    url: str  # path the browser opens
+    file: str  # what AppTest switches to
+    title: str  # in the h1
+    last_header: str  # in the last section's header (h2/h3)
+    trained: str  # regex on a success/caption text that proves the default model trained
+    min_charts: int  # Vega charts drawn at least
+    busy: str = ""  # text shown while the page's background job still runs
+
+
+HOME = Page("/", "streamlit_app.py", "rnnviz: recurrent networks", "How to read the charts", "", 0)
+PAGES = {
+    1: Page("/RNN_Unrolling", "pages/1_RNN_Unrolling.py", "RNN unrolling", "Questions, answered",
+            "Predicts “ohlol”", 5),  # diagram, hidden heatmap, loss, hidden per letter, gradients
+    2: Page("/Sine_Forecasting", "pages/2_Sine_Forecasting.py", "Sine forecasting", "7. Questions",
+            "Loss at the last step", 10),  # both live trainings (forecaster, sin -> cos) and their charts
+    3: Page("/LSTM_Gates", "pages/3_LSTM_Gates.py", "LSTM gates", "5. RNN vs LSTM vs GRU",
+            "solved, so training stopped early", 5,
+            busy="Training the default comparison in the background"),
+    4: Page("/Char_Generation", "pages/4_Char_Generation.py", "Char-level generation", "6. Inside the model",
+            r"epochs done; kept|stopped early", 4),  # minibatches, perplexity, gradient norm, warm-up
+}
+
+# Installed in every fresh context before the app's scripts. Checked every 40 ms, not every
+# frame: each check forces a layout, which would slow the page it measures. A condition once
+# met is not checked again until the final pass, which re-checks them all at once.
+DONE_JS = r"""
+(() => {
+  const P = %PAGES%[location.pathname.replace(/\/$/, "") || "/"];
+  const M = {charts: 0}; window.__marks = M; window.__done = false;
+  const q = (sel) => document.querySelectorAll(sel);
+  const vis = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const some = (sel, test) => [...q(sel)].some(e => test(e.textContent) && vis(e));
+  const charts = () => { let n = 0; for (const c of q('[data-testid="stVegaLiteChart"]'))
+                           if ([...c.querySelectorAll("canvas, svg")].some(vis)) n++;
+                         M.charts = Math.max(M.charts, n); return n; };
+  const busy = () => !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"], [data-testid="stStatusWidgetRunningManIcon"]')
+                     || /running/i.test((document.querySelector('[data-testid="stStatusWidget"]') || {}).textContent || "");
+  const trained = new RegExp(P.trained);
+  const conds = [
+    () => some("h1", t => t.includes(P.title)),
+    () => some("h2, h3", t => t.includes(P.last_header)),
+    () => !P.trained || some('[data-testid="stAlert"], [data-testid="stAlertContainer"], [data-testid="stCaptionContainer"]',
+                             t => trained.test(t)),
+    () => charts() >= P.min_charts,
+  ];
+  const met = conds.map(() => false);
+  const timer = setInterval(() => {
+    if (!document.body) return;
+    conds.forEach((f, i) => { if (!met[i]) met[i] = f(); });
+    if (!met.every(Boolean) || busy() || !conds.every(f => f())) return;
+    M.busy_text = !!P.busy && document.body.innerText.includes(P.busy);
+    window.__done = true; clearInterval(timer);
+  }, 40);
+})();
+""".replace("%PAGES%", json.dumps({p.url: asdict(p) for p in [HOME, *PAGES.values()]}, ensure_ascii=False))
+
+
+def _stats(xs: list[float]) -> dict | None:
+    return {"median": round(statistics.median(xs), 3), "min": round(min(xs), 3), "n": len(xs)} if xs else None
+
+
+def _summary(page_s: list[float], home_s: list[float]) -> dict:
+    return {"page_s": _stats(page_s), "home_s": _stats(home_s),
+            "ratio_page_over_home": _stats([p / h for p, h in zip(page_s, home_s)]),
+            "meets_target": statistics.median(page_s) <= TARGET_S}
+
+
+# ---------------------------------------------------------------- (a) browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(port: int, log) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+           "--server.headless", "true", "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(proc.pid, 9)
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+def _visit(browser, url: str, timeout_s: float = 120) -> tuple[float, dict]:
+    """Open url in a fresh context: seconds from goto until complete, and what the page showed."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        ctx.add_init_script(DONE_JS)
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
+        elapsed = time.perf_counter() - t0
+        marks = page.evaluate("() => window.__marks")
+        marks["exceptions"] = page.locator('[data-testid="stException"]').count()
+        return elapsed, marks
+    finally:
+        ctx.close()
+
+
+def bench_browser(pages: list[int], repeats: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile("w", prefix="first_view_server_", suffix=".log", delete=False)  # noqa: SIM115
+    server = _start_server(port, log)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                _visit(browser, base + HOME.url)  # the baseline's own first visit
+                first = {n: _visit(browser, base + PAGES[n].url, 300) for n in pages}
+                runs = {n: ([], [], []) for n in pages}  # page_s, home_s, marks
+                for _ in range(repeats):
+                    for n in pages:
+                        h, _m = _visit(browser, base + HOME.url)
+                        p, m = _visit(browser, base + PAGES[n].url)
+                        runs[n][0].append(p), runs[n][1].append(h), runs[n][2].append(m)
+            finally:
+                browser.close()
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+        log.close()
+    os.unlink(log.name)  # kept only when the run failed (the exception skips this line)
+    out = {}
+    for n in pages:
+        page_s, home_s, marks = runs[n]
+        out[f"page{n}"] = {
+            **_summary(page_s, home_s),
+            "first_visit_after_server_start_s": round(first[n][0], 3),
+            "charts_drawn": [m["charts"] for m in marks],
+            "exceptions": sum(m["exceptions"] for m in [first[n][1], *marks]),
+            **({"background_job_running": [m["busy_text"] for m in marks]} if PAGES[n].busy else {}),
+        }
+    return out
+
+
+# ---------------------------------------------------------------- (b) AppTest
+
+
+def _switch(AppTest, file: str) -> tuple[object, float]:
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    t0 = time.perf_counter()
+    at.switch_page(file).run()
+    return at, time.perf_counter() - t0
+
+
+def _check(at, p: Page) -> dict:
+    """Assert the page is complete; its chart count and whether its background job still ran."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(p.title in e.value for e in at.title), f"{p.file}: title missing"
+    assert any(p.last_header in e.value for e in list(at.header) + list(at.subheader)), f"{p.file}: last header missing"
+    texts = [e.value for e in list(at.success) + list(at.caption)]
+    assert any(re.search(p.trained, s) for s in texts), f"{p.file}: no sign the default model trained"
+    charts = len(at.get("vega_lite_chart"))
+    assert charts >= p.min_charts, f"{p.file}: only {charts} Vega charts"
+    busy = p.busy and any(p.busy in e.proto.text for e in at.get("progress"))
+    return {"charts": charts, **({"busy": bool(busy)} if p.busy else {})}
+
+
+def bench_apptest(pages: list[int], repeats: int) -> dict:
+    import logging
+    import warnings
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Automatically deduplicated selection parameter")
+    from streamlit.testing.v1 import AppTest
+
+    cold, runs = {}, {n: ([], [], []) for n in pages}  # page_s, home_s, checks
+    for n in pages:
+        at, cold[n] = _switch(AppTest, PAGES[n].file)
+        _check(at, PAGES[n])
+    for _ in range(repeats):
+        for n in pages:
+            t0 = time.perf_counter()
+            AppTest.from_file(str(APP), default_timeout=180).run()
+            h = time.perf_counter() - t0
+            at, p = _switch(AppTest, PAGES[n].file)
+            runs[n][0].append(p), runs[n][1].append(h), runs[n][2].append(_check(at, PAGES[n]))
+    out = {}
+    for n in pages:
+        page_s, home_s, checks = runs[n]
+        out[f"page{n}"] = {
+            **_summary(page_s, home_s), "cold_first_run_in_process_s": round(cold[n], 3),
+            "charts": checks[-1]["charts"],
+            **({"background_job_running": [c["busy"] for c in checks]} if PAGES[n].busy else {}),
+        }
+    return out
+
+
+def main(quick: bool = False, pages: tuple[int, ...] = tuple(PAGES), browser: bool = True,
+         apptest: bool = True) -> dict:
+    """Time every page's first complete view in a browser and through AppTest."""
+    repeats = 3 if quick else 5
+    t0 = time.perf_counter()
+    out = {"bench": "first_view", "target_s": TARGET_S, "repeats": repeats, "pages": list(pages)}
+    if browser:  # first: the server is its own process, so AppTest's cold runs stay this process's first
+        out["browser"] = bench_browser(list(pages), repeats)
+    if apptest:
+        out["apptest"] = bench_apptest(list(pages), repeats)
+    out["bench_seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    chosen = tuple(PAGES)
+    if "--pages" in args:
+        chosen = tuple(int(x) for x in args[args.index("--pages") + 1].split(","))
+    print(json.dumps(main(quick="--quick" in args, pages=chosen, browser="--no-browser" not in args,
+                          apptest="--no-apptest" not in args), ensure_ascii=False))
