@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from web import DRAWN_CHARTS_JS, FINISHED_JS
 
 from rnnviz.ui.page import existing_pages
 
@@ -26,29 +27,6 @@ PAGE_FILES = [HOME] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pa
 # hidden-state heatmap, the loss, the trained model's hidden state per letter, the gradients.
 MIN_CHARTS = {HOME: 0, PAGE1: 5}
 LAST_TEXT = {HOME: "How to read the charts", PAGE1: "Questions, answered"}  # the last section's heading
-
-# Vega draws into an <svg class="marks"> or a <canvas class="marks">. A chart counts as drawn
-# when that has a nonzero size and holds data marks (svg) or painted pixels (canvas).
-DRAWN_CHARTS_JS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].filter(c => {
-    const m = c.querySelector('.marks');
-    if (!m) return false;
-    const r = m.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0) return false;
-    if (m.tagName.toLowerCase() === 'svg')
-        return [...m.querySelectorAll('g.role-mark path, g.role-mark rect')].some(p => (p.getAttribute('d') || p.getAttribute('width')));
-    const ctx = m.getContext('2d'), px = ctx.getImageData(0, 0, m.width, m.height).data;
-    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
-    return false;
-}).length"""
-
-# The script has finished: not "initial" or "running", no status widget (Running… / Stop),
-# no skeletons left where lazily loaded elements (charts, widgets) are still loading.
-FINISHED_JS = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    return !!app && app.dataset.testScriptState === 'notRunning'
-        && !document.querySelector('[data-testid=stStatusWidget]')
-        && !document.querySelector('[data-testid=stSkeleton]');
-}"""
 
 # Records whether a script run started after the call, so a test knows its click reran the script.
 WATCH_JS = """() => {

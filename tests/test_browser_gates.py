@@ -17,6 +17,8 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
+from web import DRAWN_CHARTS_JS, FINISHED_JS
+
 from rnnviz.gates import GateConfig
 
 URL_PATH = "/LSTM_Gates"
@@ -25,25 +27,6 @@ LOAD_MS = 90_000  # the first request of a session imports torch and trains the 
 HEAT_PANELS = ("forget", "input", "output", "candidate", "cell", "hidden")  # top to bottom, below the input row
 MIN_CHARTS = 5  # accuracy, heatmaps, unit lines, saturation, memory units' forget gate
 UNITS = GateConfig.hidden_size  # rows of each heatmap with the default settings
-
-FINISHED_JS = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    return !!app && app.dataset.testScriptState === 'notRunning'
-        && !document.querySelector('[data-testid=stStatusWidget]')
-        && !document.querySelector('[data-testid=stSkeleton]');
-}"""
-
-DRAWN_CHARTS_JS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].filter(c => {
-    const m = c.querySelector('.marks');
-    if (!m) return false;
-    const r = m.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0) return false;
-    if (m.tagName.toLowerCase() === 'svg')
-        return [...m.querySelectorAll('g.role-mark path, g.role-mark rect')].some(p => (p.getAttribute('d') || p.getAttribute('width')));
-    const ctx = m.getContext('2d'), px = ctx.getImageData(0, 0, m.width, m.height).data;
-    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
-    return false;
-}).length"""
 
 # The heatmap panels of one chart element, top to bottom, in viewport coordinates. In a canvas,
 # a row of pixels counts as coloured when any of a few columns across the middle is (a cell

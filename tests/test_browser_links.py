@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from web import FINISHED_JS
 
 VIEWPORT = {"width": 1400, "height": 1000}
 LOAD_MS = 120_000
@@ -19,12 +20,6 @@ CHANGES = {
     "LSTM_Gates": ("gates_seed", "2"),
     "Char_Generation": ("char_seed", "5"),
 }
-FINISHED_JS = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    return !!app && app.dataset.testScriptState === 'notRunning'
-        && !document.querySelector('[data-testid=stStatusWidget]')
-        && !document.querySelector('[data-testid=stSkeleton]');
-}"""
 FINAL_LOSSES_JS = """() => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
     .map(c => c.textContent).filter(t => t.startsWith('Loss at the last step'))"""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from web import DRAWN_CHARTS_JS, FINISHED_JS, PROGRESS_STEP_JS, heading, set_number
+
 VIEWPORT = {"width": 1400, "height": 5200}  # Streamlit scrolls inside its own container: a tall window shows all
 LOAD_MS = 90_000  # the session's first request imports torch and trains the default models
 URL_PATH = "/Sine_Forecasting"
@@ -17,46 +19,11 @@ CHARTS = 11  # Altair charts the page draws once a model is trained (sections 1-
 CHARTS_WITHOUT_DATA = 8  # with settings that cannot work, sections 1-2 and the windows chart are gone
 PROGRESS = re.compile(r"Training the forecaster: step (\d+) of (\d+)")
 
-# Vega draws into an <svg class="marks"> or a <canvas class="marks">: a chart counts as drawn
-# when that has a nonzero size and holds data marks (svg) or painted pixels (canvas).
-DRAWN_CHARTS_JS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].filter(c => {
-    const m = c.querySelector('.marks');
-    if (!m) return false;
-    const r = m.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0) return false;
-    if (m.tagName.toLowerCase() === 'svg')
-        return [...m.querySelectorAll('g.role-mark path, g.role-mark rect')].some(p => (p.getAttribute('d') || p.getAttribute('width')));
-    const ctx = m.getContext('2d'), px = ctx.getImageData(0, 0, m.width, m.height).data;
-    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
-    return false;
-}).length"""
-
-# The script has finished: not running, no status widget, no skeletons of lazily loaded elements.
-FINISHED_JS = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    return !!app && app.dataset.testScriptState === 'notRunning'
-        && !document.querySelector('[data-testid=stStatusWidget]')
-        && !document.querySelector('[data-testid=stSkeleton]');
-}"""
-
-# The step the progress bar reports for a run of `total` steps, or 0.
-PROGRESS_STEP_JS = """(total) => {
-    for (const p of document.querySelectorAll('[data-testid=stProgress]')) {
-        const m = p.innerText.match(/step (\\d+) of (\\d+)/);
-        if (m && +m[2] === total) return +m[1];
-    }
-    return 0;
-}"""
-
 
 def wait_finished(page, charts: int = CHARTS) -> None:
     page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
     page.wait_for_function(f"() => ({DRAWN_CHARTS_JS})() >= {charts}", timeout=LOAD_MS)
     page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
-
-
-def heading(page, text: str):
-    return page.get_by_role("heading", name=re.compile("^" + re.escape(text)))
 
 
 def assert_results_on_page(page, errors: list[str], charts: int = CHARTS) -> None:
@@ -72,12 +39,6 @@ def assert_results_on_page(page, errors: list[str], charts: int = CHARTS) -> Non
     numbers = [float(v) for v in re.findall(r"\d+\.\d{4}", table)]
     assert len(numbers) == 4, table  # single- and multi-step, vs noisy truth and vs clean sine
     assert "nan" not in table.lower() and "inf" not in table.lower(), table
-
-
-def set_number(page, key: str, value) -> None:
-    box = page.locator(f".st-key-{key} input")
-    box.fill(str(value))
-    box.press("Enter")
 
 
 def test_stop_half_way_keeps_a_usable_model(browser, app_url: str, artifacts: Path):
