@@ -15,13 +15,13 @@ from torch import nn
 from rnnviz import cells
 from rnnviz.data.sine import Series, SeriesConfig, check, make_series, windows
 from rnnviz.forecast import free_run, single_step
+from rnnviz.i18n import t
 from rnnviz.models import SeqRegressor
 from rnnviz.train import Snapshot, seeded, train
 
-RECIPES = {
-    "tutorial": "the tutorial's: one random window per step, SGD",
-    "fast": "every training window in one batch per step, Adam with a one-cycle schedule",
-}
+# the tutorial's: one random window per step, SGD; fast: every training window in one batch
+# per step, Adam with a one-cycle schedule. Labels and captions: sine.train.<recipe>[_caption].
+RECIPES = ("tutorial", "fast")
 DEFAULT_LR = {"tutorial": 0.01, "fast": 0.02}  # the tutorial's SGD lr; Adam's peak lr for the fast recipe
 DEFAULT_STEPS = {"tutorial": 3000, "fast": 400}  # the tutorial runs 10,000; 3,000 keep the wait short
 
@@ -42,9 +42,9 @@ class SineConfig:
 def problem(cfg: SineConfig) -> str:
     """A learner-readable reason the settings cannot train, or ""."""
     if not cfg.kinds:
-        return "Pick at least one model to train."
+        return t("sine.train.no_model")
     if cfg.hidden_size < 1:
-        return "The hidden size must be at least 1."
+        return t("sine.check.hidden")
     return check(cfg.series)
 
 
@@ -113,11 +113,13 @@ def windows_used(cfg: SineConfig, steps: int = 12) -> pd.DataFrame:
 
 
 def series_frame(series: Series) -> pd.DataFrame:
-    """x, value, curve (noisy / clean sine), part (train / test), index."""
+    """x, value, curve (noisy / clean sine), part (train / test), index; the curve and part
+    columns in the learner's language (sine.col.*), as the chart's legend shows them."""
     n = len(series.x)
-    part = np.where(np.arange(n) < series.split, "train", "test")
-    noisy = pd.DataFrame({"i": range(n), "x": series.x, "value": series.y, "curve": "sin(x) + noise", "part": part})
-    clean = pd.DataFrame({"i": range(n), "x": series.x, "value": series.clean, "curve": "sin(x)", "part": part})
+    part = np.where(np.arange(n) < series.split, t("sine.col.train"), t("sine.col.test"))
+    curve, part_col = t("sine.col.curve"), t("sine.col.part")
+    noisy = pd.DataFrame({"i": range(n), "x": series.x, "value": series.y, curve: t("sine.col.noisy"), part_col: part})
+    clean = pd.DataFrame({"i": range(n), "x": series.x, "value": series.clean, curve: "sin(x)", part_col: part})
     return pd.concat([noisy, clean], ignore_index=True)
 
 
@@ -129,27 +131,31 @@ class Forecast:
     inputs: dict[str, list[list[str]]]  # per model: the labels each free-running prediction read
     scores: pd.DataFrame  # model, how, MSE vs noisy truth, MSE vs clean sine
     horizon: pd.DataFrame  # model, how, h (steps ahead), abs_error vs clean sine
+    # the values of how, and the column names of scores and of horizon's model and how, are in
+    # the learner's language (sine.col.*, sine.forecast.mse_*); frame's columns are the charts'
 
 
 @torch.no_grad()
 def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
     """Single-step and free-running forecasts of the whole test part for every model."""
     start, end = series.split, len(series.y)
+    model_col, how_col = t("sine.col.model"), t("sine.col.how")
     rows, scores, horizon, inputs = [], [], [], {}
     h = np.arange(1, end - start + 1)
     for kind, m in model.models.items():
         m.eval()
         single = single_step(m, series.y, start, end, window)
         multi, inputs[kind] = free_run(m, series.y, start, end, window)
-        for how, pred in (("single-step", single), ("multi-step", multi)):
+        for how, pred in ((t("sine.col.single"), single), (t("sine.col.multi"), multi)):
             rows.append(pd.DataFrame({"i": range(start, end), "x": series.x[start:end], "model": kind,
                                       "how": how, "value": pred}))
             scores.append((kind, how, float(np.mean((pred - series.y[start:end]) ** 2)),
                            float(np.mean((pred - series.clean[start:end]) ** 2))))
-            horizon.append(pd.DataFrame({"model": kind, "how": how, "h": h,
+            horizon.append(pd.DataFrame({model_col: kind, how_col: how, "h": h,
                                          "abs_error": np.abs(pred - series.clean[start:end])}))
     return Forecast(pd.concat(rows, ignore_index=True), inputs,
-                    pd.DataFrame(scores, columns=["model", "how", "MSE vs noisy truth", "MSE vs clean sine"]),
+                    pd.DataFrame(scores, columns=[model_col, how_col, t("sine.forecast.mse_noisy"),
+                                                  t("sine.forecast.mse_clean")]),
                     pd.concat(horizon, ignore_index=True))
 
 
@@ -166,14 +172,14 @@ def hidden_over_time(m: SeqRegressor, series: Series, window: int) -> tuple[pd.D
     centred = H - H.mean(axis=0)
     _, _, Vt = np.linalg.svd(centred, full_matrices=False)
     pcs = centred @ Vt[:2].T if Vt.shape[0] >= 2 else np.c_[centred @ Vt[:1].T, np.zeros(len(H))]
-    part = np.where(i < series.split, "train", "test")
+    part = np.where(i < series.split, t("sine.col.train"), t("sine.col.test"))
     return heat, pd.DataFrame({"i": i, "pc1": pcs[:, 0], "pc2": pcs[:, 1], "part": part})
 
 
 def weight_shapes(m: SeqRegressor) -> pd.DataFrame:
     """Every parameter's name and shape: where input_size 1 and hidden_size show up."""
     return pd.DataFrame([(n, "(" + ", ".join(map(str, p.shape)) + ")") for n, p in m.named_parameters()],
-                        columns=["parameter", "shape"])
+                        columns=[t("sine.faq.parameter"), t("sine.faq.shape")])
 
 
 __all__ = ["SineConfig", "build", "forecast", "hidden_over_time", "make_series", "problem", "series_frame"]

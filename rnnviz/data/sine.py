@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnviz.i18n import t
+
 
 @dataclass(frozen=True)
 class SeriesConfig:
@@ -38,16 +40,13 @@ class Series:
 def check(cfg: SeriesConfig) -> str:
     """A learner-readable reason the settings cannot work, or "" when they can."""
     if cfg.window < 1:
-        return "The window must hold at least one value."
+        return t("sine.check.window")
     if cfg.split > cfg.n_points - 2:
-        return (f"The split at {cfg.split} leaves {cfg.n_points - cfg.split} test point(s) of {cfg.n_points}: "
-                "keep at least 2 after the split (the tutorial keeps 80).")
+        return t("sine.check.split", split=cfg.split, test=cfg.n_points - cfg.split, n=cfg.n_points)
     if cfg.split < cfg.window + 1:
-        return (f"The training part ({cfg.split} points) must be longer than the window ({cfg.window}): "
-                f"one training sample needs {cfg.window} inputs and 1 target. Lower the window or "
-                "move the split later.")
+        return t("sine.check.too_short", split=cfg.split, window=cfg.window)
     if cfg.noise_kind not in ("uniform", "gaussian"):
-        return f"Unknown noise kind {cfg.noise_kind!r}: use uniform or gaussian."
+        return t("sine.check.noise_kind", kind=cfg.noise_kind)
     return ""
 
 
