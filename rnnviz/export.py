@@ -16,7 +16,7 @@ import re
 from dataclasses import fields, is_dataclass
 from string import Template
 
-from rnnviz import unrolling
+from rnnviz import models, sincos, sine, unrolling
 
 # ---------------------------------------------------------------- the settings block
 
@@ -29,6 +29,10 @@ def _reasons(cls: type) -> dict[str, str]:
         return {}
     found = re.findall(r"^\s+(\w+):[^=\n]*=[^#\n]*#\s*(.+)$", source, flags=re.MULTILINE)
     return {name: reason.strip() for name, reason in found}
+
+
+# reasons for the few fields whose config leaves them without a comment
+_FALLBACK = {"seed": "same seed, same weights, same data", "num_layers": "stacked recurrent layers"}
 
 
 def _settings(cfg, choices: dict[str, tuple] | None = None, extra: tuple = ()) -> str:
@@ -45,7 +49,7 @@ def _settings(cfg, choices: dict[str, tuple] | None = None, extra: tuple = ()) -
                 name = g.name.upper() if g.name.upper() not in top else f"{f.name}_{g.name}".upper()
                 rows.append((name, getattr(value, g.name), inner.get(g.name, "")))
             continue
-        reason = _reasons(type(cfg)).get(f.name, "")
+        reason = _reasons(type(cfg)).get(f.name, _FALLBACK.get(f.name, ""))
         if f.name in choices:  # the engine's name for the choices means nothing outside it: list them
             listed = "one of " + ", ".join(map(repr, choices[f.name]))
             reason, named = re.subn(r"one of [A-Z_]+", listed, reason)
@@ -157,9 +161,222 @@ def hello_script(cfg: unrolling.HelloConfig) -> str:
     return _fill(_HELLO, "hello -> ohlol: a standalone reproduction of rnnviz's experiment.", settings)
 
 
+# ---------------------------------------------------------------- sine forecasting
+
+_SINE = Template(r'''"""$title
+
+The "Sine forecasting" page's experiment, outside the app: a noisy sine, sliding windows of
+WINDOW values, and one forecaster per kind in KINDS (all from the same seed) that reads a
+window and predicts the next value. Needs torch and numpy: python this_file.py
+On the same machine and torch version it prints the same losses as the page.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+# ---------------------------------------------------------------- settings (the page's; edit them)
+$settings
+
+''' + THREADS_NOTE + r'''
+torch.set_num_threads(1)
+
+# ---------------------------------------------------------------- the series and its windows
+rng = np.random.default_rng(SERIES_SEED)
+x = np.linspace(0, X_MAX, N_POINTS)
+clean = np.sin(x)
+if NOISE_KIND == "uniform":
+    noise = rng.uniform(0, NOISE, N_POINTS) if NOISE > 0 else np.zeros(N_POINTS)
+else:
+    noise = rng.normal(0, NOISE, N_POINTS)
+y = (clean + noise).astype(np.float32)  # (N,) what the model sees
+
+# window s reads y[s .. s+WINDOW-1] and predicts y[s+WINDOW]; every target lies before SPLIT
+starts = np.arange(0, SPLIT - WINDOW)
+idx = starts[:, None] + np.arange(WINDOW)[None, :]  # (S, WINDOW)
+X = torch.from_numpy(y[idx]).unsqueeze(-1)  # (S, WINDOW, 1)
+Y = torch.from_numpy(y[starts + WINDOW]).unsqueeze(-1)  # (S, 1)
+
+
+# ---------------------------------------------------------------- the models
+class MyRNN(nn.Module):
+    """The tutorial's RNN: h_t = tanh(linear_ih(x_t) + linear_hh(h_{t-1})), stepped in Python."""
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.linear_ih = nn.Linear(input_size, hidden_size)  # W_ih x_t + b_ih
+        self.linear_hh = nn.Linear(hidden_size, hidden_size)  # W_hh h_{t-1} + b_hh
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[0], self.hidden_size)  # (B, H)
+        outs = []
+        for t in range(x.shape[1]):
+            h = torch.tanh(self.linear_ih(x[:, t]) + self.linear_hh(h))
+            outs.append(h)
+        return torch.stack(outs, dim=1), h.unsqueeze(0)
+
+
+class SeqRegressor(nn.Module):
+    """A window (B, T, 1) -> the next value (B, 1), read off the last hidden state."""
+
+    def __init__(self, kind, hidden_size):
+        super().__init__()
+        fused = getattr(nn, "RNN" if kind == "MyRNN" else kind)(1, hidden_size, 1, batch_first=True)
+        if kind == "MyRNN":
+            # start from the very weights nn.RNN gets under the same seed, so the two ways
+            # train along the same path and differ only in speed
+            with torch.random.fork_rng(devices=[]):  # leave the RNG where nn.RNN's path leaves it
+                self.rnn = MyRNN(1, hidden_size)
+            with torch.no_grad():
+                self.rnn.linear_ih.weight.copy_(fused.weight_ih_l0), self.rnn.linear_ih.bias.copy_(fused.bias_ih_l0)
+                self.rnn.linear_hh.weight.copy_(fused.weight_hh_l0), self.rnn.linear_hh.bias.copy_(fused.bias_hh_l0)
+        else:
+            self.rnn = fused
+        self.linear_ho = nn.Linear(hidden_size, 1)  # y = W_ho h_T + b_ho
+
+    def forward(self, x):
+        out, _ = self.rnn(x)  # (B, T, H)
+        return self.linear_ho(out[:, -1])  # (B, 1)
+
+
+models = {}
+for kind in KINDS:
+    torch.manual_seed(SEED)  # every kind starts from the same seed
+    models[kind] = SeqRegressor(kind, HIDDEN_SIZE)
+everything = nn.ModuleDict(models)  # one optimiser for all: the losses are summed, each model
+# gets its own independent step (Adam and SGD treat every parameter alone)
+
+# ---------------------------------------------------------------- training
+if RECIPE == "tutorial":  # one random window per step, SGD
+    opt = torch.optim.SGD(everything.parameters(), lr=LR)
+    pick = torch.Generator().manual_seed(SEED)
+    schedule = None
+else:  # "fast": every window in one batch per step, Adam with a one-cycle schedule
+    opt = torch.optim.Adam(everything.parameters(), lr=LR)
+    pick = None
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=STEPS, pct_start=0.1)
+
+log_every = max(1, STEPS // 200)  # about 200 lines, as the page's loss curve has points
+for step in range(1, STEPS + 1):
+    if pick is not None:
+        s = int(torch.randint(len(X), (1,), generator=pick))
+        xb, yb = X[s:s + 1], Y[s:s + 1]  # one window, as the tutorial
+    else:
+        xb, yb = X, Y  # every window, every step
+    opt.zero_grad(set_to_none=True)
+    losses = {kind: nn.functional.mse_loss(m(xb), yb) for kind, m in models.items()}
+    loss = sum(losses.values())  # the page's loss: the sum over the models
+    loss.backward()
+    opt.step()
+    if schedule is not None:
+        schedule.step()
+    if step % log_every == 0 or step == STEPS:
+        each = "  ".join(f"{kind} {v.item():.6f}" for kind, v in losses.items())
+        print(f"step {step:5d}  loss {loss.item():.6f}  ({each})")
+
+print(f"final loss: {loss.item()}")
+''')
+
+
+def sine_script(cfg: sine.SineConfig) -> str:
+    """The sine forecasting experiment (every kind, either recipe) as a standalone script."""
+    settings = _settings(cfg, {"kinds": models.KINDS, "recipe": tuple(sine.RECIPES)})
+    return _fill(_SINE, "Sine forecasting: a standalone reproduction of rnnviz's experiment.", settings)
+
+
+# ---------------------------------------------------------------- sin -> cos
+
+_SINCOS = Template(r'''"""$title
+
+The "Sine forecasting" page's sin -> cos experiment, outside the app: read sin(t) one step at
+a time and output cos(t). The series comes in chunks of CHUNK points, each spanning pi. Two
+copies of one model from the same seed: one carries its hidden state from chunk to chunk
+(detached), one resets it to zero. At a chunk's first step sin is 0 whether cos is +1 or -1:
+only a carried state can tell. Needs torch and numpy: python this_file.py
+On the same machine and torch version it prints the same losses as the page.
+"""
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+# ---------------------------------------------------------------- settings (the page's; edit them)
+$settings
+
+''' + THREADS_NOTE + r'''
+torch.set_num_threads(1)
+
+
+class SinToCos(nn.Module):
+    """nn.RNN(1, H) and a Linear read-out at every step: (1, T, 1) -> (1, T, 1)."""
+
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.rnn = nn.RNN(1, hidden_size, batch_first=True)
+        self.out = nn.Linear(hidden_size, 1)
+
+    def forward(self, x, h):
+        r, h = self.rnn(x, h)  # (1, T, H), (1, 1, H)
+        return self.out(r), h
+
+
+def chunk(k, n):
+    """Chunk k: t from k*pi to (k+1)*pi in n points; x = sin t, y = cos t as (1, n, 1)."""
+    t = np.linspace(k * math.pi, (k + 1) * math.pi, n, dtype=np.float32)
+    return t, torch.from_numpy(np.sin(t)).view(1, n, 1), torch.from_numpy(np.cos(t)).view(1, n, 1)
+
+
+torch.manual_seed(SEED)
+carried = SinToCos(HIDDEN_SIZE)
+torch.manual_seed(SEED)  # the same weights again
+reset = SinToCos(HIDDEN_SIZE)
+opt = torch.optim.Adam([*carried.parameters(), *reset.parameters()], lr=LR)
+
+h = None
+log_every = max(1, STEPS // 100)
+for step in range(1, STEPS + 1):  # one chunk per step
+    _, x, y = chunk(step - 1, CHUNK)
+    opt.zero_grad(set_to_none=True)
+    pred_c, h = carried(x, h)
+    h = h.detach()  # carry the state on, but not the graph: backprop stops at the chunk's start
+    pred_r, _ = reset(x, None)
+    loss_c, loss_r = nn.functional.mse_loss(pred_c, y), nn.functional.mse_loss(pred_r, y)
+    loss = loss_c + loss_r  # the page's loss: the sum of both
+    loss.backward()
+    opt.step()
+    if step % log_every == 0 or step == STEPS:
+        print(f"step {step:5d}  loss {loss.item():.6f}  (carried {loss_c.item():.6f}  reset {loss_r.item():.6f})")
+
+# score both on the EVAL_CHUNKS chunks after the training range
+carried.eval(), reset.eval()
+with torch.no_grad():
+    for mode, model in (("carried", carried), ("reset", reset)):
+        _, state = model(chunk(STEPS - 1, CHUNK)[1], None)  # warm up on the chunk before, unscored
+        errs, start_errs = [], []
+        for k in range(STEPS, STEPS + EVAL_CHUNKS):
+            _, x, y = chunk(k, CHUNK)
+            pred, state = model(x, state if mode == "carried" else None)
+            err = ((pred - y).view(-1).numpy()) ** 2
+            errs.append(err)
+            start_errs.append(err[0])
+        print(f"state {mode}: MSE {np.mean(errs):.6f}, MSE at each chunk's first step {np.mean(start_errs):.6f}")
+
+print(f"final loss: {loss.item()}")
+''')
+
+
+def sincos_script(cfg: sincos.SinCosConfig) -> str:
+    """The sin -> cos experiment (carried vs reset state) as a standalone script."""
+    return _fill(_SINCOS, "sin -> cos: a standalone reproduction of rnnviz's experiment.", _settings(cfg))
+
+
 # ---------------------------------------------------------------- dispatch
 
-_BY_TYPE = {unrolling.HelloConfig: hello_script}
+_BY_TYPE = {unrolling.HelloConfig: hello_script, sine.SineConfig: sine_script,
+            sincos.SinCosConfig: sincos_script}
 
 
 def script(config) -> str:

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from rnnviz import sincos as SC
+from rnnviz import sine as S
 from rnnviz import unrolling as U
+from rnnviz.data.sine import SeriesConfig
 from rnnviz.export import script
 
 RTOL = 1e-4  # the brief's tolerance; on one machine the numbers agree to the last bit (see report)
@@ -48,7 +51,30 @@ def test_hello_script_matches_engine(variant, tmp_path):
     assert out.count("epoch ") == cfg.epochs
 
 
-DEFAULTS = {"hello_ohlol.py": U.HelloConfig()}
+SINE_CASES = {
+    "fast, every kind": replace(S.SineConfig(), kinds=("MyRNN", "RNN", "LSTM", "GRU"), steps=40),
+    "tutorial, random windows": replace(S.SineConfig(), recipe="tutorial", lr=0.01, steps=150, kinds=("MyRNN", "GRU")),
+    "gaussian noise, other seeds": replace(S.SineConfig(), series=SeriesConfig(noise_kind="gaussian", seed=3),
+                                           seed=5, steps=30),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SINE_CASES))
+def test_sine_script_matches_engine(case, tmp_path):
+    cfg = SINE_CASES[case]
+    ours, _ = run(script(cfg), tmp_path)
+    assert ours == pytest.approx(engine_loss(S.build(cfg)[1]), rel=RTOL)
+
+
+def test_sincos_script_matches_engine(tmp_path):
+    cfg = replace(SC.SinCosConfig(), steps=40, seed=4)
+    ours, out = run(script(cfg), tmp_path)
+    assert ours == pytest.approx(engine_loss(SC.build(cfg)[1]), rel=RTOL)
+    assert "state carried: MSE" in out and "state reset: MSE" in out
+
+
+DEFAULTS = {"hello_ohlol.py": U.HelloConfig(), "sine_forecasters.py": S.SineConfig(),
+            "sin_to_cos.py": SC.SinCosConfig()}
 
 
 def imported(source: str) -> set[str]:
