@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from web import DRAWN_CHARTS_JS, FINISHED_JS
+from web import DRAWN_CHARTS_JS, FINISHED_JS, readme_shot
 
 from rnnviz.ui.page import existing_pages
 
@@ -138,6 +138,7 @@ def test_page_opened_by_its_own_url(browser, app_url: str, artifacts: Path, file
             assert page.locator("[data-testid=stGraphVizChart]").count() == 0  # the diagram is a Vega chart
             assert page.evaluate(LAST_LINE_JS).startswith("Predicted string: ohlol, Epoch [15/15]")
         page.screenshot(path=str(artifacts / f"{artifact_name(file)}.png"), full_page=True)
+        readme_shot(page, artifacts, artifact_name(file))
         if file != HOME:  # the sidebar's Home link takes the learner home
             page.locator("[data-testid=stSidebar] a[data-testid=stPageLink-NavLink]", has_text="Home").click()
             page.wait_for_url(app_url + "/", timeout=LOAD_MS)

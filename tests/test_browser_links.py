@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from web import FINISHED_JS
+from web import FINISHED_JS, README_SHOT, readme_shot
 
 VIEWPORT = {"width": 1400, "height": 1000}
 LOAD_MS = 120_000
@@ -76,6 +76,9 @@ def test_a_chinese_link_and_a_malformed_one(browser, app_url: str, artifacts):
     page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
     page.get_by_text("首页").first.wait_for(timeout=LOAD_MS)
     assert setting(page, "hello_seed") == "3"
+    page.set_viewport_size({"width": README_SHOT["width"], "height": README_SHOT["height"]})
+    page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+    readme_shot(page, artifacts, "1_RNN_Unrolling_zh")
     page.goto(f"{app_url}/RNN_Unrolling?hello_seed=99999&hello_variant=gru&colour=red", timeout=LOAD_MS)
     page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
     note = page.locator("[data-testid=stAlert]").filter(has_text="This link has settings").first

@@ -89,3 +89,12 @@ def choose(page, key: str, option: str) -> None:
     """Pick `option` in the selectbox with widget key `key`."""
     page.locator(f".st-key-{key} [role=combobox]").click()
     page.get_by_role("option", name=option, exact=True).click()
+
+
+README_SHOT = {"x": 0, "y": 0, "width": 1400, "height": 1700}  # the top of a page: title, first sections, sidebar
+
+
+def readme_shot(page, artifacts, name: str) -> None:
+    """The picture of a page the README shows: tests/artifacts/readme/<name>.png (docs/screenshots/ holds copies)."""
+    (artifacts / "readme").mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "readme" / f"{name}.png"), clip=README_SHOT)
