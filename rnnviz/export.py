@@ -16,7 +16,7 @@ import re
 from dataclasses import fields, is_dataclass
 from string import Template
 
-from rnnviz import models, sincos, sine, unrolling
+from rnnviz import gates, models, sincos, sine, unrolling
 
 # ---------------------------------------------------------------- the settings block
 
@@ -61,7 +61,7 @@ def _settings(cfg, choices: dict[str, tuple] | None = None, extra: tuple = ()) -
 
 
 def _fill(template: Template, title: str, settings: str) -> str:
-    return template.substitute(title=title, settings=settings)
+    return template.substitute(title=title, settings=settings, threads=THREADS_NOTE)
 
 
 THREADS_NOTE = ("# One thread, as the app: small recurrent models run fastest on one, and the sums inside\n"
@@ -82,7 +82,7 @@ from torch import nn
 # ---------------------------------------------------------------- settings (the page's; edit them)
 $settings
 
-''' + THREADS_NOTE + r'''
+$threads
 torch.set_num_threads(1)
 
 
@@ -178,7 +178,7 @@ from torch import nn
 # ---------------------------------------------------------------- settings (the page's; edit them)
 $settings
 
-''' + THREADS_NOTE + r'''
+$threads
 torch.set_num_threads(1)
 
 # ---------------------------------------------------------------- the series and its windows
@@ -306,7 +306,7 @@ from torch import nn
 # ---------------------------------------------------------------- settings (the page's; edit them)
 $settings
 
-''' + THREADS_NOTE + r'''
+$threads
 torch.set_num_threads(1)
 
 
@@ -373,10 +373,155 @@ def sincos_script(cfg: sincos.SinCosConfig) -> str:
     return _fill(_SINCOS, "sin -> cos: a standalone reproduction of rnnviz's experiment.", _settings(cfg))
 
 
+# ---------------------------------------------------------------- LSTM gates
+
+_GATES = Template(r'''"""$title
+
+The "LSTM gates" page's experiment, outside the app: a recurrent layer (LSTM, GRU or the
+vanilla RNN) and a linear read-out trained with Adam and gradient clipping on a task where
+gates have something to do: remember a symbol across a gap (memory), count bracket depth
+(counting), or predict the next value of the noisy sine (sine). Fresh random sequences every
+step from a seeded generator; a fixed held-out batch scores the model, and training stops
+early once it is solved. Needs torch and numpy: python this_file.py
+On the same machine and torch version it prints the same losses as the page.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+# ---------------------------------------------------------------- settings (the page's; edit them)
+$settings
+
+$threads
+torch.set_num_threads(1)
+
+
+# ---------------------------------------------------------------- the tasks
+def memory_batch(batch, gap, symbols, g):
+    """Step 1 shows a symbol, steps 2..gap+1 distractors (other input channels), the last the
+    recall cue. x (B, gap+2, 2*symbols+1) one-hot, y (B,) the symbol to recall."""
+    K, T = symbols, gap + 2
+    sym = torch.randint(K, (batch,), generator=g)  # (B,)
+    dis = torch.randint(K, (batch, gap), generator=g)  # (B, gap)
+    x = torch.zeros(batch, T, 2 * K + 1)
+    x[torch.arange(batch), 0, sym] = 1
+    x[:, 1:gap + 1, K:2 * K] = nn.functional.one_hot(dis, K).float()
+    x[:, T - 1, 2 * K] = 1
+    return x, sym
+
+
+def counting_batch(batch, length, max_depth, g):
+    """Random bracket strings, kept well formed; x (B, T, 2) one-hot "(" / ")", y (B, T) the
+    depth after each step."""
+    opens = torch.rand(batch, length, generator=g) < 0.5  # (B, T)
+    depth = torch.zeros(batch, dtype=torch.long)
+    depths = torch.zeros(batch, length, dtype=torch.long)
+    for t in range(length):
+        o = opens[:, t]
+        o = torch.where(depth == 0, torch.ones_like(o), o)  # nothing to close: open
+        o = torch.where(depth == max_depth, torch.zeros_like(o), o)  # at the deepest: close
+        opens[:, t] = o
+        depth = depth + torch.where(o, 1, -1)
+        depths[:, t] = depth
+    return nn.functional.one_hot((~opens).long(), 2).float(), depths
+
+
+def sine_batch(noise_seed):
+    """The forecasting page's series (400 points of sin on [0, 36] plus U[0, 0.2) noise) as one
+    sequence: read y[t], predict y[t+1]. The seed picks the noise."""
+    rng = np.random.default_rng(noise_seed)
+    x = np.linspace(0, 36.0, 400)
+    y = torch.from_numpy((np.sin(x) + rng.uniform(0, 0.2, 400)).astype(np.float32))
+    return y[:-1].view(1, -1, 1), y[1:].view(1, -1, 1)
+
+
+def sample(batch, g):
+    if TASK == "memory":
+        return memory_batch(batch, GAP, SYMBOLS, g)
+    if TASK == "counting":
+        return counting_batch(batch, LENGTH, MAX_DEPTH, g)
+    return sine_batch(g.initial_seed())  # the same series every step
+
+
+# ---------------------------------------------------------------- the model
+class GateNet(nn.Module):
+    """A recurrent layer and a linear read-out, at the last step or at every step."""
+
+    def __init__(self, kind, input_size, hidden_size, n_out, every_step):
+        super().__init__()
+        self.every_step = every_step
+        self.rnn = getattr(nn, kind)(input_size, hidden_size, batch_first=True)
+        self.out = nn.Linear(hidden_size, n_out)
+
+    def forward(self, x):
+        h, _ = self.rnn(x)  # (B, T, H)
+        return self.out(h if self.every_step else h[:, -1])
+
+
+def loss_and_score(model, batch):
+    """Cross-entropy and accuracy (memory, counting), or MSE and MSE (sine)."""
+    x, y = batch
+    out = model(x)
+    if TASK == "sine":
+        loss = nn.functional.mse_loss(out, y)
+        return loss, loss.item()
+    logits = out.reshape(-1, out.shape[-1])
+    target = y.reshape(-1)
+    return nn.functional.cross_entropy(logits, target), (logits.argmax(-1) == target).float().mean().item()
+
+
+# input size, outputs, read-out at every step
+shapes = {"memory": (2 * SYMBOLS + 1, SYMBOLS, False), "counting": (2, MAX_DEPTH + 1, True), "sine": (1, 1, True)}
+input_size, n_out, every_step = shapes[TASK]
+torch.manual_seed(SEED)
+model = GateNet(KIND, input_size, HIDDEN_SIZE, n_out, every_step)
+if KIND == "LSTM":
+    H = HIDDEN_SIZE
+    with torch.no_grad():  # torch's gate order i, f, g, o: the forget gate is the second block
+        model.rnn.bias_ih_l0[H:2 * H].fill_(FORGET_BIAS)
+        model.rnn.bias_hh_l0[H:2 * H].zero_()
+
+# ---------------------------------------------------------------- training
+g = torch.Generator().manual_seed(SEED)  # the training sequences
+held_out = sample(EVAL_SIZE, torch.Generator().manual_seed(10_000 + SEED))  # scores the model, never trained on
+opt = torch.optim.Adam(model.parameters(), lr=LR)
+score_name = "MSE" if TASK == "sine" else "accuracy"
+
+log_every = max(1, STEPS // 60)
+for step in range(1, STEPS + 1):
+    model.train()
+    opt.zero_grad(set_to_none=True)
+    loss = loss_and_score(model, sample(BATCH_SIZE, g))[0]
+    loss.backward()
+    nn.utils.clip_grad_norm_(list(model.parameters()), CLIP)
+    opt.step()
+    if step % log_every == 0 or step == STEPS:
+        model.eval()
+        with torch.no_grad():
+            score = loss_and_score(model, held_out)[1]
+        print(f"step {step:5d}  loss {loss.item():.6f}  held-out {score_name} {score:.4f}")
+        if TASK != "sine" and score >= SOLVED:
+            print(f"held-out accuracy reached {score:.1%}: solved, so training stopped early")
+            break
+
+print(f"final loss: {loss.item()}")
+''')
+
+
+def gates_script(cfg: gates.GateConfig) -> str:
+    """The gates experiment (any task and kind) as a standalone script."""
+    extra = (("CLIP", 1.0, "gradient norm clipping, as the page: keeps the vanilla RNN from blowing up"),
+             ("EVAL_SIZE", gates.EVAL_SIZE, "sequences in the held-out batch that scores memory and counting"),
+             ("SOLVED", gates.SOLVED, "held-out accuracy at which training stops early: nothing left to learn"))
+    settings = _settings(cfg, {"task": tuple(gates.TASKS), "kind": gates.KINDS}, extra)
+    return _fill(_GATES, "LSTM gates: a standalone reproduction of rnnviz's experiment.", settings)
+
+
 # ---------------------------------------------------------------- dispatch
 
 _BY_TYPE = {unrolling.HelloConfig: hello_script, sine.SineConfig: sine_script,
-            sincos.SinCosConfig: sincos_script}
+            sincos.SinCosConfig: sincos_script, gates.GateConfig: gates_script}
 
 
 def script(config) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rnnviz import gates as G
 from rnnviz import sincos as SC
 from rnnviz import sine as S
 from rnnviz import unrolling as U
@@ -73,7 +74,25 @@ def test_sincos_script_matches_engine(tmp_path):
     assert "state carried: MSE" in out and "state reset: MSE" in out
 
 
-DEFAULTS = {"hello_ohlol.py": U.HelloConfig(), "sine_forecasters.py": S.SineConfig(),
+GATE_CASES = {
+    "memory, LSTM, stops early when solved": G.GateConfig(),
+    "memory, vanilla RNN": replace(G.GateConfig(), kind="RNN", steps=30, seed=3),
+    "counting, GRU": replace(G.GateConfig(), task="counting", kind="GRU", steps=30),
+    "sine, LSTM": replace(G.GateConfig(), task="sine", steps=20),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GATE_CASES))
+def test_gates_script_matches_engine(case, tmp_path):
+    cfg = GATE_CASES[case]
+    ours, out = run(script(cfg), tmp_path)
+    snaps = list(G.build(cfg)[1])
+    assert ours == pytest.approx(engine_loss(snaps), rel=RTOL)
+    assert f"step {snaps[-1].step:5d}" in out  # stopped at the same step
+    assert ("stopped early" in out) == ("done" in snaps[-1].info)
+
+
+DEFAULTS = {"gates_model.py": G.GateConfig(), "hello_ohlol.py": U.HelloConfig(), "sine_forecasters.py": S.SineConfig(),
             "sin_to_cos.py": SC.SinCosConfig()}
 
 
