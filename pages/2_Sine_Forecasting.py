@@ -36,7 +36,8 @@ n_points = c[0].number_input(t("sine.data.points"), 20, 2000, 400, 10, key="sine
                              help=t("sine.data.points_help"))
 noise = c[1].number_input(t("sine.data.noise"), 0.0, 2.0, 0.2, 0.05, key="sine_noise", bind="query-params",
                           help=t("sine.data.noise_help"))
-noise_kind = c[2].selectbox(t("sine.data.noise_kind"), ["uniform", "gaussian"], format_func=lambda k: t(f"sine.data.{k}"),
+noise_kinds = {k: t(f"sine.data.{k}") for k in ("uniform", "gaussian")}  # labels fixed in this run's language
+noise_kind = c[2].selectbox(t("sine.data.noise_kind"), list(noise_kinds), format_func=noise_kinds.get,
                             key="sine_noise_kind", bind="query-params")
 split = c[3].number_input(t("sine.data.split"), 2, 2000, 320, 10, key="sine_split", bind="query-params")
 window = c[4].number_input(t("sine.data.window"), 1, 2000, 10, key="sine_window", bind="query-params",
@@ -69,7 +70,8 @@ if series is not None:
     w.loc[w["i"].between(start, start + scfg.window - 1), "role"] = roles[1]
     w.loc[w["i"] == start + scfg.window, "role"] = roles[2]
     sample = charts.window_chart(w)
-    sample.encoding.color.scale.domain = sample.encoding.size.scale.domain = roles  # its roles, in these words
+    for channel in (sample.encoding.color, sample.encoding.size):  # its roles, in the learner's words
+        channel["scale"].domain = roles
     show(sample)
     st.markdown(t("sine.sample.text", first=start, last=start + scfg.window - 1, window=scfg.window,
                   target=start + scfg.window, n=n_windows))
@@ -79,7 +81,8 @@ st.header(t("sine.train.header"), divider="gray")
 c = st.columns([2, 2, 1, 1, 1, 1])
 kinds = c[0].multiselect(t("sine.train.kinds"), list(KINDS), ["LSTM"], key="sine_kinds", bind="query-params",
                          help=t("sine.train.kinds_help"))
-recipe = c[1].radio(t("sine.train.recipe"), list(S.RECIPES), index=1, format_func=lambda r: t(f"sine.train.{r}"),
+recipes = {r: t(f"sine.train.{r}") for r in S.RECIPES}
+recipe = c[1].radio(t("sine.train.recipe"), list(recipes), index=1, format_func=recipes.get,
                     captions=[t(f"sine.train.{r}_caption") for r in S.RECIPES], key="sine_recipe", bind="query-params")
 hidden = c[2].number_input(t("sine.train.hidden"), 1, 256, 12, key="sine_hidden", bind="query-params")
 steps = c[3].number_input(t("sine.train.steps"), 1, 20_000, S.DEFAULT_STEPS[recipe], key=f"sine_steps_{recipe}",
