@@ -16,7 +16,7 @@ import re
 from dataclasses import fields, is_dataclass
 from string import Template
 
-from rnnviz import gates, models, sincos, sine, unrolling
+from rnnviz import charlm, gates, models, sincos, sine, unrolling
 
 # ---------------------------------------------------------------- the settings block
 
@@ -518,19 +518,259 @@ def gates_script(cfg: gates.GateConfig) -> str:
     return _fill(_GATES, "LSTM gates: a standalone reproduction of rnnviz's experiment.", settings)
 
 
+# ---------------------------------------------------------------- char-level generation
+
+_CHAR = Template(r'''"""$title
+
+The "Char-level generation" page's experiment, outside the app (d2l's RNN chapters): a text
+file -> a vocabulary of its characters -> minibatches of NUM_STEPS characters (random or
+consecutive sampling) -> an RNN / LSTM / GRU that predicts the next character. Every epoch
+it scores held-out text (the last HELD_OUT share, never trained on) by perplexity and writes
+a sample from each prefix; it stops early when the held-out perplexity stops improving and
+keeps the best epoch's weights. Needs only torch:
+
+    python this_file.py your_text.txt
+
+Any UTF-8 text works: the page's built-in Reber grammar, or The Time Machine
+(https://www.gutenberg.org/ebooks/35), Tiny Shakespeare
+(https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt).
+Given the text the page trained on, on the same machine and torch version, it prints the
+same losses as the page.
+"""
+
+import math
+import random
+import sys
+from collections import Counter
+from itertools import pairwise
+from pathlib import Path
+
+import torch
+from torch import nn
+
+# ---------------------------------------------------------------- settings (the page's; edit them)
+$settings
+
+$threads
+torch.set_num_threads(1)
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # as the app: CUDA when present
+
+# ---------------------------------------------------------------- the text, its vocabulary, the split
+if len(sys.argv) < 2:
+    sys.exit(__doc__)
+# bytes, not text mode: text mode would turn \r\n into \n, and the page reads the bytes as they are
+text = Path(sys.argv[1]).read_bytes().decode("utf-8").lstrip("\ufeff")
+counts = Counter(text)
+chars = sorted(counts, key=lambda c: (-counts[c], c))  # index -> character, most frequent first
+index = {c: i for i, c in enumerate(chars)}
+V = len(chars)
+ids = torch.tensor([index[c] for c in text])
+cut = int(len(ids) * (1 - HELD_OUT))
+train_ids, held_ids = ids[:cut], ids[cut:]  # the held-out part is the end of the text
+need = BATCH_SIZE * NUM_STEPS + NUM_STEPS + 1
+if len(train_ids) < need or len(held_ids) < NUM_STEPS + 1:
+    sys.exit(f"The text is too short: {len(train_ids):,} training characters (need {need:,}) and "
+             f"{len(held_ids):,} held-out ones (need {NUM_STEPS + 1}).")
+prefixes = [p for p in (PREFIXES or (text[:2],)) if p and set(p) <= set(text)]
+
+
+# ---------------------------------------------------------------- baselines: what any model should beat
+def baselines():
+    """Held-out perplexity of the uniform, the unigram (add-one) and the bigram (Witten-Bell
+    interpolated with the unigram) models, fitted on the training part."""
+    train, held = train_ids.tolist(), held_ids.tolist()
+    uni, n = Counter(train), len(train)
+
+    def p_uni(c):
+        return (uni[c] + 1) / (n + V)
+
+    pairs = Counter(pairwise(train))
+    after = Counter(train[:-1])  # how often each character is followed by another
+    kinds = Counter(a for a, _ in pairs)  # how many different characters follow it
+
+    def p_big(a, b):
+        if not after[a]:
+            return p_uni(b)
+        return (pairs[(a, b)] + kinds[a] * p_uni(b)) / (after[a] + kinds[a])
+
+    ll_uni = sum(math.log(p_uni(c)) for c in held)
+    ll_big = sum(math.log(p_big(a, b)) for a, b in pairwise(held))
+    return {"uniform": float(V), "unigram": math.exp(-ll_uni / len(held)),
+            "bigram": math.exp(-ll_big / max(len(held) - 1, 1))}
+
+
+# ---------------------------------------------------------------- minibatches
+def random_batches(ids, batch, steps, rng):
+    """d2l's random sampling: non-overlapping subsequences in random order; the state is
+    re-initialised for each minibatch. Yields X, Y (batch, steps)."""
+    offset = rng.randint(0, steps - 1)
+    n = (len(ids) - offset - 1) // steps
+    starts = [offset + i * steps for i in range(n)]
+    rng.shuffle(starts)
+    for k in range(0, n - batch + 1, batch):
+        rows = starts[k:k + batch]
+        yield torch.stack([ids[s:s + steps] for s in rows]), torch.stack([ids[s + 1:s + steps + 1] for s in rows])
+
+
+def consecutive_batches(ids, batch, steps, rng):
+    """d2l's sequential partitioning: `batch` parallel streams; row i of minibatch k+1
+    continues row i of minibatch k, so the state can be carried over."""
+    offset = rng.randint(0, steps - 1)
+    usable = ((len(ids) - offset - 1) // batch) * batch
+    Xs = ids[offset:offset + usable].view(batch, -1)
+    Ys = ids[offset + 1:offset + 1 + usable].view(batch, -1)
+    for k in range(0, (Xs.shape[1] // steps) * steps, steps):
+        yield Xs[:, k:k + steps], Ys[:, k:k + steps]
+
+
+# ---------------------------------------------------------------- the model
+class CharLM(nn.Module):
+    """Characters (B, T) -> logits (B, T, V); one-hot or embedded input."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(V, EMBEDDING) if EMBEDDING else None
+        self.rnn = getattr(nn, KIND)(EMBEDDING or V, HIDDEN_SIZE, NUM_LAYERS, batch_first=True)
+        self.out = nn.Linear(HIDDEN_SIZE, V)
+        # dropout on the last layer's output, drawn from the model's own generator
+        self.masks = torch.Generator(DEVICE).manual_seed(SEED)
+        self.to(DEVICE)
+
+    def inputs(self, X):
+        """What the recurrent layer reads: one-hot (B, T, V) or embeddings (B, T, E)."""
+        X = X.to(DEVICE)
+        return self.embed(X) if self.embed is not None else nn.functional.one_hot(X, V).float()
+
+    def forward(self, X, state=None):
+        h, state = self.rnn(self.inputs(X), state)  # (B, T, H)
+        if self.training and DROPOUT > 0:
+            keep = torch.empty_like(h).bernoulli_(1 - DROPOUT, generator=self.masks)
+            h = h * keep / (1 - DROPOUT)
+        return self.out(h), state
+
+
+def detach(state):
+    """Keep the state's values, drop its history: backprop stops at the minibatch's start."""
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+@torch.no_grad()
+def perplexity(model, ids, num_steps=200):
+    """exp(mean cross-entropy) over ids, read in order with the state carried."""
+    model.eval()
+    state, total, count = None, 0.0, 0
+    for k in range(0, len(ids) - 1, num_steps):
+        X, Y = ids[k:k + num_steps][None], ids[k + 1:k + num_steps + 1][None]
+        X = X[:, :Y.shape[1]]
+        if X.shape[1] == 0:
+            break
+        logits, state = model(X, state)
+        total += float(nn.functional.cross_entropy(logits[0], Y[0].to(DEVICE), reduction="sum"))
+        count += Y.shape[1]
+    return math.exp(total / max(count, 1))
+
+
+@torch.no_grad()
+def generate(model, prefix, length, temperature, seed):
+    """Continue prefix for `length` characters, sampling at `temperature`."""
+    model.eval()
+    g = torch.Generator().manual_seed(seed)
+    out, state = model.rnn(model.inputs(torch.tensor([index[c] for c in prefix])[None]))
+    logits = model.out(out[0, -1])
+    text = list(prefix)
+    for _ in range(length):
+        probs = torch.softmax(logits / temperature, dim=-1).cpu()
+        nxt = int(torch.multinomial(probs / probs.sum(), 1, generator=g))
+        text.append(chars[nxt])
+        h, state = model.rnn(model.inputs(torch.tensor([[nxt]])), state)
+        logits = model.out(h[0, -1])
+    return "".join(text)
+
+
+torch.manual_seed(SEED)
+model = CharLM()
+with torch.no_grad():  # start from the unigram: with many characters, uniform is a poor first guess
+    unigram = torch.bincount(train_ids, minlength=V).float() + 1
+    model.out.bias.copy_((unigram / unigram.sum()).log().to(DEVICE))
+params = list(model.parameters())
+opt = torch.optim.SGD(params, lr=LR) if OPTIMIZER == "sgd" else torch.optim.Adam(params, lr=LR)
+sampler = random_batches if SAMPLING == "random" else consecutive_batches
+
+print(f"{len(text):,} characters, {V} distinct; {len(train_ids):,} to train on, {len(held_ids):,} held out")
+print("held-out perplexity of the baselines:", ", ".join(f"{k} {v:.3f}" for k, v in baselines().items()))
+
+# ---------------------------------------------------------------- training
+# As the page: the plan is EPOCHS times the minibatches of one epoch (counted at the offset
+# random.Random(0) draws); each epoch then draws its own random offset from rng, and the
+# held-out score and samples come when an epoch has run that many minibatches.
+rng = random.Random(SEED)
+per_epoch = sum(1 for _ in sampler(train_ids, BATCH_SIZE, NUM_STEPS, random.Random(0)))
+batches, state, epoch, ce, n = iter(()), None, 0, 0.0, 0
+best, best_epoch, since_best, best_params = math.inf, 0, 0, None
+model.train()
+for step in range(1, per_epoch * EPOCHS + 1):
+    batch = next(batches, None)
+    if batch is None:  # a new epoch: a new random offset, a fresh state
+        batches, state, epoch, ce, n = sampler(train_ids, BATCH_SIZE, NUM_STEPS, rng), None, epoch + 1, 0.0, 0
+        batch = next(batches)
+    X, Y = batch
+    state = None if SAMPLING == "random" or state is None else detach(state)
+    opt.zero_grad(set_to_none=True)
+    logits, state = model(X, state)  # (B, T, V)
+    loss = nn.functional.cross_entropy(logits.reshape(-1, V), Y.reshape(-1).to(DEVICE))
+    loss.backward()
+    if CLIP:
+        nn.utils.clip_grad_norm_(params, CLIP)
+    opt.step()
+    ce, n = ce + loss.item(), n + 1
+    if n != per_epoch:  # not yet the epoch's last step (as planned)
+        continue
+    held = perplexity(model, held_ids)  # the epoch's last step: score on held-out text, sample
+    print(f"epoch {epoch:3d}  step {step:6d}  loss {loss.item():.6f}  train perplexity {math.exp(ce / n):.3f}  "
+          f"held-out perplexity {held:.3f}")
+    for p in prefixes:
+        print(f"    {generate(model, p, 60, 0.8, SEED)!r}")
+    if held < best:
+        best, best_epoch, since_best = held, epoch, 0
+        best_params = nn.utils.parameters_to_vector(params).clone()
+    else:
+        since_best += 1
+    model.train()
+    if since_best >= PATIENCE or epoch == EPOCHS:
+        if since_best:  # early stopping: back to the best epoch's weights
+            with torch.no_grad():
+                nn.utils.vector_to_parameters(best_params, params)
+        why = "all epochs done" if epoch == EPOCHS else f"no better held-out perplexity for {PATIENCE} epochs"
+        print(f"{why}; kept the weights of epoch {best_epoch} (held-out perplexity {best:.3f})")
+        break
+
+print(f"final loss: {loss.item()}")
+''')
+
+
+def char_script(cfg: charlm.CharConfig, prefixes: tuple[str, ...] = ()) -> str:
+    """The character language model as a standalone script that reads a text file (argv[1])."""
+    extra = (("PREFIXES", tuple(prefixes),
+              "what the model writes from after every epoch; empty: the text's first two characters"),)
+    settings = _settings(cfg, {"kind": ("RNN", "LSTM", "GRU"), "optimizer": ("adam", "sgd"),
+                               "sampling": tuple(charlm.SAMPLINGS)}, extra)
+    return _fill(_CHAR, "Char-level generation: a standalone reproduction of rnnviz's experiment.", settings)
+
+
 # ---------------------------------------------------------------- dispatch
 
 _BY_TYPE = {unrolling.HelloConfig: hello_script, sine.SineConfig: sine_script,
-            sincos.SinCosConfig: sincos_script, gates.GateConfig: gates_script}
+            sincos.SinCosConfig: sincos_script, gates.GateConfig: gates_script, charlm.CharConfig: char_script}
 
 
-def script(config) -> str:
-    """The source of a standalone script (torch, numpy) that reproduces config's experiment."""
+def script(config, prefixes: tuple[str, ...] = ()) -> str:
+    """The source of a standalone script (torch, numpy) that reproduces config's experiment;
+    prefixes: what the char model writes from after every epoch (the page's)."""
     make = _BY_TYPE.get(type(config))
     if make is None:
         raise TypeError(f"no script for {type(config).__name__}; expected one of "
                         f"{', '.join(t.__name__ for t in _BY_TYPE)}")
-    return make(config)
+    return char_script(config, prefixes) if make is char_script else make(config)
 
 
 __all__ = ["script"]

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from rnnviz import charlm as C
 from rnnviz import gates as G
 from rnnviz import sincos as SC
 from rnnviz import sine as S
 from rnnviz import unrolling as U
+from rnnviz.data import grammar
 from rnnviz.data.sine import SeriesConfig
 from rnnviz.export import script
 
@@ -92,7 +94,40 @@ def test_gates_script_matches_engine(case, tmp_path):
     assert ("stopped early" in out) == ("done" in snaps[-1].info)
 
 
-DEFAULTS = {"gates_model.py": G.GateConfig(), "hello_ohlol.py": U.HelloConfig(), "sine_forecasters.py": S.SineConfig(),
+CHAR_CASES = {
+    "GRU, random sampling, dropout, a prefix": (C.CharConfig(), ("B",)),
+    "2-layer LSTM, embedding, consecutive sampling": (
+        replace(C.CharConfig(), kind="LSTM", embedding=8, num_layers=2, sampling="consecutive", epochs=2), ()),
+    "RNN, the chapter's SGD": (
+        replace(C.CharConfig(), kind="RNN", optimizer="sgd", lr=C.SGD_LR, clip=0.01, dropout=0.0, epochs=2), ("BT",)),
+    "early stopping keeps the best epoch": (replace(C.CharConfig(), epochs=12, patience=1, lr=0.05), ()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHAR_CASES))
+def test_char_script_matches_engine(case, tmp_path):
+    cfg, prefixes = CHAR_CASES[case]
+    text = grammar.corpus(400)  # a short Reber text: a few seconds per run
+    (tmp_path / "reber.txt").write_bytes(text.encode("utf-8"))
+    ours, out = run(script(cfg, prefixes), tmp_path, "reber.txt")
+    snaps = list(C.build(cfg, C.prepare(text, cfg.held_out), prefixes or (text[:2],))[1])
+    assert ours == pytest.approx(engine_loss(snaps), rel=RTOL)
+    last = snaps[-1].info
+    assert ("stopped early" in last["done"]) == ("early stopping" in case)
+    kept = re.search(r"kept the weights of epoch \d+ \(held-out perplexity [\d.]+\)", last["done"])
+    assert kept and kept.group(0) in out
+    for sample in last["samples"].values():  # the same text written from every prefix
+        assert repr(sample) in out
+
+
+def test_char_script_says_what_it_needs(tmp_path):
+    path = tmp_path / "char.py"
+    path.write_text(script(C.CharConfig()), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path)], check=False, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode != 0 and "your_text.txt" in done.stderr
+
+
+DEFAULTS = {"char_model.py": C.CharConfig(), "gates_model.py": G.GateConfig(), "hello_ohlol.py": U.HelloConfig(), "sine_forecasters.py": S.SineConfig(),
             "sin_to_cos.py": SC.SinCosConfig()}
 
 
