@@ -35,10 +35,11 @@ def _reasons(cls: type) -> dict[str, str]:
 _FALLBACK = {"seed": "same seed, same weights, same data", "num_layers": "stacked recurrent layers"}
 
 
-def _settings(cfg, choices: dict[str, tuple] | None = None, extra: tuple = ()) -> str:
+def _settings(cfg, choices: dict[str, tuple] | None = None, extra: tuple = (), names: dict | None = None) -> str:
     """The config as `NAME = value  # reason` lines; a nested config's fields flattened in
-    (named PARENT_FIELD when the plain name is taken); extra: (NAME, value, reason) lines."""
-    choices = choices or {}
+    (named PARENT_FIELD when the plain name is taken); extra: (NAME, value, reason) lines;
+    names: engine constants a reason mentions, shown with their values (the script has none)."""
+    choices, names = choices or {}, names or {}
     rows: list[tuple[str, object, str]] = []
     top = {f.name.upper() for f in fields(cfg)}
     for f in fields(cfg):
@@ -54,6 +55,8 @@ def _settings(cfg, choices: dict[str, tuple] | None = None, extra: tuple = ()) -
             listed = "one of " + ", ".join(map(repr, choices[f.name]))
             reason, named = re.subn(r"one of [A-Z_]+", listed, reason)
             reason = reason if named else f"{reason}; {listed}".lstrip("; ")
+        for name, shown in names.items():
+            reason = reason.replace(name, f"{name} {shown!r}")
         rows.append((f.name.upper(), value, reason))
     rows += list(extra)
     lines = [f"{name} = {value!r}" + (f"  # {reason}" if reason else "") for name, value, reason in rows]
@@ -157,7 +160,7 @@ def hello_script(cfg: unrolling.HelloConfig) -> str:
     extra = (("CHARS", unrolling.HELLO_CHARS, "the notes' idx2char"),
              ("TEXT_IN", unrolling.HELLO_IN, "what the model reads"),
              ("TEXT_OUT", unrolling.HELLO_OUT, "what it should emit, one letter per step"))
-    settings = _settings(cfg, {"variant": tuple(unrolling.VARIANTS)}, extra)
+    settings = _settings(cfg, {"variant": tuple(unrolling.VARIANTS)}, extra, {"LR_OF_VARIANT": unrolling.LR_OF_VARIANT})
     return _fill(_HELLO, "hello -> ohlol: a standalone reproduction of rnnviz's experiment.", settings)
 
 
@@ -244,8 +247,9 @@ models = {}
 for kind in KINDS:
     torch.manual_seed(SEED)  # every kind starts from the same seed
     models[kind] = SeqRegressor(kind, HIDDEN_SIZE)
-everything = nn.ModuleDict(models)  # one optimiser for all: the losses are summed, each model
-# gets its own independent step (Adam and SGD treat every parameter alone)
+# one optimiser for all: the losses are summed, and each model still takes its own independent
+# step (Adam and SGD treat every parameter alone)
+everything = nn.ModuleDict(models)
 
 # ---------------------------------------------------------------- training
 if RECIPE == "tutorial":  # one random window per step, SGD
@@ -281,7 +285,7 @@ print(f"final loss: {loss.item()}")
 
 def sine_script(cfg: sine.SineConfig) -> str:
     """The sine forecasting experiment (every kind, either recipe) as a standalone script."""
-    settings = _settings(cfg, {"kinds": models.KINDS, "recipe": tuple(sine.RECIPES)})
+    settings = _settings(cfg, {"kinds": models.KINDS, "recipe": tuple(sine.RECIPES)}, names={"DEFAULT_LR": sine.DEFAULT_LR})
     return _fill(_SINE, "Sine forecasting: a standalone reproduction of rnnviz's experiment.", settings)
 
 
@@ -351,7 +355,8 @@ for step in range(1, STEPS + 1):  # one chunk per step
         print(f"step {step:5d}  loss {loss.item():.6f}  (carried {loss_c.item():.6f}  reset {loss_r.item():.6f})")
 
 # score both on the EVAL_CHUNKS chunks after the training range
-carried.eval(), reset.eval()
+carried.eval()
+reset.eval()
 with torch.no_grad():
     for mode, model in (("carried", carried), ("reset", reset)):
         _, state = model(chunk(STEPS - 1, CHUNK)[1], None)  # warm up on the chunk before, unscored
@@ -753,7 +758,7 @@ def char_script(cfg: charlm.CharConfig, prefixes: tuple[str, ...] = ()) -> str:
     extra = (("PREFIXES", tuple(prefixes),
               "what the model writes from after every epoch; empty: the text's first two characters"),)
     settings = _settings(cfg, {"kind": ("RNN", "LSTM", "GRU"), "optimizer": ("adam", "sgd"),
-                               "sampling": tuple(charlm.SAMPLINGS)}, extra)
+                               "sampling": tuple(charlm.SAMPLINGS)}, extra, {"SGD_LR": charlm.SGD_LR})
     return _fill(_CHAR, "Char-level generation: a standalone reproduction of rnnviz's experiment.", settings)
 
 
