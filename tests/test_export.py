@@ -112,11 +112,12 @@ def test_char_script_matches_engine(case, tmp_path):
     ours, out = run(script(cfg, prefixes), tmp_path, "reber.txt")
     snaps = list(C.build(cfg, C.prepare(text, cfg.held_out), prefixes or (text[:2],))[1])
     assert ours == pytest.approx(engine_loss(snaps), rel=RTOL)
-    last = snaps[-1].info
-    assert ("stopped early" in last["done"]) == ("early stopping" in case)
-    kept = re.search(r"kept the weights of epoch \d+ \(held-out perplexity [\d.]+\)", last["done"])
-    assert kept and kept.group(0) in out
-    for sample in last["samples"].values():  # the same text written from every prefix
+    assert (snaps[-1].step < snaps[-1].total) == ("early stopping" in case)
+    assert f"step {snaps[-1].step:6d}" in out  # the same last step
+    scored = [sn.info for sn in snaps if "held_ppl" in sn.info]  # each epoch's end
+    best = min(scored, key=lambda info: info["held_ppl"])
+    assert f"kept the weights of epoch {best['epoch']} (held-out perplexity {best['held_ppl']:.3f})" in out
+    for sample in scored[-1]["samples"].values():  # the same text written from every prefix
         assert repr(sample) in out
 
 
