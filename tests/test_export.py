@@ -21,7 +21,7 @@ from rnnviz.data import grammar
 from rnnviz.data.sine import SeriesConfig
 from rnnviz.export import script
 
-RTOL = 1e-4  # the brief's tolerance; on one machine the numbers agree to the last bit (see report)
+RTOL = 1e-4  # on one machine they agree to the last bit; room for an engine run with RNNVIZ_THREADS > 1
 TIMEOUT = 120  # seconds per script
 
 
