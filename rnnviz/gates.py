@@ -15,14 +15,11 @@ from torch import nn
 from rnnviz import cells
 from rnnviz.data.sine import SeriesConfig, make_series
 from rnnviz.data.tasks import Batch, counting_batch, memory_batch, memory_input_size
+from rnnviz.i18n import t
 from rnnviz.inspect import trace_frame
 from rnnviz.train import Snapshot, seeded, train
 
-TASKS = {
-    "memory": "remember the first symbol across a gap of distractors",
-    "counting": "the nesting depth of a bracket string",
-    "sine": "predict the next value of the noisy sine",
-}
+TASKS = ("memory", "counting", "sine")  # their names and captions: gates.task.*, gates.task_caption.*
 KINDS = ("LSTM", "GRU", "RNN")
 MAX_GAP = 200  # beyond this a live run takes minutes on two cores
 EVAL_SIZE = 500  # sequences in the held-out batch that scores the memory and counting tasks
@@ -50,11 +47,11 @@ class GateConfig:
 def problem(cfg: GateConfig) -> str:
     """A learner-readable reason the settings cannot train, or ""."""
     if cfg.task == "memory" and not 1 <= cfg.gap <= MAX_GAP:
-        return f"The gap must be between 1 and {MAX_GAP} steps (it is {cfg.gap})."
+        return t("gates.check.gap", max_gap=MAX_GAP, gap=cfg.gap)
     if cfg.task == "counting" and cfg.length < 2:
-        return "A bracket string needs at least 2 steps to have a depth worth counting."
+        return t("gates.check.length")
     if cfg.hidden_size < 1:
-        return "The hidden size must be at least 1."
+        return t("gates.check.hidden")
     return ""
 
 
@@ -130,13 +127,15 @@ def build(cfg: GateConfig) -> tuple[GateNet, Iterator[Snapshot]]:
         with torch.no_grad():
             return {score_name(cfg): loss_and_score(model, cfg, held_out)[1]}
 
-    def solved(info: dict) -> str:
-        if info.get("accuracy", 0.0) >= SOLVED:
-            return f"held-out accuracy reached {info['accuracy']:.1%}: solved, so training stopped early"
-        return ""
-
     return model, train(model, loss_at, opt, cfg.steps, log_every=max(1, cfg.steps // 60),
                         clip=1.0, describe=describe, done=solved)
+
+
+def solved(info: dict) -> str:
+    """Why training stopped early (held-out accuracy high enough), in the current language; or ""."""
+    if info.get("accuracy", 0.0) >= SOLVED:
+        return t("gates.check.solved", accuracy=info["accuracy"])
+    return ""
 
 
 # ---------------------------------------------------------------- reading the gates
