@@ -10,6 +10,7 @@ from rnnviz import charts
 from rnnviz import sincos as SC
 from rnnviz import sine as S
 from rnnviz.data.sine import SeriesConfig, make_series
+from rnnviz.export import script
 from rnnviz.i18n import t
 from rnnviz.models import KINDS
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
@@ -207,4 +208,5 @@ if state is not None and state.history:
             st.markdown(t("sine.faq.passes_fast", steps=done_steps, n=n_w))
 
 share_link("pages.sine", LINK_NOTE)
-exports({"sine_forecasters": "sine", "sin_to_cos": "sincos"})
+exports({"sine_forecasters": "sine", "sin_to_cos": "sincos"},
+        scripts={"sine_forecasters.py": lambda: script(cfg), "sin_to_cos.py": lambda: script(sc_cfg)})

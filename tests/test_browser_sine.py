@@ -7,8 +7,12 @@ usable and its charts are drawn. Screenshots go to tests/artifacts/2_Sine_Foreca
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
+import torch
 from web import DRAWN_CHARTS_JS, FINISHED_JS, PROGRESS_STEP_JS, heading, set_number
 
 VIEWPORT = {"width": 1400, "height": 5200}  # Streamlit scrolls inside its own container: a tall window shows all
@@ -80,5 +84,38 @@ def test_stop_half_way_keeps_a_usable_model(browser, app_url: str, artifacts: Pa
         assert page.get_by_text("Showing the last model trained with valid settings").count() == 1
         assert_results_on_page(page, errors, CHARTS_WITHOUT_DATA)
         page.screenshot(path=str(artifacts / "2_Sine_Forecasting_bad_window.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_downloads_reproduce_the_run(browser, app_url: str, tmp_path: Path):
+    """Sidebar → Export: the script, run outside the app, ends on the loss the page shows; the
+    weights load with weights_only=True; a chart's CSV holds its points."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(app_url + URL_PATH, timeout=LOAD_MS)
+        wait_finished(page)
+        shown = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Loss at the last step").first
+        step, loss = re.search(r"Loss at the last step \((\d+)\): (\S+)", shown.inner_text()).groups()
+        page.locator("[data-testid=stSidebar]").get_by_text("Export", exact=True).click()
+
+        def download(name: str) -> Path:
+            with page.expect_download(timeout=LOAD_MS) as info:
+                page.locator("[data-testid=stSidebar]").get_by_role("button", name=name).click()
+            path = tmp_path / name
+            info.value.save_as(path)
+            return path
+
+        run = subprocess.run([sys.executable, str(download("sine_forecasters.py"))], check=False,
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert run.returncode == 0, run.stderr[-2000:]
+        final = float(re.search(r"final loss: (\S+)", run.stdout).group(1))
+        assert f"{final:.6g}" == loss and f"step {int(step):5d}" in run.stdout, (final, loss, run.stdout[-500:])
+
+        state = torch.load(download("sine_forecasters.pt"), weights_only=True)
+        assert state and all(torch.isfinite(v).all() for v in state.values()), list(state)
+        csv = pd.read_csv(download("Training loss (MSE, log scale)"))
+        assert len(csv) >= 100 and "step" in csv.columns, csv.columns
     finally:
         context.close()

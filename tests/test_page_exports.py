@@ -1,6 +1,6 @@
 """Exports through AppTest: every page's sidebar offers the data behind each chart it drew
-(CSV, one button per chart, named by the chart's title) and the weights of its trained
-models; the CSV is the chart's own data. The files' bytes are checked in the browser test."""
+(CSV, one button per chart, named by the chart's title), the weights of its trained
+models and standalone scripts; the CSV is the chart's own data. The files' bytes are checked in the browser test."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ WEIGHTS = {"pages/1_RNN_Unrolling.py": ["hello_ohlol.pt"],
            "pages/2_Sine_Forecasting.py": ["sine_forecasters.pt", "sin_to_cos.pt"],
            "pages/3_LSTM_Gates.py": ["gates_model.pt"],
            "pages/4_Char_Generation.py": ["char_model.pt"]}
+SCRIPTS = {"pages/1_RNN_Unrolling.py": [],
+           "pages/2_Sine_Forecasting.py": ["sine_forecasters.py", "sin_to_cos.py"],
+           "pages/3_LSTM_Gates.py": [],
+           "pages/4_Char_Generation.py": []}  # their sources: rnnviz.export, tested in test_export.py
 
 
 @pytest.mark.parametrize("page", list(WEIGHTS))
@@ -33,6 +37,7 @@ def test_every_chart_and_model_of_a_page_can_be_downloaded(page: str):
     drawn = at.session_state[SHOWN]
     assert len(drawn) >= 3 and all(title in labels for title in drawn), (list(drawn), labels)
     assert [x for x in labels if x.endswith(".pt")] == WEIGHTS[page]
+    assert [x for x in labels if x.endswith(".py")] == SCRIPTS[page]
     for title, chart in drawn.items():
         assert not chart_data(chart).empty, title
 

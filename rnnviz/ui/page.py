@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -146,11 +147,12 @@ def show(chart, where=None, width: str = "stretch", **options):
     return (where or st).altair_chart(chart.properties(padding=PADDING), width=width, **options)
 
 
-def exports(runs: dict[str, str], scripts: dict[str, str] | None = None) -> None:
+def exports(runs: dict[str, str], scripts: dict[str, Callable[[], str]] | None = None) -> None:
     """Call last on a page: the sidebar's downloads, each made only when clicked. The data
     behind every chart drawn in this run (CSV); the weights of each live-trained model (runs:
     file name -> its live_training key), a state dict to load with
-    torch.load(path, weights_only=True); and standalone scripts (file name -> source)."""
+    torch.load(path, weights_only=True); and standalone scripts (file name -> a function
+    that writes the source, e.g. lambda: rnnviz.export.script(cfg))."""
     with st.sidebar.expander(t("common.export"), icon=":material/download:"):
         st.caption(t("common.export_csv"))
         for title, chart in st.session_state.get(SHOWN, {}).items():
