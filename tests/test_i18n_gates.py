@@ -1,0 +1,143 @@
+"""The "LSTM gates" page in 简体中文 (?lang=zh): it runs, its title and section headers are the
+Chinese catalogue's, and no English sentence is left in what a learner reads (text, widget
+labels and captions, progress bars, table headers, the equations' labels, chart titles, axes
+and legends); the engine's messages speak Chinese too. English is tested in test_page_gates.py."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import gates as G
+from rnnviz.i18n import CATALOGUES
+from rnnviz.inspect import SHOWN
+from rnnviz.ui.background import shared_job
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/3_LSTM_Gates.py"
+ZH = CATALOGUES["zh"]
+JOB = "gates-default-sweep"  # the page's background comparison, replaced by finished rows
+SWEEP_ROWS = [{"kind": k, "gap": g, "accuracy": 1.0, "seconds": 1.0} for g in (5, 20, 50) for k in G.KINDS]
+HEADERS = ["train", "heat", "eq", "numbers", "sweep"]
+
+# Three ASCII words in a row is an English phrase; code, LaTeX and these names are not.
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
+CODE = re.compile(r"`[^`]*`|\$[^$]*\$")
+ALLOWED = {"Language", "state dict"}  # the switch names both languages; torch's own term
+
+
+def english_left(text: str) -> list[str]:
+    text = CODE.sub(" ", text)
+    return [m for m in ENGLISH.findall(text) if not any(a in m for a in ALLOWED)]
+
+
+def chart_words(spec) -> list[str]:
+    """Every title in a Vega-Lite spec: the chart's, its panels', axes' and legends'."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("title", "subtitle") and isinstance(value, str):
+                found.append(value)
+            else:
+                found += chart_words(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += chart_words(value)
+    return found
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def readable(at: AppTest) -> list[str]:
+    """Everything on the page a learner reads, as text."""
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                                  "error", "success") for e in getattr(at, kind)]
+    for kind in ("number_input", "selectbox", "multiselect", "radio", "slider", "button", "expander"):
+        for w in at.get(kind):
+            texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
+    for w in at.radio:
+        texts += [w.format_func(o) for o in w.options] + list(w.proto.captions)
+    texts += [p.proto.text for p in at.get("progress")]
+    texts += [" ".join(re.findall(r"\\text\{([^}]*)\}", x.value)) for x in at.latex]
+    for table in at.table:
+        frame = table.value
+        texts += [str(n) for n in [*frame.index.names, *frame.columns.names] if n]
+    for spec in specs(at):
+        texts += chart_words(spec)
+    return [str(x) for x in texts if x]
+
+
+def left(at: AppTest) -> list[tuple[str, list[str]]]:
+    return [(text, english_left(text)) for text in readable(at) if english_left(text)]
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def finished_sweep():
+    """The default comparison, already finished: its chart and table are on the page at once."""
+    shared_job.clear()
+    job = shared_job(JOB, lambda stop: iter(SWEEP_ROWS))
+    deadline = time.monotonic() + 10
+    while not job.done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield job
+    shared_job.clear()
+
+
+def open_gates_zh() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    return at
+
+
+def test_the_gates_page_in_chinese_has_no_english_left():
+    at = open_gates_zh()
+    assert at.title[0].value == ZH["gates.title"]
+    assert [h.value for h in at.header] == [ZH[f"gates.{part}.header"] for part in HEADERS]
+    assert at.session_state["gates__run"].status == "done"
+    assert left(at) == []
+    assert "lang=zh" in next(c.value for c in at.sidebar.code)
+    # the task options keep their values (the link's) under Chinese labels and captions
+    task = at.radio(key="gates_task")
+    assert task.options == [ZH[f"gates.task.{k}"] for k in G.TASKS]
+    assert list(task.proto.captions) == [ZH[f"gates.task_caption.{k}"] for k in G.TASKS]
+    # the engine's message, the heatmaps' panels and the comparison table speak Chinese
+    assert ZH["gates.check.solved"].split("{")[0] in " ".join(s.value for s in at.success)
+    panels = next(s for s in specs(at) if "vconcat" in s)["vconcat"]
+    assert [p["title"] for p in panels] == [ZH["gates.heat.input"], *(ZH[f"gates.gate.{g}"] for g in SHOWN["LSTM"])]
+    table = at.table[0].value
+    assert (table.index.name, table.columns.name) == (ZH["gates.sweep.gap"], ZH["gates.sweep.kind"])
+    assert sorted(table.columns) == sorted(G.KINDS)
+
+
+def test_gru_and_a_bad_gap_in_chinese():
+    at = open_gates_zh()
+    at.radio(key="gates_kind").set_value("GRU").run()
+    no_exception(at)
+    assert at.session_state["gates__run"].config.kind == "GRU"
+    assert ZH["gates.eq.update"] in at.latex[0].value and ZH["gates.eq.reset"] in at.latex[0].value
+    assert left(at) == []
+    at.radio(key="gates_task").set_value("counting").run()
+    no_exception(at)
+    assert at.session_state["gates__run"].config.task == "counting"
+    assert left(at) == []
+    at.radio(key="gates_task").set_value("memory").run()
+    at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()
+    no_exception(at)
+    assert ZH["gates.check.gap"].format(max_gap=G.MAX_GAP, gap=G.MAX_GAP + 1) in [e.value for e in at.error]
+    assert ZH["gates.train.last_valid"] in [i.value for i in at.info]
+    assert left(at) == []
