@@ -1,18 +1,16 @@
 """First complete view of every page, its live-trained default model included (target: 3 s).
 
-A page is "complete" when its title and its last section's header are visible, the text
-that proves its default model trained is shown, at least its minimum of Vega charts is
-drawn, and the script has finished (no running indicator). The home page "/" is the
-baseline (Streamlit's own floor: frontend boot, websocket, a light script), measured
-interleaved with the pages (home, page 1, home, page 2, ...) so the machine's drift hits
-all alike; ratios page / home are per pair.
+"Complete": the title and the last section's header visible, the text that proves the default
+model trained shown, at least the page's minimum of Vega charts drawn, and the script finished
+(no running indicator). The home page "/" is the baseline (Streamlit's own floor: frontend
+boot, websocket, a light script), interleaved (home, page 1, home, page 2, ...) so the
+machine's drift hits all alike; ratios page / home are per pair.
 
 (a) browser: one `streamlit run` server; a first visit of each page (cold imports and live
-    training; its time is reported on its own), then N visits per page, each in a FRESH
-    Playwright context of Debian's chromium, timed from goto until complete (an init script
-    checks every 40 ms). Page 3 starts a background comparison once per server; each visit
-    records whether it was still running.
-(b) AppTest: per visit a fresh `AppTest.from_file(streamlit_app.py).run()`, then only
+    training, reported on its own), then N visits per page, each in a FRESH Playwright context
+    of Debian's chromium, timed from goto until complete (an init script checks every 40 ms).
+    Page 3 starts a background comparison once per server; each visit records if it still ran.
+(b) AppTest: a fresh `AppTest.from_file(streamlit_app.py).run()`, then only
     `at.switch_page(page).run()` is timed, interleaved with the home page's own run; the
     process's first (cold) run of each page is reported on its own.
 
@@ -84,7 +82,7 @@ DONE_JS = r"""
   const busy = () => !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"], [data-testid="stStatusWidgetRunningManIcon"]')
                      || /running/i.test((document.querySelector('[data-testid="stStatusWidget"]') || {}).textContent || "");
   const trained = new RegExp(P.trained);
-  const conds = {
+  const conds = {  // the names AppTest's checks use too
     title: () => some("h1", t => t.includes(P.title)),
     last_header: () => some("h2, h3", t => t.includes(P.last_header)),
     trained: () => !P.trained || some('[data-testid="stAlert"], [data-testid="stAlertContainer"], [data-testid="stCaptionContainer"]',
