@@ -9,6 +9,7 @@ import streamlit as st
 
 from rnnviz import charts
 from rnnviz import gates as G
+from rnnviz.export import script
 from rnnviz.i18n import t
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 from rnnviz.ui.background import shared_job
@@ -213,4 +214,4 @@ else:
     default_sweep()
 
 share_link("pages.gates", LINK_NOTE)
-exports({"gates_model": "gates"})
+exports({"gates_model": "gates"}, scripts={"gates_model.py": lambda: script(cfg)})

@@ -23,7 +23,7 @@ WEIGHTS = {"pages/1_RNN_Unrolling.py": ["hello_ohlol.pt"],
            "pages/4_Char_Generation.py": ["char_model.pt"]}
 SCRIPTS = {"pages/1_RNN_Unrolling.py": [],
            "pages/2_Sine_Forecasting.py": ["sine_forecasters.py", "sin_to_cos.py"],
-           "pages/3_LSTM_Gates.py": [],
+           "pages/3_LSTM_Gates.py": ["gates_model.py"],
            "pages/4_Char_Generation.py": []}  # their sources: rnnviz.export, tested in test_export.py
 
 
