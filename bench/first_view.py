@@ -8,7 +8,9 @@ machine's drift hits all alike; ratios page / home are per pair.
 
 (a) browser: one `streamlit run` server; a first visit of each page (cold imports and live
     training, reported on its own), then N visits per page, each in a FRESH Playwright context
-    of Debian's chromium, timed from goto until complete (an init script checks every 40 ms).
+    of Debian's chromium, timed from goto until complete (an init script checks every 40 ms);
+    and N times the learner's usual way in: home open, a click on the page's sidebar link,
+    timed from the click (from_home_click_s: no frontend boot).
     Page 3 starts a background comparison once per server; each visit records if it still ran.
 (b) AppTest: a fresh `AppTest.from_file(streamlit_app.py).run()`, then only
     `at.switch_page(page).run()` is timed, interleaved with the home page's own run; the
@@ -70,8 +72,9 @@ PAGES = {
 # frame: each check forces a layout, which would slow the page it measures. A condition once
 # met is not checked again until the final pass, which re-checks them all at once.
 DONE_JS = r"""
-(() => {
-  const P = %PAGES%[location.pathname.replace(/\/$/, "") || "/"];
+window.__arm = (path) => {  // watch for the page at path to be complete; armed again before an in-app click
+  clearInterval(window.__timer);
+  const P = %PAGES%[path.replace(/\/$/, "") || "/"];
   const M = {charts: 0}; window.__marks = M; window.__done = false;
   const q = (sel) => document.querySelectorAll(sel);
   const vis = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -90,7 +93,7 @@ DONE_JS = r"""
     charts: () => charts() >= P.min_charts,
   };
   const met = {};
-  const timer = setInterval(() => {
+  const timer = window.__timer = setInterval(() => {
     if (!document.body) return;
     for (const [k, f] of Object.entries(conds)) if (!met[k]) met[k] = f();
     if (busy()) return;
@@ -100,7 +103,8 @@ DONE_JS = r"""
     M.busy = !!P.busy && document.body.innerText.includes(P.busy);
     window.__done = true; clearInterval(timer);
   }, 40);
-})();
+};
+window.__arm(location.pathname);
 """.replace("%PAGES%", json.dumps({p.url: asdict(p) for p in [HOME, *PAGES.values()]}, ensure_ascii=False))
 
 
@@ -164,6 +168,27 @@ def _visit(browser, url: str, timeout_s: float = 120) -> tuple[float, dict]:
         ctx.close()
 
 
+def _visit_from_home(browser, base: str, p: Page, timeout_s: float = 120) -> tuple[float, dict]:
+    """The learner's usual way in: home is open, then a click on the page's sidebar link (no
+    frontend boot). Seconds from the click until the page is complete."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        ctx.add_init_script(DONE_JS)
+        page = ctx.new_page()
+        page.goto(base + HOME.url)
+        page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
+        page.evaluate(f"() => window.__arm({json.dumps(p.url)})")
+        t0 = time.perf_counter()
+        page.locator(f'[data-testid=stSidebar] a[href$="{p.url[1:]}"]').click()
+        page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
+        elapsed = time.perf_counter() - t0
+        marks = page.evaluate("() => window.__marks")
+        marks["exceptions"] = page.locator('[data-testid="stException"]').count()
+        return elapsed, marks
+    finally:
+        ctx.close()
+
+
 def bench_browser(pages: list[int], repeats: int) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -176,11 +201,15 @@ def bench_browser(pages: list[int], repeats: int) -> dict:
                 _visit(browser, base + HOME.url)  # the baseline's own first visit
                 first = {n: _visit(browser, base + PAGES[n].url, 300) for n in pages}
                 runs = {n: ([], [], []) for n in pages}  # page_s, home_s, infos
+                clicks = {n: [] for n in pages}
                 for _ in range(repeats):
-                    for n in pages:  # home, page 1, home, page 2, ...
+                    for n in pages:  # home, page 1, from home to page 1, home, page 2, ...
                         h, _ = _visit(browser, base + HOME.url)
                         p, info = _visit(browser, base + PAGES[n].url)
                         runs[n][0].append(p), runs[n][1].append(h), runs[n][2].append(info)
+                        c, info = _visit_from_home(browser, base, PAGES[n])
+                        clicks[n].append(c)
+                        runs[n][2].append(info)
             finally:
                 browser.close()
     finally:
@@ -191,7 +220,11 @@ def bench_browser(pages: list[int], repeats: int) -> dict:
             os.killpg(server.pid, 9)
         log.close()
     os.unlink(log.name)  # kept only when the run failed (the exception skips this line)
-    return _report(first, runs, "first_visit_after_server_start_s")
+    out = _report(first, runs, "first_visit_after_server_start_s")
+    for n in pages:
+        out[f"page{n}"]["from_home_click_s"] = _stats(clicks[n])
+        out[f"page{n}"]["from_home_meets_target"] = statistics.median(clicks[n]) <= TARGET_S
+    return out
 
 
 # ---------------------------------------------------------------- (b) AppTest
