@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz import cells
+from rnnviz.i18n import t
 from rnnviz.train import Snapshot, seeded, train
 
 # ---------------------------------------------------------------- the worked example
@@ -205,9 +206,9 @@ def hello_hidden_frame(model: HelloTagger, text: str = HELLO_IN) -> pd.DataFrame
     rows = []
     for layer, tr in enumerate(run.traces):
         h = tr["hidden"][:, 0]  # (T, H)
-        for t, ch in enumerate(text):
-            for unit, v in enumerate(h[t].tolist()):
-                rows.append((t + 1, f"{t + 1}:{ch}", layer + 1, unit + 1, v))
+        for i, ch in enumerate(text):
+            for unit, v in enumerate(h[i].tolist()):
+                rows.append((i + 1, f"{i + 1}:{ch}", layer + 1, unit + 1, v))
     return pd.DataFrame(rows, columns=["t", "char", "layer", "unit", "value"])
 
 
@@ -266,21 +267,22 @@ def gradient_norms(cfg: GradConfig) -> pd.DataFrame:
 
 
 def shape_table(ex: WorkedExample) -> pd.DataFrame:
-    """The shapes of input, output, h_n and every weight, with what each axis means."""
+    """The shapes of input, output, h_n and every weight, with what each axis means and what it
+    holds (in the current language). Columns: tensor, shape, axes, holds."""
     rnn = ex.rnn
     out, h_n = rnn(ex.x)
     T_B = "batch, seq_len" if rnn.batch_first else "seq_len, batch"
     rows = [
-        ("input", tuple(ex.x.shape), f"({T_B}, input_size)", "x_t for every step and sequence"),
-        ("output", tuple(out.shape), f"({T_B}, hidden_size)", "the LAST layer's h_t at every step"),
-        ("h_n", tuple(h_n.shape), "(num_layers, batch, hidden_size)",
-         "EVERY layer's h at the last step; batch_first does not change it"),
+        ("input", tuple(ex.x.shape), f"({T_B}, input_size)", t("unrolling.shapes.input")),
+        ("output", tuple(out.shape), f"({T_B}, hidden_size)", t("unrolling.shapes.output")),
+        ("h_n", tuple(h_n.shape), "(num_layers, batch, hidden_size)", t("unrolling.shapes.h_n")),
     ]
     for name, p in rnn.named_parameters():
-        meaning = {"weight_ih": "(hidden_size, input size of this layer)", "weight_hh": "(hidden_size, hidden_size)",
+        meaning = {"weight_ih": t("unrolling.shapes.weight_ih_axes"), "weight_hh": "(hidden_size, hidden_size)",
                    "bias_ih": "(hidden_size,)", "bias_hh": "(hidden_size,)"}[name.rsplit("_", 1)[0]]
-        rows.append((name, tuple(p.shape), meaning, f"layer {int(name[-1]) + 1}'s {name.split('_')[0]}"))
-    return pd.DataFrame(rows, columns=["tensor", "shape", "axes", "what it holds"]).assign(
+        kind = t(f"unrolling.shapes.{name.split('_')[0]}")  # weight or bias
+        rows.append((name, tuple(p.shape), meaning, t("unrolling.shapes.parameter", layer=int(name[-1]) + 1, kind=kind)))
+    return pd.DataFrame(rows, columns=["tensor", "shape", "axes", "holds"]).assign(
         shape=lambda d: d["shape"].map(lambda s: "(" + ", ".join(map(str, s)) + ")"))
 
 
