@@ -159,7 +159,7 @@ def hello_render(state) -> None:
         st.info(t("unrolling.hello.not_solved", last=last))
 
 
-state = live_training("hello", hello_cfg, hello_start, hello_render, "hello → ohlol",
+state = live_training("hello", hello_cfg, hello_start, hello_render, t("unrolling.hello.what"),
                       default=U.HelloConfig())
 if state is not None and state.status != "running":
     hid = U.hello_hidden_frame(state.model)

@@ -1,0 +1,139 @@
+"""The "RNN unrolling" page in 简体中文 (?lang=zh): it runs, its title and section headers are the
+Chinese catalogue's, and no English sentence is left in what a learner reads (text, widget
+labels, help and captions, tables, metrics, the printout, chart titles, axes and legends);
+the engine's shape table speaks Chinese too. English is tested in test_pages.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import unrolling as U
+from rnnviz.i18n import CATALOGUES, set_language
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/1_RNN_Unrolling.py"
+ZH = CATALOGUES["zh"]
+HEADERS = ["step", "ways", "shapes", "hello", "grad", "faq"]
+
+# Three ASCII words in a row is an English phrase; code, LaTeX and these names are not.
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
+CODE = re.compile(r"`[^`]*`|\$[^$]*\$")
+ALLOWED = {"Language", "state dict"}  # the switch names both languages; torch's own term
+
+
+def english_left(text: str) -> list[str]:
+    text = CODE.sub(" ", text)
+    return [m for m in ENGLISH.findall(text) if not any(a in m for a in ALLOWED)]
+
+
+def chart_words(spec) -> list[str]:
+    """Every title in a Vega-Lite spec: the chart's, its layers', axes' and legends'."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("title", "subtitle") and isinstance(value, str):
+                found.append(value)
+            else:
+                found += chart_words(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += chart_words(value)
+    return found
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def readable(at: AppTest) -> list[str]:
+    """Everything on the page a learner reads, as text."""
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                                  "error", "success", "code") for e in getattr(at, kind)]
+    for kind in ("number_input", "selectbox", "radio", "slider", "toggle", "button", "expander", "metric"):
+        for w in at.get(kind):
+            texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
+    for w in at.radio:
+        texts += [w.format_func(o) for o in w.options] + list(w.proto.captions)
+    texts += [p.proto.text for p in at.get("progress")]
+    for table in at.table:
+        frame = table.value
+        texts += [str(n) for n in [*frame.index.names, *frame.columns] if n]
+        texts += [v for v in frame.to_numpy().ravel() if isinstance(v, str)]
+    for spec in specs(at):
+        texts += chart_words(spec)
+    return [str(x) for x in texts if x]
+
+
+def left(at: AppTest) -> list[tuple[str, list[str]]]:
+    return [(text, english_left(text)) for text in readable(at) if english_left(text)]
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def open_unrolling_zh() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    return at
+
+
+def test_the_unrolling_page_in_chinese_has_no_english_left():
+    at = open_unrolling_zh()
+    assert at.title[0].value == ZH["unrolling.title"]
+    assert [h.value for h in at.header] == [ZH[f"unrolling.{part}.header"] for part in HEADERS]
+    assert at.session_state["hello__run"].status == "done"
+    assert left(at) == []
+    assert "lang=zh" in next(c.value for c in at.sidebar.code)
+    # the variants keep their values (the link's) under Chinese captions
+    variant = at.radio(key="hello_variant")
+    assert variant.options == list(U.VARIANTS)
+    assert list(variant.proto.captions) == [ZH[f"unrolling.variant.{v}"] for v in U.VARIANTS]
+    # the printout, the success message, the tables and the charts speak Chinese
+    assert ZH["unrolling.hello.printout"].split("{")[0] in at.code[0].value
+    assert ZH["unrolling.hello.solved"].split("{")[0] in at.success[0].value
+    shapes = next(tb.value for tb in at.table if tb.value.index.name == ZH["unrolling.shapes.tensor"])
+    assert shapes.loc["h_n", ZH["unrolling.shapes.holds"]] == ZH["unrolling.shapes.h_n"]
+    titles = [s.get("title") for s in specs(at)]
+    for key in ("step.heat_title", "hello.trained_title"):
+        assert ZH[f"unrolling.{key}"].format(layer=1) in titles
+    assert ZH["unrolling.grad.title"] in titles and ZH["unrolling.hello.loss_title"] in titles
+
+
+def test_other_settings_and_an_overflow_in_chinese():
+    at = open_unrolling_zh()
+    at.number_input(key="unroll_seq_len").set_value(20).run()
+    at.number_input(key="unroll_layers").set_value(2).run()
+    at.toggle(key="unroll_batch_first").set_value(True).run()
+    no_exception(at)
+    assert any(c.value.startswith(ZH["unrolling.ways.first_rows"].split("{")[0]) for c in at.caption)
+    assert "batch_first=True" in " ".join(m.value for m in at.expander[1].markdown)
+    assert left(at) == []
+    at.selectbox(key="gtt_nl").set_value("relu").run()
+    at.slider(key="gtt_scale").set_value(4.0).run()
+    at.number_input(key="gtt_len").set_value(400).run()
+    no_exception(at)
+    assert at.error and at.error[0].value.startswith(ZH["unrolling.grad.overflow"].split("{")[0])
+    assert left(at) == []
+
+
+def test_the_shape_table_speaks_the_current_language():
+    ex = U.worked_example(U.UnrollConfig(num_layers=2))
+    try:
+        set_language("zh")
+        zh = U.shape_table(ex).set_index("tensor")
+    finally:
+        set_language("en")
+    en = U.shape_table(ex).set_index("tensor")
+    assert (zh["shape"] == en["shape"]).all()  # the numbers do not depend on the language
+    assert en.loc["weight_hh_l1", "holds"] == "layer 2's weight"
+    assert zh.loc["weight_hh_l1", "holds"] == "第 2 层的权重"
+    assert zh.loc["weight_ih_l0", "axes"] == ZH["unrolling.shapes.weight_ih_axes"]
