@@ -36,6 +36,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SESSIONS = 8
+CAPTION = "Loss at the last step"
 PAGE_TIMEOUT_S = 180
 # per page: URL path, the seed setting, and how many live-training blocks it shows
 PAGES = {"RNN_Unrolling": ("hello_seed", 1), "Sine_Forecasting": ("sine_seed", 2),
@@ -141,7 +142,7 @@ def uploads_stay_apart(browser, base: str) -> bool:
     return ok
 
 
-def main(quick: bool = False) -> dict:
+def browser_main(quick: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     repeats = 1 if quick else 3
@@ -193,5 +194,67 @@ def main(quick: bool = False) -> dict:
     return out
 
 
+def ws_visit(port: int, page: str, query: str = "", start=None, timeout: float = PAGE_TIMEOUT_S) -> dict:
+    """One real Streamlit session over the websocket, the way the 1.67 frontend opens a page.
+
+    Connects to /_stcore/stream (subprotocol "streamlit"; no XSRF token or session id: they
+    only carry auth cookies and reconnection), waits at `start` (a Barrier, so many
+    sessions send together), sends a BackMsg rerun_script (ClientState with the page's
+    name and the link's query string) and reads ForwardMsgs until script_finished
+    (past any FINISHED_EARLY_FOR_RERUN). Returns the seconds from the request to the
+    finish, exceptions among the deltas, whether a progress bar appeared (it trained),
+    and the final "Loss at the last step" captions by their place on the page."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    out = {"page": page, "query": query, "seconds": None, "exceptions": 0, "trained": False, "captions": []}
+    shown: dict[tuple[int, ...], str] = {}
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                 max_size=None, open_timeout=30, close_timeout=5) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = page
+        if start is not None:
+            start.wait(timeout=60)
+        t0 = time.perf_counter()
+        ws.send(msg.SerializeToString())
+        deadline = t0 + timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            try:
+                data = ws.recv(timeout=left)
+            except TimeoutError:
+                break
+            fm = ForwardMsg()
+            fm.ParseFromString(data)
+            kind = fm.WhichOneof("type")
+            if kind == "page_not_found":
+                out["page_not_found"] = True
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                el, where = fm.delta.new_element, tuple(fm.metadata.delta_path)
+                what = el.WhichOneof("type")
+                out["exceptions"] += what == "exception"
+                out["trained"] |= what == "progress"
+                if what == "markdown" and el.markdown.body.startswith(CAPTION):
+                    shown[where] = el.markdown.body
+                else:
+                    shown.pop(where, None)
+            elif kind == "script_finished" and fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                out["seconds"] = time.perf_counter() - t0
+                out["status"] = ForwardMsg.ScriptFinishedStatus.Name(fm.script_finished)
+                break
+    out["captions"] = [shown[k] for k in sorted(shown)]
+    return out
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(quick="--quick" in sys.argv)))
+    port = free_port()
+    server = start_server(port)
+    try:
+        print(json.dumps(ws_visit(port, "RNN_Unrolling")))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
