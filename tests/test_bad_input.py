@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_text import serve
+from test_text import reference_routes, serve
 
 import rnnviz.data.text as T
 from rnnviz import gates as G
@@ -194,11 +194,14 @@ def test_sine_fast_recipe_learning_rate_1000_is_explained_and_keeps_the_model():
     at.number_input(key="sine_lr_fast").set_value(1000.0).run()
     no_exception(at)
     shown = run(at, SINE)
-    said = texts(at.error) + texts(at.warning)
-    assert "learning rate 1000" in said, said
-    if shown is good:  # diverged: the last good run stays
-        assert "previous settings" in texts(at.info)
+    # Adam's steps are bounded by lr: it trains, badly, and says so (a NaN would keep `good`)
+    assert "The loss ended higher than it started" in texts(at.warning)
+    assert "The learning rate 1000 is probably too large" in texts(at.warning)
+    assert shown is not None and shown.history and (shown is good or shown.config.lr == 1000.0)
     assert {"4", "5", "7"} <= set(sections(at))
+    at.number_input(key="sine_lr_fast").set_value(0.02).run()  # back: the good settings train the same run
+    no_exception(at)
+    assert [s.loss for s in run(at, SINE).history] == [s.loss for s in good.history] and not at.warning
 
 
 def test_sin_to_cos_learning_rate_1000_is_explained():
@@ -206,9 +209,78 @@ def test_sin_to_cos_learning_rate_1000_is_explained():
     good = run(at, SINE)
     at.number_input(key="sc_lr").set_value(1000.0).run()
     no_exception(at)
-    said = texts(at.error) + texts(at.warning)
-    assert "learning rate 1000" in said, said
+    assert "The learning rate 1000 is probably too large" in texts(at.warning)
     assert run(at, SINE) is good  # the forecaster above is untouched
+    assert {"4", "5", "7"} <= set(sections(at))
+
+
+def test_sine_smallest_sizes_train():
+    at = open_page(SINE, **QUICK[SINE])
+    for key, value in [("sine_hidden", 1), ("sine_steps_fast", 1), ("sine_lr_fast", 1e-5), ("sc_hidden", 1),
+                       ("sc_steps", 1), ("sc_lr", 1e-5)]:
+        at.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        assert not at.error, (key, texts(at.error))
+    state = run(at, SINE)
+    assert (state.config.hidden_size, state.config.steps) == (1, 1) and state.status == "done"
+    assert at.session_state["sincos__run"].config.steps == 1
+    assert {"4", "5", "6", "7"} <= set(sections(at))
+
+
+def test_sine_all_three_models_at_once():
+    at = open_page(SINE, **QUICK[SINE])
+    at.multiselect(key="sine_kinds").set_value(["RNN", "LSTM", "GRU"]).run()
+    no_exception(at)
+    assert set(run(at, SINE).model.models) == {"RNN", "LSTM", "GRU"} and not at.error
+    assert at.selectbox(key="sine_shown").options == ["RNN", "LSTM", "GRU"]
+
+
+def test_sine_link_with_a_sample_start_past_the_end():
+    at = open_page(SINE, {"sine_t": "5000", "sine_steps_fast": "20", "sc_steps": "20"})
+    assert "`sine_t=5000`" in texts(at.warning) and LINK_NOTE in texts(at.warning)
+    assert at.slider(key="sine_t").value == 100 and run(at, SINE).status == "done"
+
+
+# ---------------------------------------------------------------- 3. gates
+
+
+def test_gates_extreme_forget_bias_and_one_step_train():
+    at = open_page(GATES, **QUICK[GATES])
+    for key, value in [("gates_fb", -5.0), ("gates_fb", 10.0), ("gates_steps", 1)]:
+        at.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        assert not at.error, (key, texts(at.error))
+        assert {"1", "2", "3", "4", "5"} <= set(sections(at))
+    state = run(at, GATES)
+    assert (state.config.forget_bias, state.config.steps) == (10.0, 1) and state.status == "done"
+
+
+def test_gates_no_gap_picked_disables_the_comparison():
+    at = open_page(GATES, **QUICK[GATES])
+    good = run(at, GATES)
+    at.multiselect(key="gates_gaps").set_value([]).run()
+    no_exception(at)
+    assert at.button(key="gates_sweep_go").disabled and not at.error
+    assert run(at, GATES) is good and "2" in sections(at)
+
+
+def test_gates_link_past_the_model_views_bounds():
+    at = open_page(GATES, {"gates_unit": "500", "gates_t": "999", "gates_example": "100", "gates_steps": "30"})
+    note = texts(at.warning)
+    assert all(f"`{k}`" in note for k in ("gates_unit=500", "gates_t=999", "gates_example=100")), note
+    assert at.number_input(key="gates_unit").value == 1 and at.number_input(key="gates_example").value == 0
+    assert run(at, GATES).status == "done" and not at.error
+
+
+@pytest.mark.xfail(strict=True, reason="the sine task has one example sequence; any other example number "
+                                       "raises IndexError in gates.gate_frame")
+def test_gates_sine_task_with_another_example_number():
+    at = open_page(GATES, **QUICK[GATES])
+    at.number_input(key="gates_example").set_value(1).run()
+    no_exception(at)
+    at.radio(key="gates_task").set_value("sine").run()
+    no_exception(at)
+    assert run(at, GATES).config.task == "sine" and {"2", "3"} <= set(sections(at))
 
 
 # ---------------------------------------------------------------- 4. char
@@ -250,3 +322,118 @@ def test_a_download_that_returns_html_is_refused_and_the_model_kept(monkeypatch)
     assert "is corrupted or changed" in texts(at.error) and "Nothing was saved" in texts(at.error)
     assert f"Still using the last corpus that loaded: {BUILT_IN}." in texts(at.caption)
     assert run(at, CHAR) is good and "6" in sections(at)
+
+
+def test_a_zip_with_several_txt_files_uses_the_first():
+    at = open_page(CHAR, **QUICK[CHAR], char_corpus=UPLOAD)
+    first, second = "alpha beta\n" * 300, "gamma delta\n" * 300
+    data = zip_of({"a.txt": first.encode(), "b.txt": second.encode()})
+    at.file_uploader(key="char_upload").set_value(("several.zip", data, "application/zip")).run()
+    no_exception(at)
+    assert not at.error and run(at, CHAR).config[:2] == ("several.zip", len(first))
+    assert any(m.value.startswith(f"**several.zip**: {len(first):,} characters, 9 distinct") for m in at.markdown)
+
+
+@pytest.mark.parametrize("text, info", [
+    ("a" * 5000, ""),
+    ("\n" * 5000, "This feature is constant in the text: no unit can track it."),
+], ids=["one-character", "only-newlines"])
+def test_a_text_of_one_repeated_character_trains(text: str, info: str):
+    at = open_page(CHAR, **QUICK[CHAR], char_corpus=UPLOAD)
+    at.file_uploader(key="char_upload").set_value(("one.txt", text.encode(), "text/plain")).run()
+    no_exception(at)
+    state = run(at, CHAR)
+    assert state.config[0] == "one.txt" and len(state.model.vocab) == 1 and state.status == "done"
+    assert not at.error and info in texts(at.info)
+    assert {"4", "5", "6"} <= set(sections(at))
+
+
+def test_a_prefix_longer_than_the_corpus_and_a_length_of_one():
+    at = open_page(CHAR, **QUICK[CHAR], char_corpus=UPLOAD)
+    at.file_uploader(key="char_upload").set_value(("a.txt", b"ab" * 2500, "text/plain")).run()
+    good = run(at, CHAR)
+    at.text_input(key="char_prefix").set_value("ab" * 3000).run()  # 6,000 characters, the corpus 5,000
+    no_exception(at)
+    assert not at.error and run(at, CHAR) is good
+    at.number_input(key="char_length").set_value(1).run()
+    no_exception(at)
+    assert any(c.value == "ab" * 3000 + c.value[-1] for c in at.code)  # the prefix and one character
+    assert run(at, CHAR) is good
+
+
+def test_the_highest_temperature_and_extreme_recipes_train():
+    at = open_page(CHAR, **QUICK[CHAR])
+    good = run(at, CHAR)
+    at.number_input(key="char_temp").set_value(5.0).run()
+    no_exception(at)
+    assert not at.error and run(at, CHAR) is good
+    for key, value in [("char_held", 0.01), ("char_dropout", 0.9)]:
+        at.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        assert not at.error and run(at, CHAR).status == "done", key
+    at.selectbox(key="char_opt").set_value("sgd").run()
+    for key, value in [("char_lr_sgd", 1000.0), ("char_clip_sgd", 0.001)]:
+        at.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        assert not at.error and run(at, CHAR).status == "done", key
+    assert {"4", "5", "6"} <= set(sections(at))
+
+
+def test_a_link_with_a_prefix_outside_the_vocabulary():
+    at = open_page(CHAR, {"char_prefix": "zzz", "char_mode": "beam", **{k: str(v) for k, v in QUICK[CHAR].items()}})
+    assert "These characters are not in the corpus' vocabulary: 'z'" in texts(at.error)
+    assert "`char_mode=beam`" in texts(at.warning)
+    assert run(at, CHAR).status == "done" and "6" in sections(at)
+
+
+def test_a_damaged_cached_corpus_is_downloaded_again(cache: Path, monkeypatch):
+    at = open_page(CHAR, **QUICK[CHAR])
+    name = "The Time Machine"
+    src = T.SOURCES[name]
+    cache.mkdir(parents=True)
+    (cache / src.name).write_bytes(b"half a file")
+    with serve(reference_routes()) as srv:
+        monkeypatch.setitem(T.SOURCES, name, replace(src, url=srv.url("/timemachine.txt")))
+        at.selectbox(key="char_corpus").set_value(name).run()
+        assert srv.hits == {"/timemachine.txt": 1}
+    no_exception(at)
+    assert (cache / src.name).stat().st_size == src.size
+    assert any(m.value.startswith(f"**{name}**: ") for m in at.markdown)
+
+
+@pytest.mark.xfail(strict=True, reason="Adam with learning rate 1000: math.exp overflows in charlm's describe "
+                                       "(OverflowError), the page shows an exception and the model is lost")
+def test_char_adam_learning_rate_1000_is_explained_and_keeps_the_model():
+    at = open_page(CHAR, **QUICK[CHAR])
+    good = run(at, CHAR)
+    at.number_input(key="char_lr_adam").set_value(1000.0).run()
+    no_exception(at)
+    assert "learning rate 1000" in texts(at.error) + texts(at.warning)
+    assert run(at, CHAR) is good or run(at, CHAR).status == "done"
+    assert "6" in sections(at)
+
+
+@pytest.mark.xfail(strict=True, reason="the char page's run config is a tuple (corpus, length, CharConfig): "
+                                       "the loss-grew warning cannot name the learning rate and ends in a bare "
+                                       "'Try a smaller one.'")
+def test_char_loss_grew_warning_names_the_learning_rate():
+    at = open_page(CHAR, **QUICK[CHAR])
+    at.selectbox(key="char_opt").set_value("sgd").run()
+    at.number_input(key="char_lr_sgd").set_value(1000.0).run()
+    at.number_input(key="char_held").set_value(0.5).run()
+    no_exception(at)
+    warning = texts(at.warning)
+    assert "The loss ended higher than it started" in warning  # this setting does make it worse
+    assert "learning rate 1000" in warning, warning
+
+
+@pytest.mark.xfail(strict=True, reason="a corpus too short to train resets the prefix to the new corpus' first "
+                                       "character while the old model is shown: a vocabulary error about a "
+                                       "prefix the learner never typed")
+def test_a_too_short_corpus_gives_only_the_length_message():
+    at = open_page(CHAR, **QUICK[CHAR])
+    good = run(at, CHAR)
+    at.selectbox(key="char_corpus").set_value("hello (toy, built in)").run()
+    no_exception(at)
+    assert "needs at least 2,276" in texts(at.error) and run(at, CHAR) is good
+    assert "not in the corpus' vocabulary" not in texts(at.error), texts(at.error)
