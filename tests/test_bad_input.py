@@ -134,6 +134,20 @@ def test_link_values_past_the_bounds_fall_back_to_the_defaults(page: str, bad: d
     assert [s.loss for s in state.history] == [s.loss for s in run(defaults, page).history]
 
 
+@pytest.mark.parametrize("page, key, bad, message, kept_note", [
+    (SINE, "sine_window", 320, "训练部分（320 个点）必须比窗口（320）长", "下面显示的是最后一个用有效设置训练的模型。"),
+    (GATES, "gates_gap", 500, "间隔必须在 1 到 200 个时间步之间（当前为 500）。", "下面显示的是最后一个用有效设置训练的模型。"),
+], ids=["sine", "gates"])
+def test_bad_input_is_explained_in_the_learners_language(page: str, key: str, bad, message: str, kept_note: str):
+    at = open_page(page, lang="zh", **QUICK[page])  # the session's language, as the sidebar switch sets it
+    good = run(at, page)
+    at.number_input(key=key).set_value(bad).run()
+    no_exception(at)
+    assert message in texts(at.error) and kept_note in texts(at.info), (texts(at.error), texts(at.info))
+    results = {SINE: "4", GATES: "2"}[page]  # the trained model's first section of results
+    assert run(at, page) is good and results in sections(at)
+
+
 # ---------------------------------------------------------------- 1. unrolling
 
 
@@ -143,7 +157,8 @@ def test_hello_one_epoch_trains_and_says_not_solved_yet():
     no_exception(at)
     state = run(at, UNROLL)
     assert state.config.epochs == 1 and state.status == "done" and len(state.history) == 1
-    assert "Not solved yet" in texts(at.info) or "Predicts" in texts(at.success)
+    assert "Not solved yet: last prediction" in texts(at.info) and "Try more epochs" in texts(at.info)
+    assert any(c.value.startswith("Predicted string:") for c in at.code)
     assert not at.error and not at.warning
 
 
