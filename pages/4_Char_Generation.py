@@ -171,10 +171,13 @@ if state is not None and state.history:
     vocab = model.vocab  # the vocabulary it was trained with
     st.header("5. Generate", divider="gray")
     c = st.columns([2, 1, 1, 1, 1, 1])
-    # a new corpus (or a box that was hidden, which clears it): start from a prefix the corpus can read
-    if st.session_state.get("char_prefix_of") != name or "char_prefix" not in st.session_state:
-        st.session_state["char_prefix"] = prefixes[0] if prefixes else text[:1]
-        st.session_state["char_prefix_of"] = name
+    # a new corpus (or a box that was hidden, which clears it): start from a prefix the model can read;
+    # the model shown is not always the new corpus' (a corpus too short to train keeps the last model)
+    shown = state.config[0]
+    if st.session_state.get("char_prefix_of") != shown or "char_prefix" not in st.session_state:
+        fits = [p for p in (prefixes if shown == name else PREFIXES.get(shown, ())) if set(p) <= set(vocab.chars)]
+        st.session_state["char_prefix"] = fits[0] if fits else vocab.chars[0]
+        st.session_state["char_prefix_of"] = shown
     prefix = c[0].text_input("prefix", key="char_prefix", bind="query-params",
                              help="Characters the model reads before it writes; each must be in the corpus.")
     length = c[1].number_input("length", 1, 2000, 100, key="char_length", bind="query-params")

@@ -112,6 +112,11 @@ def too_short(corpus: Corpus, cfg: CharConfig) -> str:
     return ""
 
 
+def exp(x: float) -> float:
+    """math.exp, but inf where it would overflow (the perplexity of a diverged model)."""
+    return math.exp(x) if x < 709 else math.inf
+
+
 @torch.no_grad()
 def perplexity(model: CharLM, ids: Tensor, num_steps: int = 200) -> float:
     """exp(mean cross-entropy) over ids, read in order with the state carried."""
@@ -125,7 +130,7 @@ def perplexity(model: CharLM, ids: Tensor, num_steps: int = 200) -> float:
         logits, state = model(X, state)
         total += float(nn.functional.cross_entropy(logits[0], Y[0].to(model.device), reduction="sum"))
         count += Y.shape[1]
-    return math.exp(total / max(count, 1))
+    return exp(total / max(count, 1))
 
 
 def baselines(corpus: Corpus) -> dict[str, float]:
@@ -197,7 +202,7 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
         return loss
 
     def describe() -> dict:
-        info = {"epoch": run["epoch"], "train_ppl": math.exp(run["ce"] / max(run["n"], 1))}
+        info = {"epoch": run["epoch"], "train_ppl": exp(run["ce"] / max(run["n"], 1))}
         if run["n"] == per_epoch:  # the epoch's last step: score on held-out text, sample
             held = perplexity(model, corpus.held_ids)
             info["held_ppl"] = held
@@ -205,7 +210,7 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
                                for p in prefixes}
             if validity is not None:
                 info["valid"] = valid_share(model, corpus.vocab, validity, VALIDITY_SAMPLES, cfg.seed)
-            if held < run["best"]:
+            if held < run["best"] or run["best_params"] is None:  # (a diverged model scores inf)
                 run.update(best=held, since_best=0, best_epoch=run["epoch"],
                            best_params=nn.utils.parameters_to_vector(params).clone())
             else:

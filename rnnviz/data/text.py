@@ -25,7 +25,8 @@ from torch import Tensor
 
 CACHE = Path(os.environ.get("RNNVIZ_CACHE", Path(__file__).resolve().parents[2] / "data" / "cache"))
 MAX_BYTES = 20_000_000  # largest corpus (or unpacked zip member) we accept: 20 MB of text
-MAX_ZIP_RATIO = 100  # a zip member unpacking to more than 100x its packed size is refused
+MAX_ZIP_RATIO = 100  # a zip member unpacking to more than 100x its packed size is refused...
+ZIP_RATIO_FROM = 1_000_000  # ...when it unpacks to more than this: small repetitive texts pack that well too
 
 
 class CorpusError(ValueError):
@@ -112,7 +113,10 @@ def read_text(name: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start} is not valid UTF-8). "
                           "Save it as UTF-8 and upload it again.") from None
-    return text.lstrip("\ufeff")
+    text = text.lstrip("\ufeff")
+    if not text:
+        raise CorpusError(f"{name} is empty.")
+    return text
 
 
 def _from_zip(name: str, data: bytes) -> bytes:
@@ -124,7 +128,8 @@ def _from_zip(name: str, data: bytes) -> bytes:
     if not txts:
         raise CorpusError(f"{name} holds no .txt file (it has: {', '.join(zf.namelist()[:5]) or 'nothing'}).")
     info = txts[0]
-    if info.file_size > MAX_BYTES or info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+    if info.file_size > MAX_BYTES or (info.file_size > ZIP_RATIO_FROM
+                                      and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
         raise CorpusError(f"{name}: {info.filename} would unpack to {info.file_size:,} bytes from "
                           f"{info.compress_size:,}; refused (limit {MAX_BYTES:,} bytes, ratio {MAX_ZIP_RATIO}).")
     try:

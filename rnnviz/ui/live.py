@@ -33,6 +33,7 @@ class TrainState:
     history: list[Snapshot] = field(default_factory=list)
     status: str = "running"  # running, done, stopped
     message: str = ""  # shown to the learner beside the results
+    previous: Any = field(default=None, repr=False)  # the run shown before this one, until this one's first step
 
     @property
     def last(self) -> Snapshot | None:
@@ -60,9 +61,11 @@ def live_training(
     state: TrainState | None = st.session_state.get(skey)
     if state is not None and state.status == "running":  # the loop was interrupted by a rerun
         state.status = "stopped"
-        step = state.last.step if state.last else 0
-        total = state.last.total if state.last else "?"
-        state.message = t("live.stopped", step=step, total=total)
+        if state.history:
+            state.message = t("live.stopped", step=state.last.step, total=state.last.total)
+        else:  # stopped before its first step: nothing learnt, the last model stays (and no auto-retrain)
+            st.session_state[fkey] = (state.config, t("live.stopped_before"), "warning")
+            state = st.session_state[skey] = state.previous
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] != config:
         failed = None
@@ -79,7 +82,10 @@ def live_training(
             shared.setdefault(shared_key, state)
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] == config:
-        st.error(failed[1], icon=":material/error:")
+        if failed[2] == "warning":
+            st.warning(failed[1], icon=":material/pause_circle:")
+        else:
+            st.error(failed[1], icon=":material/error:")
     if state is not None and state.config != config:
         st.info(t("live.previous_settings"), icon=":material/info:")
     if state is None:
@@ -102,7 +108,8 @@ def _loss_grew(state: TrainState) -> str:
         return ""
     first, last = state.history[0].loss, state.history[-1].loss
     if last > 2 * first:
-        lr = getattr(state.config, "lr", None)
+        configs = state.config if isinstance(state.config, tuple) else (state.config,)  # (corpus, ..., config)
+        lr = next((c.lr for c in configs if hasattr(c, "lr")), None)
         tail = t("live.lr_too_large", lr=lr) if lr is not None else ""
         return t("live.loss_grew", first=first, last=last, tail=tail)
     return ""
@@ -117,7 +124,7 @@ def _shared_runs() -> dict[tuple[str, str], TrainState]:
 def _train(key, config, start, render, what, previous: TrainState | None) -> TrainState | None:
     skey, fkey = f"{key}__run", f"{key}__failed"
     model, snapshots = start(config)
-    state = TrainState(config, model)
+    state = TrainState(config, model, previous=previous)
     st.session_state[skey] = state
     st.session_state.pop(fkey, None)
     progress = st.progress(0.0, text=t("live.training", what=what))
@@ -127,9 +134,10 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     drawn = moved = time.perf_counter()
     for snap in snapshots:
         if snap.stopped:
-            st.session_state[fkey] = (config, snap.stopped)
+            st.session_state[fkey] = (config, snap.stopped, "error")
             break
         state.history.append(snap)
+        state.previous = None
         if time.perf_counter() - moved > PROGRESS_SECONDS:
             progress.progress(snap.step / snap.total,
                               text=t("live.progress", what=what, step=snap.step, total=snap.total, loss=snap.loss))
