@@ -8,6 +8,7 @@ import streamlit as st
 
 from rnnviz import charts
 from rnnviz import unrolling as U
+from rnnviz.export import script
 from rnnviz.i18n import t
 from rnnviz.inspect import inspect
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
@@ -209,4 +210,4 @@ with st.expander(t("unrolling.faq.output_q")):
     st.markdown(t("unrolling.faq.output_a", diff=U.output_vs_h_n(ex)))
 
 share_link("pages.unrolling", LINK_NOTE)
-exports({"hello_ohlol": "hello"})
+exports({"hello_ohlol": "hello"}, scripts={"hello_ohlol.py": lambda: script(hello_cfg)})

@@ -11,6 +11,7 @@ from rnnviz import charlm as C
 from rnnviz import charts
 from rnnviz.data import grammar
 from rnnviz.data.text import SOURCES, CorpusError, d2l_lyrics, fetch, read_text
+from rnnviz.export import script
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
 LINK_NOTE = page_setup("pages.char", ":material/text_fields:")
@@ -91,12 +92,15 @@ clip = c[2].number_input("clipping θ", 0.001, 100.0, 0.01 if optim == "sgd" els
 batch = c[3].number_input("batch size", 1, 512, C.CharConfig.batch_size, key="char_batch", bind="query-params")
 steps = c[4].number_input("num_steps", 1, 500, C.CharConfig.num_steps, key="char_steps", bind="query-params")
 epochs = c[5].number_input("epochs", 1, 500, C.CharConfig.epochs, key="char_epochs", bind="query-params")
-c = st.columns([2, 1, 1])
+c = st.columns([2, 1, 1, 1])
 sampling = c[0].radio("minibatches", list(C.SAMPLINGS), captions=list(C.SAMPLINGS.values()), key="char_sampling", bind="query-params")
 held = c[1].number_input("held-out share", 0.01, 0.5, C.CharConfig.held_out, 0.05, key="char_held", bind="query-params")
-seed = c[2].number_input("seed", 0, 10_000, 0, key="char_seed", bind="query-params")
+patience = c[2].number_input("patience (epochs)", 1, 500, C.CharConfig.patience, key="char_patience", bind="query-params",
+                             help="Early stopping: stop when the held-out perplexity has not improved for this many "
+                                  "epochs, and keep the best epoch's weights.")
+seed = c[3].number_input("seed", 0, 10_000, 0, key="char_seed", bind="query-params")
 cfg = C.CharConfig(kind, int(hidden), int(layers), int(embed), float(dropout), optim, float(lr), float(clip),
-                   int(batch), int(steps), sampling, int(epochs), float(held), C.CharConfig.patience, int(seed))
+                   int(batch), int(steps), sampling, int(epochs), float(held), int(patience), int(seed))
 
 try:
     corpus = C.prepare(text, cfg.held_out)
@@ -229,4 +233,5 @@ if state is not None and state.history:
     c[1].caption(f"The held-out text coloured by unit {unit}'s activation: red positive, blue negative.")
 
 share_link("pages.char", LINK_NOTE)
-exports({"char_model": "char"})
+# the script reads a text file: the corpus as the page has it (python char_model.py corpus.txt)
+exports({"char_model": "char"}, scripts={"char_model.py": lambda: script(cfg, prefixes), "corpus.txt": lambda: text})

@@ -190,7 +190,8 @@ def test_model_and_recipe_controls_retrain(quick: AppTest):
         [("char_embed", "number_input", 4, "embedding"), ("char_dropout", "number_input", 0.2, "dropout"),
          ("char_batch", "number_input", 48, "batch_size")],
         [("char_steps", "number_input", 20, "num_steps"), ("char_held", "number_input", 0.2, "held_out"),
-         ("char_seed", "number_input", 3, "seed"), ("char_epochs", "number_input", 2, "epochs")],
+         ("char_seed", "number_input", 3, "seed"), ("char_epochs", "number_input", 2, "epochs"),
+         ("char_patience", "number_input", 1, "patience")],
     ]
     for group in groups:
         before = run(at)

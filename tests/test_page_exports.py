@@ -21,10 +21,10 @@ WEIGHTS = {"pages/1_RNN_Unrolling.py": ["hello_ohlol.pt"],
            "pages/2_Sine_Forecasting.py": ["sine_forecasters.pt", "sin_to_cos.pt"],
            "pages/3_LSTM_Gates.py": ["gates_model.pt"],
            "pages/4_Char_Generation.py": ["char_model.pt"]}
-SCRIPTS = {"pages/1_RNN_Unrolling.py": [],
+SCRIPTS = {"pages/1_RNN_Unrolling.py": ["hello_ohlol.py"],
            "pages/2_Sine_Forecasting.py": ["sine_forecasters.py", "sin_to_cos.py"],
            "pages/3_LSTM_Gates.py": ["gates_model.py"],
-           "pages/4_Char_Generation.py": []}  # their sources: rnnviz.export, tested in test_export.py
+           "pages/4_Char_Generation.py": ["char_model.py"]}  # their sources: rnnviz.export, tested in test_export.py
 
 
 @pytest.mark.parametrize("page", list(WEIGHTS))

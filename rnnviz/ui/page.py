@@ -152,7 +152,7 @@ def exports(runs: dict[str, str], scripts: dict[str, Callable[[], str]] | None =
     behind every chart drawn in this run (CSV); the weights of each live-trained model (runs:
     file name -> its live_training key), a state dict to load with
     torch.load(path, weights_only=True); and standalone scripts (file name -> a function
-    that writes the source, e.g. lambda: rnnviz.export.script(cfg))."""
+    that writes the source, e.g. lambda: rnnviz.export.script(cfg); or a .txt the script reads)."""
     with st.sidebar.expander(t("common.export"), icon=":material/download:"):
         st.caption(t("common.export_csv"))
         for title, chart in st.session_state.get(SHOWN, {}).items():
@@ -168,9 +168,9 @@ def exports(runs: dict[str, str], scripts: dict[str, Callable[[], str]] | None =
                                icon=":material/memory:", type="tertiary")
         if scripts:
             st.caption(t("common.export_scripts"))
-        for name, source in (scripts or {}).items():
-            st.download_button(name, source, name, "text/x-python", key=f"_py {name}", on_click="ignore",
-                               icon=":material/code:", type="tertiary")
+        for name, source in (scripts or {}).items():  # a script, or a text file it reads
+            st.download_button(name, source, name, "text/x-python" if name.endswith(".py") else "text/plain",
+                               key=f"_py {name}", on_click="ignore", icon=":material/code:", type="tertiary")
 
 
 def _state_dict_bytes(model) -> bytes:
