@@ -12,26 +12,36 @@ from rnnviz import charts
 from rnnviz.data import grammar
 from rnnviz.data.text import SOURCES, CorpusError, d2l_lyrics, fetch, read_text
 from rnnviz.export import script
+from rnnviz.i18n import t
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 
 LINK_NOTE = page_setup("pages.char", ":material/text_fields:")
-st.title("Char-level generation")
-st.markdown("A character language model as in d2l's RNN chapters: read text one character at a time, "
-            "predict the next one, then write new text from a prefix. It trains here, live, and shows how "
-            "well it predicts text it has **not** seen.")
+st.title(t("char.title"))
+st.markdown(t("char.intro"))
 
 BUILT_IN = "Embedded Reber grammar (built in)"
 HELLO = "hello (toy, built in)"
+UPLOAD = "Upload a .txt or d2l-style .zip"
 # what the model writes from every epoch: the chapter's prefixes on the lyrics, names or words elsewhere
 PREFIXES = {BUILT_IN: ("B",), HELLO: ("h",), "Jay Chou lyrics (d2l)": ("分开", "不分开"),
             "The Time Machine": ("The Time Traveller", "Weena"), "Tiny Shakespeare": ("ROMEO:", "JULIET:")}
 
 # ------------------------------------------------------------------ 1. corpus
-st.header("1. The corpus", divider="gray")
+st.header(t("char.corpus.header"), divider="gray")
+# the options' values go into the link; their labels are fixed in this run's language
+CORPORA = {BUILT_IN: t("char.corpora.built_in"), HELLO: t("char.corpora.hello"),
+           "Jay Chou lyrics (d2l)": t("char.corpora.lyrics"), "The Time Machine": t("char.corpora.time_machine"),
+           "Tiny Shakespeare": t("char.corpora.shakespeare"), UPLOAD: t("char.corpora.upload")}
 c = st.columns([2, 1])
-choice = c[0].selectbox("corpus", [BUILT_IN, HELLO, *SOURCES, "Upload a .txt or d2l-style .zip"], key="char_corpus", bind="query-params")
-first_10k = c[1].toggle("lyrics: first 10,000 characters (the book's option)", False, key="char_first10k", bind="query-params",
+choice = c[0].selectbox(t("char.corpus.label"), [BUILT_IN, HELLO, *SOURCES, UPLOAD], format_func=lambda o: CORPORA.get(o, o),
+                        key="char_corpus", bind="query-params")
+first_10k = c[1].toggle(t("char.corpus.first_10k"), False, key="char_first10k", bind="query-params",
                         disabled=choice != "Jay Chou lyrics (d2l)")
+
+
+def shown_name(name: str) -> str:
+    """A corpus' name in the learner's words (an uploaded file keeps its own)."""
+    return CORPORA.get(name, name)
 
 
 def load_corpus(choice: str) -> tuple[str, str] | None:
@@ -42,10 +52,11 @@ def load_corpus(choice: str) -> tuple[str, str] | None:
         return HELLO, "hello"
     if choice in SOURCES:
         src = SOURCES[choice]
-        bar = st.progress(0.0, text=f"Downloading {choice} from {src.url}…")
-        try:
-            path = fetch(src, progress=lambda got, total: bar.progress(min(got / total, 1.0),
-                                                                    text=f"Downloading {choice}: {got:,} of {total:,} bytes"))
+        bar = st.progress(0.0, text=t("char.corpus.downloading", name=shown_name(choice), url=src.url))
+        try:  # (fetch calls progress in this thread: t() speaks the visitor's language)
+            path = fetch(src, progress=lambda got, total: bar.progress(
+                min(got / total, 1.0), text=t("char.corpus.download_progress", name=shown_name(choice), got=got,
+                                              total=total)))
             text = read_text(src.name, path.read_bytes())
         except CorpusError as exc:
             bar.empty()
@@ -55,9 +66,9 @@ def load_corpus(choice: str) -> tuple[str, str] | None:
         if choice.startswith("Jay Chou"):
             text = d2l_lyrics(text, 10_000 if first_10k else None)
         return choice, text
-    up = st.file_uploader("a .txt (UTF-8) or a zip holding one", type=["txt", "zip"], key="char_upload")
+    up = st.file_uploader(t("char.corpus.upload"), type=["txt", "zip"], key="char_upload")
     if up is None:
-        st.info("Choose a file to upload.")
+        st.info(t("char.corpus.choose"))
         return None
     try:
         return up.name, read_text(up.name, up.getvalue())
@@ -71,34 +82,39 @@ if loaded is not None:
     st.session_state["char_text"] = loaded
 name, text = st.session_state.get("char_text", (BUILT_IN, grammar.corpus()))
 if loaded is None:
-    st.caption(f"Still using the last corpus that loaded: {name}.")
-st.markdown(f"**{name}**: {len(text):,} characters, {len(set(text)):,} distinct. First characters:")
+    st.caption(t("char.corpus.still_using", name=shown_name(name)))
+st.markdown(t("char.corpus.stats", name=shown_name(name), chars=len(text), distinct=len(set(text))))
 st.code(text[:300], language=None, height=140)
 
 # ------------------------------------------------------------------ 2. model and recipe
-st.header("2. The model and its knobs", divider="gray")
+st.header(t("char.model.header"), divider="gray")
 c = st.columns(5)
-kind = c[0].selectbox("cell", ["RNN", "LSTM", "GRU"], index=2, key="char_kind", bind="query-params")
-hidden = c[1].number_input("hidden size", 1, 1024, C.CharConfig.hidden_size, key="char_hidden", bind="query-params")
-layers = c[2].number_input("layers", 1, 4, 1, key="char_layers", bind="query-params")
-embed = c[3].number_input("embedding size (0 = one-hot)", 0, 512, 0, key="char_embed", bind="query-params")
-dropout = c[4].number_input("dropout", 0.0, 0.9, C.CharConfig.dropout, 0.1, key="char_dropout", bind="query-params")
+kind = c[0].selectbox(t("char.model.cell"), ["RNN", "LSTM", "GRU"], index=2, key="char_kind", bind="query-params")
+hidden = c[1].number_input(t("char.model.hidden"), 1, 1024, C.CharConfig.hidden_size, key="char_hidden",
+                           bind="query-params")
+layers = c[2].number_input(t("char.model.layers"), 1, 4, 1, key="char_layers", bind="query-params")
+embed = c[3].number_input(t("char.model.embed"), 0, 512, 0, key="char_embed", bind="query-params")
+dropout = c[4].number_input(t("char.model.dropout"), 0.0, 0.9, C.CharConfig.dropout, 0.1, key="char_dropout",
+                            bind="query-params")
 c = st.columns(6)
-optim = c[0].selectbox("optimiser", ["adam", "sgd"], key="char_opt", bind="query-params", help="sgd with lr 100 is the chapter's.")
-lr = c[1].number_input("learning rate", 1e-5, 1000.0, C.SGD_LR if optim == "sgd" else C.CharConfig.lr,
+optim = c[0].selectbox(t("char.model.optim"), ["adam", "sgd"], key="char_opt", bind="query-params",
+                       help=t("char.model.optim_help"))
+lr = c[1].number_input(t("char.model.lr"), 1e-5, 1000.0, C.SGD_LR if optim == "sgd" else C.CharConfig.lr,
                        format="%.4g", key=f"char_lr_{optim}", bind="query-params")
-clip = c[2].number_input("clipping θ", 0.001, 100.0, 0.01 if optim == "sgd" else C.CharConfig.clip,
+clip = c[2].number_input(t("char.model.clip"), 0.001, 100.0, 0.01 if optim == "sgd" else C.CharConfig.clip,
                          format="%.3g", key=f"char_clip_{optim}", bind="query-params")
-batch = c[3].number_input("batch size", 1, 512, C.CharConfig.batch_size, key="char_batch", bind="query-params")
-steps = c[4].number_input("num_steps", 1, 500, C.CharConfig.num_steps, key="char_steps", bind="query-params")
-epochs = c[5].number_input("epochs", 1, 500, C.CharConfig.epochs, key="char_epochs", bind="query-params")
+batch = c[3].number_input(t("char.model.batch"), 1, 512, C.CharConfig.batch_size, key="char_batch", bind="query-params")
+steps = c[4].number_input(t("char.model.steps"), 1, 500, C.CharConfig.num_steps, key="char_steps", bind="query-params")
+epochs = c[5].number_input(t("char.model.epochs"), 1, 500, C.CharConfig.epochs, key="char_epochs", bind="query-params")
 c = st.columns([2, 1, 1, 1])
-sampling = c[0].radio("minibatches", list(C.SAMPLINGS), captions=list(C.SAMPLINGS.values()), key="char_sampling", bind="query-params")
-held = c[1].number_input("held-out share", 0.01, 0.5, C.CharConfig.held_out, 0.05, key="char_held", bind="query-params")
-patience = c[2].number_input("patience (epochs)", 1, 500, C.CharConfig.patience, key="char_patience", bind="query-params",
-                             help="Early stopping: stop when the held-out perplexity has not improved for this many "
-                                  "epochs, and keep the best epoch's weights.")
-seed = c[3].number_input("seed", 0, 10_000, 0, key="char_seed", bind="query-params")
+samplings = {s: t(f"char.model.{s}") for s in C.SAMPLINGS}  # labels fixed in this run's language
+sampling = c[0].radio(t("char.model.sampling"), list(samplings), format_func=samplings.get,
+                      captions=[t(f"char.model.{s}_caption") for s in samplings], key="char_sampling", bind="query-params")
+held = c[1].number_input(t("char.model.held"), 0.01, 0.5, C.CharConfig.held_out, 0.05, key="char_held",
+                         bind="query-params")
+patience = c[2].number_input(t("char.model.patience"), 1, 500, C.CharConfig.patience, key="char_patience",
+                             bind="query-params", help=t("char.model.patience_help"))
+seed = c[3].number_input(t("char.model.seed"), 0, 10_000, 0, key="char_seed", bind="query-params")
 cfg = C.CharConfig(kind, int(hidden), int(layers), int(embed), float(dropout), optim, float(lr), float(clip),
                    int(batch), int(steps), sampling, int(epochs), float(held), int(patience), int(seed))
 
@@ -106,21 +122,19 @@ try:
     corpus = C.prepare(text, cfg.held_out)
     problem = C.too_short(corpus, cfg)
 except (CorpusError, ValueError, RuntimeError) as exc:  # a corpus that cannot be cut: say so, keep the page
-    corpus, problem = None, f"This corpus cannot be used: {exc}"
+    corpus, problem = None, t("char.model.cannot_use", reason=exc)
 if problem:
     st.error(problem, icon=":material/error:")
 
 # ------------------------------------------------------------------ 3. minibatches
 if corpus is not None and not problem:
-    st.header("3. Which characters land in each minibatch", divider="gray")
+    st.header(t("char.batches.header"), divider="gray")
     frame = C.minibatch_positions(corpus, cfg, batches=3)
     show(charts.minibatch_chart(frame, len(corpus.train_ids)))
-    st.caption("Each bar is one row of a minibatch: the corpus positions it reads. **Random**: rows jump "
-               "around and the state starts from zero for every minibatch. **Consecutive**: row i of the next "
-               "minibatch continues row i of this one, so the state is carried over (detached).")
+    st.caption(t("char.batches.caption"))
 
 # ------------------------------------------------------------------ 4. train
-st.header("4. Train it live", divider="gray")
+st.header(t("char.train.header"), divider="gray")
 prefixes = tuple(p for p in PREFIXES.get(name, (text[:2],)) if p and set(p) <= set(text))
 validity = grammar.is_embedded_reber if name == BUILT_IN else None
 
@@ -133,27 +147,29 @@ def render(state) -> None:
     rows = [s for s in state.history]
     if not rows:
         return
-    ppl = pd.DataFrame([{"epoch": s.info["epoch"], "perplexity": s.info["held_ppl"], "curve": "held-out"}
+    held_out, train = t("char.train.held_out"), t("char.train.train")  # the curves, in the learner's words
+    ppl = pd.DataFrame([{"epoch": s.info["epoch"], "perplexity": s.info["held_ppl"], "curve": held_out}
                         for s in rows if "held_ppl" in s.info]
-                       + [{"epoch": s.info["epoch"], "perplexity": s.info["train_ppl"], "curve": "train"}
+                       + [{"epoch": s.info["epoch"], "perplexity": s.info["train_ppl"], "curve": train}
                           for s in rows if "held_ppl" in s.info])
     trained = state.config[2]  # (corpus name, length, CharConfig)
-    base = state.model.baselines
+    base = {t(f"char.train.{k}"): v for k, v in state.model.baselines.items()}  # uniform, unigram, bigram
     c1, c2 = st.columns(2)
     if not ppl.empty:
         show(charts.perplexity_chart(ppl, base), c1)
-    grads = pd.DataFrame({"step": [s.step for s in rows], "before clipping": [s.grad_norm for s in rows],
-                          "after clipping": [min(s.grad_norm, trained.clip) for s in rows]}).melt(
-        "step", var_name="norm", value_name="gradient norm")
-    show(charts.line(grads, "step", "gradient norm", "Gradient norm before and after clipping", "step",
-                     "‖g‖ (log)", color="norm", dash="norm", log_y=True), c2)
+    norm, grad_norm, step = t("char.train.norm"), t("char.train.grad_norm"), t("char.train.step")
+    grads = pd.DataFrame({step: [s.step for s in rows], t("char.train.before"): [s.grad_norm for s in rows],
+                          t("char.train.after"): [min(s.grad_norm, trained.clip) for s in rows]}).melt(
+        step, var_name=norm, value_name=grad_norm)
+    show(charts.line(grads, step, grad_norm, t("char.train.grad_title"), step, t("char.train.grad_axis"),
+                     color=norm, dash=norm, log_y=True), c2)
     clipped = sum(s.grad_norm > trained.clip for s in rows) / len(rows)
-    c2.caption(f"{clipped:.0%} of steps were clipped (θ = {trained.clip:g}).")
+    c2.caption(t("char.train.clipped", share=clipped, clip=trained.clip))
     last = [s for s in rows if "samples" in s.info]
     if last:
-        lines = [f"epoch {s.info['epoch']}: train perplexity {s.info['train_ppl']:.3f}, held-out "
-                 f"{s.info['held_ppl']:.3f}" + (f", valid strings {s.info['valid']:.0%}" if "valid" in s.info else "")
-                 + "".join(f"\n  {p!r} -> {t!r}" for p, t in s.info["samples"].items()) for s in last]
+        lines = [t("char.train.epoch_line", epoch=s.info["epoch"], train=s.info["train_ppl"], held=s.info["held_ppl"])
+                 + (t("char.train.valid", valid=s.info["valid"]) if "valid" in s.info else "")
+                 + "".join(f"\n  {p!r} -> {sample!r}" for p, sample in s.info["samples"].items()) for s in last]
         st.code("\n".join(lines), language=None)
 
 
@@ -161,19 +177,21 @@ state = None
 if problem:  # nothing can train on these settings: keep showing the last model
     state = st.session_state.get("char__run")
     if state is not None:
-        st.info(f"Showing the last model trained ({state.config[0]}).", icon=":material/info:")
+        st.info(t("char.train.last_model", name=shown_name(state.config[0])), icon=":material/info:")
         render(state)
 elif corpus is not None:
     state = live_training("char", (name, len(text), cfg), lambda key: start(key[2]), render,
-                          "the character model", default=(BUILT_IN, len(grammar.corpus()), C.CharConfig()))
+                          t("char.what"), default=(BUILT_IN, len(grammar.corpus()), C.CharConfig()))
 if state is not None and state.last is not None and "done" in state.last.info:
-    st.success(f"Step {state.last.step}: {state.last.info['done']}.")
+    # said again in this visitor's language (a shared run may have been trained in another one)
+    done = C.done_message(state.last.info, state.config[2]) or state.last.info["done"]
+    st.success(t("char.train.done", step=state.last.step, done=done))
 
 # ------------------------------------------------------------------ 5. generate
 if state is not None and state.history:
     model = state.model
     vocab = model.vocab  # the vocabulary it was trained with
-    st.header("5. Generate", divider="gray")
+    st.header(t("char.gen.header"), divider="gray")
     c = st.columns([2, 1, 1, 1, 1, 1])
     # a new corpus (or a box that was hidden, which clears it): start from a prefix the model can read;
     # the model shown is not always the new corpus' (a corpus too short to train keeps the last model)
@@ -182,14 +200,15 @@ if state is not None and state.history:
         fits = [p for p in (prefixes if shown == name else PREFIXES.get(shown, ())) if set(p) <= set(vocab.chars)]
         st.session_state["char_prefix"] = fits[0] if fits else vocab.chars[0]
         st.session_state["char_prefix_of"] = shown
-    prefix = c[0].text_input("prefix", key="char_prefix", bind="query-params",
-                             help="Characters the model reads before it writes; each must be in the corpus.")
-    length = c[1].number_input("length", 1, 2000, 100, key="char_length", bind="query-params")
-    mode = c[2].selectbox("sampling", ["temperature", "top-k", "greedy"], key="char_mode", bind="query-params")
-    temp = c[3].number_input("temperature", 0.0, 5.0, 0.8, 0.1, key="char_temp", bind="query-params", disabled=mode == "greedy")
-    k = c[4].number_input("top-k", 1, 100, 5, key="char_k", bind="query-params", disabled=mode != "top-k")
-    sample_seed = c[5].number_input("sample seed", 0, 10_000, 0, key="char_sample_seed", bind="query-params",
-                                    help="Another seed, another sample from the same model.")
+    prefix = c[0].text_input(t("char.gen.prefix"), key="char_prefix", bind="query-params", help=t("char.gen.prefix_help"))
+    length = c[1].number_input(t("char.gen.length"), 1, 2000, 100, key="char_length", bind="query-params")
+    modes = {"temperature": t("char.gen.temperature"), "top-k": t("char.gen.top_k"), "greedy": t("char.gen.greedy")}
+    mode = c[2].selectbox(t("char.gen.mode"), list(modes), format_func=modes.get, key="char_mode", bind="query-params")
+    temp = c[3].number_input(t("char.gen.temperature"), 0.0, 5.0, 0.8, 0.1, key="char_temp", bind="query-params",
+                             disabled=mode == "greedy")
+    k = c[4].number_input(t("char.gen.k"), 1, 100, 5, key="char_k", bind="query-params", disabled=mode != "top-k")
+    sample_seed = c[5].number_input(t("char.gen.sample_seed"), 0, 10_000, 0, key="char_sample_seed", bind="query-params",
+                                    help=t("char.gen.sample_seed_help"))
     try:
         gen = C.generate(model, vocab, prefix, int(length), mode, float(temp), int(k), seed=int(sample_seed))
     except (ValueError, CorpusError) as exc:
@@ -197,32 +216,35 @@ if state is not None and state.history:
         gen = None
     if gen is not None:
         st.code(gen.text, language=None)
-        cand = pd.DataFrame([{"#": i + 1, "chose": repr(s["chosen"]),
-                              **{f"top {j + 1}": f"{ch!r} {p:.2f}" for j, (ch, p) in enumerate(s["candidates"])}}
+        cand = pd.DataFrame([{"#": i + 1, t("char.gen.chose"): repr(s["chosen"]),
+                              **{t("char.gen.top", n=j + 1): f"{ch!r} {p:.2f}" for j, (ch, p) in enumerate(s["candidates"])}}
                              for i, s in enumerate(gen.steps[:20])])
-        with st.expander("The top candidates for each of the first 20 generated characters"):
+        with st.expander(t("char.gen.candidates")):
             st.table(cand.set_index("#"))
-        warm = pd.DataFrame([(t + 1, repr(prefix[t]), u + 1, float(v)) for t in range(gen.warmup.shape[0])
-                             for u, v in enumerate(gen.warmup[t].tolist()[:32])],
+        warm = pd.DataFrame([(i + 1, repr(prefix[i]), u + 1, float(v)) for i in range(gen.warmup.shape[0])
+                             for u, v in enumerate(gen.warmup[i].tolist()[:32])],
                             columns=["t", "char", "unit", "value"])
-        show(charts.heatmap(warm, "t", "unit", "The hidden state warming up on the prefix (first 32 units)",
-                            "prefix position", "hidden unit", value_title="h_t").properties(height=260))
+        show(charts.heatmap(warm, "t", "unit", t("char.gen.warmup_title"), t("char.gen.prefix_position"),
+                            t("char.gen.hidden_unit"), value_title="h_t").properties(height=260))
 
     # ------------------------------------------------------------------ 6. inside
-    st.header("6. Inside the model: what single units track", divider="gray")
+    st.header(t("char.inside.header"), divider="gray")
     snippet = model.held_text[:600]
     acts = C.unit_activations(model, vocab, snippet)
     c = st.columns([1, 3])
     feats = C.features(snippet)
     varying = [f for f, v in feats.items() if len(set(v)) > 1] or list(feats)
-    feature = c[0].selectbox("feature", varying, key="char_feature", bind="query-params",
-                             help="Features that do not vary in this text (no quotes, say) are left out.")
+    features = {"inside quotes": t("char.features.inside_quotes"), "position in the line": t("char.features.position"),
+                "bracket depth": t("char.features.bracket_depth"), "after a space": t("char.features.after_space")}
+    feature = c[0].selectbox(t("char.inside.feature"), varying, format_func=lambda f: features.get(f, f),
+                             key="char_feature", bind="query-params", help=t("char.inside.feature_help"))
     ranked = C.rank_units(acts, feats[feature])
     if ranked:
-        c[0].table(pd.DataFrame(ranked, columns=["unit", "correlation"]).set_index("unit").style.format("{:+.2f}"))
+        columns = [t("char.inside.unit"), t("char.inside.correlation")]
+        c[0].table(pd.DataFrame(ranked, columns=columns).set_index(columns[0]).style.format("{:+.2f}"))
     else:
-        c[0].info("This feature is constant in the text: no unit can track it.")
-    unit = c[0].number_input("unit to colour the text by", 1, acts.shape[1], ranked[0][0] if ranked else 1,
+        c[0].info(t("char.inside.constant"))
+    unit = c[0].number_input(t("char.inside.unit_label"), 1, acts.shape[1], ranked[0][0] if ranked else 1,
                              key="char_unit", bind="query-params")
     vals = acts[:, int(unit) - 1].tolist()
     spans = "".join(
@@ -230,7 +252,7 @@ if state is not None and state.history:
         f'{80 if v > 0 else 180},{min(abs(v), 1):.2f})">{html.escape(ch) if ch != chr(10) else "⏎<br>"}</span>'
         for ch, v in zip(snippet, vals))
     c[1].markdown(f"<div style='font-family: monospace; line-height: 1.7'>{spans}</div>", unsafe_allow_html=True)
-    c[1].caption(f"The held-out text coloured by unit {unit}'s activation: red positive, blue negative.")
+    c[1].caption(t("char.inside.coloured", unit=unit))
 
 share_link("pages.char", LINK_NOTE)
 # the script reads a text file: the corpus as the page has it (python char_model.py corpus.txt)

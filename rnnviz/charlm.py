@@ -18,6 +18,7 @@ from torch import Tensor, nn
 
 from rnnviz import device
 from rnnviz.data.text import Vocab, consecutive_batches, random_batches
+from rnnviz.i18n import t
 from rnnviz.train import Snapshot, seeded, train
 
 SAMPLINGS = {"random": "state re-initialised for every minibatch",
@@ -105,10 +106,10 @@ def too_short(corpus: Corpus, cfg: CharConfig) -> str:
     """A learner-readable reason the corpus cannot make one minibatch, or ""."""
     need = cfg.batch_size * cfg.num_steps + cfg.num_steps + 1
     if len(corpus.train_ids) < need:
-        return (f"The training text has {len(corpus.train_ids):,} characters; one minibatch of {cfg.batch_size} × "
-                f"{cfg.num_steps} needs at least {need:,}. Use a longer text, or a smaller batch size or num_steps.")
+        return t("char.check.too_short", have=len(corpus.train_ids), batch=cfg.batch_size, steps=cfg.num_steps,
+                 need=need)
     if len(corpus.held_ids) < cfg.num_steps + 1:
-        return "The held-out part is too short to score; raise the held-out share or use a longer text."
+        return t("char.check.held_too_short")
     return ""
 
 
@@ -223,16 +224,26 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
         last_epoch = run["epoch"] == cfg.epochs
         if run["since_best"] < cfg.patience and not last_epoch:
             return ""
-        kept = f"kept the weights of epoch {run['best_epoch']} (held-out perplexity {run['best']:.3f})"
         if run["since_best"]:
             with torch.no_grad():  # early stopping: back to the best epoch's weights
                 nn.utils.vector_to_parameters(run["best_params"], params)
-        if not last_epoch:
-            return f"held-out perplexity has not improved for {cfg.patience} epochs; stopped early and {kept}"
-        return f"all {cfg.epochs} epochs done; {kept}, the best on held-out text"
+        # what the message says, kept so a page can say it again in its visitor's language
+        info.update(best_epoch=run["best_epoch"], best_ppl=run["best"], early=not last_epoch)
+        return done_message(info, cfg)
 
     steps = per_epoch * cfg.epochs
     return model, train(model, loss_at, opt, steps, clip=cfg.clip, describe=describe, done=patience_over)
+
+
+def done_message(info: dict, cfg: CharConfig) -> str:
+    """Why training ended (early stopping or the last epoch) and which weights it kept, in the
+    current language; "" for a snapshot that did not end training."""
+    if "best_epoch" not in info:
+        return ""
+    kept = t("char.check.kept", epoch=info["best_epoch"], ppl=info["best_ppl"])
+    if info["early"]:
+        return t("char.check.stopped_early", patience=cfg.patience, kept=kept)
+    return t("char.check.all_done", epochs=cfg.epochs, kept=kept)
 
 
 def minibatch_positions(corpus: Corpus, cfg: CharConfig, batches: int = 3) -> pd.DataFrame:
@@ -275,9 +286,9 @@ def generate(model: CharLM, vocab: Vocab, prefix: str, length: int, mode: str = 
              stop: str = "") -> Generation:
     """Continue `prefix` for `length` characters (or until `stop`): greedy, temperature or top-k."""
     if not prefix:
-        raise ValueError("Give a prefix of at least one character.")
+        raise ValueError(t("char.check.no_prefix"))
     if mode != "greedy" and temperature <= 0:
-        raise ValueError("The temperature must be above 0 (at 0, sampling becomes greedy: pick greedy).")
+        raise ValueError(t("char.check.temperature_zero"))
     model.eval()
     ids = vocab.encode(prefix)
     g = torch.Generator().manual_seed(seed)

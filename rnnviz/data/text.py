@@ -23,6 +23,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from rnnviz.i18n import t
+
 CACHE = Path(os.environ.get("RNNVIZ_CACHE", Path(__file__).resolve().parents[2] / "data" / "cache"))
 MAX_BYTES = 20_000_000  # largest corpus (or unpacked zip member) we accept: 20 MB of text
 MAX_ZIP_RATIO = 100  # a zip member unpacking to more than 100x its packed size is refused...
@@ -72,21 +74,18 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
                 chunks.append(chunk)
                 got += len(chunk)
                 if got > MAX_BYTES:
-                    raise CorpusError(f"{url} sent more than {MAX_BYTES:,} bytes; stopped.")
+                    raise CorpusError(t("char.text.too_much", url=url, limit=MAX_BYTES))
                 if progress:
                     progress(got, total)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         if isinstance(exc, CorpusError):
             raise
-        raise CorpusError(
-            f"Could not download {source.name} from {url} ({exc}). If this machine is offline, download "
-            f"it elsewhere and put it at {path} (the app checks its sha256), or pick \"Upload a .txt or "
-            "d2l-style .zip\" as the corpus and upload it.") from exc
+        raise CorpusError(t("char.text.offline", name=source.name, url=url, exc=exc, path=path)) from exc
     data = b"".join(chunks)
     digest = _sha256(data)
     if digest != source.sha256:
-        raise CorpusError(f"The download of {source.name} from {url} is corrupted or changed: its sha256 is "
-                          f"{digest[:16]}…, expected {source.sha256[:16]}…. Nothing was saved; try again.")
+        raise CorpusError(t("char.text.corrupted", name=source.name, url=url, got=digest[:16],
+                            expected=source.sha256[:16]))
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)
@@ -101,21 +100,20 @@ def _sha256(data: bytes) -> str:
 def read_text(name: str, data: bytes) -> str:
     """Text out of an uploaded or downloaded .txt or .zip (d2l-style: the .txt inside), checked."""
     if not data:
-        raise CorpusError(f"{name} is empty.")
+        raise CorpusError(t("char.text.empty", name=name))
     if len(data) > MAX_BYTES:
-        raise CorpusError(f"{name} is {len(data):,} bytes; the limit is {MAX_BYTES:,}.")
+        raise CorpusError(t("char.text.too_big", name=name, size=len(data), limit=MAX_BYTES))
     if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
         data = _from_zip(name, data)
     if b"\x00" in data[:4096]:
-        raise CorpusError(f"{name} looks binary (it has NUL bytes), not text.")
+        raise CorpusError(t("char.text.binary", name=name))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start} is not valid UTF-8). "
-                          "Save it as UTF-8 and upload it again.") from None
+        raise CorpusError(t("char.text.not_utf8", name=name, byte=exc.start)) from None
     text = text.lstrip("\ufeff")
     if not text:
-        raise CorpusError(f"{name} is empty.")
+        raise CorpusError(t("char.text.empty", name=name))
     return text
 
 
@@ -123,23 +121,23 @@ def _from_zip(name: str, data: bytes) -> bytes:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise CorpusError(f"{name} is not a readable zip file.") from None
+        raise CorpusError(t("char.text.bad_zip", name=name)) from None
     txts = [i for i in zf.infolist() if i.filename.lower().endswith(".txt") and not i.is_dir()]
     if not txts:
-        raise CorpusError(f"{name} holds no .txt file (it has: {', '.join(zf.namelist()[:5]) or 'nothing'}).")
+        members = ", ".join(zf.namelist()[:5]) or t("char.text.nothing")
+        raise CorpusError(t("char.text.no_txt", name=name, members=members))
     info = txts[0]
     if info.file_size > MAX_BYTES or (info.file_size > ZIP_RATIO_FROM
                                       and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
-        raise CorpusError(f"{name}: {info.filename} would unpack to {info.file_size:,} bytes from "
-                          f"{info.compress_size:,}; refused (limit {MAX_BYTES:,} bytes, ratio {MAX_ZIP_RATIO}).")
+        raise CorpusError(t("char.text.zip_bomb", name=name, member=info.filename, size=info.file_size,
+                            packed=info.compress_size, limit=MAX_BYTES, ratio=MAX_ZIP_RATIO))
     try:
         with zf.open(info) as f:
             out = f.read(MAX_BYTES + 1)
     except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
-        raise CorpusError(f"{name}: {info.filename} could not be unpacked ({exc}); the zip is damaged "
-                          "or encrypted.") from None
+        raise CorpusError(t("char.text.damaged", name=name, member=info.filename, exc=exc)) from None
     if len(out) > MAX_BYTES:
-        raise CorpusError(f"{name}: {info.filename} unpacks to more than {MAX_BYTES:,} bytes; refused.")
+        raise CorpusError(t("char.text.unpacks_too_big", name=name, member=info.filename, limit=MAX_BYTES))
     return out
 
 
@@ -171,8 +169,7 @@ class Vocab:
         missing = sorted({c for c in text if c not in index})
         if missing:
             shown = ", ".join(repr(c) for c in missing[:8])
-            raise CorpusError(f"These characters are not in the corpus' vocabulary: {shown}. "
-                              "The model has never seen them; use characters from the corpus.")
+            raise CorpusError(t("char.text.not_in_vocab", chars=shown))
         return [index[c] for c in text]
 
     def decode(self, ids) -> str:
