@@ -1,0 +1,156 @@
+"""The "Char-level generation" page in 简体中文 (?lang=zh): it runs, its title and section headers
+are the Chinese catalogue's, and no English sentence is left in what a learner reads (text,
+widget labels, options and captions, table headers, chart titles, axes and legends); option
+values (the link's) stay English; the engine's messages speak Chinese too. English is tested in
+test_page_char.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.i18n import CATALOGUES
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/4_Char_Generation.py"
+ZH = CATALOGUES["zh"]
+QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps: the words, not the fit, are tested
+HEADERS = ["corpus", "model", "batches", "train", "gen", "inside"]
+
+# Three ASCII words in a row is an English phrase; code, LaTeX and these names are not.
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
+CODE = re.compile(r"`[^`]*`|\$[^$]*\$|<[^>]*>")  # HTML tags too: the text coloured by a unit is the corpus'
+ALLOWED = {"Language", "state dict", "The Time Machine"}  # both languages' names; torch's term; a book's title
+
+
+def english_left(text: str) -> list[str]:
+    text = CODE.sub(" ", text)
+    return [m for m in ENGLISH.findall(text) if not any(a in m for a in ALLOWED)]
+
+
+def chart_words(spec) -> list[str]:
+    """Every title in a Vega-Lite spec: the chart's, its subtitle, its axes' and legends'."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("title", "subtitle") and isinstance(value, str):
+                found.append(value)
+            elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
+                found.append(value["text"])
+            else:
+                found += chart_words(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += chart_words(value)
+    return found
+
+
+def open_char_zh(**preset) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = "zh"
+    at.run()
+    for key, value in {**QUICK, **preset}.items():
+        at.session_state[key] = value
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def readable(at: AppTest) -> list[str]:
+    """Everything on the page a learner reads, as text (generated samples and code aside)."""
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                                  "error", "success") for e in getattr(at, kind)]
+    for kind in ("number_input", "selectbox", "radio", "text_input", "toggle", "button", "expander"):
+        for w in at.get(kind):
+            texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
+            texts += [str(o) for o in getattr(w, "options", [])]
+    for w in at.radio:
+        texts += list(w.proto.captions)
+    for table in at.table:
+        frame = table.value
+        texts += [str(c) for c in frame.columns] + [str(n) for n in frame.index.names if n]
+    for chart in at.get("vega_lite_chart"):
+        texts += chart_words(json.loads(chart.proto.spec))
+    return texts
+
+
+def leftovers(at: AppTest) -> list[tuple[str, list[str]]]:
+    return [(text, english_left(text)) for text in readable(at) if english_left(text)]
+
+
+def test_the_char_page_in_chinese_has_no_english_left():
+    at = open_char_zh()
+    assert at.title[0].value == ZH["char.title"]
+    assert [h.value for h in at.header] == [ZH[f"char.{part}.header"] for part in HEADERS]
+    state = at.session_state["char__run"]
+    assert state.status == "done"
+    assert leftovers(at) == []
+    assert "lang=zh" in next(c.value for c in at.sidebar.code)
+    kept = ZH["char.check.kept"].format(epoch=1, ppl=state.last.info["best_ppl"])
+    done = ZH["char.check.all_done"].format(epochs=1, kept=kept)
+    assert [s.value for s in at.success] == [ZH["char.train.done"].format(step=state.last.step, done=done)]
+    assert any(c.value.startswith(ZH["char.train.epoch_line"].format(epoch=1, train=state.last.info["train_ppl"],
+                                                                      held=state.last.info["held_ppl"]))
+               for c in at.code)
+    # the charts speak Chinese: titles, axes, legends, the baselines' names
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    titles = [w for spec in specs for w in chart_words(spec)]
+    for key in ("charts.perplexity_title", "charts.minibatches_title", "char.train.grad_title", "char.gen.warmup_title",
+                "char.train.grad_axis", "char.train.norm", "char.gen.prefix_position"):
+        assert ZH[key] in titles, key
+    data = " ".join(dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data).to_string()
+                    for c in at.get("vega_lite_chart") for d in c.proto.datasets)  # sent beside the specs
+    for key in ("char.train.held_out", "char.train.bigram", "char.train.before"):
+        assert ZH[key] in data, key
+
+
+def test_options_keep_their_values_under_chinese_labels():
+    at = open_char_zh()
+    assert at.radio(key="char_sampling").options == [ZH["char.model.random"], ZH["char.model.consecutive"]]
+    assert at.selectbox(key="char_corpus").options[0] == ZH["char.corpora.built_in"]
+    assert at.selectbox(key="char_mode").options == [ZH["char.gen.temperature"], ZH["char.gen.top_k"],
+                                                     ZH["char.gen.greedy"]]
+    at.radio(key="char_sampling").set_value("consecutive").run()
+    at.selectbox(key="char_mode").set_value("top-k").run()
+    no_exception(at)
+    assert at.session_state["char__run"].config[2].sampling == "consecutive"
+    assert at.selectbox(key="char_mode").value == "top-k"
+    assert at.selectbox(key="char_feature").value in ("inside quotes", "position in the line", "bracket depth",
+                                                      "after a space")
+    assert leftovers(at) == []
+
+
+def test_engine_messages_and_a_stop_message_from_another_language_in_chinese():
+    at = open_char_zh()
+    at.text_input(key="char_prefix").set_value("Z").run()
+    no_exception(at)
+    assert ZH["char.text.not_in_vocab"].format(chars="'Z'") in [e.value for e in at.error]
+    at.text_input(key="char_prefix").set_value("B").run()
+    at.number_input(key="char_temp").set_value(0.0).run()
+    assert ZH["char.check.temperature_zero"] in [e.value for e in at.error]
+    # a run's stop message in English (a run trained in another language) is said again in Chinese
+    state = at.session_state["char__run"]
+    state.last.info["done"] = "all 1 epochs done; kept the weights of epoch 1"
+    at.run()
+    no_exception(at)
+    assert at.session_state["char__run"] is state
+    kept = ZH["char.check.kept"].format(epoch=1, ppl=state.last.info["best_ppl"])
+    done = ZH["char.check.all_done"].format(epochs=1, kept=kept)
+    assert [s.value for s in at.success] == [ZH["char.train.done"].format(step=state.last.step, done=done)]
+    # a corpus too short to train: the engine's reason, in Chinese; the last model stays
+    at.selectbox(key="char_corpus").set_value("hello (toy, built in)").run()
+    no_exception(at)
+    short = ZH["char.check.too_short"].format(have=4, batch=64, steps=35, need=2276)
+    assert short in [e.value for e in at.error], [e.value for e in at.error]
+    assert any(m.value.startswith(f"**{ZH['char.corpora.hello']}**") for m in at.markdown)
+    assert ZH["char.train.last_model"].format(name=ZH["char.corpora.built_in"]) in [i.value for i in at.info]
+    assert leftovers(at) == []
