@@ -16,6 +16,10 @@ live-training block trained (its progress bar), and the "Loss at the last step" 
 (c) 8 sessions, each with its own seed, so each trains privately, all at once: the ratio to
    a lone visitor's time for the same seeds, beside the arithmetic bound (8 trainings on 2
    cores >= 4x); each session must show the captions a lone run of its seed showed.
+(d) the first view a visitor sees: each page in Chromium (a fresh context), alone, then with
+   7 websocket sessions of default pages sent at the same moment; the ratio (target <= 3x).
+   The timed phases (a)-(c) measure the server alone; (d) adds the browser's own work, which
+   runs on the visitor's machine in real life but shares the 2 cores here.
 Per phase: the server's VmRSS and VmHWM and its CPU seconds; for (b) and (c) also the cores
 it kept busy and this client's CPU (small). Bounded: 8 sessions, PAGE_TIMEOUT_S a view,
 BACKGROUND_WAIT_S for the sweep.
@@ -24,7 +28,7 @@ BACKGROUND_WAIT_S for the sweep.
 contexts with private seeds at once (their rendering shares the server's cores), the seeds
 shown, and two concurrent uploads that each see only their own text.
 
-    python bench/load_test.py [--quick] [--browser]   # --quick: REPEATS = 1
+    python bench/load_test.py [--quick] [--no-browser] [--browser]   # --quick: REPEATS = 1
 """
 
 from __future__ import annotations
@@ -305,7 +309,52 @@ def _ratios(rows: list[dict], single: dict[str, float]) -> dict:
             "ratio_le_3": len(ratios) == len(rows) and max(ratios) <= 3}
 
 
-def main(quick: bool = False) -> dict:
+def browser_among(port: int, repeats: int) -> dict:
+    """Per page: one visitor in Chromium (a fresh context: nothing cached), alone, then with 7
+    websocket sessions of default pages sent at the same moment as its request; interleaved
+    (alone, among 8, alone, among 8...). Its renderer shares this machine's 2 cores with the
+    server, which a real visitor's would not: the ratio is a pessimistic one."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://127.0.0.1:{port}"
+    alone: dict[str, list[float]] = {p: [] for p in PAGES}
+    among: dict[str, list[float]] = {p: [] for p in PAGES}
+    exceptions = 0
+    others = list(PAGES) * 2
+    with sync_playwright() as pw, ThreadPoolExecutor(SESSIONS - 1) as pool:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        close(open_all(browser, [(f"{base}/{p}", n) for p, (_, n) in PAGES.items()]))  # the browser's own warm-up
+        for _ in range(repeats):
+            for path, (_, losses) in PAGES.items():
+                visits = open_all(browser, [(f"{base}/{path}", losses)])
+                alone[path].append(_secs(visits[0]))
+                exceptions += visits[0]["exceptions"]
+                close(visits)
+                start = threading.Barrier(SESSIONS)
+                rest = [pool.submit(ws_visit, port, p, "", start) for p in others[:SESSIONS - 1]]
+                start.wait(timeout=60)
+                visits = open_all(browser, [(f"{base}/{path}", losses)])
+                among[path].append(_secs(visits[0]))
+                exceptions += visits[0]["exceptions"] + sum(f.result()["exceptions"] for f in rest)
+                close(visits)
+        browser.close()
+    rows = {}
+    for p in PAGES:
+        one, eight = statistics.median(alone[p]), statistics.median(among[p])  # inf: a view that never finished
+        rows[p] = {"alone_s": round(one, 2), "among_8_s": round(eight, 2),
+                   "ratio": round(eight / one, 2) if max(one, eight) < float("inf") else None,
+                   "ratio_min": round(min(b / a for a, b in zip(alone[p], among[p])), 2)
+                   if max(one, eight) < float("inf") else None}
+    ratios = [r["ratio"] for r in rows.values() if r["ratio"] is not None]
+    return {"pages": rows, "finished": f"{len(ratios)}/{len(rows)}", "ratio_max": max(ratios, default=None),
+            "ratio_median": round(statistics.median(ratios), 2) if ratios else None,
+            "ratio_le_3": len(ratios) == len(rows) and max(ratios) <= 3, "exceptions": exceptions}
+
+
+def main(quick: bool = False, browser_too: bool = True) -> dict:
     """The websocket load test (the default); see the module's docstring. One dict, JSON-ready."""
     repeats = 1 if quick else 3
     port = free_port()
@@ -408,7 +457,14 @@ def main(quick: bool = False) -> dict:
                               "rows": [[r["page"], r["seed"], r["seconds"], r["ratio"], r["own_result"]]
                                        for r in rows]}
         exceptions += out["c_private_8"]["exceptions"]
-        phase_end("c", cpu0)
+        cpu0 = phase_end("c", cpu0)
+
+        # (d) what a visitor sees: their first complete view in a real browser (fresh context),
+        # alone, and while 7 other sessions open default pages at the same moment; interleaved
+        if browser_too:
+            out["d_browser_among_8"] = browser_among(port, repeats)
+            exceptions += out["d_browser_among_8"]["exceptions"]
+            phase_end("d", cpu0)
         out["exceptions"] = exceptions
         out["target_default_ratio_le_3"] = out["b_default_8"]["ratio_le_3"]
     finally:
@@ -419,5 +475,7 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    run = browser_main if "--browser" in sys.argv else main
-    print(json.dumps(run(quick="--quick" in sys.argv)))
+    if "--browser" in sys.argv:
+        print(json.dumps(browser_main(quick="--quick" in sys.argv)))
+    else:
+        print(json.dumps(main(quick="--quick" in sys.argv, browser_too="--no-browser" not in sys.argv)))
