@@ -244,8 +244,12 @@ if state is not None and state.history:
         c[0].table(pd.DataFrame(ranked, columns=columns).set_index(columns[0]).style.format("{:+.2f}"))
     else:
         c[0].info(t("char.inside.constant"))
-    unit = c[0].number_input(t("char.inside.unit_label"), 1, acts.shape[1], ranked[0][0] if ranked else 1,
-                             key="char_unit", bind="query-params")
+    top = ranked[0][0] if ranked else 1
+    seen = (id(model), feature)  # a new model or feature: show its best unit (a link's unit stays on the first view)
+    if st.session_state.get("char_unit_for", seen) != seen:
+        st.session_state["char_unit"] = top
+    st.session_state["char_unit_for"] = seen
+    unit = c[0].number_input(t("char.inside.unit_label"), 1, acts.shape[1], top, key="char_unit", bind="query-params")
     vals = acts[:, int(unit) - 1].tolist()
     spans = "".join(
         f'<span title="{v:+.2f}" style="background: rgba({255 if v > 0 else 31},{80 if v > 0 else 119},'

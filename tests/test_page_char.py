@@ -304,10 +304,23 @@ def test_generation_controls_change_the_text_without_retraining(quick: AppTest):
     feature.set_value("position in the line").run()
     table = next(t.value for t in at.table if "correlation" in t.value.columns)
     assert len(table) == 5 and table.index.name == "unit"
+    assert at.number_input(key="char_unit").value == top_unit(at)  # the finder's best unit is shown first
     at.number_input(key="char_unit").set_value(3).run()
     no_exception(at)
     assert "coloured by unit 3's activation" in texts(at.caption)
     assert run(at) is trained and not at.error
+    at.button(key="char__train").click().run()  # a new model: its own best unit
+    no_exception(at)
+    assert run(at) is not trained and at.number_input(key="char_unit").value == top_unit(at)
+
+
+def top_unit(at: AppTest) -> int:
+    return int(next(t.value for t in at.table if "correlation" in t.value.columns).index[0])
+
+
+def test_a_linked_unit_is_kept_on_the_first_view():
+    at = open_char(**QUICK, char_unit=4)
+    assert at.number_input(key="char_unit").value == 4 and "coloured by unit 4's activation" in texts(at.caption)
 
 
 
@@ -403,6 +416,7 @@ def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
     assert at.selectbox(key="char_feature").options == ["position in the line", "after a space"]
     at.selectbox(key="char_feature").set_value("after a space").run()
     no_exception(at)
+    assert at.number_input(key="char_unit").value == top_unit(at)  # another feature: its best unit
 
 
 def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
