@@ -36,7 +36,7 @@ c = st.columns([2, 1])
 choice = c[0].selectbox(t("char.corpus.label"), [BUILT_IN, HELLO, *SOURCES, UPLOAD], format_func=lambda o: CORPORA.get(o, o),
                         key="char_corpus", bind="query-params")
 first_10k = c[1].toggle(t("char.corpus.first_10k"), False, key="char_first10k", bind="query-params",
-                        disabled=choice != "Jay Chou lyrics (d2l)")
+                        disabled=choice != "Jay Chou lyrics (d2l)", help=t("char.corpus.first_10k_help"))
 
 
 def shown_name(name: str) -> str:
