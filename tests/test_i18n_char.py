@@ -7,11 +7,11 @@ test_page_char.py."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
+from zh import chart_words, english_left
 
 from rnnviz.i18n import CATALOGUES
 
@@ -21,34 +21,6 @@ PAGE = "pages/4_Char_Generation.py"
 ZH = CATALOGUES["zh"]
 QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps: the words, not the fit, are tested
 HEADERS = ["corpus", "model", "batches", "train", "gen", "inside"]
-
-# Three ASCII words in a row is an English phrase; code, LaTeX and these names are not.
-ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
-CODE = re.compile(r"`[^`]*`|\$[^$]*\$|<[^>]*>")  # HTML tags too: the text coloured by a unit is the corpus'
-ALLOWED = {"Language", "state dict", "The Time Machine"}  # both languages' names; torch's term; a book's title
-
-
-def english_left(text: str) -> list[str]:
-    text = CODE.sub(" ", text)
-    return [m for m in ENGLISH.findall(text) if not any(a in m for a in ALLOWED)]
-
-
-def chart_words(spec) -> list[str]:
-    """Every title in a Vega-Lite spec: the chart's, its subtitle, its axes' and legends'."""
-    found = []
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            if key in ("title", "subtitle") and isinstance(value, str):
-                found.append(value)
-            elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
-                found.append(value["text"])
-            else:
-                found += chart_words(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += chart_words(value)
-    return found
-
 
 def open_char_zh(**preset) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)

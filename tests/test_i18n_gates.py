@@ -5,13 +5,13 @@ and legends); the engine's messages speak Chinese too. English is tested in test
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from zh import chart_words, english_left, specs
 
 from rnnviz import gates as G
 from rnnviz.i18n import CATALOGUES
@@ -25,36 +25,6 @@ ZH = CATALOGUES["zh"]
 JOB = "gates-default-sweep"  # the page's background comparison, replaced by finished rows
 SWEEP_ROWS = [{"kind": k, "gap": g, "accuracy": 1.0, "seconds": 1.0} for g in (5, 20, 50) for k in G.KINDS]
 HEADERS = ["train", "heat", "eq", "numbers", "sweep"]
-
-# Three ASCII words in a row is an English phrase; code, LaTeX and these names are not.
-ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
-CODE = re.compile(r"`[^`]*`|\$[^$]*\$")
-ALLOWED = {"Language", "state dict"}  # the switch names both languages; torch's own term
-
-
-def english_left(text: str) -> list[str]:
-    text = CODE.sub(" ", text)
-    return [m for m in ENGLISH.findall(text) if not any(a in m for a in ALLOWED)]
-
-
-def chart_words(spec) -> list[str]:
-    """Every title in a Vega-Lite spec: the chart's, its panels', axes' and legends'."""
-    found = []
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            if key in ("title", "subtitle") and isinstance(value, str):
-                found.append(value)
-            else:
-                found += chart_words(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += chart_words(value)
-    return found
-
-
-def specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-
 
 def readable(at: AppTest) -> list[str]:
     """Everything on the page a learner reads, as text."""

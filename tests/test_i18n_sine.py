@@ -5,10 +5,10 @@ widget labels and options, table headers, chart titles, axes and legends)."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from zh import chart_words, english_left
 
 from rnnviz.i18n import CATALOGUES
 
@@ -18,32 +18,6 @@ PAGE = "pages/2_Sine_Forecasting.py"
 ZH = CATALOGUES["zh"]
 QUICK = {"sine_steps_fast": 20, "sine_steps_tutorial": 30, "sc_steps": 20}  # cheap training: the words, not the fit, are tested
 HEADERS = ["data", "sample", "train", "forecast", "inside", "sc", "faq"]
-
-# Three ASCII words in a row is an English phrase; code, LaTeX and these names are not.
-ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
-CODE = re.compile(r"`[^`]*`|\$[^$]*\$")
-ALLOWED = {"Language", "state dict"}  # the switch names both languages; torch's own term
-
-
-def english_left(text: str) -> list[str]:
-    text = CODE.sub(" ", text)
-    return [m for m in ENGLISH.findall(text) if not any(a in m for a in ALLOWED)]
-
-
-def chart_words(spec) -> list[str]:
-    """Every title in a Vega-Lite spec: the chart's, its subtitle, its axes' and legends'."""
-    found = []
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            if key in ("title", "subtitle") and isinstance(value, str):
-                found.append(value)
-            else:
-                found += chart_words(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += chart_words(value)
-    return found
-
 
 def open_sine_zh() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)

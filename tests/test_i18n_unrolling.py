@@ -5,11 +5,10 @@ the engine's shape table speaks Chinese too. English is tested in test_pages.py.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from zh import chart_words, english_left, specs
 
 from rnnviz import unrolling as U
 from rnnviz.i18n import CATALOGUES, set_language
@@ -19,36 +18,6 @@ APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/1_RNN_Unrolling.py"
 ZH = CATALOGUES["zh"]
 HEADERS = ["step", "ways", "shapes", "hello", "grad", "faq"]
-
-# Three ASCII words in a row is an English phrase; code, LaTeX and these names are not.
-ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
-CODE = re.compile(r"`[^`]*`|\$[^$]*\$")
-ALLOWED = {"Language", "state dict"}  # the switch names both languages; torch's own term
-
-
-def english_left(text: str) -> list[str]:
-    text = CODE.sub(" ", text)
-    return [m for m in ENGLISH.findall(text) if not any(a in m for a in ALLOWED)]
-
-
-def chart_words(spec) -> list[str]:
-    """Every title in a Vega-Lite spec: the chart's, its layers', axes' and legends'."""
-    found = []
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            if key in ("title", "subtitle") and isinstance(value, str):
-                found.append(value)
-            else:
-                found += chart_words(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += chart_words(value)
-    return found
-
-
-def specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-
 
 def readable(at: AppTest) -> list[str]:
     """Everything on the page a learner reads, as text."""
