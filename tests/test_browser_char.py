@@ -59,6 +59,7 @@ def test_upload_train_stop_generate(browser, app_url: str, artifacts: Path, tmp_
         corpus = prepare(text, cfg.held_out)
         per_epoch = sum(1 for _ in random_batches(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0)))
         total = per_epoch * EPOCHS
+        set_number(page, "char_patience", EPOCHS)  # no early stop: on a busy machine it could end the run before Stop lands
         set_number(page, "char_epochs", EPOCHS)
         set_number(page, "char_hidden", HIDDEN)
         page.wait_for_function(f"() => ({PROGRESS_STEP_JS})({total}) >= {2 * per_epoch}", timeout=LOAD_MS)
