@@ -48,7 +48,8 @@ st.header(t("unrolling.step.header"), divider="gray")
 cfg = example_controls()
 ex = U.worked_example(cfg)
 
-c_left, c_right = st.columns([3, 2])
+# a short sequence's diagram fits beside the table; a longer one needs the page's width (the table goes below)
+c_left, c_right = st.columns([3, 2]) if cfg.seq_len <= 3 else (st.container(), st.container())
 with c_left:
     step = st.slider(t("unrolling.step.t"), 1, cfg.seq_len, 1, disabled=cfg.seq_len == 1,
                      help=t("unrolling.step.t_help")) if cfg.seq_len > 1 else 1

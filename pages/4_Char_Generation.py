@@ -157,6 +157,7 @@ def render(state) -> None:
     c1, c2 = st.columns(2)
     if not ppl.empty:
         show(charts.perplexity_chart(ppl, base), c1)
+        c1.caption(t("char.train.ppl_note"))
     norm, grad_norm, step = t("char.train.norm"), t("char.train.grad_norm"), t("char.train.step")
     grads = pd.DataFrame({step: [s.step for s in rows], t("char.train.before"): [s.grad_norm for s in rows],
                           t("char.train.after"): [min(s.grad_norm, trained.clip) for s in rows]}).melt(

@@ -10,6 +10,7 @@ goes to tests/artifacts/ for a human to look at.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,9 @@ def _rerun(page, frames: list[bytes], action) -> bool:
     action()
     page.wait_for_function("() => window.__sawRunning", timeout=LOAD_MS)
     wait_finished(page, PAGE1)
+    deadline = time.monotonic() + 3  # websocket frame events can reach us after the page shows the result
+    while not any(TRAINING_HELLO in f for f in frames[seen:]) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     return any(TRAINING_HELLO in f for f in frames[seen:])
 
 
