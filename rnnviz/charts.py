@@ -31,11 +31,11 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
         "y": alt.Y(f"{y}:Q", title=y_title, scale=scale),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
     }
-    if color:
-        enc["color"] = alt.Color(f"{color}:N", title=color, scale=alt.Scale(scheme="tableau10"))
+    if color:  # sort=None: colours and dashes follow the data's order, the same in every language
+        enc["color"] = alt.Color(f"{color}:N", title=color, scale=alt.Scale(scheme="tableau10"), sort=None)
         enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N"))
     if dash:
-        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=dash)
+        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=dash, sort=None)
         enc["tooltip"].insert(0, alt.Tooltip(f"{dash}:N"))
     mark = alt.Chart(df).mark_line(point=points)
     return mark.encode(**enc).properties(title=title, height=HEIGHT)
@@ -185,7 +185,7 @@ def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> 
         tooltip=[alt.Tooltip("value:Q", title=t_("charts.noisy_truth"), format=".3f")])
     sine = alt.Chart(clean).mark_line(strokeDash=[5, 4], color=GREY).encode(x="x:Q", y="value:Q")
     lines = alt.Chart(p).mark_line(strokeWidth=2).encode(
-        x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=by, scale=alt.Scale(scheme="tableau10")),
+        x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=by, scale=alt.Scale(scheme="tableau10"), sort=None),
         tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f")])
     return alt.layer(pts, sine, lines).properties(
         title=alt.TitleParams(title, subtitle=t_("charts.forecast_subtitle")), height=HEIGHT)
@@ -280,7 +280,7 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
     lines = alt.Chart(ppl).mark_line(point=True).encode(
         x=alt.X("epoch:Q", title=t_("charts.epoch"), axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("perplexity:Q", title=t_("charts.perplexity_log"), scale=alt.Scale(type="log")),
-        color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10")),
+        color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10"), sort=None),
         tooltip=["epoch:Q", "curve:N", alt.Tooltip("perplexity:Q", format=".3f")])
     rules = alt.Chart(base).mark_rule(strokeDash=[5, 4], color=GREY).encode(
         y="perplexity:Q", tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
