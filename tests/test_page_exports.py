@@ -40,6 +40,9 @@ def test_every_chart_and_model_of_a_page_can_be_downloaded(page: str):
     assert [x for x in labels if x.endswith(".py")] == SCRIPTS[page]
     for title, chart in drawn.items():
         assert not chart_data(chart).empty, title
+    if page == "pages/3_LSTM_Gates.py":  # the heatmap panels export as one table of every gate and state
+        heat = chart_data(drawn["2. Every gate, every unit, every step"])
+        assert {"forget", "input", "output", "candidate", "cell", "hidden"} <= set(heat["gate"]), set(heat["gate"])
 
 
 def test_a_layered_chart_exports_every_layer_with_its_part():

@@ -139,11 +139,12 @@ PADDING = {"top": 14, "left": 5, "right": 5, "bottom": 5}  # titles with ‖ ∂
 SHOWN = "_charts shown"
 
 
-def show(chart, where=None, width: str = "stretch", **options):
+def show(chart, where=None, width: str = "stretch", title: str = "", **options):
     """Draw an Altair chart with room above its title (Streamlit otherwise clips it), and keep
-    it for exports(). options go to st.altair_chart (a selection: on_select, key...)."""
+    it for exports() under title (default: the chart's own, the first panel's for panels).
+    options go to st.altair_chart (a selection: on_select, key...)."""
     shown = st.session_state.setdefault(SHOWN, {})
-    shown[chart_title(chart) or f"chart {len(shown) + 1}"] = chart
+    shown[title or chart_title(chart) or f"chart {len(shown) + 1}"] = chart
     return (where or st).altair_chart(chart.properties(padding=PADDING), width=width, **options)
 
 
