@@ -32,16 +32,18 @@ st.header(t("char.corpus.header"), divider="gray")
 CORPORA = {BUILT_IN: t("char.corpora.built_in"), HELLO: t("char.corpora.hello"),
            "Jay Chou lyrics (d2l)": t("char.corpora.lyrics"), "The Time Machine": t("char.corpora.time_machine"),
            "Tiny Shakespeare": t("char.corpora.shakespeare"), UPLOAD: t("char.corpora.upload")}
-c = st.columns([2, 1])
-choice = c[0].selectbox(t("char.corpus.label"), [BUILT_IN, HELLO, *SOURCES, UPLOAD], format_func=lambda o: CORPORA.get(o, o),
-                        key="char_corpus", bind="query-params")
-first_10k = c[1].toggle(t("char.corpus.first_10k"), False, key="char_first10k", bind="query-params",
-                        disabled=choice != "Jay Chou lyrics (d2l)", help=t("char.corpus.first_10k_help"))
 
 
 def shown_name(name: str) -> str:
     """A corpus' name in the learner's words (an uploaded file keeps its own)."""
     return CORPORA.get(name, name)
+
+
+c = st.columns([2, 1])
+choice = c[0].selectbox(t("char.corpus.label"), [BUILT_IN, HELLO, *SOURCES, UPLOAD], format_func=shown_name,
+                        key="char_corpus", bind="query-params")
+first_10k = c[1].toggle(t("char.corpus.first_10k"), False, key="char_first10k", bind="query-params",
+                        disabled=choice != "Jay Chou lyrics (d2l)", help=t("char.corpus.first_10k_help"))
 
 
 def load_corpus(choice: str) -> tuple[str, str] | None:

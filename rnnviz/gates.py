@@ -143,9 +143,10 @@ def solved(info: dict) -> str:
 
 def example(cfg: GateConfig, index: int = 0) -> Batch:
     """One fixed sequence to look at (index picks another one)."""
+    seed = 20_000 + cfg.seed  # examples never drawn in training
     if cfg.task == "sine":  # one series per draw: another example is the same sine with other noise
-        return _sine_batch(20_000 + cfg.seed + index)
-    b = sample(cfg, index + 1, torch.Generator().manual_seed(20_000 + cfg.seed))
+        return _sine_batch(seed + index)
+    b = sample(cfg, index + 1, torch.Generator().manual_seed(seed))
     return Batch(b.x[index:index + 1], b.y[index:index + 1], b.tokens[index:index + 1])
 
 

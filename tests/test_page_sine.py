@@ -68,7 +68,7 @@ def texts(elements) -> str:
 
 
 def run(at: AppTest, key: str = "sine__run"):
-    return at.session_state[key] if key in at.session_state else None
+    return at.session_state.get(key)
 
 
 def scores(at: AppTest):

@@ -291,7 +291,7 @@ def test_hidden_over_time_of_trained_model_and_of_one_unit(fast_run):
     assert np.isfinite(pca[["pc1", "pc2"]].to_numpy()).all()
     with seeded(0):
         one = SeqRegressor("GRU", 1)
-    heat, pca = S.hidden_over_time(one, make_series(cfg.series), 10)
+    _heat, pca = S.hidden_over_time(one, make_series(cfg.series), 10)
     assert np.isfinite(pca[["pc1", "pc2"]].to_numpy()).all() and (pca["pc2"] == 0).all()
 
 
