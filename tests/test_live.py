@@ -67,3 +67,52 @@ def test_a_diverging_learning_rate_keeps_the_last_good_run_and_says_why():
     at.number_input[1].set_value(9).run()
     assert at.session_state["toy__run"] is good
     assert any("learning rate 1e+30" in e.value for e in at.error)
+
+
+def _long_app():
+    import streamlit as st
+    import torch
+    from torch import nn
+
+    from rnnviz.train import seeded, train
+    from rnnviz.ui import live_training
+
+    steps = st.number_input("steps", value=20)
+    st.number_input("unrelated", value=0)
+
+    def start(config):
+        with seeded(0):
+            model = nn.Linear(2, 1)
+        x = torch.randn(16, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        return model, train(model, lambda step: (model(x) - 1).pow(2).mean(), opt, config)
+
+    def render(state):
+        st.write(f"steps: {len(state.history)}")
+
+    # a pretend cost: 3 s per step, so anything past one step is a long run
+    live_training("toy", int(steps), start, render, "a toy model", default=20, seconds=3.0 * steps)
+
+
+def test_a_long_run_waits_for_train_with_its_estimate_then_trains_once():
+    at = AppTest.from_function(_long_app, default_timeout=30).run()
+    first = at.session_state["toy__run"]  # the default trains at once
+    assert any("steps: 20" in m.value for m in at.markdown)
+    at.number_input[0].set_value(40).run()  # 2 min: waits
+    assert at.session_state["toy__run"] is first
+    assert any("about 2 min" in i.value and "press **Train**" in i.value for i in at.info)
+    assert at.button[0].label == "Train (about 2 min)"
+    at.number_input[1].set_value(1).run()  # more changes: still nothing trains
+    assert at.session_state["toy__run"] is first
+    at.button[0].click().run()
+    assert at.session_state["toy__run"] is not first
+    assert any("steps: 40" in m.value for m in at.markdown)
+    assert not any("press **Train**" in i.value for i in at.info)
+
+
+def test_a_short_run_still_trains_at_once():
+    at = AppTest.from_function(_long_app, default_timeout=30).run()
+    first = at.session_state["toy__run"]
+    at.number_input[0].set_value(1).run()  # 3 s: under the threshold
+    assert at.session_state["toy__run"] is not first
+    assert any("steps: 1" in m.value for m in at.markdown)

@@ -1,8 +1,10 @@
 """The live-training block every page uses.
 
-It trains when the settings are new (or on the Train button), draws progress in words, a
-Stop button and the page's charts every few tenths of a second, and keeps the result in
-st.session_state so a rerun never retrains. Stop works the Streamlit way: the click reruns
+It trains when the settings are new and the run is short (or on the Train button), draws
+progress in words, a Stop button and the page's charts every few tenths of a second, and
+keeps the result in st.session_state so a rerun never retrains. A run estimated (from its
+config, rnnviz.cost) to take longer than AUTO_SECONDS waits for the Train button, with the
+estimate on the page: a learner changes several settings, then trains once. Stop works the Streamlit way: the click reruns
 the script, which interrupts the loop; the run found "running" on the next pass was
 interrupted, and its partial model stays usable. A run that diverges gives way to the
 last good run, with the reason on the page.
@@ -10,18 +12,22 @@ last good run, with the reason on the page.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
+from rnnviz import cost
 from rnnviz.i18n import language, t
 from rnnviz.train import Snapshot
 
 REDRAW_SECONDS = 0.4  # how often charts are redrawn while training
 PROGRESS_SECONDS = 0.05  # how often the progress bar moves: each update is a message to the browser
+AUTO_SECONDS = float(os.environ.get("RNNVIZ_AUTO_SECONDS", "5"))  # longer runs wait for the Train button
 
 
 @dataclass
@@ -48,6 +54,7 @@ def live_training(
     what: str,
     auto: bool = True,
     default: Any = None,
+    seconds: float | None = None,
 ) -> TrainState | None:
     """Train `config` live (start(config) -> (model, snapshots)) and draw with render(state).
 
@@ -56,6 +63,8 @@ def live_training(
     When config == default, the run is shared read-only with every session on this server:
     the first visitor trains it live, later ones get it at once (same config and seed give
     the same run, so nothing differs but the wait). Retrain always trains a private copy.
+    seconds: the run's estimated length (default: rnnviz.cost.seconds(config)); above
+    AUTO_SECONDS new settings wait for the Train button instead of training at once.
     """
     skey, fkey = f"{key}__run", f"{key}__failed"
     state: TrainState | None = st.session_state.get(skey)
@@ -71,8 +80,20 @@ def live_training(
         failed = None
     stale = state is None or state.config != config
     will_train = auto and stale and failed is None
-    clicked = st.button(t("live.retrain") if state is not None or will_train else t("live.train"), key=f"{key}__train",
-                        type="primary", help=t("live.train_help", what=what))
+    waiting = None  # the estimated seconds of a long run that waits for the Train button
+    if will_train and config != default:
+        estimate = cost.seconds(config) if seconds is None else seconds
+        if estimate > AUTO_SECONDS:
+            will_train, waiting = False, estimate
+    label = t("live.retrain") if state is not None or will_train else t("live.train")
+    note = st.empty()  # the estimate of a waiting run; gone once it trains
+    if waiting is not None:
+        label = t("live.train_about", label=t("live.train"), about=about(waiting))
+        previous = t("live.waiting_previous") if state is not None else ""
+        note.info(t("live.waiting", what=what, about=about(waiting), previous=previous), icon=":material/schedule:")
+    clicked = st.button(label, key=f"{key}__train", type="primary", help=t("live.train_help", what=what))
+    if clicked:
+        note.empty()
     shared, shared_key = _shared_runs(), (key, language())  # its messages are in the language it ran in
     if will_train and not clicked and default is not None and config == default and shared_key in shared:
         state = st.session_state[skey] = shared[shared_key]
@@ -86,7 +107,7 @@ def live_training(
             st.warning(failed[1], icon=":material/pause_circle:")
         else:
             st.error(failed[1], icon=":material/error:")
-    if state is not None and state.config != config:
+    if state is not None and state.config != config and waiting is None:
         st.info(t("live.previous_settings"), icon=":material/info:")
     if state is None:
         return None
@@ -100,6 +121,13 @@ def live_training(
     with st.container():
         render(state)
     return state
+
+
+def about(seconds: float) -> str:
+    """A run's estimated length in words: about 20 s, about 3 min."""
+    if seconds < 90:
+        return t("live.about_seconds", seconds=max(1, round(seconds, -1) if seconds > 15 else round(seconds)))
+    return t("live.about_minutes", minutes=round(seconds / 60))
 
 
 def _loss_grew(state: TrainState) -> str:
@@ -132,20 +160,26 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     stop.button(t("live.stop"), key=f"{key}__stop", icon=":material/stop:", help=t("live.stop_help"))
     area = st.empty()
     drawn = moved = time.perf_counter()
-    for snap in snapshots:
-        if snap.stopped:
-            st.session_state[fkey] = (config, snap.stopped, "error")
-            break
-        state.history.append(snap)
-        state.previous = None
-        if time.perf_counter() - moved > PROGRESS_SECONDS:
-            progress.progress(snap.step / snap.total,
-                              text=t("live.progress", what=what, step=snap.step, total=snap.total, loss=snap.loss))
-            moved = time.perf_counter()
-        if time.perf_counter() - drawn > REDRAW_SECONDS:
-            with area.container():
-                render(state)
-            drawn = time.perf_counter()
+    try:
+        for snap in snapshots:
+            if snap.stopped:
+                st.session_state[fkey] = (config, snap.stopped, "error")
+                break
+            state.history.append(snap)
+            state.previous = None
+            if time.perf_counter() - moved > PROGRESS_SECONDS:
+                progress.progress(snap.step / snap.total,
+                                  text=t("live.progress", what=what, step=snap.step, total=snap.total, loss=snap.loss))
+                moved = time.perf_counter()
+            if time.perf_counter() - drawn > REDRAW_SECONDS:
+                with area.container():
+                    render(state)
+                drawn = time.perf_counter()
+    except StopException:  # Streamlit's own Stop (the toolbar): nothing can be drawn any more this run,
+        if state.history:  # so the next run finds the model kept and says why, as after our Stop button
+            state.status = "stopped"
+            state.message = t("live.stopped", step=state.last.step, total=state.last.total)
+        raise
     progress.empty()
     stop.empty()
     area.empty()

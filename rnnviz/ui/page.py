@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -110,6 +111,28 @@ def share_link(title: str, note_at) -> None:
     with st.sidebar:
         st.caption(t("common.link_caption"))
         st.code(url, language=None, wrap_lines=True)
+
+
+def choice(widget: Callable[..., Any], label: str, options: Sequence[str], key: str,
+           labels: Mapping[str, str] | None = None, index: int = 0, **kwargs) -> str:
+    """A select box, radio or segmented control (widget: st.selectbox, c[0].radio, ...) whose
+    link carries the option's stable value, never its label in the learner's language.
+
+    Streamlit's bind="query-params" writes a format_func's *label* into the URL, so a link made
+    in one language opened in the other. Here the value goes into the link (left out when it
+    is the default, as Streamlit does); the link's value is read once per visit, and one the
+    page cannot use is named by share_link(). labels: value -> the words shown.
+    """
+    options = list(options)
+    if key not in st.session_state and st.query_params.get(key) in options:
+        st.session_state[key] = st.query_params[key]  # the link's choice, before the widget exists
+    shown = (lambda v: labels.get(v, v)) if labels is not None else str
+    value = widget(label, options, index=index, format_func=shown, key=key, **kwargs)
+    if value is None or value == options[index]:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+    return value
 
 
 def _is_setting(key: str) -> bool:
