@@ -52,6 +52,7 @@ def page_setup(title: str, icon: str):
     lang = _language_from_link()
     st.set_page_config(page_title=f"{t(title)} · rnnviz", page_icon=icon, layout="wide")
     st.session_state[SHOWN] = {}  # the charts this run draws, for exports()
+    st.html(Path(__file__).with_name("page.css"))  # style only: takes no room on the page
     with st.sidebar:
         st.segmented_control(t("common.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=LANG,
                              on_change=_language_chosen)
