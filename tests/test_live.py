@@ -116,3 +116,18 @@ def test_a_short_run_still_trains_at_once():
     at.number_input[0].set_value(1).run()  # 3 s: under the threshold
     assert at.session_state["toy__run"] is not first
     assert any("steps: 1" in m.value for m in at.markdown)
+
+
+def test_a_live_redraw_draws_a_bounded_history_that_keeps_the_milestones():
+    from rnnviz.train import Snapshot
+    from rnnviz.ui.live import TrainState, thinned
+
+    history = [Snapshot(k, 5000, 1.0 / k, 1.0, {"epoch": k // 100 + 1, **({"held_ppl": 2.0} if k % 100 == 0 else {})})
+               for k in range(1, 5001)]
+    state = TrainState("config", "model", history)
+    shown = thinned(state, limit=300).history
+    assert len(shown) <= 300 + 50 + 1  # the evenly spaced ones, the 50 epoch ends, the last
+    assert shown[-1].step == 5000 and shown[0].step == 1
+    assert [s.step for s in shown if "held_ppl" in s.info] == list(range(100, 5001, 100))
+    assert [s.step for s in shown] == sorted(s.step for s in shown)
+    assert thinned(TrainState("c", "m", history[:200])).history == history[:200]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import streamlit as st
@@ -25,8 +25,12 @@ from rnnviz import cost
 from rnnviz.i18n import language, t
 from rnnviz.train import Snapshot
 
-REDRAW_SECONDS = 0.4  # how often charts are redrawn while training
-PROGRESS_SECONDS = 0.05  # how often the progress bar moves: each update is a message to the browser
+# Every update is a message to the browser, and Streamlit drops a session whose browser falls
+# 500 messages behind: a live view's rate and size stay bounded however long the run.
+REDRAW_SECONDS = 0.5  # charts are redrawn at most this often at the start of a run...
+REDRAW_SHARE = 1 / 30  # ...and later every 1/30 of the time trained so far (a 10-minute run: every 20 s)
+PROGRESS_SECONDS = 0.25  # how often the progress bar moves
+LIVE_POINTS = 300  # snapshots a live redraw draws at most (the finished run's charts draw them all)
 AUTO_SECONDS = float(os.environ.get("RNNVIZ_AUTO_SECONDS", "5"))  # longer runs wait for the Train button
 
 
@@ -130,6 +134,19 @@ def about(seconds: float) -> str:
     return t("live.about_minutes", minutes=round(seconds / 60))
 
 
+def thinned(state: TrainState, limit: int = LIVE_POINTS) -> TrainState:
+    """The run as a live redraw shows it: about `limit` evenly spaced snapshots, the last one,
+    and every milestone (a snapshot that carries more than the first, such as an epoch's end)."""
+    history = state.history
+    if len(history) <= limit:
+        return state
+    usual = set(history[0].info)
+    stride = len(history) / limit
+    keep = {int(k * stride) for k in range(limit)} | {len(history) - 1}
+    keep |= {i for i, snap in enumerate(history) if set(snap.info) - usual}
+    return replace(state, history=[history[i] for i in sorted(keep)])
+
+
 def _loss_grew(state: TrainState) -> str:
     """A warning when training made the loss worse (a learning rate too large for Adam to blow up)."""
     if len(state.history) < 2 or state.status != "done":
@@ -159,7 +176,7 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     stop = st.empty()
     stop.button(t("live.stop"), key=f"{key}__stop", icon=":material/stop:", help=t("live.stop_help"))
     area = st.empty()
-    drawn = moved = time.perf_counter()
+    began = drawn = moved = time.perf_counter()
     try:
         for snap in snapshots:
             if snap.stopped:
@@ -171,9 +188,10 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
                 progress.progress(snap.step / snap.total,
                                   text=t("live.progress", what=what, step=snap.step, total=snap.total, loss=snap.loss))
                 moved = time.perf_counter()
-            if time.perf_counter() - drawn > REDRAW_SECONDS:
+            now = time.perf_counter()
+            if now - drawn > max(REDRAW_SECONDS, (now - began) * REDRAW_SHARE):
                 with area.container():
-                    render(state)
+                    render(thinned(state))
                 drawn = time.perf_counter()
     except StopException:  # Streamlit's own Stop (the toolbar): nothing can be drawn any more this run,
         if state.history:  # so the next run finds the model kept and says why, as after our Stop button
