@@ -1,19 +1,21 @@
 """Sine forecasting: a window of past values predicts the next one. Single-step (teacher
-forcing) vs multi-step (free-running) forecasts, the hidden state while forecasting, and
-sin -> cos. Widgets -> config -> rnnviz -> charts."""
+forcing) vs multi-step (recursive) forecasts, tutorial A's recipe beside its FAQ's
+alternatives, the hidden state while forecasting, and sin -> cos. Widgets -> config ->
+rnnviz -> charts; every sentence about forecasting is picked from the run's verdict."""
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from rnnviz import charts
+from rnnviz import forecast as F
 from rnnviz import sincos as SC
 from rnnviz import sine as S
 from rnnviz.data.sine import SeriesConfig, make_series
 from rnnviz.export import script
 from rnnviz.i18n import t
 from rnnviz.models import KINDS
-from rnnviz.ui import exports, live_training, page_setup, share_link, show
+from rnnviz.ui import choice, exports, live_training, page_setup, share_link, show
 
 LINK_NOTE = page_setup("pages.sine", ":material/show_chart:")
 st.title(t("sine.title"))
@@ -30,6 +32,27 @@ def legend(chart, title: str):
     return chart
 
 
+def twins(chart, field: str, shown: list[str]):
+    """MyRNN and RNN coincide by construction: draw MyRNN as a wide pale line under RNN's, so
+    both stay visible (chart: one line mark from rnnviz.charts, field: its colour column)."""
+    if not {"MyRNN", "RNN"} <= set(shown):
+        return chart
+    mine = alt.datum[field] == "MyRNN"
+    both = alt.layer(chart.transform_filter(mine).mark_line(strokeWidth=7, opacity=0.35),
+                     chart.transform_filter(alt.datum[field] != "MyRNN"))
+    return both if chart.title is alt.Undefined else both.properties(title=chart.title)
+
+
+def verdict_text(v: F.Verdict, kind: str) -> str:
+    """The sentences this run supports about single- vs multi-step error, with its numbers."""
+    head = t(f"sine.verdict.{v.kind}", kind=kind, multi=v.multi, single=v.single, ratio=v.ratio,
+             horizon=v.horizon, level=v.level, spread=v.spread, zero=v.zero)
+    tail = t("sine.verdict.crossing" if v.crossing else "sine.verdict.no_crossing", smooth=F.SMOOTH,
+             threshold=v.threshold, crossing=v.crossing, early=v.early, late=v.late, n_early=F.EARLY,
+             n_late=v.horizon - v.horizon // 2, horizon=v.horizon)
+    return f"{head} {tail}"
+
+
 # ------------------------------------------------------------------ 1. data
 st.header(t("sine.data.header"), divider="gray")
 c = st.columns(6)
@@ -37,9 +60,8 @@ n_points = c[0].number_input(t("sine.data.points"), 20, 2000, 400, 10, key="sine
                              help=t("sine.data.points_help"))
 noise = c[1].number_input(t("sine.data.noise"), 0.0, 2.0, 0.2, 0.05, key="sine_noise", bind="query-params",
                           help=t("sine.data.noise_help"))
-noise_kinds = {k: t(f"sine.data.{k}") for k in ("uniform", "gaussian")}  # labels fixed in this run's language
-noise_kind = c[2].selectbox(t("sine.data.noise_kind"), list(noise_kinds), format_func=noise_kinds.get,
-                            key="sine_noise_kind", bind="query-params")
+noise_kind = choice(c[2].selectbox, t("sine.data.noise_kind"), ["uniform", "gaussian"], key="sine_noise_kind",
+                    labels={k: t(f"sine.data.{k}") for k in ("uniform", "gaussian")})
 split = c[3].number_input(t("sine.data.split"), 2, 2000, 320, 10, key="sine_split", bind="query-params")
 window = c[4].number_input(t("sine.data.window"), 1, 2000, 10, key="sine_window", bind="query-params",
                            help=t("sine.data.window_help"))
@@ -51,6 +73,8 @@ if problem:
     st.error(problem, icon=":material/error:")
 elif scfg.noise == 0:
     st.info(t("sine.data.noise_zero"), icon=":material/info:")
+if scfg.noise_kind == "uniform":
+    st.caption(t("sine.data.noise_mean"))
 series = make_series(scfg) if not problem else None
 if series is not None:
     frame = S.series_frame(series)
@@ -76,25 +100,34 @@ if series is not None:
     show(sample)
     st.markdown(t("sine.sample.text", first=start, last=start + scfg.window - 1, window=scfg.window,
                   target=start + scfg.window, n=n_windows))
+    st.caption(t("sine.sample.shape", window=scfg.window))
 
 # ------------------------------------------------------------------ 3. train
 st.header(t("sine.train.header"), divider="gray")
-c = st.columns([2, 2, 1, 1, 1, 1])
-kinds = c[0].multiselect(t("sine.train.kinds"), list(KINDS), ["LSTM"], key="sine_kinds", bind="query-params",
+c = st.columns([2, 3, 1, 1, 1, 1])
+kinds = c[0].multiselect(t("sine.train.kinds"), list(KINDS), ["RNN"], key="sine_kinds", bind="query-params",
                          help=t("sine.train.kinds_help"))
-recipes = {r: t(f"sine.train.{r}") for r in S.RECIPES}
-recipe = c[1].radio(t("sine.train.recipe"), list(recipes), index=1, format_func=recipes.get,
-                    captions=[t(f"sine.train.{r}_caption") for r in S.RECIPES], key="sine_recipe", bind="query-params")
+n_pass = S.one_pass(scfg)  # the windows of the training part
+recipe = choice(c[1].radio, t("sine.train.recipe"), list(S.RECIPES), key="sine_recipe",
+                labels={r: t(f"sine.train.{r}") for r in S.RECIPES}, index=S.RECIPES.index("fast"),
+                captions=[t(f"sine.train.{r}_caption", last=n_pass - 1) for r in S.RECIPES])
 hidden = c[2].number_input(t("sine.train.hidden"), 1, 256, 12, key="sine_hidden", bind="query-params")
-steps = c[3].number_input(t("sine.train.steps"), 1, 20_000, S.DEFAULT_STEPS[recipe], key=f"sine_steps_{recipe}",
-                          bind="query-params")
+if recipe == "tutorial":  # its whole training is one pass: nothing to choose
+    steps = c[3].number_input(t("sine.train.steps_one_pass"), value=n_pass, disabled=True,
+                              help=t("sine.train.steps_one_pass_help", n=n_pass))
+elif recipe == "epochs":
+    steps = n_pass * c[3].number_input(t("sine.train.passes"), 1, 200, S.DEFAULT_PASSES, key="sine_passes",
+                                       bind="query-params", help=t("sine.train.passes_help", n=n_pass))
+else:
+    steps = c[3].number_input(t("sine.train.num_iter" if recipe == "random" else "sine.train.steps"), 1, 100_000,
+                              S.DEFAULT_STEPS[recipe], key=f"sine_steps_{recipe}", bind="query-params")
 lr = c[4].number_input(t("sine.train.lr"), 1e-5, 1000.0, S.DEFAULT_LR[recipe], format="%.4g", key=f"sine_lr_{recipe}",
                        bind="query-params")
 seed = c[5].number_input(t("sine.train.seed"), 0, 10_000, 0, key="sine_seed", bind="query-params")
-cfg = S.SineConfig(scfg, tuple(kinds), int(hidden), recipe, int(steps), float(lr), int(seed))
+cfg = S.SineConfig(scfg, tuple(kinds), int(hidden), recipe, max(1, int(steps)), float(lr), int(seed))
 st.caption(t("sine.train.caption"))
 if not problem:
-    show(charts.windows_used(S.windows_used(cfg), scfg.split - scfg.window).properties(height=170))
+    show(charts.windows_used(S.windows_used(cfg), n_pass).properties(height=170))
 
 
 def sine_render(state) -> None:
@@ -104,11 +137,14 @@ def sine_render(state) -> None:
         return
     series_now = make_series(state.config.series)
     fc = S.forecast(state.model, series_now, state.config.series.window)
+    shown = list(state.config.kinds)
     c1, c2 = st.columns(2)
-    show(charts.line(pd.DataFrame(rows), "step", "loss", t("sine.train.loss_title"),
-                     t("sine.train.step"), t("sine.train.loss_axis"), color=model_col, log_y=True), c1)
-    show(legend(charts.forecast_chart(series_now, fc.frame, t("sine.col.multi"), t("sine.train.free_run_title")),
-                model_col), c2)
+    show(twins(charts.line(pd.DataFrame(rows), "step", "loss", t("sine.train.loss_title"), t("sine.train.step"),
+                           t("sine.train.loss_axis"), color=model_col, log_y=True), model_col, shown), c1)
+    fchart = legend(charts.forecast_chart(series_now, fc.frame, t("sine.col.multi"), t("sine.train.free_run_title")),
+                    model_col)
+    fchart.layer[2] = twins(fchart.layer[2], "model", shown)
+    show(fchart, c2)
 
 
 if not kinds:
@@ -124,29 +160,82 @@ if problem or not kinds:
 else:
     state = live_training("sine", cfg, S.build, sine_render, t("sine.what"), default=S.SineConfig())
 
+
+
+def compare_render(cmp_state) -> None:
+    results = cmp_state.last.info.get("results", {}) if cmp_state.last else {}
+    if not results:
+        return
+    v0 = next(iter(results.values())).verdict
+    rows = [{t("sine.compare.recipe"): t(f"sine.train.{r.recipe}"), t("sine.compare.steps"): r.steps,
+             t("sine.compare.windows"): r.windows_read, t("sine.compare.seconds"): r.seconds,
+             t("sine.compare.single"): r.verdict.single, t("sine.compare.multi"): r.verdict.multi,
+             t("sine.compare.ratio"): r.verdict.ratio, t("sine.compare.shows"): t(f"sine.compare.{r.verdict.kind}")}
+            for r in results.values()]
+    rows.append({t("sine.compare.recipe"): t("sine.compare.zero"), t("sine.compare.single"): v0.zero,
+                 t("sine.compare.multi"): v0.zero})
+    table = pd.DataFrame(rows).set_index(t("sine.compare.recipe"))
+    st.table(table.style.format({t("sine.compare.seconds"): "{:.2f}", t("sine.compare.single"): "{:.4f}",
+                                 t("sine.compare.multi"): "{:.4f}", t("sine.compare.ratio"): "{:.1f}",
+                                 t("sine.compare.steps"): "{:.0f}", t("sine.compare.windows"): "{:.0f}"}, na_rep=""))
+    if "tutorial" in results:
+        tv = results["tutorial"].verdict
+        st.markdown(t("sine.compare.tutorial_figures", single=tv.single, multi=tv.multi))
+
+
 if state is not None and state.history:
     series_t = make_series(state.config.series)
     fc = S.forecast(state.model, series_t, state.config.series.window)
     win = state.config.series.window
+    trained = list(state.config.kinds)
     # ------------------------------------------------------------------ 4. single vs multi
     st.header(t("sine.forecast.header"), divider="gray")
-    st.markdown(t("sine.forecast.text", window=win, first=series_t.split - win, last=series_t.split - 1))
-    shown_kind = st.selectbox(t("sine.forecast.shown"), list(state.model.models), key="sine_shown", bind="query-params") \
-        if len(state.model.models) > 1 else next(iter(state.model.models))
+    st.markdown(t("sine.forecast.text", window=win, first=series_t.split - win, last=series_t.split - 1,
+                  next=win + 1))
+    shown_kind = st.selectbox(t("sine.forecast.shown"), trained, key="sine_shown", bind="query-params") \
+        if len(trained) > 1 else trained[0]
     one = fc.frame[fc.frame["model"] == shown_kind]
     model_col, how_col = t("sine.col.model"), t("sine.col.how")
     show(legend(charts.forecast_chart(series_t, one, None, t("sine.forecast.title", kind=shown_kind)), how_col))
+    v = fc.verdicts[shown_kind]
+    st.markdown(verdict_text(v, shown_kind))
+    if {"MyRNN", "RNN"} <= set(trained):
+        st.caption(t("sine.train.twins", diff=S.largest_gap(fc.frame, "MyRNN", "RNN")))
     c1, c2 = st.columns([3, 2])
-    show(charts.line(fc.horizon, "h", "abs_error", t("sine.forecast.horizon_title"), t("sine.forecast.horizon_x"),
-                     t("sine.forecast.horizon_y"), color=model_col, dash=how_col), c1)
+    horizon = twins(charts.line(fc.horizon, "h", "abs_error", t("sine.forecast.horizon_title"),
+                                t("sine.forecast.horizon_x"), t("sine.forecast.horizon_y"), color=model_col,
+                                dash=how_col), model_col, trained)
+    level = pd.DataFrame({"y": [v.threshold], "label": [t("sine.forecast.threshold")]})
+    rule = alt.Chart(level).mark_rule(strokeDash=[2, 3], color="gray").encode(
+        y=alt.Y("y:Q", title=t("sine.forecast.horizon_y")))
+    label = alt.Chart(level).mark_text(align="left", dx=4, dy=-6, color="gray").encode(
+        x=alt.value(0), y=alt.Y("y:Q", title=t("sine.forecast.horizon_y")), text="label:N")
+    show(alt.layer(horizon, rule, label).properties(title=t("sine.forecast.horizon_title")), c1)
     c2.markdown(t("sine.forecast.mse"))
     c2.table(fc.scores.set_index([model_col, how_col]).style.format("{:.4f}"))
+    c2.caption(t("sine.forecast.against_clean", zero=v.zero))
     inputs = fc.inputs[shown_kind]
     prediction = t("sine.forecast.prediction")
     feed = pd.DataFrame({prediction: [f"pred[{series_t.split + k}]" for k in range(min(12, len(inputs)))],
                          t("sine.forecast.reads"): [", ".join(r) for r in inputs[:12]]})
     with st.expander(t("sine.forecast.feed")):
         st.table(feed.set_index(prediction))
+
+    st.subheader(t("sine.compare.header"))
+    cmp_cfg = S.CompareConfig(state.config.series, shown_kind, state.config.hidden_size, state.config.seed)
+    st.markdown(t("sine.compare.intro", kind=cmp_cfg.kind, hidden=cmp_cfg.hidden_size, seed=cmp_cfg.seed))
+    cmp_state = live_training("sinecmp", cmp_cfg, S.compare, compare_render, t("sine.compare.what"),
+                              auto=cmp_cfg == S.CompareConfig(), default=S.CompareConfig())
+    if cmp_state is not None and cmp_state.status == "done" and cmp_state.config == cmp_cfg:
+        recipe_col, cmp_series = t("sine.compare.recipe"), make_series(cmp_cfg.series)
+        lines = [pd.DataFrame({"x": cmp_series.x[cmp_series.split:], "value": cmp_series.clean[cmp_series.split:],
+                               recipe_col: "sin(x)"})]
+        for r, m in cmp_state.model.items():
+            f = S.forecast(m, cmp_series, cmp_cfg.series.window).frame
+            f = f[f["how"] == t("sine.col.multi")]
+            lines.append(pd.DataFrame({"x": f["x"], "value": f["value"], recipe_col: t(f"sine.train.{r}")}))
+        show(charts.line(pd.concat(lines, ignore_index=True), "x", "value", t("sine.compare.chart_title"), "x", "y",
+                         color=recipe_col))
 
     # ------------------------------------------------------------------ 5. inside
     st.header(t("sine.inside.header"), divider="gray")
@@ -156,7 +245,9 @@ if state is not None and state.history:
                         t("sine.inside.heat_y"), value_title="h_T").properties(height=220))
     c1, c2 = st.columns([2, 3])
     show(legend(charts.trajectory(pca), t("sine.col.part")), c1)
-    c2.markdown(t("sine.inside.loop"))
+    loop = t("sine.inside.loop_flat" if v.kind == "flat" else "sine.inside.loop_learnt", spread=v.spread,
+             level=v.level)
+    c2.markdown(t("sine.inside.loop") + " " + loop)
 
 # ------------------------------------------------------------------ 6. sin -> cos
 st.header(t("sine.sc.header"), divider="gray")
@@ -184,8 +275,14 @@ sc_state = live_training("sincos", sc_cfg, SC.build, sincos_render, t("sine.sc.w
                          default=SC.SinCosConfig())
 if sc_state is not None and sc_state.history:
     curves, scores = SC.evaluate(sc_state.model, sc_state.config)
-    show(charts.line(curves, "t", "value", t("sine.sc.after_title"), t("sine.sc.t_axis"), t("sine.sc.value"),
-                     color=t("sine.col.curve")))
+    curve_col, target = t("sine.col.curve"), t("sine.sc.target")
+    after = charts.line(curves, "t", "value", t("sine.sc.after_title"), t("sine.sc.t_axis"), t("sine.sc.value"),
+                        color=curve_col)
+    reset_dashed = alt.condition(alt.datum[curve_col] == t("sine.sc.prediction", mode=t("sine.sc.reset")),
+                                 alt.value([6, 3]), alt.value([1, 0]))
+    show(alt.layer(after.transform_filter(alt.datum[curve_col] == target).mark_line(strokeWidth=7, opacity=0.35),
+                   after.transform_filter(alt.datum[curve_col] != target).encode(strokeDash=reset_dashed)))
+    st.caption(t("sine.sc.drawn"))
     st.table(scores.set_index(t("sine.sc.between")).style.format("{:.4f}"))
 
 # ------------------------------------------------------------------ 7. FAQ
@@ -200,12 +297,8 @@ if state is not None and state.history:
         st.markdown(t("sine.faq.hidden_answer", kind=shown_kind, hidden=state.config.hidden_size))
         st.table(shapes.set_index(t("sine.faq.parameter")))
     with st.expander(t("sine.faq.passes")):
-        n_w = state.config.series.split - win
-        done_steps = state.last.step
-        if state.config.recipe == "tutorial":
-            st.markdown(t("sine.faq.passes_tutorial", steps=done_steps, passes=done_steps / n_w, n=n_w))
-        else:
-            st.markdown(t("sine.faq.passes_fast", steps=done_steps, n=n_w))
+        n_w, done_steps = S.one_pass(state.config.series), state.last.step
+        st.markdown(t(f"sine.faq.passes_{state.config.recipe}", steps=done_steps, passes=done_steps / n_w, n=n_w))
 
 share_link("pages.sine", LINK_NOTE)
 exports({"sine_forecasters": "sine", "sin_to_cos": "sincos"},

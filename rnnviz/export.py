@@ -252,22 +252,24 @@ for kind in KINDS:
 everything = nn.ModuleDict(models)
 
 # ---------------------------------------------------------------- training
-if RECIPE == "tutorial":  # one random window per step, SGD
-    opt = torch.optim.SGD(everything.parameters(), lr=LR)
-    pick = torch.Generator().manual_seed(SEED)
-    schedule = None
-else:  # "fast": every window in one batch per step, Adam with a one-cycle schedule
+# tutorial: one ordered pass, step k reads window k-1 (tutorial A's whole training); epochs: that
+# ordered pass repeated; random: each step one window with a random start; all three SGD, one
+# window per step, each read from a zero state. fast: every window in one batch per step, Adam.
+if RECIPE == "fast":
     opt = torch.optim.Adam(everything.parameters(), lr=LR)
-    pick = None
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=STEPS, pct_start=0.1)
+else:
+    opt = torch.optim.SGD(everything.parameters(), lr=LR)
+    schedule = None
+pick = torch.Generator().manual_seed(SEED) if RECIPE == "random" else None
 
 log_every = max(1, STEPS // 200)  # about 200 lines, as the page's loss curve has points
 for step in range(1, STEPS + 1):
-    if pick is not None:
-        s = int(torch.randint(len(X), (1,), generator=pick))
-        xb, yb = X[s:s + 1], Y[s:s + 1]  # one window, as the tutorial
-    else:
+    if RECIPE == "fast":
         xb, yb = X, Y  # every window, every step
+    else:
+        s = int(torch.randint(len(X), (1,), generator=pick)) if pick is not None else (step - 1) % len(X)
+        xb, yb = X[s:s + 1], Y[s:s + 1]  # one window
     opt.zero_grad(set_to_none=True)
     losses = {kind: nn.functional.mse_loss(m(xb), yb) for kind, m in models.items()}
     loss = sum(losses.values())  # the page's loss: the sum over the models

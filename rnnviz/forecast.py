@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import nn
@@ -33,3 +35,60 @@ def free_run(model: nn.Module, y: np.ndarray, start: int, end: int, window: int)
         values.append(p)
         labels.append(f"pred[{i}]")
     return np.array(preds, dtype=np.float32), inputs
+
+
+# ---------------------------------------------------------------- the lesson, as a function of the run
+# Tutorial A's claim: multi-step prediction accumulates error. These numbers decide which
+# sentence the page may say about a run (sine.verdict.*), and are tested on several seeds.
+FLAT_SPREAD = 0.3  # a free run whose std is below 0.3 of the sine's has stopped oscillating
+COMPOUND_FACTOR = 1.5  # multi-step MSE above 1.5 x single-step's: the errors compound
+CROSS_FACTOR = 2.0  # the horizon error "crosses" at twice the single-step's mean |error|
+SMOOTH = 5  # steps the horizon error is averaged over before it is compared (one noisy step is not a trend)
+EARLY = 5  # the first steps ahead, where the free run has read mostly true values
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one model's forecasts of the test part show, against the clean sine."""
+
+    kind: str  # "flat" (the free run stops oscillating), "compounds" (multi > COMPOUND_FACTOR x single),
+    # "close" (single < multi <= COMPOUND_FACTOR x single) or "holds" (multi <= single)
+    single: float  # single-step MSE vs the clean sine
+    multi: float  # multi-step (free-running) MSE vs the clean sine
+    ratio: float  # multi / single
+    spread: float  # the free run's std over the sine's std on the test part (1: full swing, 0: a flat line)
+    level: float  # the mean of the free run's last SMOOTH * 2 values: where a flat line sits
+    early: float  # the free run's mean |error| over its first EARLY steps
+    late: float  # its mean |error| over the second half of the horizon
+    threshold: float  # CROSS_FACTOR x the single-step's mean |error|
+    crossing: int | None  # the first h whose SMOOTH-step mean |error| exceeds threshold (None: never)
+    horizon: int  # steps forecast
+    zero: float  # the MSE of a model that always says 0
+
+    @property
+    def grows(self) -> bool:
+        """Whether the free run's error is larger late in the horizon than at its start."""
+        return self.late > self.early
+
+
+def verdict(single: np.ndarray, multi: np.ndarray, clean: np.ndarray) -> Verdict:
+    """Judge one model's single-step and multi-step forecasts of the same points against clean."""
+    e_single, e_multi = np.abs(single - clean), np.abs(multi - clean)
+    mse_single, mse_multi = float(np.mean(e_single ** 2)), float(np.mean(e_multi ** 2))
+    spread = float(np.std(multi) / max(np.std(clean), 1e-12))
+    threshold = CROSS_FACTOR * float(np.mean(e_single))
+    k = min(SMOOTH, len(e_multi))
+    rolling = np.convolve(e_multi, np.ones(k) / k, mode="valid")  # rolling[j]: mean over h = j+1 .. j+k
+    over = np.flatnonzero(rolling > threshold)
+    crossing = int(over[0]) + 1 if len(over) else None
+    ratio = mse_multi / max(mse_single, 1e-12)
+    if spread < FLAT_SPREAD:
+        kind = "flat"
+    elif ratio > COMPOUND_FACTOR:
+        kind = "compounds"
+    else:
+        kind = "close" if ratio > 1 else "holds"
+    half = len(e_multi) // 2
+    return Verdict(kind, mse_single, mse_multi, ratio, spread, float(np.mean(multi[-2 * SMOOTH:])),
+                   float(np.mean(e_multi[:EARLY])), float(np.mean(e_multi[half:])), threshold, crossing,
+                   len(clean), float(np.mean(clean.astype(np.float64) ** 2)))

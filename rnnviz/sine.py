@@ -4,6 +4,7 @@ compare single-step and free-running forecasts and look at the hidden state.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -14,16 +15,26 @@ from torch import nn
 
 from rnnviz import cells
 from rnnviz.data.sine import Series, SeriesConfig, check, make_series, windows
-from rnnviz.forecast import free_run, single_step
+from rnnviz.forecast import Verdict, free_run, single_step, verdict
 from rnnviz.i18n import t
 from rnnviz.models import SeqRegressor
 from rnnviz.train import Snapshot, seeded, train
 
-# the tutorial's: one random window per step, SGD; fast: every training window in one batch
-# per step, Adam with a one-cycle schedule. Labels and captions: sine.train.<recipe>[_caption].
-RECIPES = ("tutorial", "fast")
-DEFAULT_LR = {"tutorial": 0.01, "fast": 0.02}  # the tutorial's SGD lr; Adam's peak lr for the fast recipe
-DEFAULT_STEPS = {"tutorial": 3000, "fast": 400}  # the tutorial runs 10,000; 3,000 keep the wait short
+# How each optimiser step picks its windows. Labels and captions: sine.train.<recipe>[_caption].
+# tutorial: tutorial A exactly, ONE ordered pass (step k reads window k-1), one window per SGD step;
+# epochs: the FAQ's first alternative, that ordered pass repeated; random: its second, num_iter
+# steps each on one window with a random start; fast: ours, every window per step, Adam.
+RECIPES = ("tutorial", "epochs", "random", "fast")
+ORDERED = ("tutorial", "epochs")  # step k reads window (k-1) mod n
+DEFAULT_LR = {"tutorial": 0.01, "epochs": 0.01, "random": 0.01, "fast": 0.02}  # SGD's 0.01; Adam's peak lr
+DEFAULT_PASSES = 10  # the epochs recipe: TUTORIALS.md measured ten ordered passes
+# the default series' steps: one pass of 310 windows; ten passes; as many random windows; 400 batches
+DEFAULT_STEPS = {"tutorial": 310, "epochs": DEFAULT_PASSES * 310, "random": DEFAULT_PASSES * 310, "fast": 400}
+
+
+def one_pass(series: SeriesConfig) -> int:
+    """Windows in the training part: the tutorial's whole training is one step on each."""
+    return series.split - series.window
 
 
 @dataclass(frozen=True)
@@ -31,10 +42,10 @@ class SineConfig:
     """One forecasting experiment: the series, the models, the recipe."""
 
     series: SeriesConfig = field(default_factory=SeriesConfig)
-    kinds: tuple[str, ...] = ("LSTM",)  # trained side by side from the same seed
+    kinds: tuple[str, ...] = ("RNN",)  # the tutorial's nn.RNN; several train side by side from the same seed
     hidden_size: int = 12  # the tutorial's 12 units
     recipe: str = "fast"  # one of RECIPES
-    steps: int = 400  # optimiser steps (the tutorial's "iterations")
+    steps: int = 400  # optimiser steps; the tutorial's recipe takes one_pass(series) of them
     lr: float = 0.02  # DEFAULT_LR has each recipe's
     seed: int = 0  # same seed: same weights for every kind, same random windows
 
@@ -64,30 +75,39 @@ class Forecasters(nn.Module):
         return {k: nn.functional.mse_loss(m(x), y) for k, m in self.models.items()}
 
 
+def window_schedule(cfg: SineConfig) -> Iterator[list[int]]:
+    """The window starts each optimiser step reads, step 1 first: what the recipe's name says."""
+    n = one_pass(cfg.series)
+    if cfg.recipe in ORDERED:
+        for step in range(cfg.steps):
+            yield [step % n]  # window 0, 1, ..., n-1, then again from 0
+    elif cfg.recipe == "random":
+        pick = torch.Generator().manual_seed(cfg.seed)
+        for _ in range(cfg.steps):
+            yield [int(torch.randint(n, (1,), generator=pick))]
+    else:
+        for _ in range(cfg.steps):
+            yield list(range(n))  # every window, every step
+
+
 def build(cfg: SineConfig) -> tuple[Forecasters, Iterator[Snapshot]]:
     """The models and the generator that trains them."""
     series = make_series(cfg.series)
     X, Y, _ = windows(series.y, cfg.series.window, cfg.series.split)  # (S, W, 1), (S, 1)
     model = Forecasters(cfg.kinds, cfg.hidden_size, cfg.seed)
     last: dict[str, float] = {}
-    if cfg.recipe == "tutorial":
-        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
-        pick = torch.Generator().manual_seed(cfg.seed)
-        schedule = None
-
-        def batch(step: int):
-            s = int(torch.randint(len(X), (1,), generator=pick))
-            return X[s:s + 1], Y[s:s + 1]  # one window, as the tutorial
-    else:
+    schedule = None
+    if cfg.recipe == "fast":
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
-                                                       pct_start=0.1)
-
-        def batch(step: int):
-            return X, Y  # every window, every step
+        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.1)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    reads = window_schedule(cfg)
 
     def loss_at(step: int) -> torch.Tensor:
-        per_model = model.losses(*batch(step))
+        s = next(reads)
+        xb, yb = (X, Y) if len(s) == len(X) else (X[s[0]:s[0] + 1], Y[s[0]:s[0] + 1])  # all, or one window
+        per_model = model.losses(xb, yb)
         last.update({k: float(v.detach()) for k, v in per_model.items()})
         return sum(per_model.values())
 
@@ -100,16 +120,13 @@ def build(cfg: SineConfig) -> tuple[Forecasters, Iterator[Snapshot]]:
 
 
 def windows_used(cfg: SineConfig, steps: int = 12) -> pd.DataFrame:
-    """step, start: the windows each of the first training steps reads (the same random
-    draws as training: the tutorial's generator is seeded the same way)."""
-    n = cfg.series.split - cfg.series.window
-    if cfg.recipe == "tutorial":
-        pick = torch.Generator().manual_seed(cfg.seed)
-        starts = [[int(torch.randint(n, (1,), generator=pick))] for _ in range(steps)]
-    else:
-        starts = [list(range(n))] * steps
-    return pd.DataFrame([(k + 1, s) for k, ss in enumerate(starts) for s in ss], columns=["step", "start"])
-
+    """step, start: the windows each of the first training steps reads (the training's own schedule)."""
+    rows = []
+    for k, starts in enumerate(window_schedule(cfg), start=1):
+        if k > steps:
+            break
+        rows += [(k, s) for s in starts]
+    return pd.DataFrame(rows, columns=["step", "start"])
 
 
 def series_frame(series: Series) -> pd.DataFrame:
@@ -131,6 +148,7 @@ class Forecast:
     inputs: dict[str, list[list[str]]]  # per model: the labels each free-running prediction read
     scores: pd.DataFrame  # model, how, MSE vs noisy truth, MSE vs clean sine
     horizon: pd.DataFrame  # model, how, h (steps ahead), abs_error vs clean sine
+    verdicts: dict[str, Verdict]  # per model: what its forecasts show (the lesson, from this run)
     # the values of how, and the column names of scores and of horizon's model and how, are in
     # the learner's language (sine.col.*, sine.forecast.mse_*); frame's columns are the charts'
 
@@ -140,12 +158,13 @@ def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
     """Single-step and free-running forecasts of the whole test part for every model."""
     start, end = series.split, len(series.y)
     model_col, how_col = t("sine.col.model"), t("sine.col.how")
-    rows, scores, horizon, inputs = [], [], [], {}
+    rows, scores, horizon, inputs, verdicts = [], [], [], {}, {}
     h = np.arange(1, end - start + 1)
     for kind, m in model.models.items():
         m.eval()
         single = single_step(m, series.y, start, end, window)
         multi, inputs[kind] = free_run(m, series.y, start, end, window)
+        verdicts[kind] = verdict(single, multi, series.clean[start:end])
         for how, pred in ((t("sine.col.single"), single), (t("sine.col.multi"), multi)):
             rows.append(pd.DataFrame({"i": range(start, end), "x": series.x[start:end], "model": kind,
                                       "how": how, "value": pred}))
@@ -156,7 +175,13 @@ def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
     return Forecast(pd.concat(rows, ignore_index=True), inputs,
                     pd.DataFrame(scores, columns=[model_col, how_col, t("sine.forecast.mse_noisy"),
                                                   t("sine.forecast.mse_clean")]),
-                    pd.concat(horizon, ignore_index=True))
+                    pd.concat(horizon, ignore_index=True), verdicts)
+
+
+def largest_gap(frame: pd.DataFrame, a: str, b: str) -> float:
+    """The largest difference between two models' forecasts (frame: Forecast.frame)."""
+    pa, pb = (frame[frame["model"] == k].sort_values(["how", "i"])["value"].to_numpy() for k in (a, b))
+    return float(np.max(np.abs(pa - pb)))
 
 
 @torch.no_grad()
@@ -182,4 +207,69 @@ def weight_shapes(m: SeqRegressor) -> pd.DataFrame:
                         columns=[t("sine.faq.parameter"), t("sine.faq.shape")])
 
 
-__all__ = ["SineConfig", "build", "forecast", "hidden_over_time", "make_series", "problem", "series_frame"]
+# ---------------------------------------------------------------- the recipes side by side
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Every recipe trained on the same series, model and seed, each with its default steps."""
+
+    series: SeriesConfig = field(default_factory=SeriesConfig)
+    kind: str = "RNN"  # the tutorial's model
+    hidden_size: int = 12  # the tutorial's 12 units
+    seed: int = 0  # the same initial weights for every recipe
+    passes: int = DEFAULT_PASSES  # the epochs recipe's passes; the random one reads as many windows
+
+
+def recipe_configs(cmp: CompareConfig) -> list[SineConfig]:
+    """One SineConfig per recipe: the tutorial's single pass, `passes` ordered passes, as many
+    random windows, and the fast recipe's default steps; each with its default learning rate."""
+    n = one_pass(cmp.series)
+    steps = {"tutorial": n, "epochs": cmp.passes * n, "random": cmp.passes * n, "fast": DEFAULT_STEPS["fast"]}
+    return [SineConfig(cmp.series, (cmp.kind,), cmp.hidden_size, r, steps[r], DEFAULT_LR[r], cmp.seed) for r in RECIPES]
+
+
+@dataclass
+class RecipeResult:
+    """One recipe's run in the comparison."""
+
+    recipe: str
+    steps: int  # optimiser steps taken
+    windows_read: int  # windows read in all (steps x windows per step)
+    seconds: float  # wall time of its training
+    verdict: Verdict  # its single- and multi-step MSE vs the clean sine, and what its free run shows
+
+
+def compare(cmp: CompareConfig) -> tuple[dict[str, Forecasters], Iterator[Snapshot]]:
+    """Train every recipe in turn; the snapshots count steps over all of them, and their info
+    holds the finished recipes' RecipeResults ("results") and the one training ("recipe")."""
+    configs = recipe_configs(cmp)
+    total = sum(c.steps for c in configs)
+    series = make_series(cmp.series)
+    models: dict[str, Forecasters] = {}
+
+    def run() -> Iterator[Snapshot]:
+        done, results = 0, {}
+        for c in configs:
+            model, snapshots = build(c)
+            models[c.recipe] = model
+            t0 = time.perf_counter()
+            for snap in snapshots:
+                if snap.stopped:
+                    yield Snapshot(done + snap.step, total, snap.loss, snap.grad_norm, {}, snap.stopped)
+                    return
+                if snap.step == c.steps:
+                    seconds = time.perf_counter() - t0
+                    fc = forecast(model, series, c.series.window)
+                    per_step = one_pass(c.series) if c.recipe == "fast" else 1
+                    results[c.recipe] = RecipeResult(c.recipe, c.steps, c.steps * per_step, seconds,
+                                                     fc.verdicts[cmp.kind])
+                yield Snapshot(done + snap.step, total, snap.loss, snap.grad_norm,
+                               {"recipe": c.recipe, "results": dict(results)})
+            done += c.steps
+
+    return models, run()
+
+
+__all__ = ["CompareConfig", "SineConfig", "build", "compare", "forecast", "hidden_over_time", "make_series",
+           "problem", "series_frame"]

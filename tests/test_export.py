@@ -50,13 +50,18 @@ def engine_loss(snapshots) -> float:
 def test_hello_script_matches_engine(variant, tmp_path):
     cfg = replace(U.HelloConfig(), variant=variant, lr=U.LR_OF_VARIANT[variant], epochs=6)
     ours, out = run(script(cfg), tmp_path)
-    assert ours == pytest.approx(engine_loss(U.train_hello(cfg, U.hello_model(cfg))), rel=RTOL)
-    assert out.count("epoch ") == cfg.epochs
+    snapshots = list(U.train_hello(cfg, U.hello_model(cfg)))
+    assert ours == pytest.approx(engine_loss(snapshots), rel=RTOL)
+    # the script prints the page's printout, line for line (the notes' format)
+    printed = [line for line in out.splitlines() if line.startswith("Predicted")]
+    assert printed == [U.printout_line(variant, s.info["predicted"], s.step, cfg.epochs, s.loss) for s in snapshots]
 
 
 SINE_CASES = {
     "fast, every kind": replace(S.SineConfig(), kinds=("MyRNN", "RNN", "LSTM", "GRU"), steps=40),
-    "tutorial, random windows": replace(S.SineConfig(), recipe="tutorial", lr=0.01, steps=150, kinds=("MyRNN", "GRU")),
+    "tutorial, one ordered pass": replace(S.SineConfig(), recipe="tutorial", lr=0.01, steps=310, kinds=("MyRNN", "GRU")),
+    "FAQ, ordered passes": replace(S.SineConfig(), recipe="epochs", lr=0.01, steps=350, kinds=("LSTM",)),
+    "FAQ, random windows": replace(S.SineConfig(), recipe="random", lr=0.01, steps=150, kinds=("MyRNN", "GRU")),
     "gaussian noise, other seeds": replace(S.SineConfig(), series=SeriesConfig(noise_kind="gaussian", seed=3),
                                            seed=5, steps=30),
 }

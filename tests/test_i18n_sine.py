@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/2_Sine_Forecasting.py"
 ZH = CATALOGUES["zh"]
-QUICK = {"sine_steps_fast": 20, "sine_steps_tutorial": 30, "sc_steps": 20}  # cheap training: the words, not the fit, are tested
+QUICK = {"sine_steps_fast": 20, "sine_passes": 1, "sine_steps_random": 30, "sc_steps": 20}  # cheap training: the words, not the fit, are tested
 HEADERS = ["data", "sample", "train", "forecast", "inside", "sc", "faq"]
 
 def open_sine_zh() -> AppTest:
@@ -61,13 +61,15 @@ def test_the_sine_page_in_chinese_has_no_english_left():
     roles = [ZH["sine.sample.series"], ZH["sine.sample.input"], ZH["sine.sample.target"]]
     assert sample["encoding"]["color"]["scale"]["domain"] == roles  # the points are drawn and coloured
     # options keep their values (the link's) under Chinese labels
-    assert at.radio(key="sine_recipe").options == [ZH["sine.train.tutorial"], ZH["sine.train.fast"]]
+    assert at.radio(key="sine_recipe").options == [ZH[f"sine.train.{r}"] for r in ("tutorial", "epochs", "random", "fast")]
     at.radio(key="sine_recipe").set_value("tutorial").run()
     at.selectbox(key="sine_noise_kind").set_value("gaussian").run()
     assert not at.exception, [e.value for e in at.exception]
     config = at.session_state["sine__run"].config
     assert (config.recipe, config.series.noise_kind) == ("tutorial", "gaussian")
-    assert ZH["sine.faq.passes_tutorial"].format(steps=30, passes=30 / 310, n=310) in [m.value for m in at.markdown]
+    assert ZH["sine.faq.passes_tutorial"].format(steps=310, passes=1.0, n=310) in [m.value for m in at.markdown]
+    # no 自由运行: the glossary's 递推多步预测 (issue 10, item 10)
+    assert not [text for text in readable(at) if "自由运行" in text]
     assert [(text, english_left(text)) for text in readable(at) if english_left(text)] == []
     # the engine's messages speak Chinese too
     at.number_input(key="sine_window").set_value(320).run()

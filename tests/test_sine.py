@@ -21,7 +21,7 @@ from rnnviz.models import KINDS, SeqRegressor
 from rnnviz.train import seeded
 
 ATOL = 1e-5  # the design's tolerance between two computations of the same numbers
-FAST_TARGET = 0.03  # free-running MSE vs the clean sine the fast recipe must reach (it reaches ~0.011)
+FAST_TARGET = 0.03  # single-step MSE vs the clean sine the fast recipe must reach (it reaches ~0.012)
 
 
 class NextIsLastPlusOne(nn.Module):
@@ -33,7 +33,7 @@ class NextIsLastPlusOne(nn.Module):
 
 @pytest.fixture(scope="module")
 def fast_run():
-    """The page's default experiment (fast recipe, LSTM, seed 0), trained once, and its seconds."""
+    """The page's default experiment (fast recipe, RNN, seed 0), trained once, and its seconds."""
     cfg = S.SineConfig()
     t0 = time.perf_counter()
     model, snapshots = S.build(cfg)
@@ -206,17 +206,18 @@ def test_recurrent_core_through_the_transparent_cells(kind: str):
 
 def test_fast_recipe_reaches_its_target(fast_run):
     cfg, model, history, _ = fast_run
-    assert (cfg.recipe, cfg.kinds, cfg.steps, cfg.seed) == ("fast", ("LSTM",), 400, 0)
+    # the default changed from an LSTM whose multi-step error was no larger than single-step's (issue
+    # 10, item 1) to the tutorial's RNN, whose multi-step error compounds (tests/test_lessons_sine.py)
+    assert (cfg.recipe, cfg.kinds, cfg.steps, cfg.seed) == ("fast", ("RNN",), 400, 0)
     assert history[-1].step == 400 and not history[-1].stopped
-    assert history[-1].info["losses"]["LSTM"] < history[0].info["losses"]["LSTM"] / 10
+    assert history[-1].info["losses"]["RNN"] < history[0].info["losses"]["RNN"] / 10
     scores = S.forecast(model, make_series(cfg.series), cfg.series.window).scores.set_index(["model", "how"])
-    assert scores.loc[("LSTM", "multi-step"), "MSE vs clean sine"] <= FAST_TARGET
-    assert scores.loc[("LSTM", "single-step"), "MSE vs clean sine"] <= FAST_TARGET
+    assert scores.loc[("RNN", "single-step"), "MSE vs clean sine"] <= FAST_TARGET
 
 
 def test_fast_recipe_beats_the_tutorials_in_the_same_seconds(fast_run):
     cfg, fast_model, _, seconds = fast_run
-    tut = S.SineConfig(recipe="tutorial", lr=S.DEFAULT_LR["tutorial"], steps=10_000)
+    tut = S.SineConfig(recipe="random", lr=S.DEFAULT_LR["random"], steps=10_000)
     model, snapshots = S.build(tut)
     t0, done = time.perf_counter(), 0
     for snap in snapshots:  # the tutorial's recipe gets the fast run's wall time
@@ -228,7 +229,7 @@ def test_fast_recipe_beats_the_tutorials_in_the_same_seconds(fast_run):
 
     def free_mse(m):
         sc = S.forecast(m, s, cfg.series.window).scores.set_index(["model", "how"])
-        return sc.loc[("LSTM", "multi-step"), "MSE vs clean sine"]
+        return sc.loc[("RNN", "multi-step"), "MSE vs clean sine"]
 
     assert free_mse(fast_model) < free_mse(model), (done, seconds)
 
@@ -246,11 +247,13 @@ def test_same_config_gives_the_same_loss_history(recipe: str):
 def test_windows_used_matches_each_recipe():
     fast = S.windows_used(S.SineConfig(), steps=3)
     assert len(fast) == 3 * 310 and fast.groupby("step")["start"].nunique().tolist() == [310] * 3
-    tut = S.windows_used(S.SineConfig(recipe="tutorial"), steps=12)
-    assert len(tut) == 12 and tut["start"].between(0, 309).all()
-    # the same draws as the tutorial recipe's training: its generator is seeded by cfg.seed
+    tut = S.windows_used(S.SineConfig(recipe="tutorial", steps=310), steps=12)
+    assert tut["start"].tolist() == list(range(12))  # the ordered pass
+    rnd = S.windows_used(S.SineConfig(recipe="random", steps=3100), steps=12)
+    assert len(rnd) == 12 and rnd["start"].between(0, 309).all()
+    # the same draws as the random recipe's training: its generator is seeded by cfg.seed
     pick = torch.Generator().manual_seed(0)
-    assert tut["start"].tolist() == [int(torch.randint(310, (1,), generator=pick)) for _ in range(12)]
+    assert rnd["start"].tolist() == [int(torch.randint(310, (1,), generator=pick)) for _ in range(12)]
 
 
 def test_learning_rate_that_overflows_stops_with_a_reason():
@@ -287,7 +290,7 @@ def test_hidden_over_time_heatmap_and_pca(kind: str):
 
 def test_hidden_over_time_of_trained_model_and_of_one_unit(fast_run):
     cfg, model, _, _ = fast_run
-    _, pca = S.hidden_over_time(model.models["LSTM"], make_series(cfg.series), 10)
+    _, pca = S.hidden_over_time(model.models[cfg.kinds[0]], make_series(cfg.series), 10)
     assert np.isfinite(pca[["pc1", "pc2"]].to_numpy()).all()
     with seeded(0):
         one = SeqRegressor("GRU", 1)
