@@ -9,9 +9,10 @@ Figures:
   ours at LR_OF_VARIANT, the reference at the notes' lr and at ours;
 - the page's default seed (HelloConfig.seed) on its own.
 
-The reference predicts during the forward pass (weights before the step), ours after the
-step, so with the same seed and lr ours reaches "ohlol" one epoch earlier in the count;
-`same_trajectory` checks both compute the same losses (same seed, same lr).
+Both predict during the forward pass (weights before the step), as the notes print it, so
+with the same seed and lr both reach "ohlol" at the same epoch; `same_trajectory` checks
+both compute the same losses, `same_printout` the same predicted strings (same seed, same lr).
+Ours runs at LR_OF_VARIANT, which are the notes' learning rates.
 
     python bench/hello_solve.py [--quick]
 """
@@ -76,7 +77,7 @@ def bench_variant(variant: str, repeats: int) -> dict:
             if rs is not None and os_ is not None:
                 ratio_solve.append(os_ / rs)
 
-    epochs_ours, epochs_ref, epochs_ref_same_lr, same_traj = {}, {}, {}, []
+    epochs_ours, epochs_ref, epochs_ref_same_lr, same_traj, same_print = {}, {}, {}, [], []
     for seed in SEEDS:
         o = run_ours(variant, seed)
         epochs_ours[seed] = first_solve(o)[0]
@@ -84,6 +85,7 @@ def bench_variant(variant: str, repeats: int) -> dict:
         r_same = ref(seed, lr=ours_lr)
         epochs_ref_same_lr[seed] = first_solve(r_same)[0]
         same_traj.append(max(abs(a - b) for a, b in zip(o["losses"], r_same["losses"])))
+        same_print.append(o["predicted"] == r_same["predicted"])
 
     # the page's default seed, interleaved on its own
     d = U.HelloConfig.seed
@@ -105,6 +107,7 @@ def bench_variant(variant: str, repeats: int) -> dict:
         "solved_of_5": {"ours": count(epochs_ours), "ref_notes_lr": count(epochs_ref),
                         "ref_same_lr": count(epochs_ref_same_lr)},
         "same_trajectory_max_loss_diff": float(f"{max(same_traj):.2e}"),
+        "same_printout": all(same_print),
         "default_seed": {"seed": d, "epochs_ours": first_solve(run_ours(variant, d))[0],
                          "epochs_ref_notes_lr": first_solve(ref(d))[0],
                          "ratio_time_per_15_epochs": _stats(d_ratio),

@@ -8,8 +8,8 @@ What changed from the notes, and nothing else:
   losses and elapsed wall times (seconds since the function started, taken at the end of
   each epoch), which is what the benchmark needs.
 - the prediction is made during the forward pass, as the notes print it: epoch k's string
-  comes from the weights BEFORE epoch k's optimiser step (rnnviz predicts after the step,
-  so with the same seed and lr, rnnviz's epoch k matches the notes' epoch k + 1).
+  comes from the weights BEFORE epoch k's optimiser step (rnnviz.unrolling.train_hello does
+  the same, so with the same seed and lr both print the same strings at the same epochs).
 
 The notes' learning rates: Adam 0.1 for the RNNCell loop, 0.05 for nn.RNN and for the
 embedding model. Run as a script to print the notes' output for one seed.

@@ -11,12 +11,14 @@ from rnnviz import unrolling as U
 from rnnviz.export import script
 from rnnviz.i18n import t
 from rnnviz.inspect import inspect
-from rnnviz.ui import exports, live_training, page_setup, share_link, show
+from rnnviz.ui import choice, exports, live_training, page_setup, share_link, show
 
 LINK_NOTE = page_setup("pages.unrolling", ":material/replay:")
 st.title(t("unrolling.title"))
 st.markdown(t("unrolling.intro"))
-st.latex(r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}) \qquad y_t = W_{hy}\,h_t + b_y")
+st.latex(r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}) \qquad y_t = W_{hy}\,h_t + b_y"
+         r" \qquad p_t = \mathrm{softmax}(y_t)")
+st.caption(t("unrolling.output_def"))
 
 
 def example_controls() -> U.UnrollConfig:
@@ -55,18 +57,19 @@ with c_left:
                      help=t("unrolling.step.t_help")) if cfg.seq_len > 1 else 1
     show(charts.unrolled(cfg.seq_len, step, cfg.num_layers), width="content")
     st.caption(t("unrolling.step.diagram_caption"))
+    st.markdown(t("unrolling.step.shared", **U.shared_weights(ex)))
 with c_right:
     c = st.columns(2)
     layer = c[0].selectbox(t("unrolling.step.layer"), range(1, cfg.num_layers + 1), disabled=cfg.num_layers == 1) - 1
     sample = c[1].selectbox(t("unrolling.step.sample"), range(1, cfg.batch_size + 1),
                             disabled=cfg.batch_size == 1) - 1
     n = U.step_numbers(ex, step, layer, sample)
-    f = "tanh" if cfg.nonlinearity == "tanh" else r"\mathrm{relu}"
-    table = pd.DataFrame({
+    f = r"\tanh" if cfg.nonlinearity == "tanh" else r"\mathrm{relu}"
+    table = pd.DataFrame({  # headers in Unicode sub- and superscripts: a table does not render LaTeX
         t("unrolling.step.unit"): range(1, len(n["h_t"]) + 1),
-        "W_ih x_t + b_ih": (n["W_ih x_t"] + n["b_ih"]).tolist(),
-        "W_hh h_{t-1} + b_hh": (n["W_hh h_prev"] + n["b_hh"]).tolist(),
-        t("unrolling.step.preact"): n["preact"].tolist(), "h_{t-1}": n["h_prev"].tolist(), "h_t": n["h_t"].tolist(),
+        "Wᵢₕxₜ+bᵢₕ": (n["W_ih x_t"] + n["b_ih"]).tolist(),
+        "Wₕₕhₜ₋₁+bₕₕ": (n["W_hh h_prev"] + n["b_hh"]).tolist(),
+        t("unrolling.step.preact"): n["preact"].tolist(), "hₜ₋₁": n["h_prev"].tolist(), "hₜ": n["h_t"].tolist(),
     })
     st.markdown(t("unrolling.step.per_unit", t=step, layer=layer + 1))
     st.table(table.set_index(t("unrolling.step.unit")).style.format("{:.4f}"))
@@ -79,14 +82,15 @@ if max(n["W_ih"].shape) <= 6:
              rf"{charts.vec(n['b_hh'])} = {charts.vec(n['W_hh h_prev'] + n['b_hh'])}")
     st.latex(rf"h_{step} = {f}\left({charts.vec(n['preact'])}\right) = {charts.vec(n['h_t'])}")
     if "y_t" in n:
-        st.latex(rf"y_{step} = W_{{hy}}h_{step} + b_y = {charts.vec(n['y_t'])}")
+        st.latex(rf"y_{step} = W_{{hy}}h_{step} + b_y = {charts.vec(n['y_t'])} \qquad "
+                 rf"p_{step} = \mathrm{{softmax}}(y_{step}) = {charts.vec(n['p_t'])}")
 else:
     st.caption(t("unrolling.step.too_large"))
 
 frame = inspect(ex.rnn, ex.x, sample)
 hidden = frame[(frame["gate"] == "hidden") & (frame["layer"] == layer + 1)]
 show(charts.heatmap(hidden, "t", "unit", t("unrolling.step.heat_title", layer=layer + 1),
-                    t("unrolling.step.heat_x"), t("unrolling.step.heat_y"), value_title="h_t"))
+                    t("unrolling.step.heat_x"), t("unrolling.step.heat_y"), value_title="hₜ"))
 
 # ------------------------------------------------------------------ 2. three ways
 st.header(t("unrolling.ways.header"), divider="gray")
@@ -104,7 +108,12 @@ c1.table(ways.head(SHOWN_ROWS).set_index(list(ways.columns[:2])).style.format("{
 if len(ways) > SHOWN_ROWS:
     c1.caption(t("unrolling.ways.first_rows", shown=SHOWN_ROWS, total=len(ways), sample=sample + 1))
 c2.metric(t("unrolling.ways.largest"), f"{three.max_diff():.1e}", help=t("unrolling.ways.largest_help"))
-c2.caption(t("unrolling.ways.rounding"))
+if three.agree():
+    ways_verdict = t("unrolling.ways.agree", n=three.by_module.numel(), diff=three.max_diff())
+else:
+    ways_verdict = t("unrolling.ways.disagree", diff=three.max_diff(), peak=three.peak(),
+                     rel=three.max_diff() / three.peak())
+c2.caption(ways_verdict)
 
 # ------------------------------------------------------------------ 3. shapes
 st.header(t("unrolling.shapes.header"), divider="gray")
@@ -117,16 +126,19 @@ st.table(shapes.rename(columns={c: t(f"unrolling.shapes.{c}") for c in shapes.co
 # ------------------------------------------------------------------ 4. hello -> ohlol
 st.header(t("unrolling.hello.header"), divider="gray")
 st.markdown(t("unrolling.hello.intro"))
+st.caption(t("unrolling.hello.why_memory"))
 c = st.columns([2, 1, 1, 1])
-variant = c[0].radio(t("unrolling.hello.variant"), list(U.VARIANTS),
-                     captions=[t(f"unrolling.variant.{v}") for v in U.VARIANTS], key="hello_variant",
-                     bind="query-params")
+variant = choice(c[0].radio, t("unrolling.hello.variant"), list(U.VARIANTS), key="hello_variant",
+                 labels={v: t(f"unrolling.variant.{v}") for v in U.VARIANTS},
+                 captions=[t(f"unrolling.variant.{v}_caption") for v in U.VARIANTS])
 lr = c[1].number_input(t("unrolling.hello.lr"), 1e-4, 100.0, U.LR_OF_VARIANT[variant], format="%.4f",
                        key=f"hello_lr_{variant}", bind="query-params", help=t("unrolling.hello.lr_help"))
 epochs = c[2].number_input(t("unrolling.hello.epochs"), 1, 300, 15, key="hello_epochs", bind="query-params")
 hello_seed = c[3].number_input(t("unrolling.hello.seed"), 0, 10_000, U.HelloConfig.seed, key="hello_seed",
                                bind="query-params")
 hello_cfg = U.HelloConfig(variant, float(lr), int(epochs), int(hello_seed))
+with st.expander(t("unrolling.hello.encoding_q")):
+    st.markdown(t("unrolling.hello.encoding_a"))
 
 
 def hello_start(config: U.HelloConfig):
@@ -135,6 +147,7 @@ def hello_start(config: U.HelloConfig):
 
 
 PRINTED_EPOCHS = 15  # the printout's tail, as tall as the chart beside it; the chart has every epoch
+GUESS = math.log(len(U.HELLO_CHARS))  # cross-entropy per letter of a uniform guess: ln 4
 
 
 def hello_render(state) -> None:
@@ -142,33 +155,59 @@ def hello_render(state) -> None:
                          for s in state.history])
     if hist.empty:
         return
-    solved = hist.index[hist["predicted"] == U.HELLO_OUT]
+    cfg = state.config
+    summed = U.LOSS_REDUCTION[cfg.variant] == "sum"
     c1, c2 = st.columns([5, 4])
     with c1:
-        # the notes' printout, newest last, as the learner would see it in a terminal
-        lines = [t("unrolling.hello.printout", predicted=p, epoch=e, epochs=state.config.epochs, loss=loss)
-                 for e, p, loss in hist.itertuples(index=False)]
+        # the notes' printout, newest last, as the learner would see it in a terminal (never translated)
+        lines = [U.printout_line(cfg.variant, p, e, cfg.epochs, loss) for e, p, loss in hist.itertuples(index=False)]
         st.code("\n".join(lines[-PRINTED_EPOCHS:]), language=None)
         st.caption(t("unrolling.hello.printout_caption"))
     with c2:
         show(charts.line(hist, "epoch", "loss", t("unrolling.hello.loss_title"), t("unrolling.hello.epoch"),
-                         t("unrolling.hello.loss"), points=True))
-    last = hist["predicted"].iloc[-1]
-    if len(solved):
-        st.success(t("unrolling.hello.solved", target=U.HELLO_OUT, epoch=int(hist.loc[solved[0], "epoch"]),
-                     last=last, loss=hist["loss"].iloc[-1]))
+                         t("unrolling.hello.loss_sum" if summed else "unrolling.hello.loss_mean"), points=True))
+        st.caption(t("unrolling.hello.loss_def_sum", guess=len(U.HELLO_OUT) * GUESS) if summed
+                   else t("unrolling.hello.loss_def_mean", guess=GUESS))
+    predicted = hist["predicted"].tolist()
+    last, first = predicted[-1], U.first_solved(predicted)
+    right = sum(p == q for p, q in zip(last, U.HELLO_OUT))
+    if last == U.HELLO_OUT:
+        since = U.solved_from(predicted)
+        st.success(t("unrolling.hello.solved" if since == first else "unrolling.hello.solved_again",
+                     target=U.HELLO_OUT, epoch=since, first=first, epochs=cfg.epochs, loss=hist["loss"].iloc[-1]))
+    elif first is not None:
+        st.info(t("unrolling.hello.lost", target=U.HELLO_OUT, first=first, last=last, right=right))
     else:
-        st.info(t("unrolling.hello.not_solved", last=last))
+        st.info(t("unrolling.hello.not_solved", last=last, right=right, epochs=len(predicted)))
+    notes_recipe = cfg.lr == U.LR_OF_VARIANT[cfg.variant] and cfg.epochs == 15
+    if notes_recipe and first is None and state.status == "done":
+        st.caption(t("unrolling.hello.notes_claim_missed", script=t(f"unrolling.variant.{cfg.variant}"),
+                     lr=cfg.lr, seed=cfg.seed))
 
 
 state = live_training("hello", hello_cfg, hello_start, hello_render, t("unrolling.hello.what"),
                       default=U.HelloConfig())
 if state is not None and state.status != "running":
+    mem = U.memory_check(state.model)
+    a, b = mem.predicted[mem.first], mem.predicted[mem.second]
+    if mem.told_apart and (a, b) == mem.targets:
+        st.markdown(t("unrolling.hello.memory_ok", a=a, b=b, dist=mem.h_distance, nomem=mem.without_memory,
+                      c=mem.without_memory[mem.first], right_nm=mem.right_without_memory))
+    elif mem.told_apart:
+        st.markdown(t("unrolling.hello.memory_other", a=a, b=b, dist=mem.h_distance, right=mem.right,
+                      nomem=mem.without_memory))
+    else:
+        st.markdown(t("unrolling.hello.memory_none", a=a, dist=mem.h_distance))
     hid = U.hello_hidden_frame(state.model)
     layers = sorted(hid["layer"].unique())
     for col, L in zip(st.columns(len(layers)), layers):
         show(charts.heatmap(hid[hid["layer"] == L], "char", "unit", t("unrolling.hello.trained_title", layer=L),
-                            t("unrolling.hello.trained_x"), t("unrolling.hello.trained_y"), value_title="h_t"), col)
+                            t("unrolling.hello.trained_x"), t("unrolling.hello.trained_y"), value_title="hₜ"), col)
+    st.caption(t("unrolling.hello.trained_caption"))
+    emb = U.embedding_frame(state.model)
+    if emb is not None:
+        show(charts.heatmap(emb, "dim", "letter", t("unrolling.hello.emb_title"), t("unrolling.hello.emb_x"),
+                            t("unrolling.hello.emb_y"), value_title=t("unrolling.hello.emb_value")))
 
 # ------------------------------------------------------------------ 5. gradients through time
 st.header(t("unrolling.grad.header"), divider="gray")
@@ -192,17 +231,32 @@ if len(bad):
     models = t("unrolling.grad.list_sep").join(t("unrolling.grad.overflow_model", model=m, t=t_)
                                                for m, t_ in first.items())
     st.error(t("unrolling.grad.overflow", models=models), icon=":material/warning:")
+verdict = U.gradient_verdict(grads, gcfg)
+
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def ratio_text(r: float) -> str:
+    return f"{r:.2e}" if math.isfinite(r) else t("unrolling.grad.overflowed")
+
+
 c = st.columns(2)
+last_h = "h" + str(gcfg.seq_len).translate(SUBSCRIPT)
 for col, m in zip(c, ["RNN", "LSTM"]):
-    g = grads[grads["model"] == m].sort_values("t")["grad_norm"]
-    ratio = g.iloc[0] / g.iloc[-1]
-    col.metric(f"{m}: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖", f"{ratio:.2e}" if math.isfinite(ratio) else t("unrolling.grad.ratio_overflow"),
+    r = verdict.ratio[m]
+    col.metric(f"{m}: ‖∂L/∂h₁‖ / ‖∂L/∂{last_h}‖", f"{r:.2e}" if math.isfinite(r) else t("unrolling.grad.ratio_overflow"),
                help=t("unrolling.grad.ratio_help"))
+if gcfg.seq_len > 1:
+    st.markdown(t(f"unrolling.grad.lesson_{verdict.lesson}", rnn=ratio_text(verdict.ratio["RNN"]),
+                  lstm=ratio_text(verdict.ratio["LSTM"]), times=verdict.times_more, T=gcfg.seq_len,
+                  steps=verdict.steps, fb=gcfg.forget_bias, sigma=verdict.forget, keep=U.KEEPS_MORE,
+                  decay=verdict.forget ** verdict.steps, scale=gcfg.weight_scale, nl=gcfg.nonlinearity))
 
 # ------------------------------------------------------------------ 6. FAQ
 st.header(t("unrolling.faq.header"), divider="gray")
 with st.expander(t("unrolling.faq.cell_q"), expanded=True):
-    st.markdown(t("unrolling.faq.cell_a", diff=three.max_diff()))
+    st.markdown(t("unrolling.faq.cell_a", verdict=ways_verdict))
 with st.expander(t("unrolling.faq.batch_first_q")):
     shp = shapes.set_index("tensor")["shape"]
     st.markdown(t("unrolling.faq.batch_first_a", input=shp["input"], output=shp["output"], h_n=shp["h_n"],

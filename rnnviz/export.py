@@ -131,9 +131,9 @@ class HelloTagger(nn.Module):
         return self.fc(out[0]) if self.variant == "embed" else out[:, 0]  # (T, 4)
 
 
-def predict(model, text):
-    with torch.no_grad():
-        return "".join(CHARS[i] for i in model(encode(text)).argmax(-1))
+def decode(logits):
+    """The letter of the largest score at each step."""
+    return "".join(CHARS[i] for i in logits.argmax(-1).tolist())
 
 
 torch.manual_seed(SEED)  # the weights depend on the seed only
@@ -145,11 +145,15 @@ reduction = "sum" if VARIANT == "cell" else "mean"  # the notes: summed over ste
 for epoch in range(1, EPOCHS + 1):  # one epoch = one step on the single sequence
     model.train()
     opt.zero_grad(set_to_none=True)
-    loss = nn.functional.cross_entropy(model(x), y, reduction=reduction)
+    logits = model(x)
+    predicted = decode(logits.detach())  # as the notes print it: this forward pass, before the update
+    loss = nn.functional.cross_entropy(logits, y, reduction=reduction)
     loss.backward()
     opt.step()
-    model.eval()
-    print(f"epoch {epoch:3d}  loss {loss.item():.6f}  predicted {predict(model, TEXT_IN)}")
+    if VARIANT == "cell":  # the notes' own print lines
+        print(f"Predicted string: {predicted}, Epoch [{epoch}/{EPOCHS}] loss={loss.item():.4f}")
+    else:
+        print(f"Predicted:  {predicted}, Epoch [{epoch}/{EPOCHS}] loss = {loss.item():.3f}")
 
 print(f"final loss: {loss.item()}")
 ''')
@@ -532,9 +536,11 @@ _CHAR = Template(r'''"""$title
 The "Char-level generation" page's experiment, outside the app (d2l's RNN chapters): a text
 file -> a vocabulary of its characters -> minibatches of NUM_STEPS characters (random or
 consecutive sampling) -> an RNN / LSTM / GRU that predicts the next character. Every epoch
-it scores held-out text (the last HELD_OUT share, never trained on) by perplexity and writes
-a sample from each prefix; it stops early when the held-out perplexity stops improving and
-keeps the best epoch's weights. Needs only torch:
+it scores held-out text (the last HELD_OUT share, never trained on) by perplexity; every
+PRINT_EVERY epochs it prints d2l's printout (the training perplexity, the epoch's training
+time, PRINT_CHARS characters written greedily from each prefix). With KEEP = "best" it stops
+early when the held-out perplexity stops improving and keeps the best epoch's weights; with
+KEEP = "final" it trains every epoch and keeps the last weights, as the chapter. Needs only torch:
 
     python this_file.py your_text.txt
 
@@ -548,6 +554,7 @@ same losses as the page.
 import math
 import random
 import sys
+import time
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
@@ -610,7 +617,7 @@ def baselines():
 def random_batches(ids, batch, steps, rng):
     """d2l's random sampling: non-overlapping subsequences in random order; the state is
     re-initialised for each minibatch. Yields X, Y (batch, steps)."""
-    offset = rng.randint(0, steps - 1)
+    offset = rng.randint(0, steps - 1) if OFFSET else 0
     n = (len(ids) - offset - 1) // steps
     starts = [offset + i * steps for i in range(n)]
     rng.shuffle(starts)
@@ -620,9 +627,9 @@ def random_batches(ids, batch, steps, rng):
 
 
 def consecutive_batches(ids, batch, steps, rng):
-    """d2l's sequential partitioning: `batch` parallel streams; row i of minibatch k+1
+    """d2l's consecutive sampling: `batch` parallel streams; row i of minibatch k+1
     continues row i of minibatch k, so the state can be carried over."""
-    offset = rng.randint(0, steps - 1)
+    offset = rng.randint(0, steps - 1) if OFFSET else 0
     usable = ((len(ids) - offset - 1) // batch) * batch
     Xs = ids[offset:offset + usable].view(batch, -1)
     Ys = ids[offset + 1:offset + 1 + usable].view(batch, -1)
@@ -641,6 +648,9 @@ class CharLM(nn.Module):
         self.out = nn.Linear(HIDDEN_SIZE, V)
         # dropout on the last layer's output, drawn from the model's own generator
         self.masks = torch.Generator(DEVICE).manual_seed(SEED)
+        if INIT == "d2l":  # the chapter's get_params: weights from normal(0, 0.01), biases 0
+            for name, p in self.named_parameters():
+                nn.init.normal_(p, 0.0, 0.01) if "weight" in name else nn.init.zeros_(p)
         self.to(DEVICE)
 
     def inputs(self, X):
@@ -678,16 +688,14 @@ def perplexity(model, ids, num_steps=200):
 
 
 @torch.no_grad()
-def generate(model, prefix, length, temperature, seed):
-    """Continue prefix for `length` characters, sampling at `temperature`."""
+def generate(model, prefix, length):
+    """Continue prefix for `length` characters, greedily (the most likely each time), as d2l's predict_rnn."""
     model.eval()
-    g = torch.Generator().manual_seed(seed)
     out, state = model.rnn(model.inputs(torch.tensor([index[c] for c in prefix])[None]))
     logits = model.out(out[0, -1])
     text = list(prefix)
     for _ in range(length):
-        probs = torch.softmax(logits / temperature, dim=-1).cpu()
-        nxt = int(torch.multinomial(probs / probs.sum(), 1, generator=g))
+        nxt = int(torch.softmax(logits, dim=-1).cpu().argmax())
         text.append(chars[nxt])
         h, state = model.rnn(model.inputs(torch.tensor([[nxt]])), state)
         logits = model.out(h[0, -1])
@@ -696,9 +704,10 @@ def generate(model, prefix, length, temperature, seed):
 
 torch.manual_seed(SEED)
 model = CharLM()
-with torch.no_grad():  # start from the unigram: with many characters, uniform is a poor first guess
-    unigram = torch.bincount(train_ids, minlength=V).float() + 1
-    model.out.bias.copy_((unigram / unigram.sum()).log().to(DEVICE))
+if INIT == "torch":
+    with torch.no_grad():  # start from the unigram: with many characters, uniform is a poor first guess
+        unigram = torch.bincount(train_ids, minlength=V).float() + 1
+        model.out.bias.copy_((unigram / unigram.sum()).log().to(DEVICE))
 params = list(model.parameters())
 opt = torch.optim.SGD(params, lr=LR) if OPTIMIZER == "sgd" else torch.optim.Adam(params, lr=LR)
 sampler = random_batches if SAMPLING == "random" else consecutive_batches
@@ -712,13 +721,15 @@ print("held-out perplexity of the baselines:", ", ".join(f"{k} {v:.3f}" for k, v
 # held-out score and samples come when an epoch has run that many minibatches.
 rng = random.Random(SEED)
 per_epoch = sum(1 for _ in sampler(train_ids, BATCH_SIZE, NUM_STEPS, random.Random(0)))
-batches, state, epoch, ce, n = iter(()), None, 0, 0.0, 0
+batches, state, epoch, ce, n, seconds = iter(()), None, 0, 0.0, 0, 0.0
 best, best_epoch, since_best, best_params = math.inf, 0, 0, None
 model.train()
 for step in range(1, per_epoch * EPOCHS + 1):
+    began = time.perf_counter()
     batch = next(batches, None)
     if batch is None:  # a new epoch: a new random offset, a fresh state
         batches, state, epoch, ce, n = sampler(train_ids, BATCH_SIZE, NUM_STEPS, rng), None, epoch + 1, 0.0, 0
+        seconds = 0.0
         batch = next(batches)
     X, Y = batch
     state = None if SAMPLING == "random" or state is None else detach(state)
@@ -730,20 +741,28 @@ for step in range(1, per_epoch * EPOCHS + 1):
         nn.utils.clip_grad_norm_(params, CLIP)
     opt.step()
     ce, n = ce + loss.item(), n + 1
+    seconds += time.perf_counter() - began  # the epoch's training time, d2l's "time"
     if n != per_epoch:  # not yet the epoch's last step (as planned)
         continue
-    held = perplexity(model, held_ids)  # the epoch's last step: score on held-out text, sample
+    held = perplexity(model, held_ids)  # the epoch's last step: score on held-out text
     print(f"epoch {epoch:3d}  step {step:6d}  loss {loss.item():.6f}  train perplexity {math.exp(ce / n):.3f}  "
           f"held-out perplexity {held:.3f}")
-    for p in prefixes:
-        print(f"    {generate(model, p, 60, 0.8, SEED)!r}")
     if held < best:
         best, best_epoch, since_best = held, epoch, 0
         best_params = nn.utils.parameters_to_vector(params).clone()
     else:
         since_best += 1
+    stopping = epoch == EPOCHS or (KEEP == "best" and since_best >= PATIENCE)
+    if epoch % PRINT_EVERY == 0 or stopping:  # the chapter's printout
+        print(f"epoch {epoch}, perplexity {math.exp(ce / n):f}, time {seconds:.2f} sec")
+        for p in prefixes:
+            print(f" - {generate(model, p, PRINT_CHARS)}")
     model.train()
-    if since_best >= PATIENCE or epoch == EPOCHS:
+    if stopping:
+        if KEEP == "final":
+            print(f"all epochs done; kept the final weights (held-out perplexity {held:.3f}); "
+                  f"the best held-out epoch was {best_epoch} ({best:.3f})")
+            break
         if since_best:  # early stopping: back to the best epoch's weights
             with torch.no_grad():
                 nn.utils.vector_to_parameters(best_params, params)
@@ -758,9 +777,11 @@ print(f"final loss: {loss.item()}")
 def char_script(cfg: charlm.CharConfig, prefixes: tuple[str, ...] = ()) -> str:
     """The character language model as a standalone script that reads a text file (argv[1])."""
     extra = (("PREFIXES", tuple(prefixes),
-              "what the model writes from after every epoch; empty: the text's first two characters"),)
+              "what the printout writes from; empty: the text's first two characters"),
+             ("PRINT_CHARS", charlm.PRINT_CHARS, "characters the printout writes from each prefix (the chapter's)"))
     settings = _settings(cfg, {"kind": ("RNN", "LSTM", "GRU"), "optimizer": ("adam", "sgd"),
-                               "sampling": tuple(charlm.SAMPLINGS)}, extra, {"SGD_LR": charlm.SGD_LR})
+                               "sampling": tuple(charlm.SAMPLINGS), "keep": charlm.KEEPS, "init": charlm.INITS},
+                         extra, {"SGD_LR": charlm.SGD_LR})
     return _fill(_CHAR, "Char-level generation: a standalone reproduction of rnnviz's experiment.", settings)
 
 

@@ -22,7 +22,8 @@ HEADERS = ["step", "ways", "shapes", "hello", "grad", "faq"]
 def readable(at: AppTest) -> list[str]:
     """Everything on the page a learner reads, as text."""
     texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
-                                  "error", "success", "code") for e in getattr(at, kind)]
+                                  "error", "success", "code") for e in getattr(at, kind)
+             if not (kind == "code" and e.value.startswith("Predicted"))]  # the notes' printout, as they print it
     for kind in ("number_input", "selectbox", "radio", "slider", "toggle", "button", "expander", "metric"):
         for w in at.get(kind):
             texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
@@ -62,13 +63,19 @@ def test_the_unrolling_page_in_chinese_has_no_english_left():
     assert at.session_state["hello__run"].status == "done"
     assert left(at) == []
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
-    # the variants keep their values (the link's) under Chinese captions
+    # the notes' three scripts: Chinese names and captions, their values (the link's) kept
     variant = at.radio(key="hello_variant")
-    assert variant.options == list(U.VARIANTS)
-    assert list(variant.proto.captions) == [ZH[f"unrolling.variant.{v}"] for v in U.VARIANTS]
-    # the printout, the success message, the tables and the charts speak Chinese
-    assert ZH["unrolling.hello.printout"].split("{")[0] in at.code[0].value
+    assert variant.options == [ZH[f"unrolling.variant.{v}"] for v in U.VARIANTS]
+    assert variant.value == "cell" and "hello_variant" not in at.query_params  # the default stays out of the link
+    assert list(variant.proto.captions) == [ZH[f"unrolling.variant.{v}_caption"] for v in U.VARIANTS]
+    # the printout keeps the notes' own format (their code prints English); the rest speaks Chinese
+    assert at.code[0].value.startswith("Predicted string: heeee, Epoch [1/15] loss=")
     assert ZH["unrolling.hello.solved"].split("{")[0] in at.success[0].value
+    text = " ".join(m.value for m in at.markdown)
+    for key in ("hello.memory_ok", "grad.lesson_shown", "step.shared"):
+        assert ZH[f"unrolling.{key}"].split("{")[0] in text, key
+    assert any(c.value.startswith(ZH["unrolling.ways.agree"].split("{")[0]) for c in at.caption)
+    assert "隐藏状态" not in " ".join(readable(at))  # the glossary: 隐状态
     shapes = next(tb.value for tb in at.table if tb.value.index.name == ZH["unrolling.shapes.tensor"])
     assert shapes.loc["h_n", ZH["unrolling.shapes.holds"]] == ZH["unrolling.shapes.h_n"]
     titles = [s.get("title") for s in specs(at)]
@@ -84,13 +91,26 @@ def test_other_settings_and_an_overflow_in_chinese():
     at.toggle(key="unroll_batch_first").set_value(True).run()
     no_exception(at)
     assert any(c.value.startswith(ZH["unrolling.ways.first_rows"].split("{")[0]) for c in at.caption)
-    assert "batch_first=True" in " ".join(m.value for m in at.expander[1].markdown)
+    faq = next(e for e in at.expander if e.label == ZH["unrolling.faq.batch_first_q"])
+    assert "batch_first=True" in " ".join(m.value for m in faq.markdown)
     assert left(at) == []
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.slider(key="gtt_scale").set_value(4.0).run()
     at.number_input(key="gtt_len").set_value(400).run()
     no_exception(at)
     assert at.error and at.error[0].value.startswith(ZH["unrolling.grad.overflow"].split("{")[0])
+    assert left(at) == []
+
+
+def test_picking_a_script_in_chinese_puts_its_value_in_the_link():
+    at = open_unrolling_zh()
+    at.radio(key="hello_variant").set_value("embed").run()
+    no_exception(at)
+    assert at.session_state["hello__run"].config.variant == "embed"
+    assert at.query_params["hello_variant"] in ("embed", ["embed"])  # the value, not the Chinese label
+    assert "hello_variant=embed" in next(c.value for c in at.sidebar.code)
+    titles = [s.get("title") for s in specs(at)]
+    assert ZH["unrolling.hello.emb_title"] in titles
     assert left(at) == []
 
 
