@@ -9,6 +9,10 @@ perplexity of the weights the page keeps, the three baselines, the epoch kept, w
 Targets (issue 5): below the unigram everywhere; below the bigram on Tiny Shakespeare and The
 Time Machine; on the full lyrics, how close to the bigram it comes.
 
+Last, the chapter's recipe (rnnviz.charlm.CHAPTER: d2l's RNN from scratch on the lyrics' first
+10,000 characters, 250 epochs, the final weights): its training perplexity, its held-out
+perplexity against the baselines, and the page's verdict (rnnviz.charlm.memorisation).
+
 The corpora are read from ../shared/data (RNNVIZ_CORPUS_DIR), never from the project.
 
     python bench/char_heldout.py [--quick]   # --quick: Tiny Shakespeare trains 1 epoch
@@ -49,9 +53,13 @@ def evaluate(text: str, cfg: C.CharConfig) -> dict:
     for last in snapshots:
         pass
     seconds = time.perf_counter() - t0
-    held = C.perplexity(model, corpus.held_ids)  # the weights the page keeps (the best epoch)
+    held = C.perplexity(model, corpus.held_ids)  # the weights the page keeps (the best epoch, or the last)
     base = model.baselines
+    end = [s.info for s in [last] if "held_ppl" in s.info] or [{}]
+    train = end[0].get("train_ppl", float("nan"))  # the last epoch's, d2l's training perplexity
     return {"chars": len(text), "vocab": len(corpus.vocab), "held_out_ppl": round(held, 3),
+            "last_epoch_train_ppl": round(train, 3),
+            "verdict": C.memorisation(train, end[0].get("held_ppl", held), base),
             **{k: round(v, 3) for k, v in base.items()}, "epochs_run": last.info["epoch"],
             "below_unigram": held < base["unigram"], "below_bigram": held < base["bigram"],
             "bigram_ratio": round(held / base["bigram"], 3), "seconds": round(seconds, 1)}
@@ -60,9 +68,12 @@ def evaluate(text: str, cfg: C.CharConfig) -> dict:
 def main(quick: bool = False) -> dict:
     cfg = C.CharConfig()
     out = {"bench": "char_heldout", "config": asdict(cfg)}
-    for name, text in corpora().items():
+    texts = corpora()
+    for name, text in texts.items():
         run_cfg = replace(cfg, epochs=1) if quick and name == "tinyshakespeare" else cfg
         out[name] = evaluate(text, run_cfg)
+    chapter = replace(C.CHAPTER, epochs=50) if quick else C.CHAPTER
+    out["lyrics_first_10k_chapter_recipe"] = evaluate(texts["lyrics_first_10k"], chapter)
     return out
 
 

@@ -1,6 +1,6 @@
 """Char-level generation: a d2l-style character language model trained live, its perplexity
-against n-gram baselines, sampling from prefixes, and what single units track.
-Widgets -> config -> rnnviz -> charts."""
+against n-gram baselines, what the run shows (memorised or not), sampling from prefixes, and
+what single units track. Widgets -> config -> rnnviz -> charts."""
 
 import html
 
@@ -8,56 +8,88 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import charlm as C
-from rnnviz import charts
+from rnnviz import charts, cost
 from rnnviz.data import grammar
 from rnnviz.data.text import SOURCES, CorpusError, d2l_lyrics, fetch, read_text
 from rnnviz.export import script
 from rnnviz.i18n import t
-from rnnviz.ui import exports, live_training, page_setup, share_link, show
+from rnnviz.ui import choice, exports, live_training, page_setup, share_link, show
+from rnnviz.ui.live import about
 
 LINK_NOTE = page_setup("pages.char", ":material/text_fields:")
 st.title(t("char.title"))
 st.markdown(t("char.intro"))
 
-BUILT_IN = "Embedded Reber grammar (built in)"
-HELLO = "hello (toy, built in)"
-UPLOAD = "Upload a .txt or d2l-style .zip"
-# what the model writes from every epoch: the chapter's prefixes on the lyrics, names or words elsewhere
-PREFIXES = {BUILT_IN: ("B",), HELLO: ("h",), "Jay Chou lyrics (d2l)": ("分开", "不分开"),
-            "The Time Machine": ("The Time Traveller", "Weena"), "Tiny Shakespeare": ("ROMEO:", "JULIET:")}
-
-# ------------------------------------------------------------------ 1. corpus
-st.header(t("char.corpus.header"), divider="gray")
-# the options' values go into the link; their labels are fixed in this run's language
-CORPORA = {BUILT_IN: t("char.corpora.built_in"), HELLO: t("char.corpora.hello"),
-           "Jay Chou lyrics (d2l)": t("char.corpora.lyrics"), "The Time Machine": t("char.corpora.time_machine"),
-           "Tiny Shakespeare": t("char.corpora.shakespeare"), UPLOAD: t("char.corpora.upload")}
+CORPORA = ("reber", "hello", "lyrics", "time_machine", "shakespeare", "upload")  # the link's values
+# what the model writes from in the printout: the chapter's prefixes on the lyrics, names or words elsewhere
+PREFIXES = {"reber": ("B",), "hello": ("h",), "lyrics": ("分开", "不分开"),
+            "time_machine": ("The Time Traveller", "Weena"), "shakespeare": ("ROMEO:", "JULIET:")}
+SHOWN_AS = {" ": "␣", "\u3000": "␣", "\n": "⏎", "\r": "␍", "\t": "⇥"}  # whitespace a table cell would hide
 
 
 def shown_name(name: str) -> str:
     """A corpus' name in the learner's words (an uploaded file keeps its own)."""
-    return CORPORA.get(name, name)
+    return t(f"char.corpora.{name}") if name in CORPORA else name
 
 
+def visible(ch: str) -> str:
+    return SHOWN_AS.get(ch, ch)
+
+
+def num(x: float) -> str:
+    """A perplexity as a learner reads it: 11,626 / 289.9 / 1.469."""
+    return f"{x:,.0f}" if x >= 1000 else f"{x:.1f}" if x >= 10 else f"{x:.3f}"
+
+
+# ------------------------------------------------------------------ 0. the recipe: every knob at once
+# widget key -> the recipe's value; one choice sets them all before the script runs: one run, not seven
+def recipe_values(r: C.Recipe) -> dict:
+    c = r.config
+    return {"char_corpus": r.corpus, "char_first10k": r.first_10k, "char_kind": c.kind, "char_hidden": c.hidden_size,
+            "char_layers": c.num_layers, "char_embed": c.embedding, "char_dropout": c.dropout, "char_opt": c.optimizer,
+            f"char_lr_{c.optimizer}": c.lr, f"char_clip_{c.optimizer}": c.clip, "char_batch": c.batch_size,
+            "char_steps": c.num_steps, "char_sampling": c.sampling, "char_offset": c.offset,
+            "char_init": c.init == "d2l", "char_epochs": c.epochs, "char_held": c.held_out,
+            "char_patience": c.patience, "char_keep": c.keep, "char_print": c.print_every, "char_mode": r.mode,
+            "char_length": r.length}
+
+
+def apply_recipe() -> None:
+    for key, value in recipe_values(C.RECIPES[st.session_state["char_recipe"]]).items():
+        st.session_state[key] = value
+
+
+chapter_run = ("lyrics", 10_000, C.CHAPTER)  # its size, for the cost shown before choosing it
+recipe_captions = {"fast": t("char.recipe.fast_caption"),
+                   "d2l": t("char.recipe.d2l_caption", steps=cost.work(chapter_run, 1_027).steps,
+                            about=about(cost.seconds(chapter_run, 1_027)))}
+recipe_id = choice(st.radio, t("char.recipe.label"), list(C.RECIPES), key="char_recipe",
+                   labels={r: t(f"char.recipe.{r}") for r in C.RECIPES}, captions=list(recipe_captions.values()),
+                   on_change=apply_recipe, help=t("char.recipe.help"))
+recipe = C.RECIPES[recipe_id]
+changed_at = st.empty()  # what the learner changed from the recipe, once the knobs are read
+
+# ------------------------------------------------------------------ 1. corpus
+st.header(t("char.corpus.header"), divider="gray")
 c = st.columns([2, 1])
-choice = c[0].selectbox(t("char.corpus.label"), [BUILT_IN, HELLO, *SOURCES, UPLOAD], format_func=shown_name,
-                        key="char_corpus", bind="query-params")
+corpus_id = choice(c[0].selectbox, t("char.corpus.label"), CORPORA, key="char_corpus",
+                   labels={k: shown_name(k) for k in CORPORA})
 first_10k = c[1].toggle(t("char.corpus.first_10k"), False, key="char_first10k", bind="query-params",
-                        disabled=choice != "Jay Chou lyrics (d2l)", help=t("char.corpus.first_10k_help"))
+                        disabled=corpus_id != "lyrics", help=t("char.corpus.first_10k_help"))
 
 
-def load_corpus(choice: str) -> tuple[str, str] | None:
+def load_corpus(corpus_id: str) -> tuple[str, str] | None:
     """(name, text) of the chosen corpus, or None with a message on the page."""
-    if choice == BUILT_IN:
-        return BUILT_IN, grammar.corpus()
-    if choice == HELLO:
-        return HELLO, "hello"
-    if choice in SOURCES:
-        src = SOURCES[choice]
-        bar = st.progress(0.0, text=t("char.corpus.downloading", name=shown_name(choice), url=src.url))
+    if corpus_id == "reber":
+        return corpus_id, grammar.corpus()
+    if corpus_id == "hello":
+        return corpus_id, "hello"
+    if corpus_id in SOURCES:
+        src = SOURCES[corpus_id]
+        bar = st.progress(0.0, text=t("char.corpus.downloading", name=shown_name(corpus_id), url=src.url))
         try:  # (fetch calls progress in this thread: t() speaks the visitor's language)
             path = fetch(src, progress=lambda got, total: bar.progress(
-                min(got / total, 1.0), text=t("char.corpus.download_progress", name=shown_name(choice), got=got,
+                min(got / total, 1.0), text=t("char.corpus.download_progress", name=shown_name(corpus_id), got=got,
                                               total=total)))
             text = read_text(src.name, path.read_bytes())
         except CorpusError as exc:
@@ -65,9 +97,9 @@ def load_corpus(choice: str) -> tuple[str, str] | None:
             st.error(str(exc), icon=":material/cloud_off:")
             return None
         bar.empty()
-        if choice.startswith("Jay Chou"):
+        if corpus_id == "lyrics":
             text = d2l_lyrics(text, 10_000 if first_10k else None)
-        return choice, text
+        return corpus_id, text
     up = st.file_uploader(t("char.corpus.upload"), type=["txt", "zip"], key="char_upload")
     if up is None:
         st.info(t("char.corpus.choose"))
@@ -79,46 +111,90 @@ def load_corpus(choice: str) -> tuple[str, str] | None:
         return None
 
 
-loaded = load_corpus(choice)
+loaded = load_corpus(corpus_id)
 if loaded is not None:
     st.session_state["char_text"] = loaded
-name, text = st.session_state.get("char_text", (BUILT_IN, grammar.corpus()))
+name, text = st.session_state.get("char_text", ("reber", grammar.corpus()))
 if loaded is None:
     st.caption(t("char.corpus.still_using", name=shown_name(name)))
 st.markdown(t("char.corpus.stats", name=shown_name(name), chars=len(text), distinct=len(set(text))))
-st.code(text[:300], language=None, height=140)
+st.code(text[:300], language=None, height=140, wrap_lines=True)
+if name == "reber":
+    st.caption(t("char.corpus.reber"))
 
 # ------------------------------------------------------------------ 2. model and recipe
 st.header(t("char.model.header"), divider="gray")
+default = C.CharConfig()  # the widgets' defaults: the fast recipe's
 c = st.columns(5)
 kind = c[0].selectbox(t("char.model.cell"), ["RNN", "LSTM", "GRU"], index=2, key="char_kind", bind="query-params")
-hidden = c[1].number_input(t("char.model.hidden"), 1, 1024, C.CharConfig.hidden_size, key="char_hidden",
+hidden = c[1].number_input(t("char.model.hidden"), 1, 1024, default.hidden_size, key="char_hidden",
                            bind="query-params")
 layers = c[2].number_input(t("char.model.layers"), 1, 4, 1, key="char_layers", bind="query-params")
-embed = c[3].number_input(t("char.model.embed"), 0, 512, 0, key="char_embed", bind="query-params")
-dropout = c[4].number_input(t("char.model.dropout"), 0.0, 0.9, C.CharConfig.dropout, 0.1, key="char_dropout",
+embed = c[3].number_input(t("char.model.embed"), 0, 512, 0, key="char_embed", bind="query-params",
+                          help=t("char.model.embed_help"))
+dropout = c[4].number_input(t("char.model.dropout"), 0.0, 0.9, default.dropout, 0.1, key="char_dropout",
                             bind="query-params")
 c = st.columns(6)
 optim = c[0].selectbox(t("char.model.optim"), ["adam", "sgd"], key="char_opt", bind="query-params",
                        help=t("char.model.optim_help"))
-lr = c[1].number_input(t("char.model.lr"), 1e-5, 1000.0, C.SGD_LR if optim == "sgd" else C.CharConfig.lr,
+lr = c[1].number_input(t("char.model.lr"), 1e-5, 1000.0, C.SGD_LR if optim == "sgd" else default.lr,
                        format="%.4g", key=f"char_lr_{optim}", bind="query-params")
-clip = c[2].number_input(t("char.model.clip"), 0.001, 100.0, 0.01 if optim == "sgd" else C.CharConfig.clip,
-                         format="%.3g", key=f"char_clip_{optim}", bind="query-params")
-batch = c[3].number_input(t("char.model.batch"), 1, 512, C.CharConfig.batch_size, key="char_batch", bind="query-params")
-steps = c[4].number_input(t("char.model.steps"), 1, 500, C.CharConfig.num_steps, key="char_steps", bind="query-params")
-epochs = c[5].number_input(t("char.model.epochs"), 1, 500, C.CharConfig.epochs, key="char_epochs", bind="query-params")
-c = st.columns([2, 1, 1, 1])
-samplings = {s: t(f"char.model.{s}") for s in C.SAMPLINGS}  # labels fixed in this run's language
-sampling = c[0].radio(t("char.model.sampling"), list(samplings), format_func=samplings.get,
-                      captions=[t(f"char.model.{s}_caption") for s in samplings], key="char_sampling", bind="query-params")
-held = c[1].number_input(t("char.model.held"), 0.01, 0.5, C.CharConfig.held_out, 0.05, key="char_held",
-                         bind="query-params")
-patience = c[2].number_input(t("char.model.patience"), 1, 500, C.CharConfig.patience, key="char_patience",
-                             bind="query-params", help=t("char.model.patience_help"))
-seed = c[3].number_input(t("char.model.seed"), 0, 10_000, 0, key="char_seed", bind="query-params")
-cfg = C.CharConfig(kind, int(hidden), int(layers), int(embed), float(dropout), optim, float(lr), float(clip),
-                   int(batch), int(steps), sampling, int(epochs), float(held), int(patience), int(seed))
+clip = c[2].number_input(t("char.model.clip"), 0.001, 100.0, 0.01 if optim == "sgd" else default.clip,
+                         format="%.3g", key=f"char_clip_{optim}", bind="query-params", help=t("char.model.clip_help"))
+batch = c[3].number_input(t("char.model.batch"), 1, 512, default.batch_size, key="char_batch", bind="query-params")
+steps = c[4].number_input(t("char.model.steps"), 1, 500, default.num_steps, key="char_steps", bind="query-params")
+epochs = c[5].number_input(t("char.model.epochs"), 1, 500, default.epochs, key="char_epochs", bind="query-params")
+c = st.columns([3, 2, 2, 1, 1])
+sampling = choice(c[0].radio, t("char.model.sampling"), list(C.SAMPLINGS), key="char_sampling",
+                  labels={s: t(f"char.model.{s}") for s in C.SAMPLINGS},
+                  captions=[t(f"char.model.{s}_caption") for s in C.SAMPLINGS])
+offset = c[1].toggle(t("char.model.offset"), default.offset, key="char_offset", bind="query-params",
+                     help=t("char.model.offset_help"))
+init = c[2].toggle(t("char.model.init"), default.init == "d2l", key="char_init", bind="query-params",
+                   help=t("char.model.init_help"))
+held = c[3].number_input(t("char.model.held"), 0.01, 0.5, default.held_out, 0.05, key="char_held", bind="query-params")
+seed = c[4].number_input(t("char.model.seed"), 0, 10_000, 0, key="char_seed", bind="query-params")
+c = st.columns([3, 2, 2, 2])
+keep = choice(c[0].radio, t("char.model.keep"), list(C.KEEPS), key="char_keep",
+              labels={k: t(f"char.model.keep_{k}") for k in C.KEEPS},
+              captions=[t(f"char.model.keep_{k}_caption") for k in C.KEEPS])
+patience = c[1].number_input(t("char.model.patience"), 1, 500, default.patience, key="char_patience",
+                             bind="query-params", help=t("char.model.patience_help"), disabled=keep == "final")
+print_every = c[2].number_input(t("char.model.print_every"), 1, 500, default.print_every, key="char_print",
+                                bind="query-params", help=t("char.model.print_every_help"))
+cfg = C.CharConfig(kind=kind, hidden_size=int(hidden), num_layers=int(layers), embedding=int(embed),
+                   dropout=float(dropout), optimizer=optim, lr=float(lr), clip=float(clip), batch_size=int(batch),
+                   num_steps=int(steps), sampling=sampling, epochs=int(epochs), held_out=float(held),
+                   patience=int(patience), keep=keep, print_every=int(print_every), init="d2l" if init else "torch",
+                   offset=bool(offset), seed=int(seed))
+with st.expander(t("char.model.one_hot_title")):
+    st.markdown(t("char.model.one_hot", vocab=len(set(text))))
+
+# what differs from the chosen recipe, said under it
+LABELS = {"kind": "cell", "hidden_size": "hidden", "num_layers": "layers", "embedding": "embed", "dropout": "dropout",
+          "optimizer": "optim", "lr": "lr", "clip": "clip", "batch_size": "batch", "num_steps": "steps",
+          "sampling": "sampling", "epochs": "epochs", "held_out": "held", "patience": "patience", "keep": "keep",
+          "print_every": "print_every", "init": "init", "offset": "offset"}
+
+
+def said(field: str, value) -> str:
+    if field == "sampling":
+        return t(f"char.model.{value}")
+    if field == "keep":
+        return t(f"char.model.keep_{value}")
+    if field in ("init", "offset"):
+        return "✓" if value in (True, "d2l") else "✗"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+changes = [t("char.recipe.change", what=t(f"char.model.{LABELS[f]}"), value=said(f, mine), recipe=said(f, theirs))
+           for f, mine, theirs in C.differences(cfg, recipe.config) if not (f == "patience" and keep == "final")]
+wanted = (recipe.corpus, recipe.first_10k if recipe.corpus == "lyrics" else False)
+if (corpus_id, first_10k if corpus_id == "lyrics" else False) != wanted:
+    changes.insert(0, t("char.recipe.change", what=t("char.corpus.label"), value=shown_name(corpus_id),
+                        recipe=shown_name(recipe.corpus)))
+if changes:
+    changed_at.caption(t("char.recipe.changed", changes="; ".join(changes)))
 
 try:
     corpus = C.prepare(text, cfg.held_out)
@@ -138,27 +214,38 @@ if corpus is not None and not problem:
 # ------------------------------------------------------------------ 4. train
 st.header(t("char.train.header"), divider="gray")
 prefixes = tuple(p for p in PREFIXES.get(name, (text[:2],)) if p and set(p) <= set(text))
-validity = grammar.is_embedded_reber if name == BUILT_IN else None
+validity = grammar.is_embedded_reber if name == "reber" else None
 
 
 def start(config: C.CharConfig):
     return C.build(config, corpus, prefixes, validity)
 
 
+def printout(rows) -> str:
+    """The chapter's printout (its format, in every language), and this page's held-out line."""
+    lines = []
+    for s in rows:
+        lines.append(t("char.train.epoch_line", epoch=s.info["epoch"], ppl=s.info["train_ppl"], seconds=s.info["seconds"]))
+        lines += [t("char.train.sample_line", sample=sample.replace("\n", "⏎")) for sample in s.info["samples"].values()]
+        lines.append(t("char.train.held_line", held=s.info["held_ppl"])
+                     + (t("char.train.valid", valid=s.info["valid"]) if "valid" in s.info else ""))
+    return "\n".join(lines)
+
+
 def render(state) -> None:
-    rows = [s for s in state.history]
+    rows = state.history
     if not rows:
         return
     held_out, train = t("char.train.held_out"), t("char.train.train")  # the curves, in the learner's words
-    ppl = pd.DataFrame([{"epoch": s.info["epoch"], "perplexity": s.info["held_ppl"], "curve": held_out}
-                        for s in rows if "held_ppl" in s.info]
-                       + [{"epoch": s.info["epoch"], "perplexity": s.info["train_ppl"], "curve": train}
-                          for s in rows if "held_ppl" in s.info])
+    scored = [s for s in rows if "held_ppl" in s.info]
+    ppl = pd.DataFrame([{"epoch": s.info["epoch"], "perplexity": s.info["held_ppl"], "curve": held_out} for s in scored]
+                       + [{"epoch": s.info["epoch"], "perplexity": s.info["train_ppl"], "curve": train} for s in scored])
     trained = state.config[2]  # (corpus name, length, CharConfig)
     base = {t(f"char.train.{k}"): v for k, v in state.model.baselines.items()}  # uniform, unigram, bigram
     c1, c2 = st.columns(2)
     if not ppl.empty:
         show(charts.perplexity_chart(ppl, base), c1)
+        c1.caption(t("char.train.ppl_define", vocab=len(state.model.vocab)))
         c1.caption(t("char.train.ppl_note"))
     norm, grad_norm, step = t("char.train.norm"), t("char.train.grad_norm"), t("char.train.step")
     grads = pd.DataFrame({step: [s.step for s in rows], t("char.train.before"): [s.grad_norm for s in rows],
@@ -168,12 +255,25 @@ def render(state) -> None:
                      color=norm, dash=norm, log_y=True), c2)
     clipped = sum(s.grad_norm > trained.clip for s in rows) / len(rows)
     c2.caption(t("char.train.clipped", share=clipped, clip=trained.clip))
-    last = [s for s in rows if "samples" in s.info]
-    if last:
-        lines = [t("char.train.epoch_line", epoch=s.info["epoch"], train=s.info["train_ppl"], held=s.info["held_ppl"])
-                 + (t("char.train.valid", valid=s.info["valid"]) if "valid" in s.info else "")
-                 + "".join(f"\n  {p!r} -> {sample!r}" for p, sample in s.info["samples"].items()) for s in last]
-        st.code("\n".join(lines), language=None)
+    printed = [s for s in rows if "samples" in s.info]
+    if printed:  # a box of fixed height: 250 epochs do not make the page 20,000 px tall
+        st.caption(t("char.train.printout", every=trained.print_every, chars=C.PRINT_CHARS,
+                     valid=t("char.train.printout_valid") if "valid" in printed[-1].info else ""))
+        st.container(height=330, autoscroll=True).code(printout(printed), language=None, wrap_lines=True)
+
+
+def lesson(state) -> None:
+    """What this run shows, from its last scored epoch: memorised, generalising, or not yet either."""
+    scored = [s for s in state.history if "held_ppl" in s.info]
+    if not scored:
+        return
+    last, base = scored[-1].info, state.model.baselines
+    verdict = C.memorisation(last["train_ppl"], last["held_ppl"], base)
+    chars = state.config[1] - len(state.model.held_text)  # the characters it trained on
+    say = st.warning if verdict.startswith("memorised") else st.info
+    say(t(f"char.lesson.{verdict}", epoch=last["epoch"], train=last["train_ppl"], held=num(last["held_ppl"]),
+          ratio=last["held_ppl"] / base["bigram"], chars=chars, **{k: num(v) for k, v in base.items()}),
+        icon=":material/school:")
 
 
 state = None
@@ -183,19 +283,31 @@ if problem:  # nothing can train on these settings: keep showing the last model
         st.info(t("char.train.last_model", name=shown_name(state.config[0])), icon=":material/info:")
         render(state)
 elif corpus is not None:
-    state = live_training("char", (name, len(text), cfg), lambda key: start(key[2]), render,
-                          t("char.what"), default=(BUILT_IN, len(grammar.corpus()), C.CharConfig()))
+    key = (name, len(text), cfg)
+    state = live_training("char", key, lambda key: start(key[2]), render, t("char.what"),
+                          default=("reber", len(grammar.corpus()), C.CharConfig()),
+                          seconds=cost.seconds(key, len(corpus.vocab)))
 if state is not None and state.last is not None and "done" in state.last.info:
     # said again in this visitor's language (a shared run may have been trained in another one)
     done = C.done_message(state.last.info, state.config[2]) or state.last.info["done"]
     st.success(t("char.train.done", step=state.last.step, done=done))
+if state is not None:
+    lesson(state)
 
 # ------------------------------------------------------------------ 5. generate
 if state is not None and state.history:
     model = state.model
     vocab = model.vocab  # the vocabulary it was trained with
     st.header(t("char.gen.header"), divider="gray")
-    c = st.columns([2, 1, 1, 1, 1, 1])
+    end = state.last.info
+    if state.status == "stopped" or "kept_epoch" not in end:
+        st.caption(t("char.gen.uses_stopped", step=state.last.step))
+    elif state.config[2].keep == "final":
+        st.caption(t("char.gen.uses_final", epoch=end["kept_epoch"], held=num(end["kept_ppl"]), best=end["best_epoch"],
+                     best_ppl=num(end["best_ppl"])))
+    else:
+        st.caption(t("char.gen.uses_best", epoch=end["kept_epoch"], held=num(end["kept_ppl"]), last=end["epoch"]))
+    c = st.columns([2, 1, 2, 1, 1, 1])
     # a new corpus (or a box that was hidden, which clears it): start from a prefix the model can read;
     # the model shown is not always the new corpus' (a corpus too short to train keeps the last model)
     shown = state.config[0]
@@ -205,30 +317,37 @@ if state is not None and state.history:
         st.session_state["char_prefix_of"] = shown
     prefix = c[0].text_input(t("char.gen.prefix"), key="char_prefix", bind="query-params", help=t("char.gen.prefix_help"))
     length = c[1].number_input(t("char.gen.length"), 1, 2000, 100, key="char_length", bind="query-params")
-    modes = {"temperature": t("char.gen.temperature"), "top-k": t("char.gen.top_k"), "greedy": t("char.gen.greedy")}
-    mode = c[2].selectbox(t("char.gen.mode"), list(modes), format_func=modes.get, key="char_mode", bind="query-params")
+    modes = ["temperature", "top-k", "greedy"]
+    mode = choice(c[2].selectbox, t("char.gen.mode"), modes, key="char_mode",
+                  labels={"temperature": t("char.gen.temperature"), "top-k": t("char.gen.top_k"),
+                          "greedy": t("char.gen.greedy")})
     temp = c[3].number_input(t("char.gen.temperature"), 0.0, 5.0, 0.8, 0.1, key="char_temp", bind="query-params",
                              disabled=mode == "greedy")
     k = c[4].number_input(t("char.gen.k"), 1, 100, 5, key="char_k", bind="query-params", disabled=mode != "top-k")
     sample_seed = c[5].number_input(t("char.gen.sample_seed"), 0, 10_000, 0, key="char_sample_seed", bind="query-params",
                                     help=t("char.gen.sample_seed_help"))
+    with st.expander(t("char.gen.choosing_title")):
+        st.markdown(t("char.gen.choosing"))
     try:
         gen = C.generate(model, vocab, prefix, int(length), mode, float(temp), int(k), seed=int(sample_seed))
     except (ValueError, CorpusError) as exc:
         st.error(str(exc), icon=":material/error:")
         gen = None
     if gen is not None:
-        st.code(gen.text, language=None)
-        cand = pd.DataFrame([{"#": i + 1, t("char.gen.chose"): repr(s["chosen"]),
-                              **{t("char.gen.top", n=j + 1): f"{ch!r} {p:.2f}" for j, (ch, p) in enumerate(s["candidates"])}}
+        st.code(gen.text, language=None, wrap_lines=True)
+        cand = pd.DataFrame([{"#": i + 1, t("char.gen.chose"): visible(s["chosen"]),
+                              **{t("char.gen.top", n=j + 1): f"{visible(ch)} {p:.2f}"
+                                 for j, (ch, p) in enumerate(s["candidates"])}}
                              for i, s in enumerate(gen.steps[:20])])
         with st.expander(t("char.gen.candidates")):
             st.table(cand.set_index("#"))
-        warm = pd.DataFrame([(i + 1, repr(prefix[i]), u + 1, float(v)) for i in range(gen.warmup.shape[0])
-                             for u, v in enumerate(gen.warmup[i].tolist()[:32])],
+        # one row per prefix character (its last 40), the first 32 units across: any prefix reads well
+        first = max(0, gen.warmup.shape[0] - 40)
+        warm = pd.DataFrame([(i + 1, f"{i + 1} {visible(prefix[i])}", u + 1, float(v))
+                             for i in range(first, gen.warmup.shape[0]) for u, v in enumerate(gen.warmup[i].tolist()[:32])],
                             columns=["t", "char", "unit", "value"])
-        show(charts.heatmap(warm, "t", "unit", t("char.gen.warmup_title"), t("char.gen.prefix_position"),
-                            t("char.gen.hidden_unit"), value_title="h_t").properties(height=260))
+        show(charts.heatmap(warm, "unit", "char", t("char.gen.warmup_title"), t("char.gen.hidden_unit"),
+                            t("char.gen.prefix_position"), value_title="h_t").properties(height=max(66, 22 * warm["t"].nunique())))
 
     # ------------------------------------------------------------------ 6. inside
     st.header(t("char.inside.header"), divider="gray")
@@ -239,8 +358,8 @@ if state is not None and state.history:
     varying = [f for f, v in feats.items() if len(set(v)) > 1] or list(feats)
     features = {"inside quotes": t("char.features.inside_quotes"), "position in the line": t("char.features.position"),
                 "bracket depth": t("char.features.bracket_depth"), "after a space": t("char.features.after_space")}
-    feature = c[0].selectbox(t("char.inside.feature"), varying, format_func=lambda f: features.get(f, f),
-                             key="char_feature", bind="query-params", help=t("char.inside.feature_help"))
+    feature = choice(c[0].selectbox, t("char.inside.feature"), varying, key="char_feature", labels=features,
+                     help=t("char.inside.feature_help"))
     ranked = C.rank_units(acts, feats[feature])
     if ranked:
         columns = [t("char.inside.unit"), t("char.inside.correlation")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from rnnviz.train import Snapshot, seeded, train
 
 SAMPLINGS = {"random": "state re-initialised for every minibatch",
              "consecutive": "state carried over (detached) between minibatches"}
+KEEPS = ("best", "final")  # the weights a run hands over: the best held-out epoch's, or the last epoch's
+INITS = ("torch", "d2l")  # PyTorch's default initialisation, or the chapter's normal(0, 0.01)
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,40 @@ class CharConfig:
     sampling: str = "random"  # one of SAMPLINGS
     epochs: int = 4  # passes over the training text; the built-in grammar needs about 4
     held_out: float = 0.1  # the last 10 % of the text scores the model on what it did not see
-    patience: int = 3  # epochs without a better held-out perplexity before stopping early
+    patience: int = 3  # epochs without a better held-out perplexity before stopping early (keep="best")
+    keep: str = "best"  # one of KEEPS: "best" stops early and keeps the best held-out epoch; "final" as the chapter
+    print_every: int = 1  # epochs between printouts (the chapter prints every 50)
+    init: str = "torch"  # one of INITS: "torch" also starts the output bias at the unigram; "d2l" as the chapter
+    offset: bool = True  # each epoch's minibatches start at a random offset (d2l 2nd ed.); the chapter starts at 0
     seed: int = 0
 
 
 SGD_LR = 100.0  # the chapter's learning rate for its from-scratch SGD
+PRINT_CHARS = 50  # characters each printout writes from every prefix (the chapter's pred_len)
+
+# d2l's "RNN from scratch" on the Jay Chou lyrics (its first 10,000 characters), exactly: one-hot
+# input, a tanh RNN of 256 units initialised from normal(0, 0.01) with zero biases, SGD lr 100 on
+# the mean loss, clipping θ = 0.01, minibatches of 32 × 35 read from the same windows every epoch,
+# 250 epochs, a printout every 50, the final weights. Only the held-out tenth is ours: the
+# chapter trains on all 10,000 characters and so cannot see that it memorises them.
+CHAPTER = CharConfig(kind="RNN", hidden_size=256, num_layers=1, embedding=0, dropout=0.0, optimizer="sgd",
+                     lr=SGD_LR, clip=0.01, batch_size=32, num_steps=35, sampling="random", epochs=250,
+                     held_out=0.1, keep="final", print_every=50, init="d2l", offset=False)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A whole recipe the page sets with one choice: the corpus, every knob, how it first writes."""
+
+    corpus: str  # the corpus' id on the page
+    first_10k: bool  # the lyrics' first 10,000 characters only (the chapter's)
+    config: CharConfig
+    mode: str  # how section 5 samples at first: the chapter writes greedily (argmax)
+    length: int  # characters section 5 writes at first
+
+
+RECIPES = {"fast": Recipe("reber", False, CharConfig(), "temperature", 100),
+           "d2l": Recipe("lyrics", True, CHAPTER, "greedy", PRINT_CHARS)}
 
 
 class CharLM(nn.Module):
@@ -62,6 +94,9 @@ class CharLM(nn.Module):
         # dropout on the last layer's output, drawn from the model's own generator: the same
         # seed gives the same run even while other visitors' models train in other threads
         self.dropout, self.masks = cfg.dropout, torch.Generator(device()).manual_seed(cfg.seed)
+        if cfg.init == "d2l":  # the chapter's get_params: weights from normal(0, 0.01), biases 0
+            for name, p in self.named_parameters():
+                nn.init.normal_(p, 0.0, 0.01) if "weight" in name else nn.init.zeros_(p)
         self.to(device())  # CUDA when present: the one model here large enough to gain from it
 
     @property
@@ -173,9 +208,10 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
     """
     with seeded(cfg.seed):
         model = CharLM(len(corpus.vocab), cfg)
-    with torch.no_grad():  # start from the unigram: with 2,582 characters, uniform is a poor first guess
-        counts = torch.bincount(corpus.train_ids, minlength=len(corpus.vocab)).float() + 1
-        model.out.bias.copy_((counts / counts.sum()).log().to(model.device))
+    if cfg.init == "torch":
+        with torch.no_grad():  # start from the unigram: with 2,582 characters, uniform is a poor first guess
+            counts = torch.bincount(corpus.train_ids, minlength=len(corpus.vocab)).float() + 1
+            model.out.bias.copy_((counts / counts.sum()).log().to(model.device))
     model.vocab = corpus.vocab  # what generation and inspection need, kept with the weights
     model.baselines = baselines(corpus)
     model.held_text = corpus.vocab.decode(corpus.held_ids.tolist())
@@ -183,16 +219,18 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
     sampler = random_batches if cfg.sampling == "random" else consecutive_batches
     rng = random.Random(cfg.seed)
-    per_epoch = sum(1 for _ in sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0)))
-    run = {"batches": iter(()), "state": None, "epoch": 0, "ce": 0.0, "n": 0,
+    per_epoch = sum(1 for _ in sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0),
+                                       cfg.offset))
+    run = {"batches": iter(()), "state": None, "epoch": 0, "ce": 0.0, "n": 0, "seconds": 0.0, "began": 0.0,
            "best": math.inf, "best_epoch": 0, "since_best": 0, "best_params": None}
     params = list(model.parameters())
 
     def loss_at(step: int) -> Tensor:
+        run["began"] = time.perf_counter()  # the step's training time, for the printout's "time"
         batch = next(run["batches"], None)
         if batch is None:  # a new epoch: a new random offset, a fresh state
-            run.update(batches=sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, rng), state=None,
-                       epoch=run["epoch"] + 1, ce=0.0, n=0)
+            run.update(batches=sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, rng, cfg.offset),
+                       state=None, epoch=run["epoch"] + 1, ce=0.0, n=0, seconds=0.0)
             batch = next(run["batches"])
         X, Y, _ = batch
         state = None if cfg.sampling == "random" or run["state"] is None else detach(run["state"])
@@ -202,13 +240,15 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
         run["n"] += 1
         return loss
 
+    def stopping() -> bool:
+        return run["epoch"] == cfg.epochs or (cfg.keep == "best" and run["since_best"] >= cfg.patience)
+
     def describe() -> dict:
+        run["seconds"] += time.perf_counter() - run["began"]
         info = {"epoch": run["epoch"], "train_ppl": exp(run["ce"] / max(run["n"], 1))}
-        if run["n"] == per_epoch:  # the epoch's last step: score on held-out text, sample
+        if run["n"] == per_epoch:  # the epoch's last step: score on held-out text
             held = perplexity(model, corpus.held_ids)
-            info["held_ppl"] = held
-            info["samples"] = {p: generate(model, corpus.vocab, p, 60, "temperature", 0.8, seed=cfg.seed).text
-                               for p in prefixes}
+            info.update(held_ppl=held, seconds=run["seconds"])
             if validity is not None:
                 info["valid"] = valid_share(model, corpus.vocab, validity, VALIDITY_SAMPLES, cfg.seed)
             if held < run["best"] or run["best_params"] is None:  # (a diverged model scores inf)
@@ -216,19 +256,22 @@ def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
                            best_params=nn.utils.parameters_to_vector(params).clone())
             else:
                 run["since_best"] += 1
+            if run["epoch"] % cfg.print_every == 0 or stopping():  # the printout: as the chapter's predict_rnn
+                info["samples"] = {p: generate(model, corpus.vocab, p, PRINT_CHARS, "greedy").text for p in prefixes}
         return info
 
     def patience_over(info: dict) -> str:
-        if "held_ppl" not in info:
+        if "held_ppl" not in info or not stopping():
             return ""
         last_epoch = run["epoch"] == cfg.epochs
-        if run["since_best"] < cfg.patience and not last_epoch:
-            return ""
-        if run["since_best"]:
+        kept = run["epoch"]
+        if cfg.keep == "best" and run["since_best"]:
             with torch.no_grad():  # early stopping: back to the best epoch's weights
                 nn.utils.vector_to_parameters(run["best_params"], params)
+            kept = run["best_epoch"]
         # what the message says, kept so a page can say it again in its visitor's language
-        info.update(best_epoch=run["best_epoch"], best_ppl=run["best"], early=not last_epoch)
+        info.update(best_epoch=run["best_epoch"], best_ppl=run["best"], early=not last_epoch, kept_epoch=kept,
+                    kept_ppl=run["best"] if kept == run["best_epoch"] else info["held_ppl"])
         return done_message(info, cfg)
 
     steps = per_epoch * cfg.epochs
@@ -243,7 +286,38 @@ def done_message(info: dict, cfg: CharConfig) -> str:
     kept = t("char.check.kept", epoch=info["best_epoch"], ppl=info["best_ppl"])
     if info["early"]:
         return t("char.check.stopped_early", patience=cfg.patience, kept=kept)
+    if cfg.keep == "final":
+        return t("char.check.kept_final", epochs=cfg.epochs, ppl=info["held_ppl"], best=info["best_epoch"],
+                 best_ppl=info["best_ppl"])
     return t("char.check.all_done", epochs=cfg.epochs, kept=kept)
+
+
+# ---------------------------------------------------------------- what the run shows
+
+NEAR_ONE = 2.0  # a training perplexity at or below this: the model all but knows its training text
+
+
+def memorisation(train_ppl: float, held_ppl: float, baselines: dict[str, float]) -> str:
+    """What a run's last epoch shows, as a catalogue key under char.lesson:
+
+    memorised_uniform / memorised: training perplexity near 1 while held-out text is predicted
+    worse than the bigram (at or beyond uniform guessing, or between the two): the model learnt
+    its training text by heart, not the language. generalises: held-out at or below the bigram:
+    it predicts text it never saw better than character pairs do. not_yet: neither; the
+    training text is not learnt yet (train perplexity above NEAR_ONE) and held-out is above
+    the bigram.
+    """
+    if held_ppl <= baselines["bigram"]:
+        return "generalises"
+    if train_ppl <= NEAR_ONE:
+        return "memorised_uniform" if held_ppl >= baselines["uniform"] else "memorised"
+    return "not_yet"
+
+
+def differences(cfg: CharConfig, recipe: CharConfig) -> list[tuple[str, object, object]]:
+    """The fields where cfg departs from a recipe's: [(field, cfg's value, the recipe's)]."""
+    return [(f, getattr(cfg, f), getattr(recipe, f)) for f in cfg.__dataclass_fields__
+            if f != "seed" and getattr(cfg, f) != getattr(recipe, f)]
 
 
 def minibatch_positions(corpus: Corpus, cfg: CharConfig, batches: int = 3) -> pd.DataFrame:
@@ -253,7 +327,7 @@ def minibatch_positions(corpus: Corpus, cfg: CharConfig, batches: int = 3) -> pd
     sampler = random_batches if cfg.sampling == "random" else consecutive_batches
     rows = []
     for k, (_, _, starts) in zip(range(batches), sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps,
-                                                         random.Random(cfg.seed))):
+                                                         random.Random(cfg.seed), cfg.offset)):
         rows += [(k + 1, r + 1, s, s + cfg.num_steps) for r, s in enumerate(starts)]
     return pd.DataFrame(rows, columns=["minibatch", "row", "start", "end"])
 

@@ -43,8 +43,8 @@ QUICK = {
 }
 RUN = {UNROLL: "hello__run", SINE: "sine__run", GATES: "gates__run", CHAR: "char__run"}
 LINK_NOTE = "This link has settings this page cannot use"
-UPLOAD = "Upload a .txt or d2l-style .zip"
-BUILT_IN = "Embedded Reber grammar (built in)"
+UPLOAD = "upload"  # the char page's corpus values (the link's)
+BUILT_IN = "Embedded Reber grammar (built in)"  # its default corpus, as the page names it
 
 
 # ---------------------------------------------------------------- helpers
@@ -333,7 +333,7 @@ def test_a_download_that_returns_html_is_refused_and_the_model_kept(monkeypatch)
     at = open_page(CHAR, **QUICK[CHAR])
     good = run(at, CHAR)
     page = b"<!doctype html><html><body>Rate limit exceeded</body></html>"
-    name = "Jay Chou lyrics (d2l)"
+    name = "lyrics"
     with serve({"/lyrics.zip": page}) as srv:
         monkeypatch.setitem(T.SOURCES, name, replace(T.SOURCES[name], url=srv.url("/lyrics.zip")))
         at.selectbox(key="char_corpus").set_value(name).run()
@@ -407,7 +407,7 @@ def test_a_link_with_a_prefix_outside_the_vocabulary():
 
 def test_a_damaged_cached_corpus_is_downloaded_again(cache: Path, monkeypatch):
     at = open_page(CHAR, **QUICK[CHAR])
-    name = "The Time Machine"
+    name = "time_machine"
     src = T.SOURCES[name]
     cache.mkdir(parents=True)
     (cache / src.name).write_bytes(b"half a file")
@@ -417,7 +417,7 @@ def test_a_damaged_cached_corpus_is_downloaded_again(cache: Path, monkeypatch):
         assert srv.hits == {"/timemachine.txt": 1}
     no_exception(at)
     assert (cache / src.name).stat().st_size == src.size
-    assert any(m.value.startswith(f"**{name}**: ") for m in at.markdown)
+    assert any(m.value.startswith("**The Time Machine**: ") for m in at.markdown)
 
 
 def test_char_adam_learning_rate_1000_is_explained_and_keeps_the_model():
@@ -444,7 +444,7 @@ def test_char_loss_grew_warning_names_the_learning_rate():
 def test_a_too_short_corpus_gives_only_the_length_message():
     at = open_page(CHAR, **QUICK[CHAR])
     good = run(at, CHAR)
-    at.selectbox(key="char_corpus").set_value("hello (toy, built in)").run()
+    at.selectbox(key="char_corpus").set_value("hello").run()
     no_exception(at)
     assert "needs at least 2,276" in texts(at.error) and run(at, CHAR) is good
     assert "not in the corpus' vocabulary" not in texts(at.error), texts(at.error)

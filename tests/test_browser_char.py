@@ -34,6 +34,12 @@ HIDDEN = 512  # slow enough (tens of ms a step) to stop half way
 PREFIX = "The model"
 
 
+def press_train(page) -> None:
+    """Press Train: these settings wait for it (a run estimated longer than a few seconds)."""
+    page.get_by_text("nothing trains until you press").wait_for(timeout=LOAD_MS)
+    page.locator(".st-key-char__train").get_by_role("button").first.click()
+
+
 def test_upload_train_stop_generate(browser, app_url: str, artifacts: Path, tmp_path: Path):
     context, page, errors = open_page(browser, app_url + URL_PATH)
     try:
@@ -49,6 +55,9 @@ def test_upload_train_stop_generate(browser, app_url: str, artifacts: Path, tmp_
         choose(page, "char_corpus", UPLOAD)
         page.locator(".st-key-char_upload input[type=file]").set_input_files(str(upload))
         page.get_by_text(f"readme.txt: {len(text):,} characters").wait_for(timeout=LOAD_MS)
+        wait_finished(page)
+        if page.get_by_text("nothing trains until you press").count():  # estimated above a few seconds here
+            press_train(page)
         page.get_by_text("all 4 epochs done").or_(page.get_by_text("stopped early")).first.wait_for(timeout=LOAD_MS)
         wait_finished(page, charts=3)
         assert_no_exception(page, errors)
@@ -62,6 +71,7 @@ def test_upload_train_stop_generate(browser, app_url: str, artifacts: Path, tmp_
         set_number(page, "char_patience", EPOCHS)  # no early stop: on a busy machine it could end the run before Stop lands
         set_number(page, "char_epochs", EPOCHS)
         set_number(page, "char_hidden", HIDDEN)
+        press_train(page)  # a long run waits for the Train button, with its estimate
         page.wait_for_function(f"() => ({PROGRESS_STEP_JS})({total}) >= {2 * per_epoch}", timeout=LOAD_MS)
         page.locator(".st-key-char__stop").get_by_role("button", name="Stop").click()
         stopped = page.get_by_text(re.compile(r"Stopped after step \d+ of \d+"))

@@ -70,9 +70,10 @@ def test_the_char_page_in_chinese_has_no_english_left():
     kept = ZH["char.check.kept"].format(epoch=1, ppl=state.last.info["best_ppl"])
     done = ZH["char.check.all_done"].format(epochs=1, kept=kept)
     assert [s.value for s in at.success] == [ZH["char.train.done"].format(step=state.last.step, done=done)]
-    assert any(c.value.startswith(ZH["char.train.epoch_line"].format(epoch=1, train=state.last.info["train_ppl"],
-                                                                      held=state.last.info["held_ppl"]))
-               for c in at.code)
+    # the printout keeps the chapter's format (in Chinese too); this page's held-out line is in Chinese
+    printout = next(c.value for c in at.code if c.value.startswith("epoch 1, perplexity "))
+    assert printout.startswith(f"epoch 1, perplexity {state.last.info['train_ppl']:f}, time ")
+    assert ZH["char.train.held_line"].format(held=state.last.info["held_ppl"]) in printout
     # the charts speak Chinese: titles, axes, legends, the baselines' names
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     titles = [w for spec in specs for w in chart_words(spec)]
@@ -88,7 +89,9 @@ def test_the_char_page_in_chinese_has_no_english_left():
 def test_options_keep_their_values_under_chinese_labels():
     at = open_char_zh()
     assert at.radio(key="char_sampling").options == [ZH["char.model.random"], ZH["char.model.consecutive"]]
-    assert at.selectbox(key="char_corpus").options[0] == ZH["char.corpora.built_in"]
+    assert at.selectbox(key="char_corpus").options[0] == ZH["char.corpora.reber"]
+    assert at.radio(key="char_recipe").options == [ZH["char.recipe.fast"], ZH["char.recipe.d2l"]]
+    assert at.radio(key="char_keep").options == [ZH["char.model.keep_best"], ZH["char.model.keep_final"]]
     assert at.selectbox(key="char_mode").options == [ZH["char.gen.temperature"], ZH["char.gen.top_k"],
                                                      ZH["char.gen.greedy"]]
     at.radio(key="char_sampling").set_value("consecutive").run()
@@ -119,10 +122,19 @@ def test_engine_messages_and_a_stop_message_from_another_language_in_chinese():
     done = ZH["char.check.all_done"].format(epochs=1, kept=kept)
     assert [s.value for s in at.success] == [ZH["char.train.done"].format(step=state.last.step, done=done)]
     # a corpus too short to train: the engine's reason, in Chinese; the last model stays
-    at.selectbox(key="char_corpus").set_value("hello (toy, built in)").run()
+    at.selectbox(key="char_corpus").set_value("hello").run()
     no_exception(at)
     short = ZH["char.check.too_short"].format(have=4, batch=64, steps=35, need=2276)
     assert short in [e.value for e in at.error], [e.value for e in at.error]
     assert any(m.value.startswith(f"**{ZH['char.corpora.hello']}**") for m in at.markdown)
-    assert ZH["char.train.last_model"].format(name=ZH["char.corpora.built_in"]) in [i.value for i in at.info]
+    assert ZH["char.train.last_model"].format(name=ZH["char.corpora.reber"]) in [i.value for i in at.info]
     assert leftovers(at) == []
+
+
+def test_the_chinese_catalogue_follows_the_glossary():
+    """相邻采样 (not 顺序分区), 留出集 (not 留出数据), 隐状态 (not 隐藏状态), 循环层类型 for the cell type."""
+    chinese = " ".join(v for k, v in ZH.items() if k.startswith("char."))
+    for wrong in ("顺序分区", "留出数据", "隐藏状态", "自由运行"):
+        assert wrong not in chinese, wrong
+    assert ZH["char.model.consecutive"] == "相邻采样" and ZH["char.model.random"] == "随机采样"
+    assert ZH["char.model.cell"] == "循环层类型" and "留出集" in ZH["char.model.held"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import zipfile
 from dataclasses import replace
@@ -33,9 +34,9 @@ APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/4_Char_Generation.py"
 TIMEOUT = 90  # seconds per script run: the defaults train 4 epochs on a busy machine
 QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps on the grammar
-BUILT_IN = "Embedded Reber grammar (built in)"
-HELLO = "hello (toy, built in)"
-LYRICS = "Jay Chou lyrics (d2l)"
+BUILT_IN, HELLO, LYRICS, UPLOAD = "reber", "hello", "lyrics", "upload"  # the corpora's values (the link's)
+SHOWN = {BUILT_IN: "Embedded Reber grammar (built in)", HELLO: "hello (toy, built in)",
+         LYRICS: "Jay Chou lyrics (d2l)"}  # and their English labels
 PPL_TITLE = "Perplexity: train, held-out, n-gram baselines"
 GRAD_TITLE = "Gradient norm before and after clipping"
 BATCH_TITLE = "The first three minibatches of an epoch"
@@ -96,8 +97,8 @@ def codes(at: AppTest) -> list[str]:
 
 
 def summary(at: AppTest) -> str:
-    """Section 4's per-epoch lines: perplexities, valid share, samples."""
-    return next(v for v in codes(at) if v.startswith("epoch 1:"))
+    """Section 4's printout, in the chapter's format: perplexity, time, samples; held-out and valid share."""
+    return next(v for v in codes(at) if re.match(r"epoch \d+, perplexity ", v))
 
 
 def generated(at: AppTest, prefix: str, length: int = 100, mode: str = "temperature", temperature: float = 0.8,
@@ -155,7 +156,7 @@ def test_defaults_train_and_draw_everything():
     assert not at.error and not at.warning
     state = run(at)
     assert state.status == "done" and state.config == (BUILT_IN, len(grammar.corpus()), C.CharConfig())
-    assert distinct_line(at).startswith(f"**{BUILT_IN}**: 39,160 characters, 8 distinct")
+    assert distinct_line(at).startswith(f"**{SHOWN[BUILT_IN]}**: 39,160 characters, 8 distinct")
     assert BATCH_TITLE in titles(at)
     assert_results_shown(at)
     # the perplexity chart: train and held-out per epoch, under the bigram baseline at the end
@@ -170,10 +171,14 @@ def test_defaults_train_and_draw_everything():
     assert len(grads) == 2 * state.last.step
     after = grads[grads["norm"] == "after clipping"]["gradient norm"]
     assert after.max() <= 1.0
-    assert "of steps were clipped (θ = 1)." in texts(at.caption)
-    # the epoch summary, with the share of valid strings; the generation from the prefix "B"
+    assert "of steps were clipped (θ = 1): g ← min(1, θ/‖g‖) g" in texts(at.caption)
+    # the printout in the chapter's format, every epoch, with the share of valid strings; generation from "B"
     lines = summary(at)
-    assert "epoch 4: train perplexity" in lines and "valid strings" in lines and "'B' -> 'B" in lines
+    assert [int(n) for n in re.findall(r"^epoch (\d+), perplexity \d+\.\d{6}, time \d+\.\d\d sec$", lines, re.MULTILINE)] == [
+        1, 2, 3, 4]
+    assert "   held-out perplexity" in lines and "valid strings" in lines and "\n - B" in lines
+    assert "Generation uses the **best held-out weights**: epoch" in texts(at.caption)
+    assert "**No memorisation in this run.** At epoch 4" in texts(at.info)  # the grammar: below the bigram
     assert at.text_input(key="char_prefix").value == "B"
     assert shows_generation(at, generated(at, "B"))
     assert at.button(key="char__train").label == "Retrain"
@@ -206,7 +211,7 @@ def test_model_and_recipe_controls_retrain(quick: AppTest):
     model = run(at).model
     assert model.kind == "LSTM" and model.rnn.num_layers == 2 and model.rnn.hidden_size == 12
     assert model.embed.embedding_dim == 4 and model.dropout == pytest.approx(0.2)
-    assert "epoch 2: train perplexity" in summary(at)
+    assert "\nepoch 2, perplexity " in summary(at)
     held = next(f for f in chart_frames(at, PPL_TITLE) if "curve" in f.columns)
     assert sorted(set(held["epoch"])) == [1, 2]
     # the held-out share is the text the model is scored on: the last 20 % now
@@ -238,13 +243,13 @@ def test_optimiser_switch_brings_the_chapters_recipe(quick: AppTest):
     c = cfg(at)
     assert (c.optimizer, c.lr, c.clip) == ("sgd", C.SGD_LR, 0.01)  # the chapter's lr 100, θ = 0.01
     assert at.number_input(key="char_lr_sgd").value == C.SGD_LR
-    assert "of steps were clipped (θ = 0.01)." in texts(at.caption)
+    assert "of steps were clipped (θ = 0.01)" in texts(at.caption)
     before = run(at)
     at.number_input(key="char_lr_sgd").set_value(50.0)
     at.number_input(key="char_clip_sgd").set_value(0.05).run()
     no_exception(at)
     assert run(at) is not before and (cfg(at).lr, cfg(at).clip) == (50.0, 0.05)
-    assert "(θ = 0.05)." in texts(at.caption)
+    assert "(θ = 0.05)" in texts(at.caption)
     at.selectbox(key="char_opt").set_value("adam").run()  # Adam's own numbers come back
     assert (cfg(at).optimizer, cfg(at).lr, cfg(at).clip) == ("adam", C.CharConfig.lr, C.CharConfig.clip)
     at.number_input(key="char_lr_adam").set_value(0.005)
@@ -297,7 +302,7 @@ def test_generation_controls_change_the_text_without_retraining(quick: AppTest):
     at.number_input(key="char_k").set_value(3).run()
     assert shows_generation(at, generated(at, "BT", 40, "top-k", 2.0, 3))
     warm = next(iter(chart_frames(at, WARMUP_TITLE)))
-    assert sorted(set(warm["t"])) == [1, 2] and set(warm["char"]) == {"'B'", "'T'"}
+    assert sorted(set(warm["t"])) == [1, 2] and set(warm["char"]) == {"1 B", "2 T"}  # the characters, not repr
     # section 6: the feature to correlate with, the unit to colour the held-out text by
     feature = at.selectbox(key="char_feature")
     assert feature.options == ["position in the line"]  # no quotes, brackets or spaces in the grammar
@@ -318,6 +323,75 @@ def top_unit(at: AppTest) -> int:
     return int(next(t.value for t in at.table if "correlation" in t.value.columns).index[0])
 
 
+CHAPTER_KNOBS = {"char_corpus": LYRICS, "char_first10k": True, "char_kind": "RNN", "char_hidden": 256,
+                 "char_layers": 1, "char_embed": 0, "char_dropout": 0.0, "char_opt": "sgd", "char_lr_sgd": 100.0,
+                 "char_clip_sgd": 0.01, "char_batch": 32, "char_steps": 35, "char_sampling": "random",
+                 "char_offset": False, "char_init": True, "char_epochs": 250, "char_held": 0.1, "char_keep": "final",
+                 "char_print": 50}
+
+
+def test_the_chapters_recipe_is_one_choice_and_keeps_its_final_weights(quick: AppTest, monkeypatch):
+    at = quick
+    good = run(at)
+    with serve(reference_routes()) as srv:
+        monkeypatch.setitem(T.SOURCES, LYRICS, replace(T.SOURCES[LYRICS], url=srv.url("/jaychou_lyrics.txt.zip")))
+        at.radio(key="char_recipe").set_value("d2l").run()
+        no_exception(at)
+    # one choice set every knob (the widgets show them) and the link carries it by value
+    for key, value in CHAPTER_KNOBS.items():
+        assert at.session_state[key] == value, key
+    assert at.number_input(key="char_hidden").value == 256 and at.radio(key="char_sampling").value == "random"
+    assert at.query_params["char_recipe"] in ("d2l", ["d2l"]) and at.query_params["char_corpus"] in (LYRICS, [LYRICS])
+    assert distinct_line(at).startswith(f"**{SHOWN[LYRICS]}**: 10,000 characters, 1,027 distinct")
+    assert "Changed from the recipe" not in texts(at.caption) and not at.error
+    assert "2,000 steps" in " ".join(at.radio(key="char_recipe").proto.captions)  # its cost, shown before choosing
+    # a long run waits for Train with its estimate: the choice itself trained nothing
+    assert run(at) is good
+    assert "nothing trains until you press **Train**" in texts(at.info)
+    assert re.fullmatch(r"Train \(about \d+ (s|min)\)", at.button(key="char__train").label)
+    assert at.selectbox(key="char_mode").value == "greedy" and at.number_input(key="char_length").value == 50
+
+    # the recipe with 3 epochs and a printout every 2: cheap enough to train here
+    at.number_input(key="char_epochs").set_value(3)
+    at.number_input(key="char_print").set_value(2).run()
+    assert "Changed from the recipe: epochs 3 (recipe: 250); printout every (epochs) 2 (recipe: 50)." in texts(at.caption)
+    if run(at) is good:
+        at.button(key="char__train").click().run()
+    no_exception(at)
+    state = run(at)
+    assert state is not good and state.status == "done"
+    assert state.config == (LYRICS, 10_000, replace(C.CHAPTER, epochs=3, print_every=2))
+    lines = summary(at)  # the chapter's format: epochs 2 and 3 (the last), 50 characters from each prefix
+    assert re.findall(r"^epoch (\d+), perplexity \d+\.\d{6}, time \d+\.\d\d sec$", lines, re.MULTILINE) == ["2", "3"]
+    last = state.last.info
+    assert f"\n - {last['samples']['分开']}\n - {last['samples']['不分开']}\n" in lines
+    assert len(last["samples"]["分开"]) == 52 and "\\u" not in lines
+    assert "all 3 epochs done; kept the final weights" in texts(at.success)
+    assert "Generation uses the **final weights**: epoch 3" in texts(at.caption)
+    # generation from 分开 (greedy, 50 characters: the recipe's) is the printout's final sample
+    assert at.text_input(key="char_prefix").value == "分开"
+    assert shows_generation(at, last["samples"]["分开"])
+    assert "**Neither memorised nor generalising yet.** At epoch 3" in texts(at.info)  # 3 epochs learn nothing
+
+    # best held-out weights instead: early stopping, and the page says which epoch generation uses
+    assert at.number_input(key="char_patience").disabled  # with the final weights nothing stops early
+    at.radio(key="char_keep").set_value("best").run()
+    at.number_input(key="char_patience").set_value(1).run()
+    if run(at).config[2].patience != 1:  # waiting for Train
+        at.button(key="char__train").click().run()
+    no_exception(at)
+    end = run(at).last.info
+    assert run(at).config[2].keep == "best" and end["kept_epoch"] == end["best_epoch"]
+    assert f"Generation uses the **best held-out weights**: epoch {end['best_epoch']}" in texts(at.caption)
+
+    # back to the fast recipe: every knob returns to the page's defaults, and its run is the default one
+    at.radio(key="char_recipe").set_value("fast").run()
+    no_exception(at)
+    assert "char_recipe" not in at.query_params and "char_corpus" not in at.query_params
+    assert run(at).config == (BUILT_IN, len(grammar.corpus()), C.CharConfig())
+    assert at.selectbox(key="char_mode").value == "temperature" and at.number_input(key="char_length").value == 100
+
+
 def test_a_linked_unit_is_kept_on_the_first_view():
     at = open_char(**QUICK, char_unit=4)
     assert at.number_input(key="char_unit").value == 4 and "coloured by unit 4's activation" in texts(at.caption)
@@ -336,7 +410,7 @@ def test_a_corpus_shorter_than_a_minibatch_is_explained_and_the_model_kept(quick
     msg = texts(at.error)
     assert "The training text has 4 characters; one minibatch of 64 × 35 needs at least 2,276" in msg
     assert "smaller batch size or num_steps" in msg
-    assert run(at) is good and distinct_line(at).startswith(f"**{HELLO}**: 5 characters, 4 distinct")
+    assert run(at) is good and distinct_line(at).startswith(f"**{SHOWN[HELLO]}**: 5 characters, 4 distinct")
     at.number_input(key="char_batch").set_value(1).run()  # still too short: num_steps is 35
     assert "needs at least 71" in texts(at.error) and run(at) is good
     at.number_input(key="char_batch").set_value(64).run()
@@ -377,13 +451,13 @@ def test_a_download_without_network_names_the_address(quick: AppTest, monkeypatc
     monkeypatch.setattr(socket, "getaddrinfo", offline)
     at = quick
     good = run(at)
-    src = T.SOURCES["Tiny Shakespeare"]
-    at.selectbox(key="char_corpus").set_value("Tiny Shakespeare").run(timeout=30)
+    src = T.SOURCES["shakespeare"]
+    at.selectbox(key="char_corpus").set_value("shakespeare").run(timeout=30)
     no_exception(at)
     msg = texts(at.error)
     assert f"Could not download tinyshakespeare.txt from {src.url}" in msg
     assert str(cache / src.name) in msg  # where to put it by hand
-    assert f"Still using the last corpus that loaded: {BUILT_IN}." in texts(at.caption)
+    assert f"Still using the last corpus that loaded: {SHOWN[BUILT_IN]}." in texts(at.caption)
     assert run(at) is good
     assert_results_shown(at)
 
@@ -399,17 +473,17 @@ def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
         at.selectbox(key="char_corpus").set_value(LYRICS).run()
         no_exception(at)
         assert srv.hits == {"/jaychou_lyrics.txt.zip": 1}
-    assert distinct_line(at).startswith(f"**{LYRICS}**: 63,282 characters, 2,582 distinct")
+    assert distinct_line(at).startswith(f"**{SHOWN[LYRICS]}**: 63,282 characters, 2,582 distinct")
     assert "needs at least" in texts(at.error)
     # the book's option, from the cache (the server is gone)
     at.number_input(key="char_batch").set_value(QUICK["char_batch"]).run()
     at.number_input(key="char_steps").set_value(35).run()
     at.toggle(key="char_first10k").set_value(True).run()
     no_exception(at)
-    assert distinct_line(at).startswith(f"**{LYRICS}**: 10,000 characters, 1,027 distinct")
+    assert distinct_line(at).startswith(f"**{SHOWN[LYRICS]}**: 10,000 characters, 1,027 distinct")
     assert run(at).config[:2] == (LYRICS, 10_000) and len(run(at).model.vocab) == 1_027
     assert at.text_input(key="char_prefix").value == "分开"  # the chapter's prefixes
-    assert "'分开' -> '分开" in summary(at) and "'不分开' -> '不分开" in summary(at)
+    assert "\n - 分开" in summary(at) and "\n - 不分开" in summary(at)  # the text itself, no escapes
     at.text_input(key="char_prefix").set_value("想要").run()
     no_exception(at)
     assert not at.error and shows_generation(at, generated(at, "想要"))
@@ -420,9 +494,9 @@ def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
 
 
 def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
-    at = open_char(**QUICK, char_corpus="Upload a .txt or d2l-style .zip")
+    at = open_char(**QUICK, char_corpus=UPLOAD)
     assert "Choose a file to upload." in texts(at.info)
-    assert distinct_line(at).startswith(f"**{BUILT_IN}**")  # nothing uploaded yet: the grammar
+    assert distinct_line(at).startswith(f"**{SHOWN[BUILT_IN]}**")  # nothing uploaded yet: the grammar
     text = "".join(f"line {i}: the cat sat on the mat.\n" for i in range(200))
     at.file_uploader(key="char_upload").set_value(("cats.txt", text.encode(), "text/plain")).run()
     no_exception(at)
@@ -450,7 +524,7 @@ def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
 
 
 def test_a_damaged_zip_upload_is_explained():
-    at = open_char(**QUICK, char_corpus="Upload a .txt or d2l-style .zip")
+    at = open_char(**QUICK, char_corpus=UPLOAD)
     data = bytearray(zip_of({"a.txt": ("hello world " * 50).encode()}))
     data[45] ^= 0xFF
     at.file_uploader(key="char_upload").set_value(("a.zip", bytes(data), "application/zip")).run()
@@ -459,7 +533,7 @@ def test_a_damaged_zip_upload_is_explained():
 
 
 def test_a_new_corpus_gets_a_usable_prefix():
-    at = open_char(**QUICK, char_corpus="Upload a .txt or d2l-style .zip")
+    at = open_char(**QUICK, char_corpus=UPLOAD)
     text = "the cat sat on the mat. " * 300  # no newline, no "B"
     at.file_uploader(key="char_upload").set_value(("cats.txt", text.encode(), "text/plain")).run()
     no_exception(at)

@@ -36,8 +36,8 @@ from rnnviz.data.text import (
 )
 
 SHARED = Path("/work/shared/data")  # the reference copies (never copied into the project)
-FILES = {"Tiny Shakespeare": "tinyshakespeare.txt", "The Time Machine": "timemachine.txt",
-         "Jay Chou lyrics (d2l)": "jaychou_lyrics.txt.zip"}
+FILES = {"shakespeare": "tinyshakespeare.txt", "time_machine": "timemachine.txt",
+         "lyrics": "jaychou_lyrics.txt.zip"}
 
 
 # ---------------------------------------------------------------- a local corpus server
@@ -149,7 +149,7 @@ def test_fetch_downloads_verifies_and_caches_each_corpus(choice, server, cache):
 
 
 def test_fetch_without_content_length_uses_the_known_size(cache):
-    src = SOURCES["The Time Machine"]
+    src = SOURCES["time_machine"]
     data = (SHARED / "timemachine.txt").read_bytes()
     with serve({"/tm": data}) as srv:
         srv.no_length.add("/tm")
@@ -159,7 +159,7 @@ def test_fetch_without_content_length_uses_the_known_size(cache):
 
 
 def test_a_corrupted_download_is_refused_and_nothing_is_cached(cache):
-    src = SOURCES["The Time Machine"]
+    src = SOURCES["time_machine"]
     wrong = (SHARED / "timemachine.txt").read_bytes().replace(b"Time", b"Tide", 1)  # one word changed
     with serve({"/timemachine.txt": wrong}) as srv:
         url = srv.url("/timemachine.txt")
@@ -173,7 +173,7 @@ def test_a_corrupted_download_is_refused_and_nothing_is_cached(cache):
 
 def test_a_dropped_connection_is_refused_and_nothing_is_cached(cache):
     """The server promises the whole file but closes after a few bytes."""
-    src = SOURCES["The Time Machine"]
+    src = SOURCES["time_machine"]
 
     class Short(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -198,7 +198,7 @@ def test_a_dropped_connection_is_refused_and_nothing_is_cached(cache):
 
 
 def test_an_unreachable_address_says_where_to_put_the_file(cache):
-    src = SOURCES["Tiny Shakespeare"]
+    src = SOURCES["shakespeare"]
     url = f"http://127.0.0.1:{closed_port()}/input.txt"
     with pytest.raises(CorpusError) as err:
         fetch(src, url=url, timeout=5)
@@ -210,18 +210,18 @@ def test_an_unreachable_address_says_where_to_put_the_file(cache):
 
 def test_a_missing_file_on_the_server_is_a_corpus_error(server, cache):
     with pytest.raises(CorpusError, match="404"):
-        fetch(SOURCES["The Time Machine"], url=server.url("/no-such-file.txt"))
+        fetch(SOURCES["time_machine"], url=server.url("/no-such-file.txt"))
 
 
 def test_a_download_over_the_size_limit_is_stopped(server, cache, monkeypatch):
     monkeypatch.setattr(T, "MAX_BYTES", 100_000)
     with pytest.raises(CorpusError, match="sent more than 100,000 bytes"):
-        fetch(SOURCES["Tiny Shakespeare"], url=server.url("/tinyshakespeare.txt"))
+        fetch(SOURCES["shakespeare"], url=server.url("/tinyshakespeare.txt"))
     assert not (cache / "tinyshakespeare.txt").exists()
 
 
 def test_a_damaged_cached_file_is_downloaded_again(server, cache):
-    src = SOURCES["The Time Machine"]
+    src = SOURCES["time_machine"]
     cache.mkdir(parents=True)
     (cache / src.name).write_bytes(b"half a file")
     path = fetch(src, url=server.url("/timemachine.txt"))
@@ -317,7 +317,7 @@ def test_d2l_lyrics_replaces_newlines_and_keeps_the_first_10000():
 
 def test_the_real_lyrics_have_the_books_vocabulary_sizes(server, cache):
     """d2l (zh, ch. 6.1): the first 10,000 characters have 1,027 distinct ones; the whole text 2,582."""
-    path = fetch(SOURCES["Jay Chou lyrics (d2l)"], url=server.url("/jaychou_lyrics.txt.zip"))
+    path = fetch(SOURCES["lyrics"], url=server.url("/jaychou_lyrics.txt.zip"))
     text = read_text(path.name, path.read_bytes())
     assert len(text) == 63_282
     first = d2l_lyrics(text)
@@ -375,6 +375,19 @@ def test_random_batches_are_non_overlapping_and_cover_the_text_in_random_order()
     other = [s for _, _, rows in random_batches(IDS, 4, 7, random.Random(2)) for s in rows]
     assert other != starts  # another epoch, another order
 
+
+@pytest.mark.parametrize("sampler", [random_batches, consecutive_batches])
+def test_without_an_offset_every_epoch_reads_the_same_windows(sampler):
+    """The chapter (d2l's 1st edition) starts at 0 every epoch: the same windows, only reordered."""
+    epochs = [sorted(s for _, _, rows in sampler(IDS, 4, 7, rng, offset=False) for s in rows)
+              for rng in (random.Random(1), random.Random(2), random.Random(3))]
+    assert all(min(e) == 0 and len(e) >= (len(IDS) - 1) // 7 - 4 for e in epochs)
+    if sampler is random_batches:  # every window on the one grid 0, 7, 14, ... (a few left over, as d2l's)
+        assert all(s % 7 == 0 for e in epochs for s in e)
+    else:  # the same streams every epoch
+        assert epochs[0] == epochs[1] == epochs[2]
+    shifted = [sorted(s for _, _, rows in sampler(IDS, 4, 7, random.Random(k)) for s in rows) for k in (1, 2, 3)]
+    assert any(e[0] > 0 for e in shifted) and len({tuple(e) for e in shifted}) > 1  # other cuts of the text
 
 def test_consecutive_batches_continue_each_row():
     batches = list(consecutive_batches(IDS, 4, 7, random.Random(1)))

@@ -44,15 +44,16 @@ class Source:
     member: str = ""  # for a zip: the .txt inside
 
 
+# keyed by stable ids: they go into the page's link, whatever the learner's language
 SOURCES = {
-    "Tiny Shakespeare": Source(
+    "shakespeare": Source(
         "tinyshakespeare.txt",
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
         "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed", 1_115_394),
-    "The Time Machine": Source(
+    "time_machine": Source(
         "timemachine.txt", "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
         "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516", 178_979),
-    "Jay Chou lyrics (d2l)": Source(
+    "lyrics": Source(
         "jaychou_lyrics.txt.zip", "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/jaychou_lyrics.txt.zip",
         "3cfedd7d174111cdad5a27eaffaa6a2432a2842cf2590a03dd8a97610ea07043", 52_607, "jaychou_lyrics.txt"),
 }
@@ -176,11 +177,14 @@ class Vocab:
         return "".join(self.chars[i] for i in ids)
 
 
-def random_batches(ids: Tensor, batch: int, steps: int, rng: random.Random) -> Iterator[tuple[Tensor, Tensor, list]]:
+def random_batches(ids: Tensor, batch: int, steps: int, rng: random.Random,
+                   offset: bool = True) -> Iterator[tuple[Tensor, Tensor, list]]:
     """d2l's random sampling: non-overlapping subsequences in random order; neighbouring
     minibatches are not adjacent in the text, so the state is re-initialised for each.
+    offset: start at a random position in [0, steps) (d2l's 2nd edition: other windows every
+    epoch); False: at 0, the same windows every epoch (the 1st edition, the lyrics chapter's).
     Yields X, Y (batch, steps) and the corpus start position of each row."""
-    offset = rng.randint(0, steps - 1)
+    offset = rng.randint(0, steps - 1) if offset else 0
     n = (len(ids) - offset - 1) // steps
     starts = [offset + i * steps for i in range(n)]
     rng.shuffle(starts)
@@ -191,10 +195,12 @@ def random_batches(ids: Tensor, batch: int, steps: int, rng: random.Random) -> I
         yield X, Y, rows
 
 
-def consecutive_batches(ids: Tensor, batch: int, steps: int, rng: random.Random) -> Iterator[tuple[Tensor, Tensor, list]]:
-    """d2l's sequential partitioning: the corpus is cut into `batch` parallel streams; row i
-    of minibatch k+1 continues row i of minibatch k, so the state can be carried over."""
-    offset = rng.randint(0, steps - 1)
+def consecutive_batches(ids: Tensor, batch: int, steps: int, rng: random.Random,
+                        offset: bool = True) -> Iterator[tuple[Tensor, Tensor, list]]:
+    """d2l's consecutive sampling (相邻采样): the corpus is cut into `batch` parallel streams;
+    row i of minibatch k+1 continues row i of minibatch k, so the state can be carried over.
+    offset: as in random_batches."""
+    offset = rng.randint(0, steps - 1) if offset else 0
     usable = ((len(ids) - offset - 1) // batch) * batch
     Xs = ids[offset:offset + usable].view(batch, -1)
     Ys = ids[offset + 1:offset + 1 + usable].view(batch, -1)
