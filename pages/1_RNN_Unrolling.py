@@ -181,8 +181,9 @@ def hello_render(state) -> None:
         st.info(t("unrolling.hello.not_solved", last=last, right=right, epochs=len(predicted)))
     notes_recipe = cfg.lr == U.LR_OF_VARIANT[cfg.variant] and cfg.epochs == 15
     if notes_recipe and first is None and state.status == "done":
+        stuck = next((i for i, p in enumerate(reversed(predicted)) if p != last), len(predicted))
         st.caption(t("unrolling.hello.notes_claim_missed", script=t(f"unrolling.variant.{cfg.variant}"),
-                     lr=cfg.lr, seed=cfg.seed))
+                     lr=cfg.lr, seed=cfg.seed, last=last, stuck=stuck))
 
 
 state = live_training("hello", hello_cfg, hello_start, hello_render, t("unrolling.hello.what"),
