@@ -7,16 +7,18 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from rnnviz import charts
+from rnnviz import charts, cost
 from rnnviz import gates as G
 from rnnviz.export import script
 from rnnviz.i18n import t
-from rnnviz.ui import exports, live_training, page_setup, share_link, show
+from rnnviz.ui import choice, exports, live_training, page_setup, share_link, show
 from rnnviz.ui.background import shared_job
 
 LINK_NOTE = page_setup("pages.gates", ":material/tune:")
 st.title(t("gates.title"))
 st.markdown(t("gates.intro"))
+with st.expander(t("gates.define.header")):
+    st.markdown(t("gates.define.body"))
 SEP = t("gates.list_sep")
 
 
@@ -34,23 +36,28 @@ def legend(chart, title: str):
 st.header(t("gates.train.header"), divider="gray")
 c = st.columns([3, 1, 1, 1])
 task_names = {k: t(f"gates.task.{k}") for k in G.TASKS}  # labels fixed in this run's language
-task = c[0].radio(t("gates.train.task"), list(task_names), format_func=task_names.get,
-                  captions=[t(f"gates.task_caption.{k}") for k in G.TASKS], key="gates_task", bind="query-params")
+task = choice(c[0].radio, t("gates.train.task"), list(G.TASKS), key="gates_task", labels=task_names,
+              captions=[t(f"gates.task_caption.{k}") for k in G.TASKS])
 kind = c[1].radio(t("gates.train.model"), list(G.KINDS), key="gates_kind", bind="query-params")
 hidden = c[2].number_input(t("gates.train.hidden"), 1, 128, G.GateConfig.hidden_size, key="gates_hidden", bind="query-params")
 seed = c[3].number_input(t("gates.train.seed"), 0, 10_000, 0, key="gates_seed", bind="query-params")
-c = st.columns(4)
+c = st.columns(5)
 gap = c[0].number_input(t("gates.train.gap"), 1, 10_000, G.GateConfig.gap, key="gates_gap", bind="query-params",
                         help=t("gates.train.gap_help", max_gap=G.MAX_GAP),
-                        disabled=task != "memory")
+                        disabled=task not in G.RECALL_TASKS)
 length = c[1].number_input(t("gates.train.length"), 1, 200, G.GateConfig.length, key="gates_length", bind="query-params",
                            disabled=task != "counting")
 steps = c[2].number_input(t("gates.train.steps"), 1, 5000, G.GateConfig.steps, key="gates_steps", bind="query-params",
                           help=t("gates.train.steps_help"))
 fbias = c[3].number_input(t("gates.train.forget_bias"), -5.0, 10.0, G.GateConfig.forget_bias, 0.5, key="gates_fb", bind="query-params",
                           disabled=kind != "LSTM", help=t("gates.train.forget_bias_help"))
+ubias = c[4].number_input(t("gates.train.update_bias"), -5.0, 10.0, G.GateConfig.update_bias, 0.5, key="gates_ub",
+                          bind="query-params", disabled=kind != "GRU", help=t("gates.train.update_bias_help"))
 cfg = G.GateConfig(task=task, kind=kind, gap=int(gap), length=int(length), hidden_size=int(hidden),
-                   steps=int(steps), forget_bias=float(fbias), seed=int(seed))
+                   steps=int(steps), forget_bias=float(fbias), update_bias=float(ubias), seed=int(seed))
+D = G.GateConfig()
+st.caption(t("gates.train.setting", hidden=D.hidden_size, steps=D.steps, lr=D.lr, batch=D.batch_size,
+             fb=D.forget_bias, ub=D.update_bias))
 score = G.score_name(cfg)
 
 
@@ -58,8 +65,12 @@ def render(state) -> None:
     rows = [{"step": s.step, score: s.info[score]} for s in state.history if score in s.info]
     if rows:
         name = t(f"gates.score.{score}")
-        show(charts.line(pd.DataFrame(rows), "step", score, t("gates.train.chart_title", score=name),
-                         t("gates.train.step"), name, log_y=score == "MSE", points=True))
+        chart = charts.line(pd.DataFrame(rows), "step", score, t("gates.train.chart_title", score=name),
+                            t("gates.train.step"), name, log_y=score == "MSE", points=True)
+        if score == "accuracy":  # the full 0..1 axis: noise around chance must not look like progress
+            chance = G.chance(state.config) if state.config.task in G.RECALL_TASKS else 0.0
+            chart = charts.with_chance(chart, chance, t("gates.train.chance_rule", chance=chance))
+        show(chart)
 
 
 problem = G.problem(cfg)
@@ -69,14 +80,20 @@ if problem:
     if state is not None:
         st.info(t("gates.train.last_valid"), icon=":material/info:")
 else:
+    # rnnviz.cost sizes the replace task like the sine (400 steps); it is the memory task's size
+    seconds = cost.seconds(replace(cfg, task="memory")) if task == "replace" else None
     state = live_training("gates", cfg, G.build, render, t("gates.what", kind=kind, task=task_names[task]),
-                          default=G.GateConfig())
+                          default=G.GateConfig(), seconds=seconds)
 if state is not None and state.last is not None and "done" in state.last.info:
     # the message again in this run's language (a shared run may have been trained in another)
     done = G.solved(state.last.info) or state.last.info["done"]
     st.success(t("gates.train.done", step=state.last.step, done=done), icon=":material/check_circle:")
-if state is not None and state.last is not None and state.config.task == "memory":
-    st.caption(t("gates.train.chance", chance=G.chance(state.config), symbols=state.config.symbols))
+if state is not None and state.last is not None and state.config.task in G.RECALL_TASKS:
+    acc, chance = state.last.info.get("accuracy", 0.0), G.chance(state.config)
+    st.caption(t("gates.train.chance", chance=chance, symbols=state.config.symbols))
+    if acc <= chance + G.NEAR_CHANCE:
+        st.warning(t("gates.train.at_chance", kind=state.config.kind, accuracy=acc, gap=state.config.gap,
+                     chance=chance), icon=":material/warning:")
 
 if state is not None and state.history:
     tcfg, model = state.config, state.model
@@ -90,12 +107,18 @@ if state is not None and state.history:
     frame = G.gate_frame(model, ex)
     T, H = int(frame["t"].max()), int(frame["unit"].max())
     c[1].markdown(t("gates.heat.text", kind=kind_now, diff=G.proof(model, ex)))
+    if tcfg.task in G.RECALL_TASKS:
+        c[1].caption(t("gates.heat.default_unit", unit=G.memory_unit(model, tcfg)))
 
     def picked() -> None:
         sel = st.session_state["gates_heat"].selection.get(charts.UNIT_PICK) or []
         if sel and "unit" in sel[0]:
             st.session_state["gates_unit"] = int(sel[0]["unit"])
 
+    if st.session_state.get("_gates_unit_run") is not state:  # a new run: show the unit that holds the memory
+        st.session_state["_gates_unit_run"] = state
+        if "gates_unit" not in st.query_params or st.session_state.get("gates_unit", 1) > H:
+            st.session_state["gates_unit"] = G.memory_unit(model, tcfg)
     if st.session_state.get("gates_unit", 1) > H:
         st.session_state["gates_unit"] = 1
     panels = charts.gate_panels(frame, width=min(900, max(320, 14 * T)))
@@ -137,22 +160,48 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v
                  rf"\tanh({v['preact']:.3f}) = {v['hidden']:.3f}")
         st.caption(t("gates.eq.vanilla"))
 
-    # ------------------------------------------------------------------ 4. in numbers
+    # ------------------------------------------------------------------ 4. memory held
+    if tcfg.task in G.RECALL_TASKS:
+        st.header(t("gates.held.header"), divider="gray")
+        mem = G.memory_unit(model, tcfg)
+        state_name = t(f"gates.gate.{G.STATE[kind_now]}")
+        sym_col = t("gates.held.symbol")
+        at = G.replace_step(tcfg) if tcfg.task == "replace" else None
+        traces = G.memory_traces(model, tcfg, mem).rename(columns={"symbol": sym_col})
+        show(charts.memory_lines(traces, t("gates.held.title", state=state_name, unit=mem), t("gates.heat.t"),
+                                 state_name, sym_col, at, t("gates.held.second") if at else ""))
+        units = G.memory_units(model, tcfg)[0]
+        sep = G.separation(model, tcfg, units)
+        held = "held" if G.memory_held(sep, tcfg) else "lost"
+        st.markdown(t(f"gates.held.{held}_{tcfg.task}", unit=mem, units=SEP.join(map(str, units)), state=state_name,
+                      lowest=sep["lowest"], cue=sep["at_cue"], kind=kind_now, chance=G.chance(tcfg)))
+
+    # ------------------------------------------------------------------ 5. in numbers
     if kind_now != "RNN":
         st.header(t("gates.numbers.header"), divider="gray")
         sat = gate_names(G.saturation(frame)).replace({"range": {"between": t("gates.gate.between")}})
         c1, c2 = st.columns(2)
         show(charts.saturation_bars(sat), c1)
-        if tcfg.task == "memory" and kind_now == "LSTM":
-            units, forget = G.memory_units(model, tcfg)
-            gap_rows = forget[(forget["t"] > 1) & (forget["t"] <= tcfg.gap + 1)]
+        if tcfg.task in G.RECALL_TASKS:
+            keep = G.KEEP[kind_now]
+            at = G.replace_step(tcfg) if tcfg.task == "replace" else None
+            units = G.memory_units(model, tcfg)[0]
+            gate_rows = G.keep_gate_frame(model, tcfg, units, at=at)
             unit_col = t("gates.numbers.unit")
-            named = forget.assign(**{unit_col: forget["unit"].map(lambda u: t("gates.numbers.unit_label", unit=u))})
-            show(charts.line(named, "t", "forget", t("gates.numbers.forget_title"), t("gates.heat.t"),
-                             t("gates.numbers.forget_axis"), color=unit_col), c2)
-            carry = "gates.numbers.carry_many" if len(units) > 1 else "gates.numbers.carry_one"
-            c2.markdown(t(carry, units=SEP.join(map(str, units)), mean=gap_rows["forget"].mean(),
-                          low=gap_rows["forget"].min()))
+            named = gate_rows.assign(**{unit_col: gate_rows["unit"].map(lambda u: t("gates.numbers.unit_label", unit=u))})
+            gate_word = t(f"gates.eq.{keep}")
+            show(charts.line(named, "t", keep, t("gates.numbers.keep_title", gate=gate_word), t("gates.heat.t"),
+                             t(f"gates.numbers.{keep}_axis"), color=unit_col, y_domain=(0, 1)), c2)
+            learnt = G.keep_gate_learnt(model, tcfg, units)
+            bias = "b_f" if kind_now == "LSTM" else "b_z"
+            c2.markdown(t(f"gates.numbers.learnt_{G.keep_verdict(learnt)}", units=SEP.join(map(str, units)),
+                          gate=gate_word, bias=bias, b=tcfg.forget_bias if kind_now == "LSTM" else tcfg.update_bias,
+                          **learnt))
+            if tcfg.task == "replace":
+                drop = G.keep_gate_drop(model, tcfg, units)
+                dropped = "dropped" if drop["at_replace"] < drop["elsewhere"] - G.DROP else "no_drop"
+                c2.markdown(t(f"gates.numbers.{dropped}", gate=gate_word, diff=drop["elsewhere"] - drop["at_replace"],
+                              **drop))
 
 # ------------------------------------------------------------------ 5. RNN vs LSTM vs GRU
 st.header(t("gates.sweep.header"), divider="gray")
@@ -173,27 +222,34 @@ if go:
     bar.empty()
     st.session_state["gates_sweep"] = (sweep_cfg, pd.DataFrame(rows))
 DEFAULT_GAPS = (5, 20, 50)
-# the comparison's default: room enough (64 units, 600 steps) that a model at chance has had its chance
-SWEEP_DEFAULT = replace(G.GateConfig(), hidden_size=64, steps=600)
+SWEEP_DEFAULT = G.GateConfig()  # one setting: the comparison shown is section 1's defaults at these gaps
 
 
-def sweep_view(df: pd.DataFrame) -> None:
+def sweep_view(df: pd.DataFrame, base: G.GateConfig, done: bool) -> None:
     kind_col = t("gates.sweep.kind")
-    show(charts.line(df.rename(columns={"kind": kind_col}), "gap", "accuracy", t("gates.sweep.title"),
-                     t("gates.sweep.x"), t("gates.sweep.y"), color=kind_col, points=True, y_domain=(0, 1)))
+    chance = G.chance(base)
+    show(charts.sweep_chart(df.rename(columns={"kind": kind_col}), t("gates.sweep.title"), t("gates.sweep.x"),
+                            t("gates.sweep.y"), kind_col, chance, t("gates.train.chance_rule", chance=chance)))
     table = df.pivot(index="gap", columns="kind", values="accuracy")
     table = table.rename_axis(index=t("gates.sweep.gap"), columns=kind_col)
     st.table(table.style.format("{:.0%}", na_rep="…"))
+    if not done:
+        return
+    lesson = G.sweep_lesson(df, base)
+    if lesson["coincide"]:
+        st.caption(t("gates.sweep.coincide", gaps=SEP.join(map(str, lesson["coincide"]))))
+    st.markdown(t(f"gates.sweep.verdict_{lesson['verdict']}", **lesson, hidden=base.hidden_size, steps=base.steps,
+                  ub=base.update_bias, seconds=float(df["seconds"].sum())))
 
 
 mine = st.session_state.get("gates_sweep")
 if mine is not None:
     if mine[0] != sweep_cfg:
         st.info(t("gates.sweep.earlier"))
-    sweep_view(mine[1])
+    sweep_view(mine[1], mine[0][0], True)
 else:
     st.caption(t("gates.sweep.until", gaps=SEP.join(map(str, DEFAULT_GAPS)), hidden=SWEEP_DEFAULT.hidden_size,
-                 steps=SWEEP_DEFAULT.steps))
+                 steps=SWEEP_DEFAULT.steps, gap=SWEEP_DEFAULT.gap))
     job = shared_job("gates-default-sweep", lambda stop: G.gap_sweep(SWEEP_DEFAULT, G.KINDS, DEFAULT_GAPS, stop))
 
     polling = not job.done
@@ -205,12 +261,12 @@ else:
         if job.error:
             st.error(t("gates.sweep.failed", error=job.error))
         elif job.done:
-            sweep_view(pd.DataFrame(job.rows))
+            sweep_view(pd.DataFrame(job.rows), SWEEP_DEFAULT, True)
         else:
             total = len(DEFAULT_GAPS) * len(G.KINDS)
             st.progress(len(job.rows) / total, text=t("gates.sweep.background", done=len(job.rows), total=total))
             if job.rows:
-                sweep_view(pd.DataFrame(job.rows))
+                sweep_view(pd.DataFrame(job.rows), SWEEP_DEFAULT, False)
 
     default_sweep()
 

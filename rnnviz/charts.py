@@ -216,8 +216,15 @@ def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
     T = int(frame["t"].max())
     x = alt.X("t:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
     tokens = frame.drop_duplicates("t")[["t", "token"]]
-    head = alt.Chart(tokens).mark_text(fontSize=12 if T <= 60 else 8, color=GREY).encode(
-        x=x, text="token:N", tooltip=["t:O", "token:N"]).properties(width=width, height=18, title="input")
+    numbers = pd.to_numeric(tokens["token"], errors="coerce")
+    if numbers.notna().all():  # a numeric input (the sine): a coloured strip, not a smear of text
+        head = alt.Chart(tokens.assign(value=numbers)).mark_rect().encode(
+            x=alt.X("t:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
+            color=alt.Color("value:Q", title="input", scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True)),
+            tooltip=["t:O", alt.Tooltip("value:Q", format=".3f")]).properties(width=width, height=18, title="input")
+    else:
+        head = alt.Chart(tokens).mark_text(fontSize=12 if T <= 60 else 8, color=GREY).encode(
+            x=x, text="token:N", tooltip=["t:O", "token:N"]).properties(width=width, height=18, title="input")
     panels = []
     gates = [g for g in frame["gate"].unique()]
     for gate in gates:
@@ -235,6 +242,54 @@ def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
             tooltip=["t:O", "token:N", "unit:O", alt.Tooltip("value:Q", format=".3f"), "gate:N"],
         ).add_params(pick).properties(width=width, height=max(60, 9 * int(d["unit"].max())), title=gate))
     return alt.vconcat(head, *panels, spacing=6).resolve_scale(color="independent")
+
+
+def with_chance(chart: alt.Chart, chance: float, label: str) -> alt.LayerChart:
+    """An accuracy chart on the full 0..1 axis (noise must not look like progress), with
+    chance drawn as a dashed, labelled rule."""
+    chart.encoding.y.scale = alt.Scale(domain=[0, 1])
+    chart.encoding.y.axis = alt.Axis(format="%")
+    rule = pd.DataFrame({"chance": [chance], "label": [label]})
+    line_ = alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(y="chance:Q")
+    text = alt.Chart(rule).mark_text(align="left", dx=4, dy=-6, color=GREY, fontSize=11).encode(
+        y="chance:Q", x=alt.value(0), text="label:N")
+    return alt.layer(chart, line_, text).properties(title=chart.title, height=HEIGHT)
+
+
+def sweep_chart(df: pd.DataFrame, title: str, x_title: str, y_title: str, kind: str,
+                chance: float, chance_label: str) -> alt.LayerChart:
+    """Accuracy vs gap, one line per kind with its own dash and point shape, so lines that
+    coincide (LSTM and GRU both at 100 %) stay visible; chance as a rule. df: gap, accuracy, kind."""
+    enc = {
+        "x": alt.X("gap:Q", title=x_title),
+        "y": alt.Y("accuracy:Q", title=y_title),
+        "color": alt.Color(f"{kind}:N", title=kind, scale=alt.Scale(scheme="tableau10"), sort=None),
+        "strokeDash": alt.StrokeDash(f"{kind}:N", title=kind, sort=None),
+        "shape": alt.Shape(f"{kind}:N", title=kind, sort=None),
+        "tooltip": [alt.Tooltip(f"{kind}:N"), alt.Tooltip("gap:Q", title=x_title),
+                    alt.Tooltip("accuracy:Q", title=y_title, format=".1%")],
+    }
+    lines = alt.Chart(df).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=90, filled=False)).encode(**enc)
+    return with_chance(lines.properties(title=title), chance, chance_label)
+
+
+def memory_lines(df: pd.DataFrame, title: str, x_title: str, y_title: str, symbol: str,
+                 rule_t: int | None = None, rule_label: str = "") -> alt.LayerChart:
+    """One unit's memory across the gap, one thin line per sequence coloured by the symbol it
+    must recall (df: example, t, value, <symbol>); rule_t marks a step (the second symbol)."""
+    lines = alt.Chart(df).mark_line(strokeWidth=1.3, opacity=0.8).encode(
+        x=alt.X("t:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("value:Q", title=y_title),
+        color=alt.Color(f"{symbol}:N", title=symbol, scale=alt.Scale(scheme="category10"), sort="ascending"),
+        detail="example:N",
+        tooltip=[alt.Tooltip(f"{symbol}:N"), "example:N", "t:Q", alt.Tooltip("value:Q", format=".3f")])
+    layers = [lines]
+    if rule_t is not None:
+        rule = pd.DataFrame({"t": [rule_t], "label": [rule_label]})
+        layers += [alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(x="t:Q"),
+                   alt.Chart(rule).mark_text(align="left", dx=4, y=8, color=GREY, fontSize=11).encode(
+                       x="t:Q", text="label:N")]
+    return alt.layer(*layers).properties(title=title, height=HEIGHT)
 
 
 def unit_lines(frame: pd.DataFrame, unit: int) -> alt.Chart:

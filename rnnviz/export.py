@@ -390,8 +390,9 @@ _GATES = Template(r'''"""$title
 
 The "LSTM gates" page's experiment, outside the app: a recurrent layer (LSTM, GRU or the
 vanilla RNN) and a linear read-out trained with Adam and gradient clipping on a task where
-gates have something to do: remember a symbol across a gap (memory), count bracket depth
-(counting), or predict the next value of the noisy sine (sine). Fresh random sequences every
+gates have something to do: remember a symbol across a gap (memory), answer the most recent
+of two marked symbols, the second replacing the first (replace: tutorial A's Alice -> Bob),
+count bracket depth (counting), or predict the next value of the noisy sine (sine). Fresh random sequences every
 step from a seeded generator; a fixed held-out batch scores the model, and training stops
 early once it is solved. Needs torch and numpy: python this_file.py
 On the same machine and torch version it prints the same losses as the page.
@@ -422,6 +423,19 @@ def memory_batch(batch, gap, symbols, g):
     return x, sym
 
 
+def replace_batch(batch, gap, symbols, g):
+    """memory_batch, then a second marked symbol (never the first) at a random step 3..gap
+    (1-based) that replaces it: y is the second symbol."""
+    x, first = memory_batch(batch, gap, symbols, g)
+    second = (first + torch.randint(1, symbols, (batch,), generator=g)) % symbols  # (B,)
+    where = torch.randint(2, gap, (batch,), generator=g)  # (B,) 0-based step
+    x = x.clone()
+    rows = torch.arange(batch)
+    x[rows, where] = 0
+    x[rows, where, second] = 1
+    return x, second
+
+
 def counting_batch(batch, length, max_depth, g):
     """Random bracket strings, kept well formed; x (B, T, 2) one-hot "(" / ")", y (B, T) the
     depth after each step."""
@@ -450,6 +464,8 @@ def sine_batch(noise_seed):
 def sample(batch, g):
     if TASK == "memory":
         return memory_batch(batch, GAP, SYMBOLS, g)
+    if TASK == "replace":
+        return replace_batch(batch, GAP, SYMBOLS, g)
     if TASK == "counting":
         return counting_batch(batch, LENGTH, MAX_DEPTH, g)
     return sine_batch(g.initial_seed())  # the same series every step
@@ -483,7 +499,7 @@ def loss_and_score(model, batch):
 
 
 # input size, outputs, read-out at every step
-shapes = {"memory": (2 * SYMBOLS + 1, SYMBOLS, False), "counting": (2, MAX_DEPTH + 1, True), "sine": (1, 1, True)}
+shapes = {"memory": (2 * SYMBOLS + 1, SYMBOLS, False), "replace": (2 * SYMBOLS + 1, SYMBOLS, False), "counting": (2, MAX_DEPTH + 1, True), "sine": (1, 1, True)}
 input_size, n_out, every_step = shapes[TASK]
 torch.manual_seed(SEED)
 model = GateNet(KIND, input_size, HIDDEN_SIZE, n_out, every_step)
@@ -491,6 +507,11 @@ if KIND == "LSTM":
     H = HIDDEN_SIZE
     with torch.no_grad():  # torch's gate order i, f, g, o: the forget gate is the second block
         model.rnn.bias_ih_l0[H:2 * H].fill_(FORGET_BIAS)
+        model.rnn.bias_hh_l0[H:2 * H].zero_()
+if KIND == "GRU":
+    H = HIDDEN_SIZE
+    with torch.no_grad():  # torch's gate order r, z, n: the update gate is the second block
+        model.rnn.bias_ih_l0[H:2 * H].fill_(UPDATE_BIAS)
         model.rnn.bias_hh_l0[H:2 * H].zero_()
 
 # ---------------------------------------------------------------- training
@@ -512,7 +533,7 @@ for step in range(1, STEPS + 1):
         with torch.no_grad():
             score = loss_and_score(model, held_out)[1]
         print(f"step {step:5d}  loss {loss.item():.6f}  held-out {score_name} {score:.4f}")
-        if TASK != "sine" and score >= SOLVED:
+        if TASK not in ("sine", "replace") and score >= SOLVED:  # replace trains all its steps
             print(f"held-out accuracy reached {score:.1%}: solved, so training stopped early")
             break
 

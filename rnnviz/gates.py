@@ -14,14 +14,26 @@ from torch import nn
 
 from rnnviz import cells
 from rnnviz.data.sine import SeriesConfig, make_series
-from rnnviz.data.tasks import Batch, counting_batch, memory_batch, memory_input_size
+from rnnviz.data.tasks import (
+    SYMBOLS,
+    Batch,
+    counting_batch,
+    memory_batch,
+    memory_input_size,
+    replace_batch,
+    replaced_at,
+)
 from rnnviz.i18n import t
 from rnnviz.inspect import trace_frame
 from rnnviz.train import Snapshot, seeded, train
 
-TASKS = ("memory", "counting", "sine")  # their names and captions: gates.task.*, gates.task_caption.*
+TASKS = ("memory", "replace", "counting", "sine")  # their names and captions: gates.task.*, gates.task_caption.*
 KINDS = ("LSTM", "GRU", "RNN")
 MAX_GAP = 200  # beyond this a live run takes minutes on two cores
+MIN_REPLACE_GAP = 3  # replace: a distractor before and after the second symbol
+RECALL_TASKS = ("memory", "replace")  # one answer at the cue, chance 1/symbols
+KEEP = {"LSTM": "forget", "GRU": "update"}  # the gate whose value near 1 keeps the memory
+STATE = {"LSTM": "cell", "GRU": "hidden", "RNN": "hidden"}  # where each kind holds its memory
 EVAL_SIZE = 500  # sequences in the held-out batch that scores the memory and counting tasks
 SOLVED = 0.995  # held-out accuracy at which training stops early: nothing left to learn
 
@@ -37,17 +49,20 @@ class GateConfig:
     length: int = 30  # counting: brackets per string
     max_depth: int = 4  # counting: deepest nesting
     hidden_size: int = 16  # enough units to read one by one
-    steps: int = 300  # Adam steps; the memory task is solved by then at gap 20
-    lr: float = 0.01  # Adam
+    steps: int = 400  # Adam steps: gates solve gap 50 well before; a vanilla RNN given more (600) starts to creep up
+    lr: float = 0.01  # Adam; 0.02 and up leave the LSTM stuck at gap 50 on some seeds
     forget_bias: float = 4.0  # LSTM: b_f = 4 keeps f near 1 at the start, so memory survives the gap
-    batch_size: int = 64  # fresh random sequences every step
+    update_bias: float = 4.0  # GRU: b_z = 4 keeps z near 1 at the start (h is kept), the GRU's b_f
+    batch_size: int = 128  # fresh random sequences every step; 64 leaves more seeds on a 3-of-4 plateau
     seed: int = 0  # same seed, same weights, same sequences
 
 
 def problem(cfg: GateConfig) -> str:
     """A learner-readable reason the settings cannot train, or ""."""
-    if cfg.task == "memory" and not 1 <= cfg.gap <= MAX_GAP:
+    if cfg.task in RECALL_TASKS and not 1 <= cfg.gap <= MAX_GAP:
         return t("gates.check.gap", max_gap=MAX_GAP, gap=cfg.gap)
+    if cfg.task == "replace" and cfg.gap < MIN_REPLACE_GAP:
+        return t("gates.check.replace_gap", min_gap=MIN_REPLACE_GAP, gap=cfg.gap)
     if cfg.task == "counting" and cfg.length < 2:
         return t("gates.check.length")
     if cfg.hidden_size < 1:
@@ -77,16 +92,20 @@ def _sine_batch(noise_seed: int) -> Batch:
     return Batch(y[:-1].view(1, -1, 1), y[1:].view(1, -1, 1), [[f"{v:+.2f}" for v in s.y[:-1]]])
 
 
-def sample(cfg: GateConfig, batch: int, g: torch.Generator) -> Batch:
+def sample(cfg: GateConfig, batch: int, g: torch.Generator, at: int | None = None) -> Batch:
+    """A batch of cfg's task (replace: at fixes the second symbol's step, else random)."""
     if cfg.task == "memory":
         return memory_batch(batch, cfg.gap, cfg.symbols, g)
+    if cfg.task == "replace":
+        return replace_batch(batch, cfg.gap, cfg.symbols, g, at)
     if cfg.task == "counting":
         return counting_batch(batch, cfg.length, cfg.max_depth, g)
     return _sine_batch(g.initial_seed())
 
 
 def make_model(cfg: GateConfig) -> GateNet:
-    shapes = {"memory": (memory_input_size(cfg.symbols), cfg.symbols, False),
+    recall = (memory_input_size(cfg.symbols), cfg.symbols, False)
+    shapes = {"memory": recall, "replace": recall,
               "counting": (2, cfg.max_depth + 1, True), "sine": (1, 1, True)}[cfg.task]
     with seeded(cfg.seed):
         model = GateNet(cfg.kind, shapes[0], cfg.hidden_size, shapes[1], shapes[2])
@@ -94,6 +113,11 @@ def make_model(cfg: GateConfig) -> GateNet:
         H = cfg.hidden_size
         with torch.no_grad():  # torch's gate order i, f, g, o: the forget gate is the second block
             model.rnn.bias_ih_l0[H:2 * H].fill_(cfg.forget_bias)
+            model.rnn.bias_hh_l0[H:2 * H].zero_()
+    if cfg.kind == "GRU":
+        H = cfg.hidden_size
+        with torch.no_grad():  # torch's gate order r, z, n: the update gate is the second block
+            model.rnn.bias_ih_l0[H:2 * H].fill_(cfg.update_bias)
             model.rnn.bias_hh_l0[H:2 * H].zero_()
     return model
 
@@ -127,8 +151,10 @@ def build(cfg: GateConfig) -> tuple[GateNet, Iterator[Snapshot]]:
         with torch.no_grad():
             return {score_name(cfg): loss_and_score(model, cfg, held_out)[1]}
 
+    # the replace task trains all its steps: it is solved by overwriting the cell (input gate)
+    # first; the forget gate learns to drop at the second symbol only in the steps after that
     return model, train(model, loss_at, opt, cfg.steps, log_every=max(1, cfg.steps // 60),
-                        clip=1.0, describe=describe, done=solved)
+                        clip=1.0, describe=describe, done=None if cfg.task == "replace" else solved)
 
 
 def solved(info: dict) -> str:
@@ -192,18 +218,134 @@ def saturation(frame: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.D
 
 
 @torch.no_grad()
-def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256) -> tuple[list[int], pd.DataFrame]:
-    """The k units whose cell state at the cue best separates the symbols (between-symbol
-    share of variance), and their mean forget gate at every step: t, unit, forget."""
-    b = sample(cfg, n, torch.Generator().manual_seed(30_000 + cfg.seed))
+def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256,
+                 at: int | None = None) -> tuple[list[int], pd.DataFrame]:
+    """The k units whose memory (LSTM: cell state, GRU/RNN: hidden state) at the cue best
+    separates the symbols (between-symbol share of variance), and their keep gate (LSTM
+    forget, GRU update) averaged over n sequences at every step: t, unit, <gate> (no gate
+    column for the vanilla RNN). at: the replace task's second symbol at that step in all n."""
+    b = _probe(cfg, n, at)
     tr = cells.run(model.rnn, b.x).traces[0]
-    c_end = tr["cell"][-1]  # (n, H), time first
-    total = c_end.var(dim=0) + 1e-9
-    means = torch.stack([c_end[b.y == s].mean(0) for s in range(cfg.symbols) if (b.y == s).any()])
-    units = torch.argsort(means.var(dim=0) / total, descending=True)[:k].tolist()
-    f = tr["forget"].mean(dim=1)  # (T, H)
+    units = _separating(tr[STATE[cfg.kind]][-1], b.y, cfg.symbols)[:k]
+    gate = KEEP.get(cfg.kind)
+    if gate is None:
+        return [u + 1 for u in units], pd.DataFrame({"t": [], "unit": []})
+    f = tr[gate].mean(dim=1)  # (T, H)
     rows = [(t + 1, u + 1, float(f[t, u])) for u in units for t in range(f.shape[0])]
-    return [u + 1 for u in units], pd.DataFrame(rows, columns=["t", "unit", "forget"])
+    return [u + 1 for u in units], pd.DataFrame(rows, columns=["t", "unit", gate])
+
+
+def _probe(cfg: GateConfig, n: int, at: int | None = None) -> Batch:
+    """n fixed sequences, never trained on, that the read-outs below average over."""
+    return sample(cfg, n, torch.Generator().manual_seed(30_000 + cfg.seed), at)
+
+
+def _separating(state: torch.Tensor, y: torch.Tensor, symbols: int) -> list[int]:
+    """Units (0-based) sorted by how well their value separates the symbols: the variance of
+    the per-symbol means over the total variance. state: (n, H)."""
+    total = state.var(dim=0) + 1e-9
+    means = torch.stack([state[y == s].mean(0) for s in range(symbols) if (y == s).any()])
+    return torch.argsort(means.var(dim=0) / total, descending=True).tolist()
+
+
+def memory_unit(model: GateNet, cfg: GateConfig, n: int = 256) -> int:
+    """The (1-based) unit that holds the symbol best: the page's default unit."""
+    return memory_units(model, cfg, k=1, n=n)[0][0] if cfg.task in RECALL_TASKS else 1
+
+
+def replace_step(cfg: GateConfig) -> int:
+    """The step (1-based) of the second symbol in the sequences the memory chart shows."""
+    return cfg.gap // 2 + 2
+
+
+@torch.no_grad()
+def memory_traces(model: GateNet, cfg: GateConfig, unit: int, n: int = 24) -> pd.DataFrame:
+    """One line per sequence: the unit's memory (LSTM cell state, else hidden state) at every
+    step, with the symbol the sequence must recall: example, t, value, symbol, first.
+    On the replace task every shown sequence has its second symbol at replace_step(cfg)."""
+    at = replace_step(cfg) if cfg.task == "replace" else None
+    b = sample(cfg, n, torch.Generator().manual_seed(40_000 + cfg.seed), at)
+    v = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]][:, :, unit - 1]  # (T, n)
+    first = b.x[:, 0, :cfg.symbols].argmax(-1)
+    rows = [(e + 1, t + 1, float(v[t, e]), SYMBOLS[int(b.y[e])], SYMBOLS[int(first[e])])
+            for e in range(n) for t in range(v.shape[0])]
+    return pd.DataFrame(rows, columns=["example", "t", "value", "symbol", "first"])
+
+
+@torch.no_grad()
+def separation(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> dict[str, float]:
+    """How well the units' memory (LSTM cell state, else hidden state) keeps the symbols
+    apart across the gap: at each step from the symbol to recall (the last marked one) to the
+    cue, the share of n sequences whose symbol is read back by the nearest per-symbol mean of
+    those units (chance 1/symbols); its lowest over those steps and its value at the cue."""
+    b = _probe(cfg, n)
+    v = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]][:, :, [u - 1 for u in units]]  # (T, n, k)
+    start = replaced_at(b.x, cfg.symbols)  # (n,) 0-based step of the symbol to recall
+    read = []
+    for step in range(v.shape[0]):
+        held = start <= step  # sequences whose symbol is already in
+        if held.sum() < 2 * cfg.symbols:
+            continue
+        x, y = v[step, held], b.y[held]  # (m, k), (m,)
+        present = [s for s in range(cfg.symbols) if (y == s).any()]
+        means = torch.stack([x[y == s].mean(0) for s in present])  # (S, k)
+        guess = torch.tensor(present)[torch.cdist(x, means).argmin(-1)]
+        read.append(float((guess == y).float().mean()))
+    return {"lowest": min(read), "at_cue": read[-1]}
+
+
+def memory_held(sep: dict[str, float], cfg: GateConfig) -> bool:
+    """Whether the units held the symbol: read back at the cue (at least HELD_CUE) and, on the
+    memory task, all across the gap (at least HELD_GAP; on the replace task the steps just
+    after the second symbol are still settling)."""
+    return sep["at_cue"] >= HELD_CUE and (cfg.task == "replace" or sep["lowest"] >= HELD_GAP)
+
+
+@torch.no_grad()
+def keep_gate_frame(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256,
+                    at: int | None = None) -> pd.DataFrame:
+    """The units' keep gate (LSTM forget, GRU update) averaged over n sequences at every
+    step: t, unit, <gate>. at: the replace task's second symbol at that step in all n."""
+    gate = KEEP[cfg.kind]
+    f = cells.run(model.rnn, _probe(cfg, n, at).x).traces[0][gate].mean(dim=1)  # (T, H)
+    rows = [(t + 1, u, float(f[t, u - 1])) for u in units for t in range(f.shape[0])]
+    return pd.DataFrame(rows, columns=["t", "unit", gate])
+
+
+@torch.no_grad()
+def keep_gate_learnt(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> dict[str, float]:
+    """The keep gate (LSTM forget, GRU update) of the memory units over the gap's distractor
+    steps: its mean after training, its mean in the same model before training (same
+    sequences), and sigma(b) of its initial bias."""
+    gate = KEEP[cfg.kind]
+    b = _probe(cfg, n)
+    distractor = (b.x[:, :, cfg.symbols:2 * cfg.symbols].sum(-1) > 0).T  # (T, n)
+    idx = [u - 1 for u in units]
+
+    def mean_gate(m: GateNet) -> float:
+        g = cells.run(m.rnn, b.x).traces[0][gate][:, :, idx]  # (T, n, k)
+        return float(g[distractor].mean())
+
+    bias = cfg.forget_bias if cfg.kind == "LSTM" else cfg.update_bias
+    return {"trained": mean_gate(model), "init": mean_gate(make_model(cfg)),
+            "sigma_b": float(torch.sigmoid(torch.tensor(bias)))}
+
+
+@torch.no_grad()
+def keep_gate_drop(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> dict:
+    """Replace task: each unit's keep gate (LSTM forget, GRU update) at the step where the
+    second symbol arrives vs at the distractor steps (means over n sequences); "unit" is the
+    one that drops most (unit, at_replace, elsewhere), "mean_at" / "mean_elsewhere" all units'."""
+    gate = KEEP[cfg.kind]
+    b = _probe(cfg, n)
+    g = cells.run(model.rnn, b.x).traces[0][gate][:, :, [u - 1 for u in units]]  # (T, n, k)
+    at = replaced_at(b.x, cfg.symbols)  # (n,)
+    distractor = (b.x[:, :, cfg.symbols:2 * cfg.symbols].sum(-1) > 0).T  # (T, n)
+    at_replace = g[at, torch.arange(n)].mean(0)  # (k,)
+    elsewhere = g[distractor].mean(0)  # (k,)
+    best = int(torch.argmax(elsewhere - at_replace))
+    return {"unit": units[best], "at_replace": float(at_replace[best]), "elsewhere": float(elsewhere[best]),
+            "mean_at": float(at_replace.mean()), "mean_elsewhere": float(elsewhere.mean())}
 
 
 def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...],
@@ -225,8 +367,60 @@ def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...],
             yield {"kind": kind, "gap": gap, "accuracy": acc, "seconds": time.perf_counter() - t0}
 
 
+HELD_CUE = 0.9  # memory units hold the symbol when it is read back from them this often at the cue
+HELD_GAP = 0.7  # ... and (memory task) at least this often at every step of the gap (chance 0.25)
+DROP = 0.05  # the keep gate "drops" at the second symbol when it is lower there by at least this
+MOVED = 0.02  # a keep gate whose mean moved less than this from its start learnt nothing new
+
+
+def keep_verdict(learnt: dict[str, float]) -> str:
+    """"stayed" when training left the keep gate where its initial bias put it, else "up" / "down"."""
+    change = learnt["trained"] - learnt["init"]
+    return "stayed" if abs(change) < MOVED else ("up" if change > 0 else "down")
+
+
 def chance(cfg: GateConfig) -> float:
     return 1.0 / cfg.symbols
+
+
+COINCIDE = 0.01  # two accuracies closer than this are drawn on top of each other
+CARRIED = 0.9  # a model at or above this accuracy carried the symbol
+NEAR_CHANCE = 0.15  # within this of chance a model carried nothing
+CLEAR = 0.1  # "the RNN below the GRU" means by at least this much
+SHORT_GAP = 10  # at or below this gap even a plain RNN carries the symbol
+
+
+def sweep_lesson(rows: pd.DataFrame, cfg: GateConfig) -> dict:
+    """What the comparison shows at its longest gap: verdict "holds" when RNN < GRU <= LSTM
+    (the RNN below the GRU by a clear margin, the GRU not above the LSTM beyond COINCIDE), else
+    the likely reason the order broke ("short_gap", "rnn_carried", "no_steps", "lstm_stuck",
+    "gru_stuck"); with the accuracies at that gap and the gaps where LSTM and GRU coincide."""
+    acc = rows.pivot_table(index="gap", columns="kind", values="accuracy")
+    gap = int(acc.index.max())
+    at = {k: float(acc.loc[gap, k]) for k in acc.columns}
+    out = {"gap": gap, **{k.lower(): v for k, v in at.items()}, "chance": chance(cfg),
+           "coincide": [int(g) for g in acc.index if {"LSTM", "GRU"} <= set(acc.columns)
+                        and abs(acc.loc[g, "LSTM"] - acc.loc[g, "GRU"]) < COINCIDE]}
+    if not {"LSTM", "GRU", "RNN"} <= set(at):
+        out["verdict"] = "partial"
+        return out
+    rnn, gru, lstm = at["RNN"], at["GRU"], at["LSTM"]
+    holds = rnn + CLEAR < gru <= lstm + COINCIDE
+    near = lambda a: a <= out["chance"] + NEAR_CHANCE
+    if holds:
+        verdict = "holds"
+    elif gap <= SHORT_GAP and rnn >= CARRIED:
+        verdict = "short_gap"
+    elif rnn >= CARRIED:
+        verdict = "rnn_carried"
+    elif near(lstm) and near(gru):
+        verdict = "no_steps"
+    elif gru > lstm + COINCIDE:
+        verdict = "lstm_stuck"
+    else:
+        verdict = "gru_stuck"
+    out["verdict"] = verdict
+    return out
 
 
 __all__ = ["GateConfig", "build", "gap_sweep", "gate_frame", "memory_units", "proof", "saturation"]

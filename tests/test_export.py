@@ -86,6 +86,7 @@ GATE_CASES = {
     "memory, vanilla RNN": replace(G.GateConfig(), kind="RNN", steps=30, seed=3),
     "counting, GRU": replace(G.GateConfig(), task="counting", kind="GRU", steps=30),
     "sine, LSTM": replace(G.GateConfig(), task="sine", steps=20),
+    "replace, GRU (its update bias)": replace(G.GateConfig(), task="replace", kind="GRU", steps=30, seed=2),
 }
 
 

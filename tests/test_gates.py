@@ -19,6 +19,8 @@ from rnnviz.data.tasks import (
     counting_batch,
     memory_batch,
     memory_input_size,
+    replace_batch,
+    replaced_at,
 )
 from rnnviz.inspect import SHOWN
 
@@ -82,6 +84,31 @@ def test_memory_batch_seeded():
     assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y) and a.tokens == b.tokens
 
 
+@pytest.mark.parametrize("gap", [3, 20])
+def test_replace_batch_second_symbol_replaces_the_first(gap: int):
+    K, B = 4, 300
+    b = replace_batch(B, gap, K, torch.Generator().manual_seed(4))
+    T = gap + 2
+    assert b.x.shape == (B, T, memory_input_size(K)) and torch.equal(b.x.sum(-1), torch.ones(B, T))
+    channel = b.x.argmax(-1)
+    marked = channel < K  # (B, T) the upper-case symbols
+    assert torch.equal(marked.sum(1), torch.full((B,), 2)), "exactly two marked symbols"
+    assert bool(marked[:, 0].all()) and not bool(marked[:, 1].any()) and not bool(marked[:, gap].any())
+    at = replaced_at(b.x, K)
+    assert int(at.min()) >= 2 and int(at.max()) <= gap - 1  # a distractor before and after it
+    assert torch.equal(channel[torch.arange(B), at], b.y), "the answer is the second (most recent) symbol"
+    assert bool((channel[:, 0] != b.y).all()), "the second symbol differs from the first"
+    assert bool((channel[:, -1] == 2 * K).all())
+    for row, w, y in zip(b.tokens, at.tolist(), b.y.tolist()):
+        assert row[w] == SYMBOLS[y] and row[0].isupper() and row[-1] == RECALL
+    if gap > 3:
+        assert len(set(at.tolist())) > 1, "its step varies from sequence to sequence"
+    fixed = replace_batch(8, gap, K, torch.Generator().manual_seed(4), at=3)
+    assert replaced_at(fixed.x, K).tolist() == [2] * 8
+    with pytest.raises(ValueError):
+        replace_batch(4, 2, K, torch.Generator().manual_seed(0))
+
+
 @pytest.mark.parametrize("length, max_depth", [(1, 4), (30, 4), (60, 2)])
 def test_counting_batch_depths(length: int, max_depth: int):
     B = 200
@@ -113,8 +140,17 @@ def test_make_model_sets_the_forget_bias(bias: float):
     assert not torch.allclose(rnn.bias_ih_l0[:H], torch.full((H,), bias)), "only the forget block is set"
 
 
+@pytest.mark.parametrize("bias", [4.0, 0.0])
+def test_make_model_sets_the_gru_update_bias(bias: float):
+    cfg = G.GateConfig(kind="GRU", hidden_size=8, update_bias=bias)
+    rnn, H = G.make_model(cfg).rnn, 8
+    # torch's GRU gate order is r, z, n: the update gate is the second block
+    assert torch.allclose(rnn.bias_ih_l0[H:2 * H], torch.full((H,), bias))
+    assert torch.equal(rnn.bias_hh_l0[H:2 * H], torch.zeros(H))
+
+
 def test_make_model_shapes_per_task():
-    for task, (inputs, outputs) in {"memory": (9, 4), "counting": (2, 5), "sine": (1, 1)}.items():
+    for task, (inputs, outputs) in {"memory": (9, 4), "replace": (9, 4), "counting": (2, 5), "sine": (1, 1)}.items():
         for kind in G.KINDS:
             m = G.make_model(G.GateConfig(task=task, kind=kind, hidden_size=6))
             assert (m.rnn.input_size, m.rnn.hidden_size, m.out.out_features) == (inputs, 6, outputs), (task, kind)
@@ -167,6 +203,8 @@ def test_problem_messages():
     assert "at least 2" in G.problem(G.GateConfig(task="counting", length=1))
     assert "hidden size" in G.problem(G.GateConfig(hidden_size=0))
     assert G.problem(G.GateConfig(hidden_size=1)) == ""
+    assert "at least 3" in G.problem(G.GateConfig(task="replace", gap=2))
+    assert G.problem(G.GateConfig(task="replace", gap=3)) == ""
 
 
 def test_hidden_size_1_and_gap_1_train_and_read():
@@ -307,3 +345,55 @@ def test_gap_sweep_rows():
         assert 0.0 <= r["accuracy"] <= 1.0 and r["seconds"] > 0
     again = list(G.gap_sweep(base, ("LSTM", "RNN"), (2, 3)))
     assert [r["accuracy"] for r in again] == [r["accuracy"] for r in rows], "same seed, same results"
+
+
+def sweep_rows(acc: dict[int, tuple[float, float, float]]):
+    """A comparison's rows from {gap: (LSTM, GRU, RNN) accuracies}."""
+    import pandas as pd
+    return pd.DataFrame([{"kind": k, "gap": g, "accuracy": a, "seconds": 1.0}
+                         for g, accs in acc.items() for k, a in zip(G.KINDS, accs)])
+
+
+@pytest.mark.parametrize("acc, verdict", [
+    ({5: (1, 1, 1), 50: (1, 1, 0.26)}, "holds"),
+    ({5: (1, 1, 1), 50: (0.998, 1.0, 0.3)}, "holds"),  # GRU a hair above the LSTM: they coincide
+    ({5: (1, 1, 1), 10: (1, 1, 1)}, "short_gap"),
+    ({5: (1, 1, 1), 50: (1, 1, 0.94)}, "rnn_carried"),
+    ({50: (0.25, 0.27, 0.24)}, "no_steps"),
+    ({50: (0.75, 1.0, 0.25)}, "lstm_stuck"),
+    ({50: (1.0, 0.26, 0.25)}, "gru_stuck"),
+])
+def test_sweep_lesson_verdicts(acc, verdict: str):
+    lesson = G.sweep_lesson(sweep_rows(acc), G.GateConfig())
+    assert lesson["verdict"] == verdict, lesson
+    longest = max(acc)
+    assert lesson["gap"] == longest and (lesson["lstm"], lesson["gru"], lesson["rnn"]) == acc[longest]
+    assert lesson["chance"] == 0.25
+    assert lesson["coincide"] == [g for g, (lstm, gru, _) in acc.items() if abs(lstm - gru) < G.COINCIDE]
+
+
+def test_keep_verdict():
+    assert G.keep_verdict({"trained": 0.986, "init": 0.981}) == "stayed"
+    assert G.keep_verdict({"trained": 0.88, "init": 0.98}) == "down"
+    assert G.keep_verdict({"trained": 0.99, "init": 0.6}) == "up"
+
+
+def test_read_outs_of_a_short_replace_run():
+    cfg = G.GateConfig(task="replace", steps=SHORT, hidden_size=6, gap=6)
+    model, history = finish(cfg)
+    assert history[-1].step == SHORT and "done" not in history[-1].info, "the replace task trains all its steps"
+    units, frame = G.memory_units(model, cfg)
+    assert len(units) == 3 and list(frame.columns) == ["t", "unit", "forget"]
+    drop = G.keep_gate_drop(model, cfg, units)
+    assert drop["unit"] in units and 0 < drop["at_replace"] < 1 and 0 < drop["elsewhere"] < 1
+    sep = G.separation(model, cfg, units)
+    assert 0 <= sep["lowest"] <= sep["at_cue"] <= 1
+    traces = G.memory_traces(model, cfg, units[0], n=5)
+    assert list(traces.columns) == ["example", "t", "value", "symbol", "first"]
+    assert len(traces) == 5 * (cfg.gap + 2)
+    tokens = G.sample(cfg, 5, torch.Generator().manual_seed(40_000 + cfg.seed), G.replace_step(cfg)).tokens
+    assert all(row[G.replace_step(cfg) - 1].isupper() for row in tokens)
+    gates = G.keep_gate_frame(model, cfg, units, at=G.replace_step(cfg))
+    assert set(gates["unit"]) == set(units) and gates["forget"].between(0, 1).all()
+    learnt = G.keep_gate_learnt(model, cfg, units)
+    assert learnt["sigma_b"] == pytest.approx(1 / (1 + np.exp(-cfg.forget_bias)))

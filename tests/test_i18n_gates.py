@@ -24,7 +24,7 @@ PAGE = "pages/3_LSTM_Gates.py"
 ZH = CATALOGUES["zh"]
 JOB = "gates-default-sweep"  # the page's background comparison, replaced by finished rows
 SWEEP_ROWS = [{"kind": k, "gap": g, "accuracy": 1.0, "seconds": 1.0} for g in (5, 20, 50) for k in G.KINDS]
-HEADERS = ["train", "heat", "eq", "numbers", "sweep"]
+HEADERS = ["train", "heat", "eq", "held", "numbers", "sweep"]
 
 def readable(at: AppTest) -> list[str]:
     """Everything on the page a learner reads, as text."""
@@ -104,6 +104,11 @@ def test_gru_and_a_bad_gap_in_chinese():
     at.radio(key="gates_task").set_value("counting").run()
     no_exception(at)
     assert at.session_state["gates__run"].config.task == "counting"
+    assert left(at) == []
+    at.radio(key="gates_task").set_value("replace").run()
+    no_exception(at)
+    assert at.session_state["gates__run"].config.task == "replace"
+    assert ZH["gates.held.header"] in [h.value for h in at.header]
     assert left(at) == []
     at.radio(key="gates_task").set_value("memory").run()
     at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()

@@ -1,6 +1,8 @@
 """Generated sequence tasks where gates have something to do.
 
 - memory: a marked symbol at step 1, `gap` distractors, then a recall cue; answer the symbol.
+- replace: tutorial A's Alice -> Bob: a marked symbol, distractors, a SECOND marked symbol that
+  replaces the first, more distractors, the cue; answer the most recent marked symbol.
 - counting: a string of brackets; at every step, answer the current nesting depth.
 Each batch comes from a seeded torch.Generator, so a config and a seed give the same data.
 """
@@ -44,6 +46,37 @@ def memory_batch(batch: int, gap: int, symbols: int, g: torch.Generator) -> Batc
     tokens = [[SYMBOLS[s]] + [SYMBOLS[d].lower() for d in row] + [RECALL]
               for s, row in zip(sym.tolist(), dis.tolist())]
     return Batch(x, sym, tokens)
+
+
+def replace_batch(batch: int, gap: int, symbols: int, g: torch.Generator, at: int | None = None) -> Batch:
+    """Like memory_batch, but one of the gap's steps shows a second marked symbol (another one
+    than the first) that replaces it: the answer is the second. Steps: 1 the first symbol,
+    2..gap+1 distractors with the second symbol at step `at` (1-based, 3..gap; random per
+    sequence when None, so the model must react to the symbol, not count steps), then the cue.
+    Chance is 1/symbols; a model that kept the first symbol scores 0."""
+    K, T = symbols, gap + 2
+    if gap < 3:
+        raise ValueError("the replace task needs a gap of at least 3")
+    b = memory_batch(batch, gap, symbols, g)
+    first = b.y
+    second = (first + torch.randint(1, K, (batch,), generator=g)) % K  # (B,) never the first
+    where = torch.randint(2, gap, (batch,), generator=g) if at is None else torch.full((batch,), at - 1)
+    x = b.x.clone()
+    rows = torch.arange(batch)
+    x[rows, where] = 0
+    x[rows, where, second] = 1
+    tokens = [row.copy() for row in b.tokens]
+    for row, w, s in zip(tokens, where.tolist(), second.tolist()):
+        row[w] = SYMBOLS[s]
+    assert x.shape[1] == T
+    return Batch(x, second, tokens)
+
+
+def replaced_at(x: Tensor, symbols: int) -> Tensor:
+    """(B,) the 0-based step of the last marked symbol in each sequence (0: none replaced it)."""
+    marked = x[:, :, :symbols].sum(-1) > 0  # (B, T)
+    steps = torch.arange(x.shape[1]).expand_as(marked)
+    return torch.where(marked, steps, torch.zeros_like(steps)).max(dim=1).values
 
 
 def counting_batch(batch: int, length: int, max_depth: int, g: torch.Generator) -> Batch:
