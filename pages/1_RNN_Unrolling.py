@@ -130,7 +130,7 @@ st.caption(t("unrolling.hello.why_memory"))
 c = st.columns([2, 1, 1, 1])
 variant = choice(c[0].radio, t("unrolling.hello.variant"), list(U.VARIANTS), key="hello_variant",
                  labels={v: t(f"unrolling.variant.{v}") for v in U.VARIANTS},
-                 captions=[t(f"unrolling.variant.{v}_caption") for v in U.VARIANTS])
+                 captions=[t(f"unrolling.variant.{v}_caption", lr=U.LR_OF_VARIANT[v]) for v in U.VARIANTS])
 lr = c[1].number_input(t("unrolling.hello.lr"), 1e-4, 100.0, U.LR_OF_VARIANT[variant], format="%.4f",
                        key=f"hello_lr_{variant}", bind="query-params", help=t("unrolling.hello.lr_help"))
 epochs = c[2].number_input(t("unrolling.hello.epochs"), 1, 300, 15, key="hello_epochs", bind="query-params")
@@ -182,8 +182,11 @@ def hello_render(state) -> None:
     notes_recipe = cfg.lr == U.LR_OF_VARIANT[cfg.variant] and cfg.epochs == 15
     if notes_recipe and first is None and state.status == "done":
         stuck = next((i for i, p in enumerate(reversed(predicted)) if p != last), len(predicted))
-        st.caption(t("unrolling.hello.notes_claim_missed", script=t(f"unrolling.variant.{cfg.variant}"),
-                     lr=cfg.lr, seed=cfg.seed, last=last, stuck=stuck))
+        said = t("unrolling.hello.notes_claim_stuck" if stuck >= 3 else "unrolling.hello.notes_claim_missed",
+                 script=t(f"unrolling.variant.{cfg.variant}"), lr=cfg.lr, seed=cfg.seed, last=last, stuck=stuck)
+        if stuck >= 3 and cfg.variant != "embed":
+            said += " " + t("unrolling.hello.small_model")
+        st.caption(said)
 
 
 state = live_training("hello", hello_cfg, hello_start, hello_render, t("unrolling.hello.what"),

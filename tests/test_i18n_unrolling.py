@@ -67,7 +67,8 @@ def test_the_unrolling_page_in_chinese_has_no_english_left():
     variant = at.radio(key="hello_variant")
     assert variant.options == [ZH[f"unrolling.variant.{v}"] for v in U.VARIANTS]
     assert variant.value == "cell" and "hello_variant" not in at.query_params  # the default stays out of the link
-    assert list(variant.proto.captions) == [ZH[f"unrolling.variant.{v}_caption"] for v in U.VARIANTS]
+    assert list(variant.proto.captions) == [ZH[f"unrolling.variant.{v}_caption"].format(lr=U.LR_OF_VARIANT[v])
+                                            for v in U.VARIANTS]
     # the printout keeps the notes' own format (their code prints English); the rest speaks Chinese
     assert at.code[0].value.startswith("Predicted string: heeee, Epoch [1/15] loss=")
     assert ZH["unrolling.hello.solved"].split("{")[0] in at.success[0].value
