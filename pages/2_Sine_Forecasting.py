@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from rnnviz import charts
+from rnnviz import charts, cost
 from rnnviz import forecast as F
 from rnnviz import sincos as SC
 from rnnviz import sine as S
@@ -224,8 +224,11 @@ if state is not None and state.history:
     st.subheader(t("sine.compare.header"))
     cmp_cfg = S.CompareConfig(state.config.series, shown_kind, state.config.hidden_size, state.config.seed)
     st.markdown(t("sine.compare.intro", kind=cmp_cfg.kind, hidden=cmp_cfg.hidden_size, seed=cmp_cfg.seed))
+    stale = st.session_state.get("sinecmp__run")
+    if stale is not None and stale.status != "running" and stale.config != cmp_cfg:
+        del st.session_state["sinecmp__run"]  # no table from other settings: the shown numbers are this run's
     cmp_state = live_training("sinecmp", cmp_cfg, S.compare, compare_render, t("sine.compare.what"),
-                              auto=cmp_cfg == S.CompareConfig(), default=S.CompareConfig())
+                              default=S.CompareConfig(), seconds=sum(map(cost.seconds, S.recipe_configs(cmp_cfg))))
     if cmp_state is not None and cmp_state.status == "done" and cmp_state.config == cmp_cfg:
         recipe_col, cmp_series = t("sine.compare.recipe"), make_series(cmp_cfg.series)
         lines = [pd.DataFrame({"x": cmp_series.x[cmp_series.split:], "value": cmp_series.clean[cmp_series.split:],
@@ -234,8 +237,10 @@ if state is not None and state.history:
             f = S.forecast(m, cmp_series, cmp_cfg.series.window).frame
             f = f[f["how"] == t("sine.col.multi")]
             lines.append(pd.DataFrame({"x": f["x"], "value": f["value"], recipe_col: t(f"sine.train.{r}")}))
-        show(charts.line(pd.concat(lines, ignore_index=True), "x", "value", t("sine.compare.chart_title"), "x", "y",
-                         color=recipe_col))
+        by_recipe = charts.line(pd.concat(lines, ignore_index=True), "x", "value", t("sine.compare.chart_title"),
+                                "x", "y", color=recipe_col)
+        by_recipe.encoding.color.legend = alt.Legend(labelLimit=0)  # the whole names
+        show(by_recipe)
 
     # ------------------------------------------------------------------ 5. inside
     st.header(t("sine.inside.header"), divider="gray")

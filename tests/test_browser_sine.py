@@ -1,7 +1,8 @@
 """The "Sine forecasting" page in a real browser (fixtures app_url, browser, artifacts from
-conftest.py): opened by its own URL as the first request, trained with the tutorial's
-recipe for 10,000 steps, stopped half way with the Stop button; the partial model stays
-usable and its charts are drawn. Screenshots go to tests/artifacts/2_Sine_Forecasting_*.png.
+conftest.py): opened by its own URL as the first request, trained with the FAQ's random
+windows for 10,000 steps, stopped half way with the Stop button; the partial model stays
+usable and its charts are drawn. A link made in Chinese opens with the same choices in
+English. Screenshots go to tests/artifacts/2_Sine_Forecasting_*.png.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from web import DRAWN_CHARTS_JS, FINISHED_JS, PROGRESS_STEP_JS, heading, set_num
 VIEWPORT = {"width": 1400, "height": 5200}  # Streamlit scrolls inside its own container: a tall window shows all
 LOAD_MS = 90_000  # the session's first request imports torch and trains the default models
 URL_PATH = "/Sine_Forecasting"
-STEPS = 10_000  # the tutorial's iterations
-CHARTS = 11  # Altair charts the page draws once a model is trained (sections 1-6)
-CHARTS_WITHOUT_DATA = 8  # with settings that cannot work, sections 1-2 and the windows chart are gone
+STEPS = 10_000  # num_iter of the FAQ's random windows, as bench/reference_sine.py runs
+CHARTS = 12  # Altair charts the page draws once a model is trained (sections 1-6)
+CHARTS_WITHOUT_DATA = 9  # with settings that cannot work, sections 1-2 and the windows chart are gone
 PROGRESS = re.compile(r"Training the forecaster: step (\d+) of (\d+)")
 
 
@@ -59,10 +60,12 @@ def test_stop_half_way_keeps_a_usable_model(browser, app_url: str, artifacts: Pa
         assert_results_on_page(page, errors)
         page.screenshot(path=str(artifacts / "2_Sine_Forecasting_opened.png"), full_page=True)
 
-        # the tutorial's recipe, then its 10,000 steps (which interrupts the 3,000-step default run)
-        page.locator(".st-key-sine_recipe").get_by_text("tutorial", exact=True).click()
-        page.locator(".st-key-sine_steps_tutorial input").wait_for(timeout=LOAD_MS)
-        set_number(page, "sine_steps_tutorial", STEPS)
+        # the FAQ's random windows, then 10,000 of them (which interrupts the 3,100-step default run)
+        page.locator(".st-key-sine_recipe").get_by_text("FAQ (2): num_iter random windows", exact=True).click()
+        page.locator(".st-key-sine_steps_random input").wait_for(timeout=LOAD_MS)
+        set_number(page, "sine_steps_random", STEPS)
+        train = page.locator(".st-key-sine__train").get_by_role("button", name=re.compile(r"^Train \(about"))
+        train.click()  # a run this long waits for Train, with its estimate on the button
         page.wait_for_function(f"() => ({PROGRESS_STEP_JS})({STEPS}) > 0", timeout=LOAD_MS)
         stop = page.locator(".st-key-sine__stop").get_by_role("button", name="Stop")
         stop.wait_for(timeout=LOAD_MS)
@@ -128,3 +131,36 @@ def test_downloads_reproduce_the_run(browser, app_url: str, tmp_path: Path):
         assert len(csv) >= 100 and "step" in csv.columns, csv.columns
     finally:
         context.close()
+
+
+def test_a_link_made_in_chinese_opens_the_same_choices_in_english(browser, app_url: str, artifacts: Path):
+    """Issue 10, item 6: the link carries the choices' values, not their Chinese labels."""
+    maker = browser.new_context(viewport=VIEWPORT)
+    page = maker.new_page()
+    try:
+        page.goto(app_url + URL_PATH + "?lang=zh", timeout=LOAD_MS)
+        wait_finished(page)
+        page.locator(".st-key-sine_recipe").get_by_text("教程：按顺序遍历一遍", exact=True).click()
+        page.wait_for_function("() => location.search.includes('sine_recipe=tutorial')", timeout=LOAD_MS)
+        wait_finished(page)
+        page.locator(".st-key-sine_noise_kind").click()
+        page.get_by_role("option", name="高斯分布").click()
+        page.wait_for_function("() => location.search.includes('sine_noise_kind=gaussian')", timeout=LOAD_MS)
+        wait_finished(page, CHARTS - 1)  # the recipes' comparison on another series waits for its Train button
+        link = page.evaluate("location.href")
+    finally:
+        maker.close()
+    assert "%" not in link.split("?", 1)[1], link  # no Chinese label in it
+    other = browser.new_context(viewport=VIEWPORT)
+    page = other.new_page()
+    try:
+        page.goto(link.replace("lang=zh", "lang=en"), timeout=LOAD_MS)
+        wait_finished(page, CHARTS - 1)
+        assert page.get_by_text("settings this page cannot use").count() == 0
+        assert page.locator(".st-key-sine_noise_kind input").input_value() == "gaussian"
+        checked = page.locator(".st-key-sine_recipe label").filter(has=page.locator("input:checked"))
+        assert checked.inner_text().startswith("tutorial: one ordered pass"), checked.inner_text()
+        page.get_by_text("Loss at the last step (310)").first.wait_for(timeout=LOAD_MS)  # one ordered pass
+        page.screenshot(path=str(artifacts / "2_Sine_Forecasting_zh_link_in_english.png"), full_page=True)
+    finally:
+        other.close()
