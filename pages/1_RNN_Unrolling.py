@@ -230,6 +230,10 @@ grad_chart = charts.line(shown, "t", "grad_norm", t("unrolling.grad.title"), t("
                          t("unrolling.grad.y"), color="model", log_y=True)
 grad_chart.encoding.color.title = t("unrolling.grad.model")  # charts.line names the legend after its column
 show(grad_chart)
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+last_h = "h" + str(gcfg.seq_len).translate(SUBSCRIPT)  # h₅₀: Unicode, where LaTeX does not render
+st.caption(t("unrolling.grad.same_end", T=gcfg.seq_len, hT=last_h, hidden=gcfg.hidden_size,
+             norm=math.sqrt(gcfg.hidden_size)))
 if len(bad):
     first = bad.groupby("model")["t"].max().to_dict()
     models = t("unrolling.grad.list_sep").join(t("unrolling.grad.overflow_model", model=m, t=t_)
@@ -238,15 +242,11 @@ if len(bad):
 verdict = U.gradient_verdict(grads, gcfg)
 
 
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
 def ratio_text(r: float) -> str:
     return f"{r:.2e}" if math.isfinite(r) else t("unrolling.grad.overflowed")
 
 
 c = st.columns(2)
-last_h = "h" + str(gcfg.seq_len).translate(SUBSCRIPT)
 for col, m in zip(c, ["RNN", "LSTM"]):
     r = verdict.ratio[m]
     col.metric(f"{m}: ‖∂L/∂h₁‖ / ‖∂L/∂{last_h}‖", f"{r:.2e}" if math.isfinite(r) else t("unrolling.grad.ratio_overflow"),
