@@ -144,11 +144,12 @@ def _used(key: str, given: list[str]) -> bool:
     """Whether the page took the link's value for key (Streamlit drops what it cannot use)."""
     if not _is_setting(key):
         return False
+    value = st.session_state[key]
+    if isinstance(value, list):  # a multiselect keeps the options it knows and drops the rest
+        return sorted(given) == sorted(map(str, value))
     if key in st.query_params:
         return True
-    value = st.session_state[key]  # the link gave the default itself, or something unusable
-    if isinstance(value, list):
-        return sorted(given) == sorted(map(str, value))
+    # the link gave the default itself, or something unusable
     if isinstance(value, bool):
         return given[-1].lower() == str(value).lower()
     if isinstance(value, (int, float)):
