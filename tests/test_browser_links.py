@@ -7,6 +7,7 @@ Also: a link in Chinese opens in Chinese, and a malformed link shows its note.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from web import FINISHED_JS, README_SHOT, readme_shot
@@ -89,3 +90,73 @@ def test_a_chinese_link_and_a_malformed_one(browser, app_url: str, artifacts):
     assert "colour" not in page.evaluate("location.href")
     page.screenshot(path=str(artifacts / "link_malformed.png"))
     context.close()
+
+
+# Issue 10, item 6: per page, the choices (widget key, radio or select box, the option to pick
+# by its place) a learner changes by clicking in Chinese; the sine page's own test is in
+# test_browser_sine.py.
+CHOICES = {
+    "RNN_Unrolling": [("hello_variant", "radio", 2)],
+    "LSTM_Gates": [("gates_task", "radio", 1)],
+    "Char_Generation": [("char_sampling", "radio", 1), ("char_keep", "radio", 1), ("char_mode", "select", 2)],
+}
+
+
+def pick(page, key: str, widget: str, index: int) -> None:
+    if widget == "radio":
+        page.locator(f".st-key-{key} [role=radiogroup] label").nth(index).click()
+    else:
+        box = page.locator(f".st-key-{key} [role=combobox]")
+        box.scroll_into_view_if_needed()
+        box.click()
+        page.get_by_role("option").nth(index).click()
+
+
+def picked(page, key: str, widget: str) -> tuple[int, str]:
+    """The place and the shown label of the option chosen in a radio or select box."""
+    if widget == "radio":
+        labels = page.locator(f".st-key-{key} [role=radiogroup] label")
+        texts = labels.all_inner_texts()
+        checked = labels.filter(has=page.locator("input:checked")).inner_text()
+        return texts.index(checked), checked
+    shown = page.locator(f".st-key-{key} [role=combobox]").first
+    label = shown.input_value().strip()
+    shown.scroll_into_view_if_needed()
+    shown.click()
+    options = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")
+    return options.index(label), label
+
+
+@pytest.mark.parametrize("path", list(CHOICES))
+def test_a_link_made_in_chinese_opens_the_same_choices_in_english(browser, app_url: str, artifacts, path: str):
+    maker = browser.new_context(viewport=VIEWPORT)
+    page = maker.new_page()
+    page.goto(f"{app_url}/{path}?lang=zh", timeout=LOAD_MS)
+    page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+    chosen = {}
+    for key, widget, index in CHOICES[path]:
+        pick(page, key, widget, index)
+        page.wait_for_function(f"() => location.search.includes('{key}=')", timeout=LOAD_MS)
+        page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+        chosen[key] = picked(page, key, widget)
+    link = page.evaluate("location.href")
+    maker.close()
+    query = link.split("?", 1)[1]
+    assert "%" not in query, link  # the values, never a Chinese label
+    assert all(f"{key}=" in query for key in chosen), link
+
+    other = browser.new_context(viewport=VIEWPORT)
+    page = other.new_page()
+    page.goto(link.replace("lang=zh", "lang=en"), timeout=LOAD_MS)
+    page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+    page.get_by_text("Home").first.wait_for(timeout=LOAD_MS)  # in English
+    assert page.get_by_text("settings this page cannot use").count() == 0
+    values = {k: v for k, v in parse_qsl(query) if k in chosen}
+    assert {k: v for k, v in parse_qsl(urlsplit(page.evaluate("location.href")).query) if k in chosen} == values
+    for key, widget, _ in CHOICES[path]:
+        index, label = picked(page, key, widget)
+        assert index == chosen[key][0], (key, label, chosen[key])
+        assert label != chosen[key][1], (key, label)  # the same option, in English now
+    page.screenshot(path=str(artifacts / f"link_zh_to_en_{path}.png"))
+    other.close()
