@@ -4,6 +4,7 @@ what single units track. Widgets -> config -> rnnviz -> charts."""
 
 import html
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -144,16 +145,16 @@ clip = c[2].number_input(t("char.model.clip"), 0.001, 100.0, 0.01 if optim == "s
 batch = c[3].number_input(t("char.model.batch"), 1, 512, default.batch_size, key="char_batch", bind="query-params")
 steps = c[4].number_input(t("char.model.steps"), 1, 500, default.num_steps, key="char_steps", bind="query-params")
 epochs = c[5].number_input(t("char.model.epochs"), 1, 500, default.epochs, key="char_epochs", bind="query-params")
-c = st.columns([3, 2, 2, 1, 1])
+c = st.columns([3, 3, 1, 1])
 sampling = choice(c[0].radio, t("char.model.sampling"), list(C.SAMPLINGS), key="char_sampling",
                   labels={s: t(f"char.model.{s}") for s in C.SAMPLINGS},
                   captions=[t(f"char.model.{s}_caption") for s in C.SAMPLINGS])
 offset = c[1].toggle(t("char.model.offset"), default.offset, key="char_offset", bind="query-params",
                      help=t("char.model.offset_help"))
-init = c[2].toggle(t("char.model.init"), default.init == "d2l", key="char_init", bind="query-params",
+init = c[1].toggle(t("char.model.init"), default.init == "d2l", key="char_init", bind="query-params",
                    help=t("char.model.init_help"))
-held = c[3].number_input(t("char.model.held"), 0.01, 0.5, default.held_out, 0.05, key="char_held", bind="query-params")
-seed = c[4].number_input(t("char.model.seed"), 0, 10_000, 0, key="char_seed", bind="query-params")
+held = c[2].number_input(t("char.model.held"), 0.01, 0.5, default.held_out, 0.05, key="char_held", bind="query-params")
+seed = c[3].number_input(t("char.model.seed"), 0, 10_000, 0, key="char_seed", bind="query-params")
 c = st.columns([3, 2, 2, 2])
 keep = choice(c[0].radio, t("char.model.keep"), list(C.KEEPS), key="char_keep",
               labels={k: t(f"char.model.keep_{k}") for k in C.KEEPS},
@@ -254,10 +255,11 @@ def render(state) -> None:
     show(charts.line(grads, step, grad_norm, t("char.train.grad_title"), step, t("char.train.grad_axis"),
                      color=norm, dash=norm, log_y=True), c2)
     clipped = sum(s.grad_norm > trained.clip for s in rows) / len(rows)
-    c2.caption(t("char.train.clipped", share=clipped, clip=trained.clip))
+    c2.caption(t("char.train.clipped", share=clipped, clip=trained.clip) + (t("char.train.clipped_none") if not clipped else ""))
     printed = [s for s in rows if "samples" in s.info]
     if printed:  # a box of fixed height: 250 epochs do not make the page 20,000 px tall
-        st.caption(t("char.train.printout", every=trained.print_every, chars=C.PRINT_CHARS,
+        every = t("char.train.every_n", n=trained.print_every) if trained.print_every > 1 else t("char.train.every_epoch")
+        st.caption(t("char.train.printout", every=every, chars=C.PRINT_CHARS,
                      valid=t("char.train.printout_valid") if "valid" in printed[-1].info else ""))
         st.container(height=330, autoscroll=True).code(printout(printed), language=None, wrap_lines=True)
 
@@ -272,7 +274,8 @@ def lesson(state) -> None:
     chars = state.config[1] - len(state.model.held_text)  # the characters it trained on
     say = st.warning if verdict.startswith("memorised") else st.info
     say(t(f"char.lesson.{verdict}", epoch=last["epoch"], train=last["train_ppl"], held=num(last["held_ppl"]),
-          ratio=last["held_ppl"] / base["bigram"], chars=chars, **{k: num(v) for k, v in base.items()}),
+          ratio=last["held_ppl"] / base["bigram"], chars=chars,
+          **{k: f"{v:,.0f}" if k == "uniform" else num(v) for k, v in base.items()}),
         icon=":material/school:")
 
 
@@ -347,7 +350,9 @@ if state is not None and state.history:
                              for i in range(first, gen.warmup.shape[0]) for u, v in enumerate(gen.warmup[i].tolist()[:32])],
                             columns=["t", "char", "unit", "value"])
         show(charts.heatmap(warm, "unit", "char", t("char.gen.warmup_title"), t("char.gen.hidden_unit"),
-                            t("char.gen.prefix_position"), value_title="h_t").properties(height=max(66, 22 * warm["t"].nunique())))
+                            t("char.gen.prefix_position"), value_title="h_t")
+             .properties(height=alt.Step(28))  # a band per prefix character
+             .configure_legend(orient="bottom", direction="horizontal"))
 
     # ------------------------------------------------------------------ 6. inside
     st.header(t("char.inside.header"), divider="gray")
