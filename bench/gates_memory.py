@@ -1,4 +1,4 @@
-"""The memory task at gap T = 50: LSTM vs vanilla RNN (and GRU), 3 seeds, same config.
+"""The memory task at gap T = 50: LSTM vs vanilla RNN (and GRU), 3 seeds, the page's one setting.
 
 For seeds 0, 1, 2 and each kind, rnnviz.gates.build(GateConfig(task="memory", gap=50,
 hidden_size=HIDDEN, steps=STEPS, kind=kind, seed=seed)) is iterated to its end (it stops
@@ -10,12 +10,13 @@ Targets: every LSTM run >= 95 % and every vanilla RNN run near chance (25 %; "ne
 <= NEAR_CHANCE), each trained in <= 20 s (wall) on this 2-core machine, torch threads as the
 app sets them (RNNVIZ_THREADS, default 1).
 
-HIDDEN/STEPS: the brief suggested hidden 32, 600 steps. With it seed 2's LSTM is still at
-chance after 600 steps (it solves at step ~1,080), so the default is hidden 64, 600 steps,
-where every seed's LSTM solves within ~400 steps; the suggested config runs too (LSTM only,
-`brief_config`) as the evidence for that choice.
+HIDDEN/STEPS: the page's defaults (GateConfig: hidden 16, up to 400 steps, batch 128, b_f =
+b_z = 4), which are also the settings of its comparison (issue 10 item 3: one setting). The
+earlier comparison setting (hidden 64, 600 steps, batch 64, the GRU at torch's default b_z)
+let the plain RNN carry gaps 5 and 20 and reach 94 % at 50 on the issue's run; it runs too
+(RNN only, at gap 20, `old_config`) as the evidence for the change.
 
-    python bench/gates_memory.py [--quick]   # --quick: skip the brief_config runs
+    python bench/gates_memory.py [--quick]   # --quick: skip the old_config runs
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from rnnviz import gates as G
 SEEDS = (0, 1, 2)
 KINDS = ("LSTM", "RNN", "GRU")
 GAP = 50
-HIDDEN = 64  # see the docstring: 32 leaves seed 2's LSTM at chance after 600 steps
-STEPS = 600
-BRIEF = {"hidden_size": 32, "steps": 600}  # the brief's suggestion, run for comparison
+HIDDEN = G.GateConfig.hidden_size  # the page's one setting (see the docstring)
+STEPS = G.GateConfig.steps
+OLD = {"hidden_size": 64, "steps": 600, "batch_size": 64, "update_bias": 0.0, "gap": 20}  # the old comparison
 TARGET_LSTM = 0.95
 NEAR_CHANCE = 0.35  # chance is 0.25; a model that carried the symbol scores far above this
 TARGET_SECONDS = 20.0
@@ -53,8 +54,9 @@ def test_accuracy(model, cfg: G.GateConfig) -> float:
     return float((model(b.x).argmax(-1) == b.y).float().mean())
 
 
-def run(kind: str, seed: int, hidden: int, steps: int) -> dict:
-    cfg = G.GateConfig(task="memory", gap=GAP, hidden_size=hidden, steps=steps, kind=kind, seed=seed)
+def run(kind: str, seed: int, hidden: int, steps: int, **other) -> dict:
+    cfg = G.GateConfig(**{"task": "memory", "gap": GAP, "hidden_size": hidden, "steps": steps, "kind": kind,
+                          "seed": seed, **other})
     t0, c0 = time.perf_counter(), time.thread_time()
     model, snapshots = G.build(cfg)
     last = None
@@ -102,10 +104,11 @@ def main(quick: bool = False) -> dict:
                  "all": lstm_ok and rnn_ok and time_ok},
     }
     if not quick:
-        brief = [run("LSTM", seed, BRIEF["hidden_size"], BRIEF["steps"]) for seed in SEEDS]
-        out["brief_config"] = {**BRIEF, "lstm_runs": [{k: r[k] for k in ("seed", "steps", "accuracy", "train_s")}
-                                                      for r in brief],
-                               "lstm_all_ge_95": all(r["accuracy"] >= TARGET_LSTM for r in brief)}
+        other = {k: v for k, v in OLD.items() if k not in ("hidden_size", "steps")}
+        old = [run("RNN", seed, OLD["hidden_size"], OLD["steps"], **other) for seed in SEEDS]
+        out["old_config"] = {**OLD, "rnn_runs": [{k: r[k] for k in ("seed", "steps", "accuracy", "train_s")}
+                                                 for r in old],
+                             "rnn_carried_any": any(r["accuracy"] >= 0.9 for r in old)}
     out["loadavg_1min"] = {"start": round(load0[0], 2), "end": round(os.getloadavg()[0], 2)}
     out["bench_seconds"] = round(time.perf_counter() - t0, 1)
     return out

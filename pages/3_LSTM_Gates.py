@@ -167,10 +167,11 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v
         state_name = t(f"gates.gate.{G.STATE[kind_now]}")
         sym_col = t("gates.held.symbol")
         at = G.replace_step(tcfg) if tcfg.task == "replace" else None
-        traces = G.memory_traces(model, tcfg, mem).rename(columns={"symbol": sym_col})
-        show(charts.memory_lines(traces, t("gates.held.title", state=state_name, unit=mem), t("gates.heat.t"),
-                                 state_name, sym_col, at, t("gates.held.second") if at else ""))
         units = G.memory_units(model, tcfg)[0]
+        traces = G.memory_traces(model, tcfg, units).rename(columns={"symbol": sym_col})
+        show(charts.memory_lines(traces, t("gates.held.title", state=state_name, units=SEP.join(map(str, units))),
+                                 t("gates.heat.t"), state_name, sym_col, at, t("gates.held.second") if at else "",
+                                 t("gates.numbers.unit_label", unit="{unit}")))
         sep = G.separation(model, tcfg, units)
         held = "held" if G.memory_held(sep, tcfg) else "lost"
         st.markdown(t(f"gates.held.{held}_{tcfg.task}", unit=mem, units=SEP.join(map(str, units)), state=state_name,
@@ -190,8 +191,9 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v
             unit_col = t("gates.numbers.unit")
             named = gate_rows.assign(**{unit_col: gate_rows["unit"].map(lambda u: t("gates.numbers.unit_label", unit=u))})
             gate_word = t(f"gates.eq.{keep}")
-            show(charts.line(named, "t", keep, t("gates.numbers.keep_title", gate=gate_word), t("gates.heat.t"),
-                             t(f"gates.numbers.{keep}_axis"), color=unit_col, y_domain=(0, 1)), c2)
+            chart = charts.line(named, "t", keep, t("gates.numbers.keep_title", gate=gate_word), t("gates.heat.t"),
+                                t(f"gates.numbers.{keep}_axis"), color=unit_col, y_domain=(0, 1))
+            show(charts.with_rule(chart, at, t("gates.held.second")) if at else chart, c2)
             learnt = G.keep_gate_learnt(model, tcfg, units)
             bias = "b_f" if kind_now == "LSTM" else "b_z"
             c2.markdown(t(f"gates.numbers.learnt_{G.keep_verdict(learnt)}", units=SEP.join(map(str, units)),

@@ -244,16 +244,28 @@ def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
     return alt.vconcat(head, *panels, spacing=6).resolve_scale(color="independent")
 
 
-def with_chance(chart: alt.Chart, chance: float, label: str) -> alt.LayerChart:
+def with_chance(chart, chance: float, label: str, x: str | None = None,
+                data: pd.DataFrame | None = None) -> alt.LayerChart:
     """An accuracy chart on the full 0..1 axis (noise must not look like progress), with
-    chance drawn as a dashed, labelled rule."""
-    chart.encoding.y.scale = alt.Scale(domain=[0, 1])
-    chart.encoding.y.axis = alt.Axis(format="%")
-    rule = pd.DataFrame({"chance": [chance], "label": [label]})
+    chance drawn as a dashed, labelled rule. A layered chart names its x field and data."""
+    for part in getattr(chart, "layer", None) or [chart]:
+        part.encoding.y.scale = alt.Scale(domain=[0, 1])
+        part.encoding.y.axis = alt.Axis(format="%")
+    x = x or chart.encoding.x.shorthand.split(":")[0]  # the label sits at the right end, clear of the first points
+    data = chart.data if data is None else data
+    rule = pd.DataFrame({"chance": [chance], "label": [label], x: [data[x].max()]})
     line_ = alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(y="chance:Q")
-    text = alt.Chart(rule).mark_text(align="left", dx=4, dy=-6, color=GREY, fontSize=11).encode(
-        y="chance:Q", x=alt.value(0), text="label:N")
-    return alt.layer(chart, line_, text).properties(title=chart.title, height=HEIGHT)
+    text = alt.Chart(rule).mark_text(align="right", dy=10, color=GREY, fontSize=11).encode(
+        y="chance:Q", x=f"{x}:Q", text="label:N")
+    parts = []  # a layered chart's layers, flattened (a nested layer loses its legend), each with its data
+    for part in getattr(chart, "layer", None) or [chart]:
+        part = part.copy()
+        if part.data is alt.Undefined:
+            part.data = data
+        parts.append(part)
+    layered = alt.layer(*parts, line_, text).properties(height=HEIGHT)
+    title = getattr(chart, "title", alt.Undefined)
+    return layered if title is alt.Undefined else layered.properties(title=title)
 
 
 def sweep_chart(df: pd.DataFrame, title: str, x_title: str, y_title: str, kind: str,
@@ -269,27 +281,48 @@ def sweep_chart(df: pd.DataFrame, title: str, x_title: str, y_title: str, kind: 
         "tooltip": [alt.Tooltip(f"{kind}:N"), alt.Tooltip("gap:Q", title=x_title),
                     alt.Tooltip("accuracy:Q", title=y_title, format=".1%")],
     }
-    lines = alt.Chart(df).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=90, filled=False)).encode(**enc)
-    return with_chance(lines.properties(title=title), chance, chance_label)
+    first = df[kind].iloc[0]  # the LSTM: a wide halo under it shows where the others cover it
+    base = alt.Chart(df).encode(x=enc["x"], y=enc["y"], color=enc["color"], tooltip=enc["tooltip"])
+    halo = base.transform_filter(alt.FieldEqualPredicate(field=kind, equal=first)).mark_line(
+        strokeWidth=7, opacity=0.45)
+    lines = alt.layer(halo, base.mark_line(strokeWidth=2).encode(strokeDash=enc["strokeDash"]),
+                      base.mark_point(size=110, filled=False, strokeWidth=2, opacity=1).encode(shape=enc["shape"]))
+    return with_chance(lines, chance, chance_label, x="gap", data=df).properties(title=title)
 
 
 def memory_lines(df: pd.DataFrame, title: str, x_title: str, y_title: str, symbol: str,
-                 rule_t: int | None = None, rule_label: str = "") -> alt.LayerChart:
-    """One unit's memory across the gap, one thin line per sequence coloured by the symbol it
-    must recall (df: example, t, value, <symbol>); rule_t marks a step (the second symbol)."""
-    lines = alt.Chart(df).mark_line(strokeWidth=1.3, opacity=0.8).encode(
-        x=alt.X("t:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("value:Q", title=y_title),
-        color=alt.Color(f"{symbol}:N", title=symbol, scale=alt.Scale(scheme="category10"), sort="ascending"),
-        detail="example:N",
-        tooltip=[alt.Tooltip(f"{symbol}:N"), "example:N", "t:Q", alt.Tooltip("value:Q", format=".3f")])
-    layers = [lines]
-    if rule_t is not None:
-        rule = pd.DataFrame({"t": [rule_t], "label": [rule_label]})
-        layers += [alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(x="t:Q"),
-                   alt.Chart(rule).mark_text(align="left", dx=4, y=8, color=GREY, fontSize=11).encode(
-                       x="t:Q", text="label:N")]
-    return alt.layer(*layers).properties(title=title, height=HEIGHT)
+                 rule_t: int | None = None, rule_label: str = "", unit_title: str = "unit {unit}"):
+    """Memory across the gap, one thin line per sequence coloured by the symbol it must
+    recall (df: example, t, value, <symbol>, and unit for one panel per unit, side by side);
+    rule_t marks a step (the second symbol)."""
+    def panel(d: pd.DataFrame, sub: str = "") -> alt.LayerChart:
+        lines = alt.Chart(d).mark_line(strokeWidth=1.3, opacity=0.8).encode(
+            x=alt.X("t:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title=y_title),
+            color=alt.Color(f"{symbol}:N", title=symbol, scale=alt.Scale(scheme="category10"), sort="ascending"),
+            detail="example:N",
+            tooltip=[alt.Tooltip(f"{symbol}:N"), "example:N", "t:Q", alt.Tooltip("value:Q", format=".3f")])
+        layers = [lines]
+        if rule_t is not None:
+            rule = pd.DataFrame({"t": [rule_t], "label": [rule_label]})
+            layers += [alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(x="t:Q"),
+                       alt.Chart(rule).mark_text(align="left", dx=4, y=8, color=GREY, fontSize=11).encode(
+                           x="t:Q", text="label:N")]
+        return alt.layer(*layers).properties(title=sub or title, height=HEIGHT - 40)
+
+    if "unit" not in df.columns:
+        return panel(df).properties(height=HEIGHT)
+    units = list(dict.fromkeys(df["unit"]))
+    panels = [panel(df[df["unit"] == u], unit_title.format(unit=u)).properties(width=210) for u in units]
+    return alt.hconcat(*panels).properties(title=title)
+
+
+def with_rule(chart, t: int, label: str) -> alt.LayerChart:
+    """A chart over time steps with step t marked by a dashed, labelled rule."""
+    rule = pd.DataFrame({"t": [t], "label": [label]})
+    return alt.layer(chart, alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(x="t:Q"),
+                     alt.Chart(rule).mark_text(align="left", dx=4, y=HEIGHT - 10, color=GREY, fontSize=11).encode(
+                         x="t:Q", text="label:N")).properties(title=chart.title, height=HEIGHT)
 
 
 def unit_lines(frame: pd.DataFrame, unit: int) -> alt.Chart:

@@ -259,17 +259,17 @@ def replace_step(cfg: GateConfig) -> int:
 
 
 @torch.no_grad()
-def memory_traces(model: GateNet, cfg: GateConfig, unit: int, n: int = 24) -> pd.DataFrame:
-    """One line per sequence: the unit's memory (LSTM cell state, else hidden state) at every
-    step, with the symbol the sequence must recall: example, t, value, symbol, first.
-    On the replace task every shown sequence has its second symbol at replace_step(cfg)."""
+def memory_traces(model: GateNet, cfg: GateConfig, units: list[int], n: int = 24) -> pd.DataFrame:
+    """One line per sequence and unit: the unit's memory (LSTM cell state, else hidden state)
+    at every step, with the symbol the sequence must recall: unit, example, t, value, symbol,
+    first. On the replace task every shown sequence has its second symbol at replace_step(cfg)."""
     at = replace_step(cfg) if cfg.task == "replace" else None
     b = sample(cfg, n, torch.Generator().manual_seed(40_000 + cfg.seed), at)
-    v = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]][:, :, unit - 1]  # (T, n)
+    v = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]]  # (T, n, H)
     first = b.x[:, 0, :cfg.symbols].argmax(-1)
-    rows = [(e + 1, t + 1, float(v[t, e]), SYMBOLS[int(b.y[e])], SYMBOLS[int(first[e])])
-            for e in range(n) for t in range(v.shape[0])]
-    return pd.DataFrame(rows, columns=["example", "t", "value", "symbol", "first"])
+    rows = [(u, e + 1, t + 1, float(v[t, e, u - 1]), SYMBOLS[int(b.y[e])], SYMBOLS[int(first[e])])
+            for u in units for e in range(n) for t in range(v.shape[0])]
+    return pd.DataFrame(rows, columns=["unit", "example", "t", "value", "symbol", "first"])
 
 
 @torch.no_grad()

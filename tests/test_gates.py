@@ -388,9 +388,9 @@ def test_read_outs_of_a_short_replace_run():
     assert drop["unit"] in units and 0 < drop["at_replace"] < 1 and 0 < drop["elsewhere"] < 1
     sep = G.separation(model, cfg, units)
     assert 0 <= sep["lowest"] <= sep["at_cue"] <= 1
-    traces = G.memory_traces(model, cfg, units[0], n=5)
-    assert list(traces.columns) == ["example", "t", "value", "symbol", "first"]
-    assert len(traces) == 5 * (cfg.gap + 2)
+    traces = G.memory_traces(model, cfg, units[:2], n=5)
+    assert list(traces.columns) == ["unit", "example", "t", "value", "symbol", "first"]
+    assert len(traces) == 2 * 5 * (cfg.gap + 2) and set(traces["unit"]) == set(units[:2])
     tokens = G.sample(cfg, 5, torch.Generator().manual_seed(40_000 + cfg.seed), G.replace_step(cfg)).tokens
     assert all(row[G.replace_step(cfg) - 1].isupper() for row in tokens)
     gates = G.keep_gate_frame(model, cfg, units, at=G.replace_step(cfg))

@@ -20,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
@@ -183,7 +184,7 @@ def test_defaults_train_and_draw_every_section():
     unit = G.memory_unit(state.model, state.config)  # the unit shown first: the one holding the memory
     assert at.number_input(key="gates_unit").value == unit
     for expected in ("Held-out accuracy while training", f"Unit {unit}: its gates and states over time",
-                     f"Unit {unit}'s cell state in 24 held-out sequences, coloured by the symbol to recall",
+                     "The cell state of units",
                      "Saturation: share of values", "The memory units' forget gate"):
         assert any(t.startswith(expected) for t in titles), (expected, titles)
     # the heatmaps: the input written above one panel per gate and state, one shared time axis
@@ -211,17 +212,19 @@ def test_defaults_train_and_draw_every_section():
     assert m and float(m[1]) == pytest.approx(learnt["trained"], abs=1e-3), m
     assert float(m[2]) == pytest.approx(learnt["init"], abs=1e-3)
     # the memory held: lines coloured by the symbol, and the read-back figures of the run
-    spec, frames = chart(at, f"Unit {unit}'s cell state")
-    lines = next(f for f in frames if "example" in f.columns)
+    spec, frames = chart(at, f"The cell state of units {', '.join(map(str, units))} (those that hold the symbol best)")
+    lines = pd.concat([f for f in frames if "example" in f.columns])
     assert lines["example"].nunique() == 24 and set(lines["symbol to recall"]) == set("ABCD")
-    assert spec["layer"][0]["encoding"]["color"]["field"] == "symbol to recall"
+    assert sorted(set(lines["unit"])) == sorted(units), "one panel per memory unit"
+    assert [p["title"] for p in spec["hconcat"]] == [f"unit {u}" for u in units]
+    assert spec["hconcat"][0]["layer"][0]["encoding"]["color"]["field"] == "symbol to recall"
     sep = G.separation(state.model, state.config, units)
     assert f"at least **{sep['lowest']:.0%}** of sequences at every step of the gap" in texts(at.markdown)
     assert "stay apart by colour" in texts(at.markdown)
     # accuracy on the full 0..1 axis with chance drawn as a rule
     spec, frames = chart(at, "Held-out accuracy while training")
     assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
-    assert any(list(f.columns) == ["chance", "label"] and f["chance"].tolist() == [0.25] for f in frames)
+    assert any("chance" in f.columns and f["chance"].tolist() == [0.25] for f in frames)
     # one setting: the page names it, and the comparison's default is section 1's defaults
     assert "One setting for the whole page" in texts(at.caption)
     assert "its LSTM point at gap 20 is section 1's default run" in texts(at.caption)
@@ -256,9 +259,11 @@ def test_default_comparison_shown_while_and_after_background_training(background
     spec, frames = chart(at, "Recall accuracy vs gap")
     assert len(frames[0]) == len(SWEEP_ROWS)
     # LSTM and GRU stay visible when they coincide: each kind its own dash and point shape
-    enc = spec["layer"][0]["encoding"]
-    assert enc["strokeDash"]["field"] == enc["shape"]["field"] == enc["color"]["field"] == "model"
-    assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    halo, lines, points = spec["layer"][:3]  # then chance: a rule and its label
+    assert lines["encoding"]["strokeDash"]["field"] == lines["encoding"]["color"]["field"] == "model"
+    assert points["encoding"]["shape"]["field"] == points["encoding"]["color"]["field"] == "model"
+    assert halo["transform"] == [{"filter": {"field": "model", "equal": "LSTM"}}], "a wide halo under the LSTM's line"
+    assert lines["encoding"]["y"]["scale"]["domain"] == [0, 1]
     assert "LSTM and GRU reach the same accuracy at gap 5, 20" in texts(at.caption)
     # the stand-in's GRU falls to chance at 50: the page says the order broke, and why, with its numbers
     verdict = texts(at.markdown)
@@ -515,7 +520,7 @@ def test_replace_task_shows_the_forget_gate_dropping():
             f"the second symbol arrives, against **{drop['elsewhere']:.3f}** at the distractors") in words
     assert "drops by" in words and "Alice → Bob" in words
     # the memory chart marks the second symbol's step; every line gets it there
-    _, frames = chart(at, f"Unit {G.memory_unit(state.model, state.config)}'s cell state")
+    _, frames = chart(at, "The cell state of units")
     rule = next(f for f in frames if list(f.columns) == ["t", "label"])
     assert rule["t"].tolist() == [G.replace_step(state.config)] and rule["label"].tolist() == ["second symbol"]
     assert "regroup by the new symbol" in words
