@@ -92,8 +92,9 @@ if state is not None and state.last is not None and state.config.task in G.RECAL
     acc, chance = state.last.info.get("accuracy", 0.0), G.chance(state.config)
     st.caption(t("gates.train.chance", chance=chance, symbols=state.config.symbols))
     if acc <= chance + G.NEAR_CHANCE:
-        st.warning(t("gates.train.at_chance", kind=state.config.kind, accuracy=acc, gap=state.config.gap,
-                     chance=chance), icon=":material/warning:")
+        why = "rnn" if state.config.kind == "RNN" else "gated"  # the plain RNN's limit, or too few steps
+        st.info(t(f"gates.train.at_chance_{why}", kind=state.config.kind, accuracy=acc, gap=state.config.gap,
+                  chance=chance, steps=state.last.step, default=G.GateConfig.steps), icon=":material/info:")
 
 if state is not None and state.history:
     tcfg, model = state.config, state.model

@@ -541,3 +541,13 @@ def test_sine_input_is_a_coloured_strip():
     spec, _, _, _ = heatmaps(at)
     head = spec["vconcat"][0]
     assert head["mark"]["type"] == "rect" and head["encoding"]["color"]["field"] == "value"
+
+
+def test_plain_rnn_at_a_long_gap_is_told_why():
+    at = open_page(gates_kind="RNN", gates_gap=50)
+    state = run_state(at)
+    acc = state.last.info["accuracy"]
+    assert acc <= G.chance(state.config) + G.NEAR_CHANCE
+    assert (f"This plain RNN did not carry the symbol across the gap of 50: held-out accuracy {acc:.0%}, "
+            "chance 25%") in texts(at.info)
+    assert "do **not** hold the symbol" in texts(at.markdown) or "does **not** hold the symbol" in texts(at.markdown)
