@@ -63,7 +63,7 @@ PAGES = {
             "Predicts “ohlol”", 5),  # diagram, hidden heatmap, loss, hidden per letter, gradients
     2: Page("/Sine_Forecasting", "pages/2_Sine_Forecasting.py", "Sine forecasting", "7. Questions",
             "Loss at the last step", 10),  # both live trainings (forecaster, sin -> cos) and their charts
-    3: Page("/LSTM_Gates", "pages/3_LSTM_Gates.py", "LSTM gates", "5. RNN vs LSTM vs GRU",
+    3: Page("/LSTM_Gates", "pages/3_LSTM_Gates.py", "LSTM gates", "6. RNN vs LSTM vs GRU",
             "solved, so training stopped early", 5,
             busy="Training the default comparison in the background"),
     4: Page("/Char_Generation", "pages/4_Char_Generation.py", "Char-level generation", "6. Inside the model",

@@ -2,12 +2,11 @@
 update and reset gates, and why the vanilla RNN cannot remember. Widgets -> config ->
 rnnviz -> charts."""
 
-from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from rnnviz import charts, cost
+from rnnviz import charts
 from rnnviz import gates as G
 from rnnviz.export import script
 from rnnviz.i18n import t
@@ -80,10 +79,8 @@ if problem:
     if state is not None:
         st.info(t("gates.train.last_valid"), icon=":material/info:")
 else:
-    # rnnviz.cost sizes the replace task like the sine (400 steps); it is the memory task's size
-    seconds = cost.seconds(replace(cfg, task="memory")) if task == "replace" else None
     state = live_training("gates", cfg, G.build, render, t("gates.what", kind=kind, task=task_names[task]),
-                          default=G.GateConfig(), seconds=seconds)
+                          default=G.GateConfig())
 if state is not None and state.last is not None and "done" in state.last.info:
     # the message again in this run's language (a shared run may have been trained in another)
     done = G.solved(state.last.info) or state.last.info["done"]

@@ -66,8 +66,9 @@ def _sine(cfg) -> Work:
 
 
 def _gates(cfg) -> Work:
-    T = cfg.gap + 2 if cfg.task == "memory" else cfg.length if cfg.task == "counting" else 400
-    inputs = {"memory": 2 * cfg.symbols + 1, "counting": 2, "sine": 1}.get(cfg.task, 9)
+    recall = cfg.task in ("memory", "replace")  # a symbol, the gap, the cue
+    T = cfg.gap + 2 if recall else cfg.length if cfg.task == "counting" else 400
+    inputs = 2 * cfg.symbols + 1 if recall else {"counting": 2, "sine": 1}.get(cfg.task, 9)
     token = layer_macs(cfg.kind, inputs, cfg.hidden_size)
     batch = cfg.batch_size if cfg.task != "sine" else 1
     evals = cfg.steps / max(1, cfg.steps // 60)  # the held-out batch is scored about 60 times
