@@ -138,3 +138,25 @@ def test_the_chinese_catalogue_follows_the_glossary():
         assert wrong not in chinese, wrong
     assert ZH["char.model.consecutive"] == "相邻采样" and ZH["char.model.random"] == "随机采样"
     assert ZH["char.model.cell"] == "循环层类型" and "留出集" in ZH["char.model.held"]
+
+
+def test_a_link_made_in_chinese_opens_in_english_with_the_same_choices():
+    """Item 6: the link carries stable values (consecutive, top-k, final, reber), never the Chinese labels."""
+    at = open_char_zh()
+    at.radio(key="char_sampling").set_value("consecutive").run()
+    at.radio(key="char_keep").set_value("final").run()
+    at.selectbox(key="char_mode").set_value("top-k").run()
+    no_exception(at)
+    link = {k: at.query_params[k] for k in at.query_params if k != "lang"}
+    link = {k: v[-1] if isinstance(v, list) else v for k, v in link.items()}
+    assert {link["char_sampling"], link["char_keep"], link["char_mode"]} == {"consecutive", "final", "top-k"}
+    en = AppTest.from_file(APP, default_timeout=180)
+    en.run()
+    for k, v in link.items():
+        en.query_params[k] = v
+    en.switch_page(PAGE).run()
+    no_exception(en)
+    assert not any("settings this page cannot use" in w.value for w in en.warning), [w.value for w in en.warning]
+    assert en.radio(key="char_sampling").value == "consecutive" and en.radio(key="char_keep").value == "final"
+    assert en.selectbox(key="char_mode").value == "top-k"
+    assert en.session_state["char__run"].config[2].sampling == "consecutive"
