@@ -61,10 +61,11 @@ from rnnviz.data.text import d2l_lyrics, read_text
 
 DATA = Path(os.environ.get("RNNVIZ_CORPUS_DIR", ROOT.parent / "shared" / "data"))
 
-# Ours: every field but `patience` is a knob on the char page. The page keeps CharConfig's
-# patience (3 epochs without a better held-out perplexity), which ends training long before
-# the training text is memorised to perplexity 1.3: that is early stopping doing its job, so
-# the benchmark turns it off to measure the chapter's goal, the training perplexity.
+# Ours: every field is a knob on the char page. With "best held-out" weights the page stops
+# early (3 epochs without a better held-out perplexity), long before the training text is
+# memorised to perplexity 1.3; the benchmark keeps the "final" weights, as the chapter, to
+# measure the chapter's goal, the training perplexity. (The chapter's own recipe, in our
+# engine, is rnnviz.charlm.CHAPTER: bench/char_heldout.py and tests/test_lessons_char.py.)
 RECIPE = C.CharConfig(
     kind="LSTM",  # gates learn the 10k characters by heart in ~9 epochs; a tanh RNN needs ~12
     hidden_size=128,  # the output layer (hidden x vocab) dominates; 128 memorises 10k characters
@@ -72,7 +73,7 @@ RECIPE = C.CharConfig(
     dropout=0.0,  # dropout would raise the very training perplexity we race to lower
     optimizer="adam", lr=0.03, clip=1.0,
     batch_size=32, num_steps=35, sampling="random",  # the chapter's
-    epochs=500, held_out=0.01, patience=500, seed=0,
+    epochs=500, held_out=0.01, keep="final", seed=0,
 )
 SECONDS_7MIN = 420.0
 TARGET_10K, TARGET_FULL, TARGET_SHARE = 1 / 30, 1 / 20, 0.5
