@@ -298,6 +298,19 @@ if state is not None:
     lesson(state)
 
 # ------------------------------------------------------------------ 5. generate
+# a link's generation settings, kept for when a model exists (a long run waits for Train: no section 5 yet)
+LATER = {"char_length": (int, 1, 2000), "char_temp": (float, 0.0, 5.0), "char_k": (int, 1, 100),
+         "char_sample_seed": (int, 0, 10_000)}
+if state is None or not state.history:
+    for key, (kind, low, high) in LATER.items():
+        try:
+            value = kind(st.query_params.get(key, ""))
+        except ValueError:
+            continue
+        if key not in st.session_state and low <= value <= high:
+            st.session_state[key] = value
+    if "char_mode" not in st.session_state and st.query_params.get("char_mode") in ("temperature", "top-k", "greedy"):
+        st.session_state["char_mode"] = st.query_params["char_mode"]
 if state is not None and state.history:
     model = state.model
     vocab = model.vocab  # the vocabulary it was trained with

@@ -539,3 +539,18 @@ def test_a_new_corpus_gets_a_usable_prefix():
     no_exception(at)
     assert run(at).config[0] == "cats.txt"
     assert not at.error, texts(at.error)
+
+
+def test_a_links_generation_settings_wait_for_a_model():
+    """A link to a run long enough to wait for Train (no section 5 yet) keeps its generation settings."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    for key, value in {"char_hidden": "512", "char_epochs": "60", "char_length": "50", "char_mode": "greedy",
+                       "char_temp": "1.5"}.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    assert run(at) is None and "nothing trains until you press **Train**" in texts(at.info)
+    assert not at.warning, texts(at.warning)  # no "settings this page cannot use"
+    assert (at.session_state["char_length"], at.session_state["char_mode"], at.session_state["char_temp"]) == (
+        50, "greedy", 1.5)
