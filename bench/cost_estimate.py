@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from rnnviz import charlm, cost, gates, sine  # noqa: E402
-from rnnviz.data import grammar  # noqa: E402
-from rnnviz.data.text import d2l_lyrics, read_text  # noqa: E402
+from rnnviz import charlm, cost, gates, sine
+from rnnviz.data import grammar
+from rnnviz.data.text import d2l_lyrics, read_text
 
 LYRICS = Path(__file__).resolve().parents[2] / "shared" / "data" / "jaychou_lyrics.txt.zip"
 

@@ -121,7 +121,9 @@ def live_training(
     if grew:
         st.warning(grew, icon=":material/trending_up:")
     if state.last is not None:
-        st.caption(t("live.final", step=state.last.step, loss=state.last.loss))
+        parts = len(state.last.info.get("losses", {}))  # several models trained side by side: their sum
+        st.caption(t("live.final", step=state.last.step, loss=state.last.loss)
+                   + (t("live.final_sum", n=parts) if parts > 1 else ""))
     with st.container():
         render(state)
     return state
