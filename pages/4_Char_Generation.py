@@ -64,6 +64,11 @@ chapter_run = ("lyrics", 10_000, C.CHAPTER)  # its size, for the cost shown befo
 recipe_captions = {"fast": t("char.recipe.fast_caption"),
                    "d2l": t("char.recipe.d2l_caption", steps=cost.work(chapter_run, 1_027).steps,
                             about=about(cost.seconds(chapter_run, 1_027)))}
+if "char_recipe" not in st.session_state and st.query_params.get("char_recipe") in C.RECIPES:
+    # a link that names a recipe (a teacher's ?char_recipe=d2l) opens with its knobs, the link's own settings kept
+    for key, value in recipe_values(C.RECIPES[st.query_params["char_recipe"]]).items():
+        if key not in st.query_params:
+            st.session_state[key] = value
 recipe_id = choice(st.radio, t("char.recipe.label"), list(C.RECIPES), key="char_recipe",
                    labels={r: t(f"char.recipe.{r}") for r in C.RECIPES}, captions=list(recipe_captions.values()),
                    on_change=apply_recipe, help=t("char.recipe.help"))
