@@ -111,3 +111,12 @@ def test_a_malformed_link_falls_back_to_the_defaults_with_a_note(page: str):
     assert losses(at, spec["run"]) == losses(defaults, spec["run"])  # the default run, trained as usual
     at.run()  # the note stays while the learner is on the page, and nothing breaks on a rerun
     assert "This link has settings this page cannot use" in " ".join(w.value for w in at.warning)
+
+
+def test_a_link_naming_the_chapters_recipe_opens_with_its_knobs():
+    at = open_link("pages/4_Char_Generation.py", {"char_recipe": "d2l", "char_seed": "3"})
+    state = at.session_state
+    assert (state["char_kind"], state["char_hidden"], state["char_opt"], state["char_batch"], state["char_epochs"]) \
+        == ("RNN", 256, "sgd", 32, 250)
+    assert state["char_seed"] == 3  # the link's own setting wins
+    assert "char__run" not in state  # a 2-minute run never starts from a link alone
