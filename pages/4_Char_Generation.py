@@ -55,9 +55,11 @@ def recipe_values(r: C.Recipe) -> dict:
             "char_length": r.length}
 
 
-def apply_recipe() -> None:
-    for key, value in recipe_values(C.RECIPES[st.session_state["char_recipe"]]).items():
-        st.session_state[key] = value
+def apply_recipe(recipe_id: str | None = None, keep=()) -> None:
+    """Set every knob to the recipe's (the chosen one by default), except the keys in keep."""
+    for key, value in recipe_values(C.RECIPES[recipe_id or st.session_state["char_recipe"]]).items():
+        if key not in keep:
+            st.session_state[key] = value
 
 
 chapter_run = ("lyrics", 10_000, C.CHAPTER)  # its size, for the cost shown before choosing it
@@ -66,9 +68,7 @@ recipe_captions = {"fast": t("char.recipe.fast_caption"),
                             about=about(cost.seconds(chapter_run, 1_027)))}
 if "char_recipe" not in st.session_state and st.query_params.get("char_recipe") in C.RECIPES:
     # a link that names a recipe (a teacher's ?char_recipe=d2l) opens with its knobs, the link's own settings kept
-    for key, value in recipe_values(C.RECIPES[st.query_params["char_recipe"]]).items():
-        if key not in st.query_params:
-            st.session_state[key] = value
+    apply_recipe(st.query_params["char_recipe"], keep=set(st.query_params))
 recipe_id = choice(st.radio, t("char.recipe.label"), list(C.RECIPES), key="char_recipe",
                    labels={r: t(f"char.recipe.{r}") for r in C.RECIPES}, captions=list(recipe_captions.values()),
                    on_change=apply_recipe, help=t("char.recipe.help"))

@@ -4,9 +4,9 @@ A run costs its multiply-adds (the forward pass, and about twice that again back
 fixed price per optimiser step (Python, the optimiser, the snapshot), a price per time step
 of a recurrent layer (a fused layer still walks through time one step after another), and
 a price per character generated for the samples. This machine's price for each is measured
-once per process, on small recurrent layers, the first time an estimate is asked for. The estimate is for deciding *whether* to start (train at once, or
-wait for the learner's Train button with the estimate shown): it aims at the right order of
-magnitude, not at the second (bench/cost_estimate.py measures how close it gets).
+once per process, on small recurrent layers, the first time an estimate is asked for.
+The estimate decides *whether* to start (train at once, or wait for the learner's Train
+button with the estimate shown): it aims at the right order of magnitude, not the second (bench/cost_estimate.py measures how close it gets).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ It trains when the settings are new and the run is short (or on the Train button
 progress in words, a Stop button and the page's charts every few tenths of a second, and
 keeps the result in st.session_state so a rerun never retrains. A run estimated (from its
 config, rnnviz.cost) to take longer than AUTO_SECONDS waits for the Train button, with the
-estimate on the page: a learner changes several settings, then trains once. Stop works the Streamlit way: the click reruns
-the script, which interrupts the loop; the run found "running" on the next pass was
+estimate on the page: a learner changes several settings, then trains once. Stop works the
+Streamlit way: the click reruns the script, which interrupts the loop; the run found "running" on the next pass was
 interrupted, and its partial model stays usable. A run that diverges gives way to the
 last good run, with the reason on the page.
 """
