@@ -207,7 +207,7 @@ def test_recurrent_core_through_the_transparent_cells(kind: str):
 def test_fast_recipe_reaches_its_target(fast_run):
     cfg, model, history, _ = fast_run
     # the default changed from an LSTM whose multi-step error was no larger than single-step's (issue
-    # 10, item 1) to the tutorial's RNN, whose multi-step error compounds (tests/test_lessons_sine.py)
+    # 10, item 1) to the tutorial's RNN, whose multi-step error compounds (tests/test_lessons.py)
     assert (cfg.recipe, cfg.kinds, cfg.steps, cfg.seed) == ("fast", ("RNN",), 400, 0)
     assert history[-1].step == 400 and not history[-1].stopped
     assert history[-1].info["losses"]["RNN"] < history[0].info["losses"]["RNN"] / 10
