@@ -3,6 +3,7 @@ update and reset gates, and why the vanilla RNN cannot remember. Widgets -> conf
 rnnviz -> charts."""
 
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -26,13 +27,22 @@ def gate_names(frame: pd.DataFrame, column: str = "gate") -> pd.DataFrame:
     return frame.assign(**{column: frame[column].map(lambda g: t(f"gates.gate.{g}"))})
 
 
-def legend(chart, title: str):
-    """Name the colour legend of a chart from rnnviz.charts (it names it after its column)."""
-    chart.encoding.color.title = title
-    return chart
+def sections(tcfg: G.GateConfig | None) -> dict[str, int]:
+    """The sections this page shows for a trained config (None: no model yet), numbered 1, 2, ...
+    with no gaps whichever task and cell type are chosen."""
+    keys = ["train"]
+    if tcfg is not None:
+        keys += ["heat", "eq"] + (["held"] if tcfg.task in G.RECALL_TASKS else []) + \
+                (["numbers"] if tcfg.kind != "RNN" else [])
+    return {k: n for n, k in enumerate(keys + ["sweep"], start=1)}
+
+
+def tex(x: float) -> str:
+    """A value inside an equation: 3 decimals, a negative one in parentheses, 0.3 × (−1.2)."""
+    return f"{x:.3f}" if x >= 0 else f"({x:.3f})"
 
 # ------------------------------------------------------------------ 1. train
-st.header(t("gates.train.header"), divider="gray")
+st.header(t("gates.train.header", n=1), divider="gray")
 c = st.columns([3, 1, 1, 1])
 task_names = {k: t(f"gates.task.{k}") for k in G.TASKS}  # labels fixed in this run's language
 task = choice(c[0].radio, t("gates.train.task"), list(G.TASKS), key="gates_task", labels=task_names,
@@ -85,6 +95,12 @@ if state is not None and state.last is not None and "done" in state.last.info:
     # the message again in this run's language (a shared run may have been trained in another)
     done = G.solved(state.last.info) or state.last.info["done"]
     st.success(t("gates.train.done", step=state.last.step, done=done), icon=":material/check_circle:")
+N = sections(state.config if state is not None and state.history else None)
+if state is not None and state.last is not None and state.config.task == "replace" and state.config.kind in G.KEEP:
+    went_on = G.after_solved(state.config, state.last.info, state.model)
+    if went_on is not None:  # solved before the last step, and trained on: say why, with the run's numbers
+        st.info(t(f"gates.train.went_on_{went_on['verdict']}", step=state.last.step,
+                  gate=t(f"gates.eq.{G.KEEP[state.config.kind]}"), n=N["numbers"], **went_on), icon=":material/info:")
 if state is not None and state.last is not None and state.config.task in G.RECALL_TASKS:
     acc, chance = state.last.info.get("accuracy", 0.0), G.chance(state.config)
     st.caption(t("gates.train.chance", chance=chance, symbols=state.config.symbols))
@@ -97,7 +113,7 @@ if state is not None and state.history:
     tcfg, model = state.config, state.model
     kind_now = tcfg.kind
     # ------------------------------------------------------------------ 2. heatmaps
-    st.header(t("gates.heat.header"), divider="gray")
+    st.header(t("gates.heat.header", n=N["heat"]), divider="gray")
     c = st.columns([1, 3])
     index = c[0].number_input(t("gates.heat.example"), 0, 99, 0, key="gates_example", bind="query-params",
                               help=t("gates.heat.example_help"))
@@ -105,8 +121,10 @@ if state is not None and state.history:
     frame = G.gate_frame(model, ex)
     T, H = int(frame["t"].max()), int(frame["unit"].max())
     c[1].markdown(t("gates.heat.text", kind=kind_now, diff=G.proof(model, ex)))
+    if kind_now == "RNN":  # the one panel that is not a gate or a state: say what it is
+        c[1].caption(t("gates.heat.preact"))
     if tcfg.task in G.RECALL_TASKS:
-        c[1].caption(t("gates.heat.default_unit", unit=G.memory_unit(model, tcfg)))
+        c[1].caption(t("gates.heat.default_unit", unit=G.memory_unit(model, tcfg), n=N["held"]))
 
     def picked() -> None:
         sel = st.session_state["gates_heat"].selection.get(charts.UNIT_PICK) or []
@@ -119,8 +137,10 @@ if state is not None and state.history:
             st.session_state["gates_unit"] = G.memory_unit(model, tcfg)
     if st.session_state.get("gates_unit", 1) > H:
         st.session_state["gates_unit"] = 1
-    panels = charts.gate_panels(frame, width=min(900, max(320, 14 * T)))
+    panels = charts.gate_panels(frame, width=min(900, max(320, 14 * T)), token_title=t("gates.heat.input"))
     panels.vconcat[0].title = t("gates.heat.input")
+    if panels.vconcat[0].encoding.color is not alt.Undefined:  # the sine's coloured strip
+        panels.vconcat[0].encoding.color.title = t("gates.heat.input")
     for panel in panels.vconcat[1:]:  # titled and coloured after the engine's gate names
         panel.title = panel.encoding.color.title = t(f"gates.gate.{panel.title}")
     show(panels, on_select=picked, key="gates_heat", selection_mode=charts.UNIT_PICK,
@@ -129,11 +149,16 @@ if state is not None and state.history:
     unit = c[0].number_input(t("gates.heat.unit"), 1, H, key="gates_unit", bind="query-params",
                              help=t("gates.heat.unit_help"))
     step = c[1].number_input(t("gates.heat.t"), 1, T, min(T, 2), key="gates_t", bind="query-params")
-    show(legend(charts.unit_lines(gate_names(frame), int(unit)), t("gates.gate.gate")))
+    gated = "rnn" if kind_now == "RNN" else "gated"
+    names = {g: t(f"gates.gate.{g}") for g in frame["gate"].unique()}
+    show(charts.unit_lines(frame, int(unit), t(f"gates.lines.title_{gated}", unit=int(unit)), t("gates.heat.t"),
+                           t(f"gates.lines.legend_{gated}"), names,
+                           {k: t(f"gates.lines.y_{k}") for k in ("gates", "preact", "bounded", "cell")}))
 
     # ------------------------------------------------------------------ 3. equations
-    st.header(t("gates.eq.header"), divider="gray")
-    v = G.step_values(frame, int(step), int(unit))
+    st.header(t("gates.eq.header", n=N["eq"]), divider="gray")
+    v = {k: x for k, x in G.step_values(frame, int(step), int(unit)).items()}
+    w = {k: tex(x) for k, x in v.items()}  # as operands: negative values in parentheses
     st.markdown(t("gates.eq.where", unit=unit, t=step, token=ex.tokens[0][int(step) - 1]))
     L = {name: t(f"gates.eq.{name}") for name in ("forget", "input", "output", "candidate", "cell", "hidden",
                                                   "reset", "update")}
@@ -141,26 +166,27 @@ if state is not None and state.history:
         st.latex(rf"""\begin{{aligned}}
 f_t &= \sigma(W_{{if}}x_t + b_{{if}} + W_{{hf}}h_{{t-1}} + b_{{hf}}) = {v['forget']:.3f} && \text{{{L['forget']}}}\\
 i_t &= \sigma(W_{{ii}}x_t + b_{{ii}} + W_{{hi}}h_{{t-1}} + b_{{hi}}) = {v['input']:.3f} && \text{{{L['input']}}}\\
-g_t &= \tanh(W_{{ig}}x_t + b_{{ig}} + W_{{hg}}h_{{t-1}} + b_{{hg}}) = {v['candidate']:.3f} && \text{{{L['candidate']}}}\\
+\tilde{{C}}_t &= \tanh(W_{{ig}}x_t + b_{{ig}} + W_{{hg}}h_{{t-1}} + b_{{hg}}) = {v['candidate']:.3f} && \text{{{L['candidate']}}}\\
 o_t &= \sigma(W_{{io}}x_t + b_{{io}} + W_{{ho}}h_{{t-1}} + b_{{ho}}) = {v['output']:.3f} && \text{{{L['output']}}}\\
-c_t &= f_t \odot c_{{t-1}} + i_t \odot g_t = {v['forget']:.3f}\times{v['cell_prev']:.3f} + {v['input']:.3f}\times{v['candidate']:.3f} = {v['cell']:.3f} && \text{{{L['cell']}}}\\
-h_t &= o_t \odot \tanh(c_t) = {v['output']:.3f}\times\tanh({v['cell']:.3f}) = {v['hidden']:.3f} && \text{{{L['hidden']}}}
+C_t &= f_t \odot C_{{t-1}} + i_t \odot \tilde{{C}}_t = {w['forget']}\times{w['cell_prev']} + {w['input']}\times{w['candidate']} = {v['cell']:.3f} && \text{{{L['cell']}}}\\
+h_t &= o_t \odot \tanh(C_t) = {w['output']}\times\tanh({v['cell']:.3f}) = {v['hidden']:.3f} && \text{{{L['hidden']}}}
 \end{{aligned}}""")
+        st.caption(t("gates.eq.names_lstm"))
     elif kind_now == "GRU":
         st.latex(rf"""\begin{{aligned}}
 r_t &= \sigma(W_{{ir}}x_t + b_{{ir}} + W_{{hr}}h_{{t-1}} + b_{{hr}}) = {v['reset']:.3f} && \text{{{L['reset']}}}\\
 z_t &= \sigma(W_{{iz}}x_t + b_{{iz}} + W_{{hz}}h_{{t-1}} + b_{{hz}}) = {v['update']:.3f} && \text{{{L['update']}}}\\
 n_t &= \tanh(W_{{in}}x_t + b_{{in}} + r_t \odot (W_{{hn}}h_{{t-1}} + b_{{hn}})) = {v['candidate']:.3f} && \text{{{L['candidate']}}}\\
-h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v['candidate']:.3f} + {v['update']:.3f}\times{v['hidden_prev']:.3f} = {v['hidden']:.3f} && \text{{{L['hidden']}}}
+h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {tex(1 - v['update'])}\times{w['candidate']} + {w['update']}\times{w['hidden_prev']} = {v['hidden']:.3f} && \text{{{L['hidden']}}}
 \end{{aligned}}""")
     else:
-        st.latex(rf"h_t = \tanh(W_{{ih}}x_t + b_{{ih}} + W_{{hh}}h_{{t-1}} + b_{{hh}}) = "
+        st.latex(rf"h_t = \tanh(\underbrace{{W_{{ih}}x_t + b_{{ih}} + W_{{hh}}h_{{t-1}} + b_{{hh}}}}_{{\text{{{t('gates.eq.preact')}}}}}) = "
                  rf"\tanh({v['preact']:.3f}) = {v['hidden']:.3f}")
         st.caption(t("gates.eq.vanilla"))
 
     # ------------------------------------------------------------------ 4. memory held
     if tcfg.task in G.RECALL_TASKS:
-        st.header(t("gates.held.header"), divider="gray")
+        st.header(t("gates.held.header", n=N["held"]), divider="gray")
         mem = G.memory_unit(model, tcfg)
         state_name = t(f"gates.gate.{G.STATE[kind_now]}")
         sym_col = t("gates.held.symbol")
@@ -177,7 +203,7 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v
 
     # ------------------------------------------------------------------ 5. in numbers
     if kind_now != "RNN":
-        st.header(t("gates.numbers.header"), divider="gray")
+        st.header(t("gates.numbers.header", n=N["numbers"]), divider="gray")
         sat = gate_names(G.saturation(frame)).replace({"range": {"between": t("gates.gate.between")}})
         c1, c2 = st.columns(2)
         show(charts.saturation_bars(sat), c1)
@@ -189,9 +215,15 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v
             unit_col = t("gates.numbers.unit")
             named = gate_rows.assign(**{unit_col: gate_rows["unit"].map(lambda u: t("gates.numbers.unit_label", unit=u))})
             gate_word = t(f"gates.eq.{keep}")
+            spread = G.keep_gate_spread(gate_rows, keep)
+            low = G.keep_axis_low(spread)  # lines all near 1: the axis starts higher so each stays visible
             chart = charts.line(named, "t", keep, t("gates.numbers.keep_title", gate=gate_word), t("gates.heat.t"),
-                                t(f"gates.numbers.{keep}_axis"), color=unit_col, y_domain=(0, 1))
+                                t(f"gates.numbers.{keep}_axis"), color=unit_col, dash=unit_col, points=True,
+                                y_domain=(low, 1))
             show(charts.with_rule(chart, at, t("gates.held.second")) if at else chart, c2)
+            if spread["spread"] < G.OVERLAP:  # closer than a few pixels of a 0..1 axis: say so
+                c2.caption(t("gates.numbers.overlap" + ("_zoomed" if low > 0 else ""), units=SEP.join(map(str, units)), gate=gate_word, low=low,
+                             **spread))
             learnt = G.keep_gate_learnt(model, tcfg, units)
             bias = "b_f" if kind_now == "LSTM" else "b_z"
             c2.markdown(t(f"gates.numbers.learnt_{G.keep_verdict(learnt)}", units=SEP.join(map(str, units)),
@@ -203,8 +235,8 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {1 - v['update']:.3f}\times{v
                 c2.markdown(t(f"gates.numbers.{dropped}", gate=gate_word, diff=drop["elsewhere"] - drop["at_replace"],
                               **drop))
 
-# ------------------------------------------------------------------ 5. RNN vs LSTM vs GRU
-st.header(t("gates.sweep.header"), divider="gray")
+# ------------------------------------------------------------------ last: RNN vs LSTM vs GRU
+st.header(t("gates.sweep.header", n=N["sweep"]), divider="gray")
 st.markdown(t("gates.sweep.intro", chance=1 / G.GateConfig.symbols))
 c = st.columns([2, 1])
 gaps = c[0].multiselect(t("gates.sweep.gaps"), [5, 10, 20, 50, 100], [5, 20, 50], key="gates_gaps", bind="query-params")

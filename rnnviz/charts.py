@@ -5,6 +5,7 @@ They know nothing about where the data came from; tests check them through to_di
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import altair as alt
@@ -21,14 +22,21 @@ warnings.filterwarnings("ignore", message="Automatically deduplicated selection 
 
 def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
          color: str | None = None, log_y: bool = False, points: bool = False,
-         dash: str | None = None, y_domain: tuple[float, float] | None = None) -> alt.Chart:
-    """A line per value of `color` (and of `dash`, drawn dashed), with tooltips."""
+         dash: str | None = None, y_domain: tuple[float, float] | None = None,
+         x_domain: tuple[float, float] | None = None, x_whole: bool = False,
+         y_format: str | None = None) -> alt.Chart:
+    """A line per value of `color` (and of `dash`, drawn dashed), with tooltips. x_domain:
+    the x axis runs exactly over it (the data's or the run's range), not to a rounder number.
+    x_whole: x counts steps (ticks at whole numbers only). y_format: one d3 format for every
+    y tick (see log_format)."""
     scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     if y_domain is not None:
         scale = alt.Scale(domain=list(y_domain))
+    x_scale = alt.Undefined if x_domain is None else alt.Scale(domain=[float(v) for v in x_domain], nice=False)
     enc = {
-        "x": alt.X(f"{x}:Q", title=x_title),
-        "y": alt.Y(f"{y}:Q", title=y_title, scale=scale),
+        "x": alt.X(f"{x}:Q", title=x_title, scale=x_scale,
+                   axis=alt.Axis(tickMinStep=1, format="d") if x_whole else alt.Undefined),
+        "y": alt.Y(f"{y}:Q", title=y_title, scale=scale, axis=alt.Axis(format=y_format) if y_format else alt.Undefined),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
     }
     if color:  # sort=None: colours and dashes follow the data's order, the same in every language
@@ -43,17 +51,55 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
 
 def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
             value: str = "value", x_type: str = "O", y_type: str = "O",
-            value_title: str = "value") -> alt.Chart:
-    """Cells coloured by value on a diverging scale centred on 0, with the number on hover."""
+            value_title: str = "value", even_ticks: bool = False) -> alt.Chart:
+    """Cells coloured by value on a diverging scale centred on 0, with the number on hover.
+    even_ticks: an axis of whole numbers (steps, units) is labelled at evenly spaced values
+    (every 1, 2, 5, 10... of them) instead of whichever labels happen to fit, and the chart's
+    height follows its rows within HEAT_HEIGHT (a few rows are not a sliver)."""
     color = alt.Color(f"{value}:Q", title=value_title,
                       scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True))
+    x_axis = alt.Axis(labelAngle=0, labelOverlap="greedy")
+    y_axis, size = alt.Undefined, {}
+    if even_ticks:
+        low, high = HEAT_HEIGHT
+        height = min(max(df[y].nunique() * HEAT_ROW, low), high)
+        size = {"height": height}
+        x_ticks, y_ticks = int_ticks(df[x], HEAT_X_LABELS), int_ticks(df[y], height // HEAT_LABEL_PX)
+        if x_ticks is not None:
+            x_axis = alt.Axis(labelAngle=0, values=x_ticks, labelOverlap=False)
+        if y_ticks is not None:
+            y_axis = alt.Axis(values=y_ticks, labelOverlap=False)
     return alt.Chart(df).mark_rect().encode(
-        x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
-        y=alt.Y(f"{y}:{y_type}", title=y_title, sort=None),
+        x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=x_axis),
+        y=alt.Y(f"{y}:{y_type}", title=y_title, sort=None, axis=y_axis),
         color=color,
         tooltip=[alt.Tooltip(f"{x}:{x_type}", title=x_title), alt.Tooltip(f"{y}:{y_type}", title=y_title),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=".4f")],
-    ).properties(title=title)
+    ).properties(title=title, **size)
+
+
+HEAT_ROW, HEAT_HEIGHT = 20, (80, 400)  # px per row, and the bounds of an even_ticks heatmap's height
+HEAT_X_LABELS = 30  # labels a full-width time axis holds without crowding ("64" is about 14 px wide)
+HEAT_LABEL_PX = 16  # px per label on the vertical axis
+NICE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+def int_ticks(values, most: int) -> list[int] | None:
+    """Evenly spaced labels for an axis of whole numbers: every k-th value (k in NICE_STEPS,
+    the smallest that gives at most `most` labels); None when the values are not whole numbers."""
+    distinct = list(dict.fromkeys(values))
+    if not distinct or not all(isinstance(v, numbers.Real) and float(v).is_integer() for v in distinct):
+        return None
+    vals = sorted(int(v) for v in distinct)
+    k = next((k for k in NICE_STEPS if len(vals) / k <= most), NICE_STEPS[-1])
+    return vals if k == 1 else [v for v in vals if v % k == 0] or vals[:1]
+
+
+def log_format(values) -> str:
+    """One d3 format for every tick of a log axis over these values: plain decimals (0.001, 10)
+    when they stay within 1e-4..1e5, powers of ten (1e-7, 1e+1) otherwise; never a mix."""
+    v = [float(x) for x in values if x > 0]
+    return "~g" if v and min(v) >= 1e-4 and max(v) < 1e5 else ".0e"
 
 
 GREY = "#808495"  # reads on both the light and the dark theme
@@ -146,27 +192,45 @@ def mat(m: torch.Tensor, digits: int = 2) -> str:
 # ---------------------------------------------------------------- forecasting
 
 
-def windows_used(df: pd.DataFrame, n_windows: int) -> alt.Chart:
-    """Which window starts each of the first training steps reads (df: step, start)."""
-    return alt.Chart(df).mark_tick(thickness=2, size=14).encode(
-        x=alt.X("start:Q", title=t_("charts.window_start"), scale=alt.Scale(domain=[0, n_windows - 1])),
-        y=alt.Y("step:O", title=t_("charts.training_step")),
-        tooltip=["step:O", "start:Q"],
-    ).properties(title=t_("charts.windows_title"))
+def windows_used(df: pd.DataFrame, n_windows: int, title: str | None = None, x_title: str | None = None,
+                 y_title: str | None = None, tick: str | None = None) -> alt.Chart:
+    """Which window starts each of the first training steps reads (df: step, start): one tick
+    per window read, one row per step; `tick` names the tick in a one-entry legend."""
+    enc = {}
+    if tick:
+        enc["color"] = alt.Color("what:N", title="", scale=alt.Scale(range=["#1f77b4"]),
+                                 legend=alt.Legend(orient="top", labelLimit=0))
+    steps = int(df["step"].max()) if len(df) else 1
+    return alt.Chart(df.assign(what=tick or "")).mark_tick(thickness=2, size=12, orient="vertical").encode(
+        x=alt.X("start:Q", title=x_title or t_("charts.window_start"),
+                scale=alt.Scale(domain=[0, max(1, n_windows - 1)], nice=False)),
+        y=alt.Y("step:Q", title=y_title or t_("charts.training_step"),
+                scale=alt.Scale(domain=[0.5, steps + 0.5], reverse=True, nice=False, zero=False),
+                axis=alt.Axis(values=list(range(1, steps + 1)), format="d", grid=False)),
+        tooltip=[alt.Tooltip("step:O", title=y_title or t_("charts.training_step")),
+                 alt.Tooltip("start:Q", title=x_title or t_("charts.window_start"))],
+        **enc,
+    ).properties(title=title or t_("charts.windows_title"), height=18 * steps + 100)  # the axes and legend fit inside
 
 
-def window_chart(df: pd.DataFrame) -> alt.Chart:
-    """The training part as points, one input window and its target highlighted.
+def window_chart(df: pd.DataFrame, roles: list[str] | None = None, title: str | None = None,
+                 x_title: str = "x", y_title: str = "y") -> alt.Chart:
+    """The training part as points, one input window and its target highlighted, with a legend
+    naming the three (roles: the role column's values, in the learner's words). The x axis
+    runs over the points shown.
 
     df: i, x, value, role (series / input window / target).
     """
-    roles = ["series", "input window", "target"]
+    roles = roles or ["series", "input window", "target"]
+    x_domain = [float(df["x"].min()), float(df["x"].max())] if len(df) else alt.Undefined
     return alt.Chart(df).mark_circle(size=28).encode(
-        x=alt.X("x:Q", title="x"), y=alt.Y("value:Q", title="y"),
-        color=alt.Color("role:N", title="", scale=alt.Scale(domain=roles, range=[GREY, "#1f77b4", "#d62728"])),
-        size=alt.Size("role:N", scale=alt.Scale(domain=roles, range=[14, 60, 120]), legend=None),
+        x=alt.X("x:Q", title=x_title, scale=alt.Scale(domain=x_domain, nice=False)),
+        y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("role:N", title="", scale=alt.Scale(domain=roles, range=[GREY, "#1f77b4", "#d62728"]),
+                        legend=alt.Legend(labelLimit=0)),
+        size=alt.Size("role:N", title="", scale=alt.Scale(domain=roles, range=[14, 60, 120])),
         tooltip=[alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f"), "role:N"],
-    ).properties(title=t_("charts.sample_title"), height=HEIGHT)
+    ).properties(title=title or t_("charts.sample_title"), height=HEIGHT)
 
 
 def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> alt.LayerChart:
@@ -180,8 +244,9 @@ def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> 
     clean = pd.DataFrame({"x": series.x[start:], "value": series.clean[start:]})
     p = preds if how is None else preds[preds["how"] == how]
     by = "how" if how is None else "model"
+    x_domain = [float(series.x[start]), float(series.x[-1])]  # the test part, not a rounder number
     pts = alt.Chart(truth).mark_circle(size=18, color=GREY).encode(
-        x=alt.X("x:Q", title="x", scale=alt.Scale(zero=False)), y=alt.Y("value:Q", title="y"),
+        x=alt.X("x:Q", title="x", scale=alt.Scale(domain=x_domain, nice=False)), y=alt.Y("value:Q", title="y"),
         tooltip=[alt.Tooltip("value:Q", title=t_("charts.noisy_truth"), format=".3f")])
     sine = alt.Chart(clean).mark_line(strokeDash=[5, 4], color=GREY).encode(x="x:Q", y="value:Q")
     lines = alt.Chart(p).mark_line(strokeWidth=2).encode(
@@ -206,7 +271,7 @@ SIGMOID_GATES = ("forget", "input", "output", "update", "reset")  # values in (0
 UNIT_PICK = "unit_pick"  # the name of the click selection on the gate heatmaps
 
 
-def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
+def gate_panels(frame: pd.DataFrame, width: int = 860, token_title: str = "x_t") -> alt.VConcatChart:
     """The input written above one heatmap per gate/state (time × unit, shared time axis).
 
     frame: t, unit, gate, value, token. A click on any cell selects its unit
@@ -227,6 +292,9 @@ def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
             x=x, text="token:N", tooltip=["t:O", "token:N"]).properties(width=width, height=18, title="input")
     panels = []
     gates = [g for g in frame["gate"].unique()]
+    H = int(frame["unit"].max())  # units are 1..H: every tick an integer, each unit once
+    row = 14 if H <= 8 else 11 if H <= 16 else 9  # pixels per unit: a label per row fits down to 11
+    ticks = list(range(1, H + 1, 1 if H <= 16 else -(-H // 16)))
     for gate in gates:
         d = frame[frame["gate"] == gate]
         if gate in SIGMOID_GATES:
@@ -236,11 +304,13 @@ def gate_panels(frame: pd.DataFrame, width: int = 860) -> alt.VConcatChart:
         panels.append(alt.Chart(d).mark_rect().encode(
             x=alt.X("t:O", title=None, axis=alt.Axis(labels=False, ticks=False)) if gate != gates[-1]
             else alt.X("t:O", title=t_("charts.time_step"), axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
-            y=alt.Y("unit:O", title=t_("charts.unit")),
+            y=alt.Y("unit:O", title=t_("charts.unit"), axis=alt.Axis(values=ticks, labelOverlap=False)),
             color=alt.Color("value:Q", scale=scale, title=gate),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-            tooltip=["t:O", "token:N", "unit:O", alt.Tooltip("value:Q", format=".3f"), "gate:N"],
-        ).add_params(pick).properties(width=width, height=max(60, 9 * int(d["unit"].max())), title=gate))
+            tooltip=[alt.Tooltip("t:O", title=t_("charts.time_step")), alt.Tooltip("token:N", title=token_title),
+                     alt.Tooltip("unit:O", title=t_("charts.unit")),
+                     alt.Tooltip("value:Q", format=".3f", title=gate)],
+        ).add_params(pick).properties(width=width, height=row * H, title=gate))
     return alt.vconcat(head, *panels, spacing=6).resolve_scale(color="independent")
 
 
@@ -325,11 +395,37 @@ def with_rule(chart, t: int, label: str) -> alt.LayerChart:
                          x="t:Q", text="label:N")).properties(title=chart.title, height=HEIGHT)
 
 
-def unit_lines(frame: pd.DataFrame, unit: int) -> alt.Chart:
-    """One unit's gates, cell and hidden state as lines over time."""
-    d = frame[frame["unit"] == unit]
-    return line(d, "t", "value", t_("charts.unit_lines_title", unit=unit), t_("charts.time_step"), t_("charts.value"),
-                color="gate", points=True)
+UNIT_PANELS = (  # unit_lines: which lines share a panel, and its y range (None: the data's own)
+    ("gates", SIGMOID_GATES, (0.0, 1.0)),  # σ(·) in [0, 1]
+    ("preact", ("preact",), None),  # the vanilla RNN's z_t, before tanh: any size
+    ("bounded", ("candidate", "hidden"), (-1.0, 1.0)),  # tanh(·) in [-1, 1]
+    ("cell", ("cell",), None),  # the LSTM's cell state: a sum over steps, any size
+)
+
+
+def unit_lines(frame: pd.DataFrame, unit: int, title: str, x_title: str, legend: str,
+               names: dict[str, str], y_titles: dict[str, str], width: int = 760) -> alt.VConcatChart:
+    """One unit's gates and states over time, one panel per range of values (gates in [0, 1],
+    tanh outputs in [-1, 1], the cell state or pre-activation on their own axis), so a cell
+    state near 9 does not squash gates between 0 and 1. frame: t, unit, gate (engine names),
+    value; names: engine name -> learner's word; y_titles: UNIT_PANELS name -> axis title."""
+    d = frame[frame["unit"] == unit].assign(name=lambda f: f["gate"].map(names))
+    order = [names[g] for g in d["gate"].unique()]  # one colour per line, the same in every panel
+    color = alt.Color("name:N", title=legend, sort=order, scale=alt.Scale(domain=order, scheme="tableau10"))
+    panels = []
+    for name, members, domain in UNIT_PANELS:
+        part = d[d["gate"].isin(members)]
+        if part.empty:
+            continue
+        scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(zero=False)
+        panels.append(alt.Chart(part).mark_line(point=True).encode(
+            x=alt.X("t:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title=y_titles[name], scale=scale),
+            color=color,
+            tooltip=[alt.Tooltip("name:N", title=legend), alt.Tooltip("t:Q", title=x_title),
+                     alt.Tooltip("value:Q", title=y_titles[name], format=".4g")],
+        ).properties(width=width, height=130))
+    return alt.vconcat(*panels, spacing=12).properties(title=title)
 
 
 def saturation_bars(df: pd.DataFrame) -> alt.Chart:
@@ -337,7 +433,7 @@ def saturation_bars(df: pd.DataFrame) -> alt.Chart:
     order = list(dict.fromkeys(df["range"]))  # as saturation() lists them: low, between, high
     d = df.assign(rank=df["range"].map(order.index))
     return alt.Chart(d).mark_bar().encode(
-        y=alt.Y("gate:N", title=None),
+        y=alt.Y("gate:N", title=None, sort=list(dict.fromkeys(df["gate"]))),  # the engine's order, any language
         x=alt.X("share:Q", title=t_("charts.gate_share"), axis=alt.Axis(format="%"), stack="zero"),
         color=alt.Color("range:N", title=t_("charts.value"), sort=order,
                         scale=alt.Scale(domain=order, range=["#4c78a8", "#bab0ac", "#f58518"])),

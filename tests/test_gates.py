@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -281,6 +282,7 @@ def test_saturation_shares_sum_to_one(request, run_name: str, gates: set[str]):
     assert list(sat.columns) == ["gate", "range", "share"]
     assert set(sat["gate"]) == gates
     assert list(sat["range"].unique()) == ["< 0.1", "between", "> 0.9"]
+    assert list(sat["gate"].unique()) == [g for g in frame["gate"].unique() if g in gates], "the heatmaps' order"
     assert np.allclose(sat.groupby("gate")["share"].sum(), 1.0)
     assert sat["share"].between(0, 1).all()
     # the shares are the counts they claim
@@ -397,3 +399,25 @@ def test_read_outs_of_a_short_replace_run():
     assert set(gates["unit"]) == set(units) and gates["forget"].between(0, 1).all()
     learnt = G.keep_gate_learnt(model, cfg, units)
     assert learnt["sigma_b"] == pytest.approx(1 / (1 + np.exp(-cfg.forget_bias)))
+
+
+def test_keep_gate_spread_and_axis():
+    rows = pd.DataFrame({"t": [1, 1, 2, 2], "unit": [3, 5, 3, 5], "forget": [0.981, 0.990, 0.985, 0.987]})
+    spread = G.keep_gate_spread(rows, "forget")
+    assert spread == pytest.approx({"spread": 0.009, "lo": 0.981, "hi": 0.990})
+    assert G.keep_axis_low(spread) == 0.9, "lines near 1: the axis starts a tenth below them"
+    assert G.keep_axis_low({"spread": 0.0, "lo": 0.9, "hi": 0.95}) == 0.8, "never a line on the axis' edge"
+    assert G.keep_axis_low({"spread": 0.5, "lo": 0.3, "hi": 0.99}) == 0.0, "a gate that drops low: the full axis"
+
+
+def test_after_solved_reads_the_runs_record():
+    cfg = G.GateConfig(task="replace", steps=2)
+    model, _ = finish(cfg)
+    assert G.after_solved(cfg, {"accuracy": 0.3}, model) is None, "never solved: nothing to explain"
+    units = G.memory_units(model, cfg)[0]
+    drop = G.keep_gate_drop(model, cfg, units)
+    now = drop["elsewhere"] - drop["at_replace"]
+    went_on = G.after_solved(cfg, {"when_solved": {"step": 1, "drop": now - 0.2}}, model)
+    assert (went_on["solved_step"], went_on["verdict"]) == (1, "learnt_after")
+    assert went_on["drop_then"] == pytest.approx(now - 0.2) and went_on["drop_now"] == pytest.approx(now)
+    assert G.after_solved(cfg, {"when_solved": {"step": 1, "drop": now}}, model)["verdict"] == "already"

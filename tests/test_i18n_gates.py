@@ -77,7 +77,7 @@ def open_gates_zh() -> AppTest:
 def test_the_gates_page_in_chinese_has_no_english_left():
     at = open_gates_zh()
     assert at.title[0].value == ZH["gates.title"]
-    assert [h.value for h in at.header] == [ZH[f"gates.{part}.header"] for part in HEADERS]
+    assert [h.value for h in at.header] == [ZH[f"gates.{part}.header"].format(n=n) for n, part in enumerate(HEADERS, 1)]
     assert at.session_state["gates__run"].status == "done"
     assert left(at) == []
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
@@ -87,8 +87,13 @@ def test_the_gates_page_in_chinese_has_no_english_left():
     assert list(task.proto.captions) == [ZH[f"gates.task_caption.{k}"] for k in G.TASKS]
     # the engine's message, the heatmaps' panels and the comparison table speak Chinese
     assert ZH["gates.check.solved"].split("{")[0] in " ".join(s.value for s in at.success)
-    panels = next(s for s in specs(at) if "vconcat" in s)["vconcat"]
+    panels = next(s for s in specs(at) if "vconcat" in s and not s.get("title"))["vconcat"]
     assert [p["title"] for p in panels] == [ZH["gates.heat.input"], *(ZH[f"gates.gate.{g}"] for g in SHOWN["LSTM"])]
+    # the saturation bars in the same order as in English: the equations' (forget, input, output)
+    bars = next(s for s in specs(at) if str(s.get("title", "")).startswith(ZH["charts.saturation_title"][:3]))
+    assert bars["encoding"]["y"]["sort"] == [ZH[f"gates.gate.{g}"] for g in ("forget", "input", "output")]
+    # one word for the units that hold the memory, not the glossary-less 记忆单元
+    assert not any("记忆单元" in text for text in readable(at))
     table = at.table[0].value
     assert (table.index.name, table.columns.name) == (ZH["gates.sweep.gap"], ZH["gates.sweep.kind"])
     assert sorted(table.columns) == sorted(G.KINDS)
@@ -101,6 +106,12 @@ def test_gru_and_a_bad_gap_in_chinese():
     assert at.session_state["gates__run"].config.kind == "GRU"
     assert ZH["gates.eq.update"] in at.latex[0].value and ZH["gates.eq.reset"] in at.latex[0].value
     assert left(at) == []
+    at.radio(key="gates_kind").set_value("RNN").run()
+    no_exception(at)
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"]
+    assert left(at) == []
+    assert "预激活值" not in " ".join(readable(at))
+    at.radio(key="gates_kind").set_value("GRU").run()
     at.radio(key="gates_task").set_value("counting").run()
     no_exception(at)
     assert at.session_state["gates__run"].config.task == "counting"
@@ -108,7 +119,8 @@ def test_gru_and_a_bad_gap_in_chinese():
     at.radio(key="gates_task").set_value("replace").run()
     no_exception(at)
     assert at.session_state["gates__run"].config.task == "replace"
-    assert ZH["gates.held.header"] in [h.value for h in at.header]
+    assert ZH["gates.held.header"].format(n=4) in [h.value for h in at.header]
+    assert any(i.value.startswith("**为什么任务解决后训练还在继续**") for i in at.info)  # and why it went on
     assert left(at) == []
     at.radio(key="gates_task").set_value("memory").run()
     at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()

@@ -366,6 +366,20 @@ def test_forget_gate_drops_at_the_replacing_symbol(seed: int):
     assert G.memory_held(G.separation(model, cfg, units), cfg)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_replace_task_trains_past_solved_because_the_forget_gate_learns_after(seed: int):
+    # the page: "solved at step N, trained on on purpose: the forget gate dropped by only x then, y now"
+    cfg, model, _ = trained("LSTM", MIDDLE, seed, "replace")
+    _, snapshots = G.build(cfg)
+    history = list(snapshots)
+    assert history[-1].step == cfg.steps, "the replace task trains all its steps"
+    solved_at = next(s.step for s in history if s.info["accuracy"] >= G.SOLVED)
+    went_on = G.after_solved(cfg, history[-1].info, model)
+    assert went_on["solved_step"] == solved_at < cfg.steps
+    assert went_on["verdict"] == "learnt_after", went_on  # the drop grew by at least DROP after solving
+    assert went_on["drop_now"] >= went_on["drop_then"] + G.DROP
+
+
 # ==================== Page 4, char-level generation ====================
 
 PREFIXES = ("分开", "不分开")  # the chapter's

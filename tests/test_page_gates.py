@@ -38,7 +38,7 @@ ATOL = 1e-5  # the design's tolerance between the transparent cells and torch
 JOB = "gates-default-sweep"  # the page's name for its background comparison
 DEFAULT_GAPS = (5, 20, 50)
 EN = CATALOGUES["en"]
-HEAT_PANELS = {kind: ["input", *(EN[f"gates.gate.{g}"] for g in SHOWN[shown])]  # the panels' titles, in English
+HEAT_PANELS = {kind: [EN["gates.heat.input"], *(EN[f"gates.gate.{g}"] for g in SHOWN[shown])]  # panel titles, in English
                for kind, shown in (("LSTM", "LSTM"), ("GRU", "GRU"), ("RNN", "RNN_TANH"))}
 NUMBER = re.compile(r"-?\d+\.\d{3}")  # the page writes every value with 3 decimals
 # Rows the stand-in background job yields, in the order the real one does (gap, then kind).
@@ -97,7 +97,7 @@ def title_of(spec: dict) -> str:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [title_of(s) for s, _ in specs(at) if "vconcat" not in s]
+    return [title_of(s) for s, _ in specs(at) if title_of(s)]  # (the heatmaps' stack has no title of its own)
 
 
 def chart(at: AppTest, title_start: str):
@@ -110,7 +110,7 @@ def chart(at: AppTest, title_start: str):
 
 def heatmaps(at: AppTest):
     """Section 2's stacked heatmaps: (spec, element, panel titles, datasets)."""
-    found = [(s, c) for s, c in specs(at) if "vconcat" in s]
+    found = [(s, c) for s, c in specs(at) if "vconcat" in s and not title_of(s)]
     assert len(found) == 1, [list(s) for s, _ in specs(at)]
     s, c = found[0]
     frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in c.proto.datasets]
@@ -184,7 +184,7 @@ def test_defaults_train_and_draw_every_section():
     unit = G.memory_unit(state.model, state.config)  # the unit shown first: the one holding the memory
     assert at.number_input(key="gates_unit").value == unit
     for expected in ("Held-out accuracy while training", f"Unit {unit}: its gates and states over time",
-                     "The cell state of units",
+                     "The cell state C_t of units",
                      "Saturation: share of values", "The memory units' forget gate"):
         assert any(t.startswith(expected) for t in titles), (expected, titles)
     # the heatmaps: the input written above one panel per gate and state, one shared time axis
@@ -196,11 +196,11 @@ def test_defaults_train_and_draw_every_section():
     assert len(input_row(at)) == G.GateConfig.gap + 2
     # the equations, with live numbers that match the engine's
     eq = latex(at)
-    for name in ("f_t", "i_t", "g_t", "o_t", "c_t", "h_t"):
+    for name in ("f_t", "i_t", r"\tilde{C}_t", "o_t", "C_t", "h_t"):  # the definitions' names (colah's, d2l's)
         assert name in eq
     assert len(NUMBER.findall(eq)) >= 12, eq
     assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
-    assert f"Unit **{unit}** at step **t = 2** (input `" in texts(at.markdown)
+    assert f"Unit **{unit}** at step **t = 2** (the model reads x_t = `" in texts(at.markdown)
     # the proof: hand-written equations vs nn.LSTM on this sequence
     assert 0 <= proof_shown(at) < ATOL
     # the memory units' forget gate stays near 1 across the gap
@@ -212,7 +212,7 @@ def test_defaults_train_and_draw_every_section():
     assert m and float(m[1]) == pytest.approx(learnt["trained"], abs=1e-3), m
     assert float(m[2]) == pytest.approx(learnt["init"], abs=1e-3)
     # the memory held: lines coloured by the symbol, and the read-back figures of the run
-    spec, frames = chart(at, f"The cell state of units {', '.join(map(str, units))} (those that hold the symbol best)")
+    spec, frames = chart(at, f"The cell state C_t of units {', '.join(map(str, units))} (those that hold the symbol best)")
     lines = pd.concat([f for f in frames if "example" in f.columns])
     assert lines["example"].nunique() == 24 and set(lines["symbol to recall"]) == set("ABCD")
     assert sorted(set(lines["unit"])) == sorted(units), "one panel per memory unit"
@@ -221,6 +221,19 @@ def test_defaults_train_and_draw_every_section():
     sep = G.separation(state.model, state.config, units)
     assert f"at least **{sep['lowest']:.0%}** of sequences at every step of the gap" in texts(at.markdown)
     assert "stay apart by colour" in texts(at.markdown)
+    # the memory units' forget-gate lines near 1: drawn apart (axis from the tenth below, a dash each), and said
+    spec, frames = chart(at, "The memory units' forget gate")
+    rows = G.keep_gate_frame(state.model, state.config, units)
+    spread = G.keep_gate_spread(rows, "forget")
+    low = G.keep_axis_low(spread)
+    assert spec["encoding"]["y"]["scale"]["domain"] == [low, 1] and spec["encoding"]["strokeDash"]["field"] == "unit"
+    assert low > 0 and spread["lo"] - low <= 0.11, (low, spread)
+    if spread["spread"] < G.OVERLAP:
+        assert (f"lie almost on top of each other: at every step their forget gate is within {spread['spread']:.3f} "
+                f"of each other (all between {spread['lo']:.3f} and {spread['hi']:.3f})") in texts(at.caption)
+    # saturation bars in the equations' order (forget, input, output), whatever the language
+    spec, _ = chart(at, "Saturation")
+    assert spec["encoding"]["y"]["sort"] == [EN[f"gates.gate.{g}"] for g in ("forget", "input", "output")]
     # accuracy on the full 0..1 axis with chance drawn as a rule
     spec, frames = chart(at, "Held-out accuracy while training")
     assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
@@ -281,14 +294,23 @@ def test_unit_time_step_and_example_inputs():
     at.number_input(key="gates_t").set_value(7).run()
     no_exception(at)
     assert run_state(at) is state, "reading another unit must not retrain"
-    _, frames = chart(at, "Unit 5: its gates and states over time")
-    assert set(frames[0]["unit"]) == {5} and set(frames[0]["gate"]) == set(HEAT_PANELS["LSTM"][1:])
+    spec, frames = chart(at, "Unit 5: its gates and states over time")
+    lines = pd.concat(frames)
+    assert set(lines["unit"]) == {5} and set(lines["name"]) == set(HEAT_PANELS["LSTM"][1:])
+    # one panel per range of values, each its own y axis: the cell state does not squash the gates
+    panels = {tuple(sorted(f["gate"].unique())): p["encoding"]["y"] for f, p in zip(frames, spec["vconcat"])}
+    assert panels[("forget", "input", "output")]["scale"]["domain"] == [0, 1]
+    assert panels[("candidate", "hidden")]["scale"]["domain"] == [-1, 1]
+    assert "domain" not in panels[("cell",)]["scale"], "the cell state on an axis of its own range"
+    assert spec["vconcat"][0]["encoding"]["color"]["title"] == "gate or state"
     token = G.example(state.config).tokens[0][6]
-    assert f"Unit **5** at step **t = 7** (input `{token}`):" in texts(at.markdown)
+    assert f"Unit **5** at step **t = 7** (the model reads x_t = `{token}`):" in texts(at.markdown)
     assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
     # the cell equation's middle: f x c_prev + i x g, with c_prev the cell at t = 6
     v = shown_values(at)
-    assert f"{v['forget']:.3f}\\times{v['cell_prev']:.3f}" in latex(at)
+    as_operand = lambda x: f"{x:.3f}" if x >= 0 else f"({x:.3f})"  # a negative value in parentheses
+    assert f"{as_operand(v['forget'])}\\times{as_operand(v['cell_prev'])}" in latex(at)
+    assert not re.search(r"\\times-", latex(at)), "never 0.3 × −1.2"
 
     before = input_row(at)
     at.number_input(key="gates_example").set_value(3).run()
@@ -313,7 +335,7 @@ def test_gru_equations_and_gates():
     _, _, panels, _ = heatmaps(at)
     assert panels == HEAT_PANELS["GRU"]
     _, frames = chart(at, "Saturation")
-    assert set(frames[0]["gate"]) == {"update", "reset"}
+    assert set(frames[0]["gate"]) == {EN["gates.gate.update"], EN["gates.gate.reset"]}
     # the GRU's keep gate is its update gate, drawn for the memory units
     assert any(t.startswith("The memory units' update gate") for t in chart_titles(at))
     assert "Did the update gate learn anything?" in texts(at.markdown)
@@ -327,11 +349,17 @@ def test_vanilla_rnn_has_no_gates():
     no_exception(at)
     assert run_state(at).config.kind == "RNN"
     eq = latex(at)
-    assert eq.count("=") == 3 and r"h_t = \tanh(W_{ih}x_t" in eq
+    assert eq.count("=") == 3 and r"h_t = \tanh(\underbrace{W_{ih}x_t" in eq and r"\text{before tanh}" in eq
     v = shown_values(at)
     assert NUMBER.findall(eq) == [f"{v['preact']:.3f}", f"{v['hidden']:.3f}"]
     assert "A vanilla RNN has no gates" in texts(at.caption)
-    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "6"]
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"], "numbered without a gap"
+    assert at.header[-1].value == "5. RNN vs LSTM vs GRU on long dependencies"
+    # the one heatmap that is neither gate nor state is named and defined in words; no legend says "gate"
+    assert "**Before tanh (pre-activation)**" in texts(at.caption) and "preact" not in texts(at.caption)
+    spec, _ = chart(at, "Unit ")
+    assert spec["vconcat"][0]["encoding"]["color"]["title"] == "before or after tanh"
+    assert {p["encoding"]["y"]["title"] for p in spec["vconcat"]} == {"before tanh", "tanh outputs (−1 to 1)"}
     assert at.number_input(key="gates_ub").disabled and at.number_input(key="gates_fb").disabled
     _, _, panels, _ = heatmaps(at)
     assert panels == HEAT_PANELS["RNN"]
@@ -388,8 +416,11 @@ def test_forget_bias_seed_steps_and_hidden_retrain():
     no_exception(at)
     assert run_state(at).config.hidden_size == 4
     assert at.number_input(key="gates_unit").max == 4
-    _, _, _, frames = heatmaps(at)
+    spec, _, _, frames = heatmaps(at)
     assert max(f["unit"].max() for f in frames if "unit" in f.columns) == 4
+    for panel in spec["vconcat"][1:]:  # every unit's tick, once, an integer
+        assert panel["encoding"]["y"]["axis"]["values"] == [1, 2, 3, 4]
+        assert panel["encoding"]["y"]["axis"]["labelOverlap"] is False and panel["height"] >= 4 * 11
 
 
 def test_retrain_button_reproduces_the_run():
@@ -460,7 +491,7 @@ def test_gap_above_the_maximum_on_the_first_visit():
     at = open_page(gates_gap=500)
     assert "The gap must be between 1 and 200 steps (it is 500)." in texts(at.error)
     assert "gates__run" not in at.session_state
-    assert [h.value.split(".")[0] for h in at.header] == ["1", "6"]
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2"]
     assert at.button(key="gates_sweep_go").disabled
 
 
@@ -519,8 +550,16 @@ def test_replace_task_shows_the_forget_gate_dropping():
     assert (f"in unit **{drop['unit']}** the forget gate averages **{drop['at_replace']:.3f}** at the step where "
             f"the second symbol arrives, against **{drop['elsewhere']:.3f}** at the distractors") in words
     assert "drops by" in words and "Alice → Bob" in words
+    # it trained past 100 %: the page says why, with the step it was solved and the drop then and now
+    went_on = G.after_solved(state.config, state.last.info, state.model)
+    assert went_on is not None and went_on["solved_step"] < state.config.steps
+    why = texts(at.info)
+    assert "**Why training went on after the task was solved:**" in why
+    assert f"first reached 99.5 % at step {went_on['solved_step']}" in why
+    assert f"**{went_on['drop_then']:.3f}**" in why and f"**{went_on['drop_now']:.3f}**" in why
+    assert went_on["drop_now"] == pytest.approx(drop["elsewhere"] - drop["at_replace"], abs=1e-6), "section 5's figure"
     # the memory chart marks the second symbol's step; every line gets it there
-    _, frames = chart(at, "The cell state of units")
+    _, frames = chart(at, "The cell state C_t of units")
     rule = next(f for f in frames if list(f.columns) == ["t", "label"])
     assert rule["t"].tolist() == [G.replace_step(state.config)] and rule["label"].tolist() == ["second symbol"]
     assert "regroup by the new symbol" in words
