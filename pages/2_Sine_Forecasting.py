@@ -20,6 +20,7 @@ from rnnviz.ui import choice, exports, live_training, page_setup, share_link, sh
 LINK_NOTE = page_setup("pages.sine", ":material/show_chart:")
 st.title(t("sine.title"))
 st.markdown(t("sine.intro"))
+st.caption(t("sine.tutorials"))
 
 
 def legend(chart, title: str):
@@ -32,15 +33,43 @@ def legend(chart, title: str):
     return chart
 
 
+WIDE = (7, 0.35)  # a line drawn under another: wide and pale (stroke width, opacity)
+THIN = (2, 1.0)  # every other line
+
+
+def styled(chart, field: str, looks: dict[str, tuple], under: tuple[str, ...] = ()):
+    """Give each line of `chart` (one line mark from rnnviz.charts, coloured by `field`) its
+    width, opacity and, when looks' tuples have a third item, its dash, as encodings that share
+    the colour's legend, so each legend swatch looks like its line. Lines in `under` are drawn
+    first (a wide pale line under one that coincides with it)."""
+    values = list(looks)
+    color = chart.encoding.color  # read its properties by item: attribute access gives Altair's setters
+    title = color["title"] if "title" in color._kwds and color["title"] is not alt.Undefined else field
+
+    def channel(cls, k):
+        return cls(f"{field}:N", title=title, sort=None,
+                   scale=alt.Scale(domain=values, range=[looks[v][k] for v in values]))
+
+    if color["scale"].domain is alt.Undefined:  # colours in the same order as the looks
+        color["scale"].domain = values
+    enc = {"strokeWidth": channel(alt.StrokeWidth, 0), "opacity": channel(alt.Opacity, 1)}
+    if all(len(v) > 2 for v in looks.values()):
+        enc["strokeDash"] = channel(alt.StrokeDash, 2)
+    c = chart.encode(**enc)
+    if not under:
+        return c
+    low = alt.FieldOneOfPredicate(field=field, oneOf=list(under))
+    both = alt.layer(c.transform_filter(low), c.transform_filter(alt.LogicalNotPredicate(**{"not": low})))
+    return both if chart.title is alt.Undefined else both.properties(title=chart.title)
+
+
 def twins(chart, field: str, shown: list[str]):
     """MyRNN and RNN coincide by construction: draw MyRNN as a wide pale line under RNN's, so
-    both stay visible (chart: one line mark from rnnviz.charts, field: its colour column)."""
+    both stay visible, and its legend swatch wide and pale too (chart: one line mark from
+    rnnviz.charts, field: its colour column)."""
     if not {"MyRNN", "RNN"} <= set(shown):
         return chart
-    mine = alt.datum[field] == "MyRNN"
-    both = alt.layer(chart.transform_filter(mine).mark_line(strokeWidth=7, opacity=0.35),
-                     chart.transform_filter(alt.datum[field] != "MyRNN"))
-    return both if chart.title is alt.Undefined else both.properties(title=chart.title)
+    return styled(chart, field, {k: WIDE if k == "MyRNN" else THIN for k in shown}, under=("MyRNN",))
 
 
 def verdict_text(v: F.Verdict, kind: str) -> str:
@@ -80,7 +109,7 @@ if series is not None:
     frame = S.series_frame(series)
     split_x = float(series.x[min(scfg.split, len(series.x) - 1)])
     lines = charts.line(frame, "x", "value", t("sine.data.chart_title", train=scfg.split, test=scfg.n_points - scfg.split),
-                        "x", "y", color=t("sine.col.curve"))
+                        "x", "y", color=t("sine.col.curve"), x_domain=(series.x[0], series.x[-1]))
     rule = alt.Chart(pd.DataFrame({"x": [split_x]})).mark_rule(strokeDash=[6, 4], color="gray").encode(x="x:Q")
     show(lines + rule)
 
@@ -94,10 +123,7 @@ if series is not None:
     w["role"] = roles[0]
     w.loc[w["i"].between(start, start + scfg.window - 1), "role"] = roles[1]
     w.loc[w["i"] == start + scfg.window, "role"] = roles[2]
-    sample = charts.window_chart(w)
-    for channel in (sample.encoding.color, sample.encoding.size):  # its roles, in the learner's words
-        channel["scale"].domain = roles
-    show(sample)
+    show(charts.window_chart(w, roles, x_title="x", y_title=t("sine.sample.y_axis")))
     st.markdown(t("sine.sample.text", first=start, last=start + scfg.window - 1, window=scfg.window,
                   target=start + scfg.window, n=n_windows))
     st.caption(t("sine.sample.shape", window=scfg.window))
@@ -108,6 +134,7 @@ c = st.columns([2, 3, 1, 1, 1, 1])
 kinds = c[0].multiselect(t("sine.train.kinds"), list(KINDS), ["RNN"], key="sine_kinds", bind="query-params",
                          help=t("sine.train.kinds_help"))
 n_pass = S.one_pass(scfg)  # the windows of the training part
+c[1].caption(t("sine.train.tutorial_a"))
 recipe = choice(c[1].radio, t("sine.train.recipe"), list(S.RECIPES), key="sine_recipe",
                 labels={r: t(f"sine.train.{r}") for r in S.RECIPES}, index=S.RECIPES.index("fast"),
                 captions=[t(f"sine.train.{r}_caption", last=n_pass - 1) for r in S.RECIPES])
@@ -127,7 +154,10 @@ seed = c[5].number_input(t("sine.train.seed"), 0, 10_000, 0, key="sine_seed", bi
 cfg = S.SineConfig(scfg, tuple(kinds), int(hidden), recipe, max(1, int(steps)), float(lr), int(seed))
 st.caption(t("sine.train.caption"))
 if not problem:
-    show(charts.windows_used(S.windows_used(cfg), n_pass).properties(height=170))
+    used = S.windows_used(cfg)
+    show(charts.windows_used(used, n_pass, t("sine.train.windows_title", steps=used["step"].max()),
+                             t("sine.train.windows_x", last=scfg.window - 1, target=scfg.window),
+                             t("sine.train.windows_y"), t("sine.train.windows_tick")))
 
 
 def sine_render(state) -> None:
@@ -140,7 +170,8 @@ def sine_render(state) -> None:
     shown = list(state.config.kinds)
     c1, c2 = st.columns(2)
     show(twins(charts.line(pd.DataFrame(rows), "step", "loss", t("sine.train.loss_title"), t("sine.train.step"),
-                           t("sine.train.loss_axis"), color=model_col, log_y=True), model_col, shown), c1)
+                           t("sine.train.loss_axis"), color=model_col, log_y=True,
+                           x_domain=(1, state.config.steps)), model_col, shown), c1)
     fchart = legend(charts.forecast_chart(series_now, fc.frame, t("sine.col.multi"), t("sine.train.free_run_title")),
                     model_col)
     fchart.layer[2] = twins(fchart.layer[2], "model", shown)
@@ -202,15 +233,18 @@ if state is not None and state.history:
     if {"MyRNN", "RNN"} <= set(trained):
         st.caption(t("sine.train.twins", diff=S.largest_gap(fc.frame, "MyRNN", "RNN")))
     c1, c2 = st.columns([3, 2])
-    horizon = twins(charts.line(fc.horizon, "h", "abs_error", t("sine.forecast.horizon_title"),
-                                t("sine.forecast.horizon_x"), t("sine.forecast.horizon_y"), color=model_col,
-                                dash=how_col), model_col, trained)
-    level = pd.DataFrame({"y": [v.threshold], "label": [t("sine.forecast.threshold")]})
-    rule = alt.Chart(level).mark_rule(strokeDash=[2, 3], color="gray").encode(
-        y=alt.Y("y:Q", title=t("sine.forecast.horizon_y")))
-    label = alt.Chart(level).mark_text(align="left", dx=4, dy=-6, color="gray").encode(
-        x=alt.value(0), y=alt.Y("y:Q", title=t("sine.forecast.horizon_y")), text="label:N")
-    show(alt.layer(horizon, rule, label).properties(title=t("sine.forecast.horizon_title")), c1)
+    # each model's threshold (2 x its single-step mean error) as a line of its own, named in the legend
+    threshold = t("sine.forecast.threshold")
+    n_h = int(fc.horizon["h"].max())
+    levels = [pd.DataFrame({model_col: k, how_col: threshold, "h": [1, n_h],
+                            "abs_error": fc.verdicts[k].threshold}) for k in trained]
+    horizon = charts.line(pd.concat([fc.horizon, *levels], ignore_index=True), "h", "abs_error",
+                          t("sine.forecast.horizon_title"), t("sine.forecast.horizon_x"), t("sine.forecast.horizon_y"),
+                          color=model_col, dash=how_col, x_domain=(1, n_h))
+    horizon.encoding.strokeDash.scale = alt.Scale(domain=[t("sine.col.single"), t("sine.col.multi"), threshold],
+                                                  range=[[1, 0], [6, 3], [1, 3]])
+    horizon.encoding.strokeDash.legend = alt.Legend(labelLimit=0)
+    show(twins(horizon, model_col, trained), c1)
     c2.markdown(t("sine.forecast.mse"))
     c2.table(fc.scores.set_index([model_col, how_col]).style.format("{:.4f}"))
     c2.caption(t("sine.forecast.against_clean", zero=v.zero))
@@ -238,16 +272,23 @@ if state is not None and state.history:
             f = f[f["how"] == t("sine.col.multi")]
             lines.append(pd.DataFrame({"x": f["x"], "value": f["value"], recipe_col: t(f"sine.train.{r}")}))
         by_recipe = charts.line(pd.concat(lines, ignore_index=True), "x", "value", t("sine.compare.chart_title"),
-                                "x", "y", color=recipe_col)
+                                "x", "y", color=recipe_col, x_domain=(cmp_series.x[cmp_series.split], cmp_series.x[-1]))
+        names = ["sin(x)", *(t(f"sine.train.{r}") for r in cmp_state.model)]
+        by_recipe.encoding.color.scale = alt.Scale(domain=names, range=[charts.GREY, "#f58518", "#e45756", "#72b7b2",
+                                                                        "#54a24b"][:len(names)])
         by_recipe.encoding.color.legend = alt.Legend(labelLimit=0)  # the whole names
-        show(by_recipe)
+        show(styled(by_recipe, recipe_col, {n: (2, 1.0, [5, 4] if n == "sin(x)" else [1, 0]) for n in names}))
+        st.caption(t("sine.compare.sine_dashed"))
 
     # ------------------------------------------------------------------ 5. inside
     st.header(t("sine.inside.header"), divider="gray")
     m = state.model.models[shown_kind]
     heat, pca = S.hidden_over_time(m, series_t, win)
-    show(charts.heatmap(heat, "i", "unit", t("sine.inside.heat_title", kind=shown_kind), t("sine.inside.heat_x"),
-                        t("sine.inside.heat_y"), value_title="h_T").properties(height=220))
+    heat_chart = charts.heatmap(heat, "i", "unit", t("sine.inside.heat_title", kind=shown_kind),
+                                t("sine.inside.heat_x"), t("sine.inside.heat_y"), value_title="h_T")
+    every = [int(i) for i in sorted(heat["i"].unique()) if i % 20 == 0]  # round indices, not every n-th column
+    heat_chart.encoding.x.axis = alt.Axis(labelAngle=0, values=every)
+    show(heat_chart.properties(height=220))
     c1, c2 = st.columns([2, 3])
     show(legend(charts.trajectory(pca), t("sine.col.part")), c1)
     loop = t("sine.inside.loop_flat" if v.kind == "flat" else "sine.inside.loop_learnt", spread=v.spread,
@@ -257,6 +298,8 @@ if state is not None and state.history:
 # ------------------------------------------------------------------ 6. sin -> cos
 st.header(t("sine.sc.header"), divider="gray")
 st.markdown(t("sine.sc.intro"))
+st.caption(t("sine.sc.recipe", steps=SC.SinCosConfig.steps, hidden=SC.SinCosConfig.hidden_size,
+             lr=SC.SinCosConfig.lr, chunk=SC.SinCosConfig.chunk))
 c = st.columns(4)
 sc_steps = c[0].number_input(t("sine.sc.steps"), 1, 5000, SC.SinCosConfig.steps, key="sc_steps", bind="query-params")
 sc_hidden = c[1].number_input(t("sine.sc.hidden"), 1, 256, SC.SinCosConfig.hidden_size, key="sc_hidden",
@@ -273,7 +316,7 @@ def sincos_render(state) -> None:
             for s in state.history for k, v in s.info["losses"].items()]
     if rows:
         show(charts.line(pd.DataFrame(rows), "step", "loss", t("sine.sc.loss_title"), t("sine.sc.chunk"),
-                         t("sine.sc.mse"), color=state_col, log_y=True))
+                         t("sine.sc.mse"), color=state_col, log_y=True, x_domain=(1, state.config.steps)))
 
 
 sc_state = live_training("sincos", sc_cfg, SC.build, sincos_render, t("sine.sc.what"),
@@ -282,13 +325,16 @@ if sc_state is not None and sc_state.history:
     curves, scores = SC.evaluate(sc_state.model, sc_state.config)
     curve_col, target = t("sine.col.curve"), t("sine.sc.target")
     after = charts.line(curves, "t", "value", t("sine.sc.after_title"), t("sine.sc.t_axis"), t("sine.sc.value"),
-                        color=curve_col)
-    reset_dashed = alt.condition(alt.datum[curve_col] == t("sine.sc.prediction", mode=t("sine.sc.reset")),
-                                 alt.value([6, 3]), alt.value([1, 0]))
-    show(alt.layer(after.transform_filter(alt.datum[curve_col] == target).mark_line(strokeWidth=7, opacity=0.35),
-                   after.transform_filter(alt.datum[curve_col] != target).encode(strokeDash=reset_dashed)))
+                        color=curve_col, x_domain=(curves["t"].min(), curves["t"].max()))
+    looks = {target: (*WIDE, [1, 0]), t("sine.sc.prediction", mode=t("sine.sc.carried")): (*THIN, [1, 0]),
+             t("sine.sc.prediction", mode=t("sine.sc.reset")): (*THIN, [6, 3])}
+    after.encoding.color.legend = alt.Legend(labelLimit=0)
+    show(styled(after, curve_col, looks, under=(target,)))
     st.caption(t("sine.sc.drawn"))
     st.table(scores.set_index(t("sine.sc.between")).style.format("{:.4f}"))
+    scv = SC.verdict(scores)
+    st.markdown(t("sine.sc.learnt" if scv.learnt else "sine.sc.not_learnt", start_c=scv.start[0],
+                  start_r=scv.start[1], mse_c=scv.mse[0], mse_r=scv.mse[1], factor=SC.LEARNT_FACTOR))
 
 # ------------------------------------------------------------------ 7. FAQ
 if state is not None and state.history:

@@ -116,7 +116,7 @@ def test_defaults_render_every_section_with_the_tutorials_numbers():
     assert state.status == "done" and state.config.steps == 400 and state.config.recipe == "fast"
     assert state.config.kinds == ("RNN",)
     assert has_title(at, "y = sin(x) + noise: 320 points to train on, 80 to test")
-    for part in ("One training sample", "The windows each of the first training steps reads",
+    for part in ("One training sample", "Which windows the first 12 training steps read",
                  "Training loss (MSE, log scale)", "Multi-step forecast of the test part, as it trains",
                  "Multi-step forecast of the test part, one line per recipe",
                  "Training loss per chunk", "After training: cos t"):
@@ -134,6 +134,10 @@ def test_defaults_render_every_section_with_the_tutorials_numbers():
     assert cmp.loc["tutorial: one ordered pass", "steps"] == 310
     assert cmp.loc["fast: all windows per step, Adam", "windows read"] == 400 * 310
     assert "Here, with the tutorial's recipe: single-step **0.061**, multi-step **0.497**." in md
+    # tutorial A and C are named where the page first follows them; section 6 runs tutorial C's 300 steps
+    assert "**tutorial A**, “学习RNN和LSTM”" in texts(at.caption) and "**tutorial C**" in texts(at.caption)
+    assert run(at, "sincos__run").config.steps == 300 and "**300 steps**" in texts(at.caption)
+    assert "**The carried state knows, as the tutorial shows.**" in md
     reads = free_run_reads(at)
     assert reads["pred[320]"] == ", ".join(f"y[{i}]" for i in range(310, 320))
     assert reads["pred[322]"] == ", ".join([f"y[{i}]" for i in range(312, 320)] + ["pred[320]", "pred[321]"])
@@ -248,6 +252,12 @@ def test_sincos_controls(quick: AppTest):
     sc = next(t.value for t in at.table if "MSE at each chunk's first step" in t.value.columns)
     assert list(sc.index) == ["carried", "reset"]
     assert has_title(at, "After training: cos t")
+    # the sentence under the table is the one this run supports, with its numbers
+    start, start_reset = sc["MSE at each chunk's first step"]
+    learnt = start < start_reset / 10 and sc.loc["carried", "MSE"] < sc.loc["reset", "MSE"]
+    said = (f"the carried model's error is **{start:.4f}**" if learnt
+            else f"its error is {start:.4f}, not 10× below")
+    assert said in texts(at.markdown)
 
 
 # ---------------------------------------------------------------- bad input
