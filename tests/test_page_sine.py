@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.charts import chart_data
 from rnnviz.models import KINDS
+from rnnviz.ui.page import SHOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -346,3 +348,60 @@ def test_an_interrupted_run_is_reported_and_stays_usable(quick: AppTest):
     assert run(at) is state and state.status == "stopped"
     assert f"Stopped after step {state.last.step} of 20" in texts(at.warning)
     assert_results_shown(at)
+
+
+# ---------------------------------------------------------------- what the charts draw
+
+
+def spec_with_title(at: AppTest, part: str) -> dict:
+    return next(s for s in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart"))) if part in _title(s))
+
+
+def encodings(spec: dict) -> list[dict]:
+    """Every layer's encoding, nested layers flattened."""
+    out, todo = [], [spec]
+    while todo:
+        s = todo.pop()
+        todo += s.get("layer", [])
+        if "encoding" in s:
+            out.append(s["encoding"])
+    return out
+
+
+def test_charts_axes_span_the_data_and_legends_match_the_lines(quick: AppTest):
+    """The review's chart defects (issue 10): x axes that ran past the data (to 40 for data
+    ending at 36; to 350 for 310 steps), one threshold drawn for two models with its label
+    crossed by a line, pale legend swatches, a sample chart without a legend."""
+    at = quick
+    at.multiselect(key="sine_kinds").set_value(["MyRNN", "RNN", "LSTM"]).run()
+    no_exception(at)
+    data = spec_with_title(at, "y = sin(x) + noise")
+    assert {"domain": [0.0, 36.0], "nice": False} in [e["x"].get("scale") for e in encodings(data)]
+    loss = spec_with_title(at, "Training loss (MSE, log scale)")
+    assert {"domain": [1.0, 20.0], "nice": False} in [e["x"].get("scale") for e in encodings(loss)]
+    # MyRNN coincides with RNN: drawn wide and pale under it, and its legend swatch says so
+    widths = [e["strokeWidth"]["scale"] for e in encodings(loss) if "strokeWidth" in e]
+    assert widths and all(w == {"domain": ["MyRNN", "RNN", "LSTM"], "range": [7, 2, 2]} for w in widths)
+    # a threshold per model, named in the legend (no text mark to be crossed by a line)
+    horizon = spec_with_title(at, "Error vs horizon")
+    assert not [s for s in horizon.get("layer", []) if s.get("mark", {}).get("type") == "text"]
+    rows = chart_data(at.session_state[SHOWN]["Error vs horizon: |forecast − sin(x)|"])
+    levels = rows[rows["how"] == "2 × single-step's mean error"]
+    assert set(levels["model"]) == {"MyRNN", "RNN", "LSTM"}  # each model's own, flat at its level
+    assert all(g["abs_error"].nunique() == 1 for _, g in levels.groupby("model"))
+    dashes = next(e["strokeDash"]["scale"] for e in encodings(horizon) if "strokeDash" in e)
+    assert dashes["domain"][2] == "2 × single-step's mean error"
+    # the sample chart names its three kinds of points
+    sample = spec_with_title(at, "One training sample")
+    assert "legend" not in sample["encoding"]["color"] or sample["encoding"]["color"]["legend"] is not None
+    assert sample["encoding"]["color"]["scale"]["domain"] == [
+        "training part of the series", "input window", "target: the next value"]
+    windows = spec_with_title(at, "Which windows the first 12 training steps read")
+    assert windows["encoding"]["y"]["title"] == "training step" and windows["encoding"]["x"]["title"].startswith(
+        "window start t (a window: inputs y[t] … y[t+9], target y[t+10])")
+    # sin -> cos: the target wide and pale under the predictions, the reset one dashed, in the legend too
+    after = spec_with_title(at, "After training: cos t")
+    dash = next(e["strokeDash"]["scale"] for e in encodings(after) if "strokeDash" in e)
+    assert dash["domain"][2] == "prediction, state reset" and dash["range"] == [[1, 0], [1, 0], [6, 3]]
+    opacity = next(e["opacity"]["scale"] for e in encodings(after) if "opacity" in e)
+    assert opacity["domain"][0] == "cos t (target)" and opacity["range"] == [0.35, 1.0, 1.0]
