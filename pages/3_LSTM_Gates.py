@@ -108,6 +108,9 @@ if state is not None and state.last is not None and state.config.task in G.RECAL
         why = "rnn" if state.config.kind == "RNN" else "gated"  # the plain RNN's limit, or too few steps
         st.info(t(f"gates.train.at_chance_{why}", kind=state.config.kind, accuracy=acc, gap=state.config.gap,
                   chance=chance, steps=state.last.step, default=G.GateConfig.steps), icon=":material/info:")
+    elif state.config.kind == "RNN" and acc < G.CARRIED:  # above chance, far from solved: say what that means
+        st.info(t("gates.train.partial_rnn", accuracy=acc, gap=state.config.gap, chance=chance),
+                icon=":material/info:")
 
 if state is not None and state.history:
     tcfg, model = state.config, state.model
@@ -219,7 +222,7 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {tex(1 - v['update'])}\times{
             low = G.keep_axis_low(spread)  # lines all near 1: the axis starts higher so each stays visible
             chart = charts.line(named, "t", keep, t("gates.numbers.keep_title", gate=gate_word), t("gates.heat.t"),
                                 t(f"gates.numbers.{keep}_axis"), color=unit_col, dash=unit_col, points=True,
-                                y_domain=(low, 1))
+                                y_domain=(low, 1), x_domain=(1, int(gate_rows["t"].max())), x_whole=True)
             show(charts.with_rule(chart, at, t("gates.held.second")) if at else chart, c2)
             if spread["spread"] < G.OVERLAP:  # closer than a few pixels of a 0..1 axis: say so
                 c2.caption(t("gates.numbers.overlap" + ("_zoomed" if low > 0 else ""), units=SEP.join(map(str, units)), gate=gate_word, low=low,

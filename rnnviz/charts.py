@@ -293,7 +293,7 @@ def gate_panels(frame: pd.DataFrame, width: int = 860, token_title: str = "x_t")
     panels = []
     gates = [g for g in frame["gate"].unique()]
     H = int(frame["unit"].max())  # units are 1..H: every tick an integer, each unit once
-    row = 14 if H <= 8 else 11 if H <= 16 else 9  # pixels per unit: a label per row fits down to 11
+    row = 16 if H <= 8 else 11 if H <= 16 else 9  # pixels per unit: a label per row fits down to 11
     ticks = list(range(1, H + 1, 1 if H <= 16 else -(-H // 16)))
     for gate in gates:
         d = frame[frame["gate"] == gate]
@@ -391,7 +391,7 @@ def with_rule(chart, t: int, label: str) -> alt.LayerChart:
     """A chart over time steps with step t marked by a dashed, labelled rule."""
     rule = pd.DataFrame({"t": [t], "label": [label]})
     return alt.layer(chart, alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(x="t:Q"),
-                     alt.Chart(rule).mark_text(align="left", dx=4, y=HEIGHT - 10, color=GREY, fontSize=11).encode(
+                     alt.Chart(rule).mark_text(align="left", dx=4, y=8, color=GREY, fontSize=11).encode(
                          x="t:Q", text="label:N")).properties(title=chart.title, height=HEIGHT)
 
 
@@ -411,7 +411,9 @@ def unit_lines(frame: pd.DataFrame, unit: int, title: str, x_title: str, legend:
     value; names: engine name -> learner's word; y_titles: UNIT_PANELS name -> axis title."""
     d = frame[frame["unit"] == unit].assign(name=lambda f: f["gate"].map(names))
     order = [names[g] for g in d["gate"].unique()]  # one colour per line, the same in every panel
-    color = alt.Color("name:N", title=legend, sort=order, scale=alt.Scale(domain=order, scheme="tableau10"))
+    color = alt.Color("name:N", title=legend, sort=order, scale=alt.Scale(domain=order, scheme="tableau10"),
+                      legend=alt.Legend(labelLimit=0))  # whole names: "before tanh (pre-activation)"
+    steps = [int(d["t"].min()), int(d["t"].max())]  # the axis runs over the steps, from t = 1
     panels = []
     for name, members, domain in UNIT_PANELS:
         part = d[d["gate"].isin(members)]
@@ -419,7 +421,8 @@ def unit_lines(frame: pd.DataFrame, unit: int, title: str, x_title: str, legend:
             continue
         scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(zero=False)
         panels.append(alt.Chart(part).mark_line(point=True).encode(
-            x=alt.X("t:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+            x=alt.X("t:Q", title=x_title, axis=alt.Axis(tickMinStep=1, format="d"),
+                    scale=alt.Scale(domain=steps, nice=False)),
             y=alt.Y("value:Q", title=y_titles[name], scale=scale),
             color=color,
             tooltip=[alt.Tooltip("name:N", title=legend), alt.Tooltip("t:Q", title=x_title),

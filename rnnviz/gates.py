@@ -352,9 +352,10 @@ def keep_gate_spread(rows: pd.DataFrame, gate: str) -> dict[str, float]:
 
 
 def keep_axis_low(spread: dict[str, float]) -> float:
-    """Where the keep-gate chart's y axis starts: 0, or (every value at or above 0.5) the tenth
-    below the lowest value, so lines near 1 are drawn apart instead of on top of each other."""
-    return 0.0 if spread["lo"] < 0.5 else math.floor(spread["lo"] * 10 - 0.1) / 10
+    """Where the keep-gate chart's y axis starts: 0, or (every value at or above 0.5) the
+    multiple of 0.05 at least 0.01 below the lowest value, so lines near 1 are drawn apart
+    instead of on top of each other (0.984 -> 0.95: a 0.01 gap is 5 % of the axis)."""
+    return 0.0 if spread["lo"] < 0.5 else math.floor(round((spread["lo"] - 0.01) * 20, 9)) / 20
 
 
 @torch.no_grad()

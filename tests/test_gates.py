@@ -405,8 +405,8 @@ def test_keep_gate_spread_and_axis():
     rows = pd.DataFrame({"t": [1, 1, 2, 2], "unit": [3, 5, 3, 5], "forget": [0.981, 0.990, 0.985, 0.987]})
     spread = G.keep_gate_spread(rows, "forget")
     assert spread == pytest.approx({"spread": 0.009, "lo": 0.981, "hi": 0.990})
-    assert G.keep_axis_low(spread) == 0.9, "lines near 1: the axis starts a tenth below them"
-    assert G.keep_axis_low({"spread": 0.0, "lo": 0.9, "hi": 0.95}) == 0.8, "never a line on the axis' edge"
+    assert G.keep_axis_low(spread) == 0.95, "lines near 1: the axis starts just below them"
+    assert G.keep_axis_low({"spread": 0.0, "lo": 0.9, "hi": 0.95}) == 0.85, "never a line on the axis' edge"
     assert G.keep_axis_low({"spread": 0.5, "lo": 0.3, "hi": 0.99}) == 0.0, "a gate that drops low: the full axis"
 
 

@@ -227,7 +227,7 @@ def test_defaults_train_and_draw_every_section():
     spread = G.keep_gate_spread(rows, "forget")
     low = G.keep_axis_low(spread)
     assert spec["encoding"]["y"]["scale"]["domain"] == [low, 1] and spec["encoding"]["strokeDash"]["field"] == "unit"
-    assert low > 0 and spread["lo"] - low <= 0.11, (low, spread)
+    assert low > 0 and 0.01 <= spread["lo"] - low <= 0.06, (low, spread)
     if spread["spread"] < G.OVERLAP:
         assert (f"lie almost on top of each other: at every step their forget gate is within {spread['spread']:.3f} "
                 f"of each other (all between {spread['lo']:.3f} and {spread['hi']:.3f})") in texts(at.caption)
@@ -353,6 +353,10 @@ def test_vanilla_rnn_has_no_gates():
     v = shown_values(at)
     assert NUMBER.findall(eq) == [f"{v['preact']:.3f}", f"{v['hidden']:.3f}"]
     assert "A vanilla RNN has no gates" in texts(at.caption)
+    acc = run_state(at).last.info["accuracy"]
+    if G.chance(run_state(at).config) + G.NEAR_CHANCE < acc < G.CARRIED:  # above chance, not solved: said
+        assert (f"This plain RNN carried the symbol only partly across the gap of 20: held-out accuracy {acc:.0%}, "
+                "above chance (25%) but far from solved") in texts(at.info)
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"], "numbered without a gap"
     assert at.header[-1].value == "5. RNN vs LSTM vs GRU on long dependencies"
     # the one heatmap that is neither gate nor state is named and defined in words; no legend says "gate"
