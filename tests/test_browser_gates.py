@@ -60,7 +60,7 @@ TOOLTIP_JS = """() => { const t = document.querySelector('#vg-tooltip-element');
     return t && t.classList.contains('visible') ? t.innerText : null; }"""
 
 UNIT_TITLES_JS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg text')]
-    .map(t => t.textContent).filter(t => /^Unit \\d+: its gates and states over time$/.test(t))"""
+    .map(t => (t.textContent.match(/^Unit \\d+: its gates and states over time/) || [null])[0]).filter(Boolean)"""
 
 
 def wait_finished(page) -> None:
