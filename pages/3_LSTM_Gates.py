@@ -224,8 +224,10 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {tex(1 - v['update'])}\times{
                                 t(f"gates.numbers.{keep}_axis"), color=unit_col, dash=unit_col, points=True,
                                 y_domain=(low, 1), x_domain=(1, int(gate_rows["t"].max())), x_whole=True)
             show(charts.with_rule(chart, at, t("gates.held.second")) if at else chart, c2)
-            if spread["spread"] < G.OVERLAP:  # closer than a few pixels of a 0..1 axis: say so
-                c2.caption(t("gates.numbers.overlap" + ("_zoomed" if low > 0 else ""), units=SEP.join(map(str, units)), gate=gate_word, low=low,
+            close = spread["spread"] < G.OVERLAP  # closer than a few pixels of a 0..1 axis
+            if close or low > 0:  # say so, and that the axis does not start at 0
+                key = "overlap_zoomed" if close and low > 0 else "overlap" if close else "zoomed"
+                c2.caption(t(f"gates.numbers.{key}", units=SEP.join(map(str, units)), gate=gate_word, low=low,
                              **spread))
             learnt = G.keep_gate_learnt(model, tcfg, units)
             bias = "b_f" if kind_now == "LSTM" else "b_z"

@@ -231,6 +231,9 @@ def test_defaults_train_and_draw_every_section():
     if spread["spread"] < G.OVERLAP:
         assert (f"lie almost on top of each other: at every step their forget gate is within {spread['spread']:.3f} "
                 f"of each other (all between {spread['lo']:.3f} and {spread['hi']:.3f})") in texts(at.caption)
+    else:  # apart enough to see, on an axis that does not start at 0: said
+        assert (f"The axis starts at {low:.2f}, not 0: every value here lies between {spread['lo']:.3f} and "
+                f"{spread['hi']:.3f}") in texts(at.caption)
     # saturation bars in the equations' order (forget, input, output), whatever the language
     spec, _ = chart(at, "Saturation")
     assert spec["encoding"]["y"]["sort"] == [EN[f"gates.gate.{g}"] for g in ("forget", "input", "output")]
