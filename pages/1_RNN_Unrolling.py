@@ -16,9 +16,8 @@ from rnnviz.ui import choice, exports, live_training, page_setup, share_link, sh
 LINK_NOTE = page_setup("pages.unrolling", ":material/replay:")
 st.title(t("unrolling.title"))
 st.markdown(t("unrolling.intro"))
-st.latex(r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}) \qquad y_t = W_{hy}\,h_t + b_y"
-         r" \qquad p_t = \mathrm{softmax}(y_t)")
-st.caption(t("unrolling.output_def"))
+recurrence = st.container()  # the equations, written once section 1's settings are read (they name its nonlinearity)
+LATEX_NL = {"tanh": r"\tanh", "relu": r"\mathrm{relu}"}
 
 
 def example_controls() -> U.UnrollConfig:
@@ -49,6 +48,13 @@ def example_controls() -> U.UnrollConfig:
 st.header(t("unrolling.step.header"), divider="gray")
 cfg = example_controls()
 ex = U.worked_example(cfg)
+f = LATEX_NL[cfg.nonlinearity]
+with recurrence:
+    st.latex(rf"h_t = {f}(W_{{ih}}\,x_t + b_{{ih}} + W_{{hh}}\,h_{{t-1}} + b_{{hh}}) \qquad y_t = W_{{hy}}\,h_t + b_y"
+             r" \qquad p_t = \mathrm{softmax}(y_t)")
+    st.caption(t("unrolling.output_def", classes=ex.readout.out_features))
+    if cfg.nonlinearity == "relu":
+        st.caption(t("unrolling.relu_def"))
 
 # a short sequence's diagram fits beside the table; a longer one needs the page's width (the table goes below)
 c_left, c_right = st.columns([3, 2]) if cfg.seq_len <= 3 else (st.container(), st.container())
@@ -57,26 +63,32 @@ with c_left:
                      help=t("unrolling.step.t_help")) if cfg.seq_len > 1 else 1
     show(charts.unrolled(cfg.seq_len, step, cfg.num_layers), width="content")
     st.caption(t("unrolling.step.diagram_caption"))
-    st.markdown(t("unrolling.step.shared", **U.shared_weights(ex)))
+    shared = U.shared_weights(ex)
+    kind = "one" if cfg.seq_len == 1 else "stacked" if cfg.num_layers > 1 else None
+    st.markdown(t("unrolling.step.shared" + (f"_{kind}" if kind else ""), **shared))
 with c_right:
     c = st.columns(2)
     layer = c[0].selectbox(t("unrolling.step.layer"), range(1, cfg.num_layers + 1), disabled=cfg.num_layers == 1) - 1
     sample = c[1].selectbox(t("unrolling.step.sample"), range(1, cfg.batch_size + 1),
                             disabled=cfg.batch_size == 1) - 1
     n = U.step_numbers(ex, step, layer, sample)
-    f = r"\tanh" if cfg.nonlinearity == "tanh" else r"\mathrm{relu}"
+    where = {"t": step, "layer": layer + 1, "sample": sample + 1, "batch": cfg.batch_size}
+    batched = "_batch" if cfg.batch_size > 1 else ""
     table = pd.DataFrame({  # headers in Unicode sub- and superscripts: a table does not render LaTeX
         t("unrolling.step.unit"): range(1, len(n["h_t"]) + 1),
         "Wᵢₕxₜ+bᵢₕ": (n["W_ih x_t"] + n["b_ih"]).tolist(),
         "Wₕₕhₜ₋₁+bₕₕ": (n["W_hh h_prev"] + n["b_hh"]).tolist(),
         t("unrolling.step.preact"): n["preact"].tolist(), "hₜ₋₁": n["h_prev"].tolist(), "hₜ": n["h_t"].tolist(),
     })
-    st.markdown(t("unrolling.step.per_unit", t=step, layer=layer + 1))
-    st.table(table.set_index(t("unrolling.step.unit")).style.format("{:.4f}"))
+    st.markdown(t("unrolling.step.per_unit" + batched, **where))
+    st.table(table.set_index(t("unrolling.step.unit")).style.format("{:.4f}"), hide_index=False)  # units 1..H shown
+    if layer > 0:
+        st.caption(t("unrolling.step.layer_input", layer=layer + 1, below=layer))
 
-st.markdown(t("unrolling.step.real_numbers", t=step, layer=layer + 1))
+st.markdown(t("unrolling.step.real_numbers" + batched, **where))
+x_sym = f"x_{step}" if layer == 0 else f"h^{{({layer})}}_{step}"  # layer l > 1 reads layer l-1's h_t
 if max(n["W_ih"].shape) <= 6:
-    st.latex(rf"W_{{ih}}x_{step} + b_{{ih}} = {charts.mat(n['W_ih'])}{charts.vec(n['x_t'])} + "
+    st.latex(rf"W_{{ih}}{x_sym} + b_{{ih}} = {charts.mat(n['W_ih'])}{charts.vec(n['x_t'])} + "
              rf"{charts.vec(n['b_ih'])} = {charts.vec(n['W_ih x_t'] + n['b_ih'])}")
     st.latex(rf"W_{{hh}}h_{{{step - 1}}} + b_{{hh}} = {charts.mat(n['W_hh'])}{charts.vec(n['h_prev'])} + "
              rf"{charts.vec(n['b_hh'])} = {charts.vec(n['W_hh h_prev'] + n['b_hh'])}")
@@ -89,8 +101,8 @@ else:
 
 frame = inspect(ex.rnn, ex.x, sample)
 hidden = frame[(frame["gate"] == "hidden") & (frame["layer"] == layer + 1)]
-show(charts.heatmap(hidden, "t", "unit", t("unrolling.step.heat_title", layer=layer + 1),
-                    t("unrolling.step.heat_x"), t("unrolling.step.heat_y"), value_title="hₜ"))
+show(charts.heatmap(hidden, "t", "unit", t("unrolling.step.heat_title" + batched, **where),
+                    t("unrolling.step.heat_x"), t("unrolling.step.heat_y"), value_title="hₜ", even_ticks=True))
 
 # ------------------------------------------------------------------ 2. three ways
 st.header(t("unrolling.ways.header"), divider="gray")
@@ -105,14 +117,20 @@ ways = pd.DataFrame(rows, columns=["t", *(t(f"unrolling.ways.{c}") for c in ("un
 c1, c2 = st.columns([3, 1])
 SHOWN_ROWS = 12  # enough to compare by eye; the metric covers every row
 c1.table(ways.head(SHOWN_ROWS).set_index(list(ways.columns[:2])).style.format("{:.6f}"))
+counts = three.counts()  # T × B × H: every count in the text comes from the run's shapes
 if len(ways) > SHOWN_ROWS:
-    c1.caption(t("unrolling.ways.first_rows", shown=SHOWN_ROWS, total=len(ways), sample=sample + 1))
+    c1.caption(t("unrolling.ways.first_rows", shown=SHOWN_ROWS, total=len(ways), sample=sample + 1, **counts))
+elif cfg.batch_size > 1:
+    c1.caption(t("unrolling.ways.all_rows", total=len(ways), sample=sample + 1, batch=cfg.batch_size, **counts))
 c2.metric(t("unrolling.ways.largest"), f"{three.max_diff():.1e}", help=t("unrolling.ways.largest_help"))
 if three.agree():
-    ways_verdict = t("unrolling.ways.agree", n=three.by_module.numel(), diff=three.max_diff())
+    ways_verdict = t("unrolling.ways.agree_exact" if three.max_diff() == 0 else "unrolling.ways.agree",
+                     diff=three.max_diff(), **counts)
 else:
     ways_verdict = t("unrolling.ways.disagree", diff=three.max_diff(), peak=three.peak(),
                      rel=three.max_diff() / three.peak())
+    if cfg.nonlinearity == "relu":
+        ways_verdict += " " + t("unrolling.ways.disagree_relu")
 c2.caption(ways_verdict)
 
 # ------------------------------------------------------------------ 3. shapes
@@ -206,16 +224,17 @@ if state is not None and state.status != "running":
     layers = sorted(hid["layer"].unique())
     for col, L in zip(st.columns(len(layers)), layers):
         show(charts.heatmap(hid[hid["layer"] == L], "char", "unit", t("unrolling.hello.trained_title", layer=L),
-                            t("unrolling.hello.trained_x"), t("unrolling.hello.trained_y"), value_title="hₜ"), col)
+                            t("unrolling.hello.trained_x"), t("unrolling.hello.trained_y"), value_title="hₜ",
+                            even_ticks=True), col)
     st.caption(t("unrolling.hello.trained_caption"))
     emb = U.embedding_frame(state.model)
     if emb is not None:
         show(charts.heatmap(emb, "dim", "letter", t("unrolling.hello.emb_title"), t("unrolling.hello.emb_x"),
-                            t("unrolling.hello.emb_y"), value_title=t("unrolling.hello.emb_value")))
+                            t("unrolling.hello.emb_y"), value_title=t("unrolling.hello.emb_value"), even_ticks=True))
 
 # ------------------------------------------------------------------ 5. gradients through time
 st.header(t("unrolling.grad.header"), divider="gray")
-st.markdown(t("unrolling.grad.intro"))
+grad_intro = st.empty()  # it names the RNN's nonlinearity, picked just below
 c = st.columns(5)
 scale = c[0].slider(t("unrolling.grad.scale"), 0.1, 4.0, 1.0, 0.1, key="gtt_scale", bind="query-params")
 g_nl = c[1].selectbox(t("unrolling.grad.nonlinearity"), ["tanh", "relu"], key="gtt_nl", bind="query-params")
@@ -223,11 +242,13 @@ fbias = c[2].slider(t("unrolling.grad.forget_bias"), -3.0, 5.0, 3.0, 0.5, key="g
 g_len = c[3].number_input(t("unrolling.grad.length"), 1, 400, 50, key="gtt_len", bind="query-params")
 g_seed = c[4].number_input(t("unrolling.grad.seed"), 0, 10_000, 0, key="gtt_seed", bind="query-params")
 gcfg = U.GradConfig(int(g_len), 16, float(scale), g_nl, float(fbias), int(g_seed))
+grad_intro.markdown(t("unrolling.grad.intro", nl=g_nl))
 grads = st.cache_data(U.gradient_norms, show_spinner=False)(gcfg)
 bad = grads[grads["grad_norm"].isna()]
 shown = grads[grads["grad_norm"] > 0]
 grad_chart = charts.line(shown, "t", "grad_norm", t("unrolling.grad.title"), t("unrolling.grad.x"),
-                         t("unrolling.grad.y"), color="model", log_y=True)
+                         t("unrolling.grad.y"), color="model", log_y=True, x_domain=(1, max(gcfg.seq_len, 2)),
+                         x_whole=True, y_format=charts.log_format(shown["grad_norm"]))
 grad_chart.encoding.color.title = t("unrolling.grad.model")  # charts.line names the legend after its column
 show(grad_chart)
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

@@ -57,11 +57,13 @@ def parameter_count(module: nn.Module) -> int:
 
 
 def shared_weights(ex: WorkedExample) -> dict[str, int]:
-    """The unrolled picture is not T layers: the recurrent layers and readout hold `real`
-    parameters, used at each of the T steps; T separate layers would need T times as many."""
-    real = parameter_count(ex.rnn) + parameter_count(ex.readout)
+    """The unrolled picture is not T layers: the recurrent layers (`rnn` numbers) and the readout
+    (`readout`) hold `real` parameters, used at each of the T steps; T separate copies would
+    need T times as many. `layers` is the stack drawn at each step."""
+    rnn, readout = parameter_count(ex.rnn), parameter_count(ex.readout)
     T = ex.x.shape[1] if ex.rnn.batch_first else ex.x.shape[0]
-    return {"real": real, "steps": T, "if_unshared": real * T}
+    return {"real": rnn + readout, "rnn": rnn, "readout": readout, "steps": T, "layers": ex.rnn.num_layers,
+            "if_unshared": (rnn + readout) * T}
 
 
 def step_numbers(ex: WorkedExample, t: int, layer: int = 0, sample: int = 0) -> dict[str, Tensor]:
@@ -108,6 +110,11 @@ class ThreeWays:
     def agree(self, tol: float = AGREE_TOL) -> bool:
         """Whether the three ways give the same numbers up to float32 rounding."""
         return self.max_diff() < tol
+
+    def counts(self) -> dict[str, int]:
+        """What the comparison covers: T steps × B sequences × H units = n numbers (layer 1)."""
+        T, B, H = self.by_module.shape
+        return {"T": T, "B": B, "H": H, "n": T * B * H}
 
 
 def three_ways(ex: WorkedExample) -> ThreeWays:
@@ -453,8 +460,12 @@ def shape_table(ex: WorkedExample) -> pd.DataFrame:
                    "bias_ih": "(hidden_size,)", "bias_hh": "(hidden_size,)"}[name.rsplit("_", 1)[0]]
         kind = t(f"unrolling.shapes.{name.split('_')[0]}")  # weight or bias
         rows.append((name, tuple(p.shape), meaning, t("unrolling.shapes.parameter", layer=int(name[-1]) + 1, kind=kind)))
-    return pd.DataFrame(rows, columns=["tensor", "shape", "axes", "holds"]).assign(
-        shape=lambda d: d["shape"].map(lambda s: "(" + ", ".join(map(str, s)) + ")"))
+    return pd.DataFrame(rows, columns=["tensor", "shape", "axes", "holds"]).assign(shape=lambda d: d["shape"].map(shape_text))
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as Python prints the tuple: (3, 1, 4), and (2,) for one axis."""
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def output_vs_h_n(ex: WorkedExample) -> float:

@@ -127,3 +127,24 @@ def test_the_shape_table_speaks_the_current_language():
     assert en.loc["weight_hh_l1", "holds"] == "layer 2's weight"
     assert zh.loc["weight_hh_l1", "holds"] == "第 2 层的权重"
     assert zh.loc["weight_ih_l0", "axes"] == ZH["unrolling.shapes.weight_ih_axes"]
+
+
+def test_relu_batch_2_and_2_layers_in_chinese_follow_the_settings():
+    """The fresh-eyes review's settings: the equations say relu, the counts are the run's, in Chinese."""
+    at = open_unrolling_zh()
+    at.selectbox(key="unroll_nl").set_value("relu").run()
+    at.selectbox(key="gtt_nl").set_value("relu").run()
+    at.number_input(key="unroll_batch").set_value(2).run()
+    at.number_input(key="unroll_layers").set_value(2).run()
+    no_exception(at)
+    assert r"h_t = \mathrm{relu}(" in at.latex[0].value and not any(r"\tanh" in x.value for x in at.latex)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(ZH["unrolling.relu_def"].split("{")[0]) for c in captions)
+    assert ZH["unrolling.ways.agree_exact"].format(n=12, T=3, B=2, H=2) in captions  # 3 × 2 × 2, not 6
+    assert ZH["unrolling.ways.all_rows"].format(total=6, T=3, H=2, sample=1, batch=2) in captions
+    text = " ".join(m.value for m in at.markdown)
+    assert "relu′" in text and "tanh′" not in text
+    assert "**不是 3 × 2 层：**" in text and "**40** 个数" in text
+    titles = [s.get("title") for s in specs(at)]
+    assert ZH["unrolling.step.heat_title_batch"].format(layer=1, sample=1, batch=2) in titles
+    assert left(at) == []

@@ -98,10 +98,15 @@ HELLO_SEEDS = (U.HelloConfig.seed, 6, 7)  # the page's default hello seed, and t
 @pytest.mark.parametrize("sizes", [{}, {"seq_len": 20, "batch_size": 3, "hidden_size": 16, "num_layers": 2},
                                    {"nonlinearity": "relu", "input_size": 8}], ids=["notes", "larger", "relu"])
 def test_the_three_ways_give_the_same_outputs(seed, sizes):
-    ex = U.worked_example(U.UnrollConfig(seed=seed, **sizes))
+    cfg = U.UnrollConfig(seed=seed, **sizes)
+    ex = U.worked_example(cfg)
     three = U.three_ways(ex)
     assert three.max_diff() < 1e-5
     assert three.agree()  # the page then says "they agree", with this number
+    # ... "over all n numbers of layer 1 (seq_len × batch × hidden_size = T × B × H)": the run's shapes
+    counts = three.counts()
+    assert (counts["T"], counts["B"], counts["H"]) == (cfg.seq_len, cfg.batch_size, cfg.hidden_size)
+    assert counts["n"] == cfg.seq_len * cfg.batch_size * cfg.hidden_size == three.by_module.numel()
     # the unrolled picture is one set of weights: T steps do not multiply the parameters
     shared = U.shared_weights(ex)
     assert shared["real"] == U.parameter_count(ex.rnn) + U.parameter_count(ex.readout)

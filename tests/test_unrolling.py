@@ -1,15 +1,19 @@
 """The RNN-unrolling experiments: the worked example, hello -> ohlol, gradients through time."""
 
+import itertools
 import math
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import reference_hello as R
 
+from rnnviz import charts
 from rnnviz import unrolling as U
 
 
@@ -175,3 +179,117 @@ def test_the_gradient_verdict_follows_the_run(settings, lesson):
     cfg = U.GradConfig(**settings)
     verdict = U.gradient_verdict(U.gradient_norms(cfg), cfg)
     assert verdict.lesson == lesson, verdict
+
+
+# ---------------------------------------------------------------- the text's counts, the charts' axes
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_the_counts_the_text_states_are_the_runs_shapes(batch, layers):
+    """Section 1 and 2 state counts (numbers compared, parameters shared); each comes from the run."""
+    ex = U.worked_example(U.UnrollConfig(batch_size=batch, num_layers=layers))
+    three = U.three_ways(ex)
+    counts = three.counts()
+    assert (counts["T"], counts["B"], counts["H"]) == (3, batch, 2)
+    assert counts["n"] == three.by_module.numel() == 3 * batch * 2  # layer 1, every sequence
+    shared = U.shared_weights(ex)
+    assert shared["rnn"] == U.parameter_count(ex.rnn) == 16 + 12 * (layers - 1)  # nn.RNN(4, 2), then (2, 2)
+    assert shared["readout"] == 12 and shared["layers"] == layers  # Linear(2, 4)
+    assert shared["real"] == shared["rnn"] + shared["readout"] and shared["if_unshared"] == 3 * shared["real"]
+
+
+def test_a_one_axis_shape_prints_as_python_prints_it():
+    assert U.shape_text((2,)) == "(2,)" and U.shape_text((3, 1, 4)) == "(3, 1, 4)"
+    table = U.shape_table(U.worked_example(U.UnrollConfig())).set_index("tensor")["shape"]
+    assert table["bias_ih_l0"] == "(2,)"
+
+
+def test_heatmap_ticks_are_whole_and_evenly_spaced():
+    assert charts.int_ticks(range(1, 4), 30) == [1, 2, 3]
+    for n, most in [(40, 30), (64, 30), (64, 12), (400, 30)]:
+        ticks = charts.int_ticks(list(range(1, n + 1)), most)
+        gaps = {b - a for a, b in itertools.pairwise(ticks)}
+        assert len(ticks) <= most and len(gaps) == 1 and all(isinstance(v, int) for v in ticks), (n, ticks)
+    assert charts.int_ticks(["1:h", "2:e"], 30) is None  # not numbers: the axis keeps its own labels
+    df = pd.DataFrame([(t, u, 0.1) for t in range(1, 65) for u in range(1, 65)], columns=["t", "unit", "value"])
+    spec = charts.heatmap(df, "t", "unit", "h", "time step t", "hidden unit", even_ticks=True).to_dict()
+    x, y = spec["encoding"]["x"]["axis"], spec["encoding"]["y"]["axis"]
+    assert x["values"] == list(range(5, 65, 5)) and not x["labelOverlap"]  # every label shown, none dropped
+    assert y["values"][:2] == [5, 10] and spec["height"] == {"step": 400 / 64}
+
+
+def test_the_gradient_axis_has_one_tick_format_and_starts_at_step_1():
+    df = U.gradient_norms(U.GradConfig())
+    assert charts.log_format(df["grad_norm"]) == ".0e"  # 1e-7 .. 4: powers of ten throughout
+    assert charts.log_format([0.05, 4.0]) == "~g"  # a narrow range: plain decimals throughout
+    spec = charts.line(df, "t", "grad_norm", "g", "time step t", "norm", color="model", log_y=True,
+                       x_domain=(1, 50), x_whole=True, y_format=charts.log_format(df["grad_norm"])).to_dict()
+    assert spec["encoding"]["y"]["axis"]["format"] == ".0e" and spec["encoding"]["y"]["scale"]["type"] == "log"
+    assert spec["encoding"]["x"]["scale"]["domain"] == [1, 50]  # no step 0
+    assert spec["encoding"]["x"]["axis"]["tickMinStep"] == 1
+
+
+# ---------------------------------------------------------------- the page: text that follows the settings
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+def open_unrolling(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/1_RNN_Unrolling.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_every_formula_and_sentence_names_the_runs_nonlinearity():
+    at = open_unrolling()
+    assert r"h_t = \tanh(" in at.latex[0].value
+    at.selectbox(key="unroll_nl").set_value("relu").run()
+    at.selectbox(key="gtt_nl").set_value("relu").run()
+    assert not at.exception
+    equations = [x.value for x in at.latex]
+    assert r"h_t = \mathrm{relu}(" in equations[0] and r"h_1 = \mathrm{relu}" in " ".join(equations)
+    assert not any(r"\tanh" in e for e in equations), equations
+    assert any(c.value.startswith("**relu**, chosen in section 1") for c in at.caption)
+    text = " ".join(m.value for m in at.markdown)
+    assert "relu′" in text and "tanh′" not in text  # section 5's intro and its lesson
+    at.selectbox(key="gtt_nl").set_value("tanh").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "tanh′" in text and "relu′" not in text
+
+
+def test_every_count_in_the_text_agrees_with_the_tables_shown():
+    """Batch 1, 2, 3 and layers 1, 2: what sections 1 and 2 say matches their tables."""
+    at = open_unrolling()
+    for layers in (1, 2):
+        for batch in (1, 2, 3):
+            at.number_input(key="unroll_layers").set_value(layers).run()
+            at.number_input(key="unroll_batch").set_value(batch).run()
+            assert not at.exception
+            captions = [c.value for c in at.caption]
+            verdict = next(c for c in captions if c.startswith("They agree: over all"))
+            assert f"over all {3 * batch * 2} numbers of layer 1" in verdict
+            assert f"= 3 × {batch} × 2)" in verdict
+            ways = next(tb.value for tb in at.table if "nn.RNN (one call)" in tb.value.columns)
+            assert len(ways) == 3 * 2  # one sequence's rows: seq_len × hidden_size
+            if batch > 1:  # the table is one sequence of several: the page says which and how many
+                assert any(c.startswith(f"All 6 rows (seq_len × hidden_size = 3 × 2) of sequence 1 of {batch}")
+                           for c in captions), captions
+            else:
+                assert not any(c.startswith("All 6 rows") for c in captions)
+            text = " ".join(m.value for m in at.markdown)
+            real = 28 + 12 * (layers - 1)
+            start = "**Not 3 layers:**" if layers == 1 else "**Not 3 × 2 layers:**"
+            assert start in text and f"learns **{real}** numbers" in text and f"need {3 * real}." in text
+            per_unit = next(tb.value for tb in at.table if "hₜ" in tb.value.columns)
+            assert list(per_unit.index) == [1, 2]  # the units the sentence above it counts
+            step = "**Step t = 1**, layer 1" + (f", sequence 1 of {batch}" if batch > 1 else ", per hidden unit")
+            assert step in text
+    layer = next(s for s in at.selectbox if s.label == "layer")
+    layer.set_value(2).run()
+    assert any(c.value.startswith("Layer 2 reads layer 1's hidden state") for c in at.caption)
+    assert any(r"W_{ih}h^{(1)}_1" in x.value for x in at.latex)  # layer 2's input is layer 1's h_t
