@@ -76,9 +76,11 @@ def render(state) -> None:
         name = t(f"gates.score.{score}")
         chart = charts.line(pd.DataFrame(rows), "step", score, t("gates.train.chart_title", score=name),
                             t("gates.train.step"), name, log_y=score == "MSE", points=True)
-        if score == "accuracy":  # the full 0..1 axis: noise around chance must not look like progress
-            chance = G.chance(state.config) if state.config.task in G.RECALL_TASKS else 0.0
+        if score == "accuracy" and state.config.task in G.RECALL_TASKS:  # the full 0..1 axis, chance drawn:
+            chance = G.chance(state.config)  # noise around chance must not look like progress
             chart = charts.with_chance(chart, chance, t("gates.train.chance_rule", chance=chance))
+        elif score == "accuracy":  # counting: the full 0..1 axis, no "chance 0 %" (guessing is not 0 here)
+            chart.encoding.y.scale, chart.encoding.y.axis = alt.Scale(domain=[0, 1]), alt.Axis(format="%")
         show(chart)
 
 

@@ -389,6 +389,9 @@ def test_counting_task():
     assert at.number_input(key="gates_t").max == 12
     assert any(t == "Held-out accuracy while training" for t in chart_titles(at))
     assert "Chance is" not in texts(at.caption), "chance is a memory-task figure"
+    spec, frames = chart(at, "Held-out accuracy while training")
+    assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1], "the full axis"
+    assert not any("chance" in f.columns for f in frames), "no 'chance 0%' rule: guessing a depth is not 0 %"
     assert not any(t.startswith("The memory units'") for t in chart_titles(at))
     assert "4. Memory held across the gap" not in [h.value for h in at.header]
     assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
