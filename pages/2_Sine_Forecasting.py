@@ -46,9 +46,9 @@ def styled(chart, field: str, looks: dict[str, tuple], under: tuple[str, ...] = 
     color = chart.encoding.color  # read its properties by item: attribute access gives Altair's setters
     title = color["title"] if "title" in color._kwds and color["title"] is not alt.Undefined else field
 
-    def channel(cls, k):
+    def channel(cls, k):  # an ordinal scale: each line its own look (a point scale would ramp between the ends)
         return cls(f"{field}:N", title=title, sort=None,
-                   scale=alt.Scale(domain=values, range=[looks[v][k] for v in values]))
+                   scale=alt.Scale(type="ordinal", domain=values, range=[looks[v][k] for v in values]))
 
     if color["scale"].domain is alt.Undefined:  # colours in the same order as the looks
         color["scale"].domain = values
@@ -301,7 +301,8 @@ st.markdown(t("sine.sc.intro"))
 st.caption(t("sine.sc.recipe", steps=SC.SinCosConfig.steps, hidden=SC.SinCosConfig.hidden_size,
              lr=SC.SinCosConfig.lr, chunk=SC.SinCosConfig.chunk))
 c = st.columns(4)
-sc_steps = c[0].number_input(t("sine.sc.steps"), 1, 5000, SC.SinCosConfig.steps, key="sc_steps", bind="query-params")
+sc_steps = c[0].number_input(t("sine.sc.steps"), 1, 5000, SC.SinCosConfig.steps, key="sc_steps", bind="query-params",
+                             help=t("sine.sc.steps_help", steps=SC.SinCosConfig.steps))
 sc_hidden = c[1].number_input(t("sine.sc.hidden"), 1, 256, SC.SinCosConfig.hidden_size, key="sc_hidden",
                               bind="query-params")
 sc_lr = c[2].number_input(t("sine.sc.lr"), 1e-5, 1000.0, SC.SinCosConfig.lr, format="%.4g", key="sc_lr",

@@ -249,7 +249,7 @@ def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> 
         x=alt.X("x:Q", title="x", scale=alt.Scale(domain=x_domain, nice=False)), y=alt.Y("value:Q", title="y"),
         tooltip=[alt.Tooltip("value:Q", title=t_("charts.noisy_truth"), format=".3f")])
     sine = alt.Chart(clean).mark_line(strokeDash=[5, 4], color=GREY).encode(x="x:Q", y="value:Q")
-    lines = alt.Chart(p).mark_line(strokeWidth=2).encode(
+    lines = alt.Chart(p).mark_line().encode(  # width 2 by default; a page may encode it (a wide line under another)
         x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=by, scale=alt.Scale(scheme="tableau10"), sort=None),
         tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f")])
     return alt.layer(pts, sine, lines).properties(

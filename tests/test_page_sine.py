@@ -381,7 +381,8 @@ def test_charts_axes_span_the_data_and_legends_match_the_lines(quick: AppTest):
     assert {"domain": [1.0, 20.0], "nice": False} in [e["x"].get("scale") for e in encodings(loss)]
     # MyRNN coincides with RNN: drawn wide and pale under it, and its legend swatch says so
     widths = [e["strokeWidth"]["scale"] for e in encodings(loss) if "strokeWidth" in e]
-    assert widths and all(w == {"domain": ["MyRNN", "RNN", "LSTM"], "range": [7, 2, 2]} for w in widths)
+    assert widths and all(w == {"type": "ordinal", "domain": ["MyRNN", "RNN", "LSTM"], "range": [7, 2, 2]}
+                          for w in widths)  # ordinal: RNN and LSTM 2 px (a point scale gave RNN 4.5)
     # a threshold per model, named in the legend (no text mark to be crossed by a line)
     horizon = spec_with_title(at, "Error vs horizon")
     assert not [s for s in horizon.get("layer", []) if s.get("mark", {}).get("type") == "text"]
@@ -405,3 +406,15 @@ def test_charts_axes_span_the_data_and_legends_match_the_lines(quick: AppTest):
     assert dash["domain"][2] == "prediction, state reset" and dash["range"] == [[1, 0], [1, 0], [6, 3]]
     opacity = next(e["opacity"]["scale"] for e in encodings(after) if "opacity" in e)
     assert opacity["domain"][0] == "cos t (target)" and opacity["range"] == [0.35, 1.0, 1.0]
+    assert opacity["type"] == "ordinal"  # the carried prediction fully opaque, not half way on a ramp
+    # a mark's own width or opacity would override the encoded one (MyRNN's wide line was drawn 2 px)
+    for spec in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart"))):
+        todo = [spec]
+        while todo:
+            part = todo.pop()
+            todo += part.get("layer", [])
+            mark = part.get("mark") if isinstance(part.get("mark"), dict) else {}
+            for channel in ("strokeWidth", "opacity", "strokeDash"):
+                assert not (channel in part.get("encoding", {}) and channel in mark), (_title(spec), channel)
+    trains = spec_with_title(at, "Multi-step forecast of the test part, as it trains")
+    assert [e["strokeWidth"]["scale"]["range"] for e in encodings(trains) if "strokeWidth" in e] == [[7, 2, 2]] * 2
