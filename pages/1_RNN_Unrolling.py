@@ -219,7 +219,9 @@ if state is not None and state.status != "running":
         st.markdown(t("unrolling.hello.memory_other", a=a, b=b, dist=mem.h_distance, right=mem.right,
                       nomem=mem.without_memory))
     else:
-        st.markdown(t("unrolling.hello.memory_none", a=a, dist=mem.h_distance))
+        same = mem.h_distance < U.SAME_STATE  # no memory at all, or a memory that does not reach the output
+        st.markdown(t("unrolling.hello.memory_none_same" if same else "unrolling.hello.memory_none",
+                      a=a, dist=mem.h_distance))
     hid = U.hello_hidden_frame(state.model)
     layers = sorted(hid["layer"].unique())
     for col, L in zip(st.columns(len(layers)), layers):

@@ -274,6 +274,9 @@ def read_without_memory(model: HelloTagger, text: str = HELLO_IN) -> str:
         return "".join(decode(model(encode(c))) for c in text)
 
 
+SAME_STATE = 0.05  # ‖h₄ − h₃‖ below this: the hidden states at the two l's are "almost the same"
+
+
 @dataclass(frozen=True)
 class MemoryCheck:
     """Why hello -> ohlol needs memory, read from a trained model."""

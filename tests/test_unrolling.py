@@ -235,10 +235,8 @@ def test_the_gradient_axis_has_one_tick_format_and_starts_at_step_1():
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
-def open_unrolling(**params) -> AppTest:
+def open_unrolling() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
     at.run()
     at.switch_page("pages/1_RNN_Unrolling.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -293,3 +291,16 @@ def test_every_count_in_the_text_agrees_with_the_tables_shown():
     layer.set_value(2).run()
     assert any(c.value.startswith("Layer 2 reads layer 1's hidden state") for c in at.caption)
     assert any(r"W_{ih}h^{(1)}_1" in x.value for x in at.latex)  # layer 2's input is layer 1's h_t
+
+
+def test_a_model_whose_states_differ_but_answers_do_not_is_told_so():
+    """Seed 0, the RNNCell recipe: "l" at both l's, though h₄ and h₃ differ by 1.28; the page says
+    the states differ but not enough to change the answer (it said it had not learnt to use them)."""
+    at = open_unrolling()
+    at.number_input(key="hello_seed").set_value(0).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    mem = U.memory_check(at.session_state["hello__run"].model)
+    assert not mem.told_apart and mem.h_distance > U.SAME_STATE
+    assert f"Its hidden states there do differ (‖h₄ − h₃‖ = {mem.h_distance:.2f}, last layer)" in text
+    assert "almost the same" not in text
