@@ -56,19 +56,22 @@ def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     even_ticks: an axis of whole numbers (steps, units) is labelled at evenly spaced values
     (every 1, 2, 5, 10... of them) instead of whichever labels happen to fit, and the chart's
     height follows its rows within HEAT_HEIGHT (a few rows are not a sliver)."""
-    color = alt.Color(f"{value}:Q", title=value_title,
-                      scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True))
+    legend = alt.Undefined
     x_axis = alt.Axis(labelAngle=0, labelOverlap="greedy")
     y_axis, size = alt.Undefined, {}
     if even_ticks:
         low, high = HEAT_HEIGHT
-        height = min(max(df[y].nunique() * HEAT_ROW, low), high)
-        size = {"height": height}
-        x_ticks, y_ticks = int_ticks(df[x], HEAT_X_LABELS), int_ticks(df[y], height // HEAT_LABEL_PX)
+        n_rows = max(df[y].nunique(), 1)
+        cells = min(max(n_rows * HEAT_ROW, low), high)  # px of cells
+        size = {"height": alt.Step(cells / n_rows)}  # a step per row: title and axes come on top
+        legend = alt.Legend(gradientLength=max(min(cells, 200), 40))  # no taller than the cells
+        x_ticks, y_ticks = int_ticks(df[x], HEAT_X_LABELS), int_ticks(df[y], cells // HEAT_LABEL_PX)
         if x_ticks is not None:
             x_axis = alt.Axis(labelAngle=0, values=x_ticks, labelOverlap=False)
         if y_ticks is not None:
             y_axis = alt.Axis(values=y_ticks, labelOverlap=False)
+    color = alt.Color(f"{value}:Q", title=value_title, legend=legend,
+                      scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True))
     return alt.Chart(df).mark_rect().encode(
         x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=x_axis),
         y=alt.Y(f"{y}:{y_type}", title=y_title, sort=None, axis=y_axis),
@@ -78,7 +81,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     ).properties(title=title, **size)
 
 
-HEAT_ROW, HEAT_HEIGHT = 20, (80, 400)  # px per row, and the bounds of an even_ticks heatmap's height
+HEAT_ROW, HEAT_HEIGHT = 20, (60, 400)  # px per row, and the bounds of an even_ticks heatmap's cells
 HEAT_X_LABELS = 30  # labels a full-width time axis holds without crowding ("64" is about 14 px wide)
 HEAT_LABEL_PX = 16  # px per label on the vertical axis
 NICE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -104,6 +107,9 @@ def log_format(values) -> str:
 
 GREY = "#808495"  # reads on both the light and the dark theme
 HIGHLIGHT = "#ffd54f"
+
+
+MIN_COLS = 3.6  # the unrolled diagram's least width, in columns of COL_PX: its title fits
 
 
 def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> alt.LayerChart:
@@ -140,9 +146,10 @@ def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> a
     e["hy"] = e["y2"] - ~flat * (HALF_PX + 4) / ROW_PX
     e["mx"], e["my"] = (e["sx"] + e["hx"]) / 2, (e["sy"] + e["hy"]) / 2
     e["dir"] = flat.map({True: "triangle-right", False: "triangle-up"})
-    xs = alt.Scale(domain=[-0.6, len(steps) + 0.5], nice=False)
+    cols = max(len(steps) + 1.1, MIN_COLS)  # one step still leaves room for h₀ and the title
+    xs = alt.Scale(domain=[-0.6, cols - 0.6], nice=False)
     ys = alt.Scale(domain=[-0.6, top + 0.6], nice=False)
-    width, height = int(COL_PX * (len(steps) + 1.1)), int(ROW_PX * (top + 1.2))
+    width, height = int(COL_PX * cols), int(ROW_PX * (top + 1.2))
     X = lambda f: alt.X(f"{f}:Q", scale=xs, axis=None)
     Y = lambda f: alt.Y(f"{f}:Q", scale=ys, axis=None)
     ec = alt.Chart(e)
