@@ -30,7 +30,8 @@ from rnnviz.train import Snapshot
 REDRAW_SECONDS = 0.5  # charts are redrawn at most this often at the start of a run...
 REDRAW_SHARE = 1 / 30  # ...and later every 1/30 of the time trained so far (a 10-minute run: every 20 s)
 PROGRESS_SECONDS = 0.25  # how often the progress bar moves
-LIVE_POINTS = 300  # snapshots a live redraw draws at most (the finished run's charts draw them all)
+LIVE_POINTS = 300  # snapshots a live redraw draws at most
+FINAL_POINTS = 2_000  # snapshots the finished run's charts draw at most: a 125,000-step run is not a 10 MB chart
 AUTO_SECONDS = float(os.environ.get("RNNVIZ_AUTO_SECONDS", "5"))  # longer runs wait for the Train button
 
 
@@ -125,19 +126,19 @@ def live_training(
         st.caption(t("live.final", step=state.last.step, loss=state.last.loss)
                    + (t("live.final_sum", n=parts) if parts > 1 else ""))
     with st.container():
-        render(state)
+        render(thinned(state, FINAL_POINTS))
     return state
 
 
 def about(seconds: float) -> str:
     """A run's estimated length in words: about 20 s, about 3 min."""
     if seconds < 90:
-        return t("live.about_seconds", seconds=max(1, round(seconds, -1) if seconds > 15 else round(seconds)))
+        return t("live.about_seconds", seconds=max(1, round(seconds / 10) * 10 if seconds > 15 else round(seconds)))
     return t("live.about_minutes", minutes=round(seconds / 60))
 
 
 def thinned(state: TrainState, limit: int = LIVE_POINTS) -> TrainState:
-    """The run as a live redraw shows it: about `limit` evenly spaced snapshots, the last one,
+    """The run as a chart draws it: about `limit` evenly spaced snapshots, the last one,
     and every milestone (a snapshot that carries more than the first, such as an epoch's end)."""
     history = state.history
     if len(history) <= limit:
