@@ -278,7 +278,8 @@ if gcfg.seq_len > 1:
     st.markdown(t(f"unrolling.grad.lesson_{verdict.lesson}", rnn=ratio_text(verdict.ratio["RNN"]),
                   lstm=ratio_text(verdict.ratio["LSTM"]), times=verdict.times_more, T=gcfg.seq_len,
                   steps=verdict.steps, fb=gcfg.forget_bias, sigma=verdict.forget, keep=U.KEEPS_MORE,
-                  decay=verdict.forget ** verdict.steps, scale=gcfg.weight_scale, nl=gcfg.nonlinearity))
+                  decay=verdict.forget ** verdict.steps, scale=gcfg.weight_scale, nl=gcfg.nonlinearity,
+                  vanished=U.VANISHED, exploded=U.EXPLODED))
 
 # ------------------------------------------------------------------ 6. FAQ
 st.header(t("unrolling.faq.header"), divider="gray")
