@@ -102,7 +102,8 @@ else:
 frame = inspect(ex.rnn, ex.x, sample)
 hidden = frame[(frame["gate"] == "hidden") & (frame["layer"] == layer + 1)]
 show(charts.heatmap(hidden, "t", "unit", t("unrolling.step.heat_title" + batched, **where),
-                    t("unrolling.step.heat_x"), t("unrolling.step.heat_y"), value_title="hₜ", even_ticks=True))
+                    t("unrolling.step.heat_x"), t("unrolling.step.heat_y"), value_title="hₜ",
+                    even_ticks=True, symmetric=True))
 
 # ------------------------------------------------------------------ 2. three ways
 st.header(t("unrolling.ways.header"), divider="gray")
@@ -227,12 +228,13 @@ if state is not None and state.status != "running":
     for col, L in zip(st.columns(len(layers)), layers):
         show(charts.heatmap(hid[hid["layer"] == L], "char", "unit", t("unrolling.hello.trained_title", layer=L),
                             t("unrolling.hello.trained_x"), t("unrolling.hello.trained_y"), value_title="hₜ",
-                            even_ticks=True), col)
+                            even_ticks=True, symmetric=True), col)
     st.caption(t("unrolling.hello.trained_caption"))
     emb = U.embedding_frame(state.model)
     if emb is not None:
         show(charts.heatmap(emb, "dim", "letter", t("unrolling.hello.emb_title"), t("unrolling.hello.emb_x"),
-                            t("unrolling.hello.emb_y"), value_title=t("unrolling.hello.emb_value"), even_ticks=True))
+                            t("unrolling.hello.emb_y"), value_title=t("unrolling.hello.emb_value"),
+                            even_ticks=True, symmetric=True))
 
 # ------------------------------------------------------------------ 5. gradients through time
 st.header(t("unrolling.grad.header"), divider="gray")

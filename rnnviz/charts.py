@@ -51,11 +51,13 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
 
 def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
             value: str = "value", x_type: str = "O", y_type: str = "O",
-            value_title: str = "value", even_ticks: bool = False) -> alt.Chart:
+            value_title: str = "value", even_ticks: bool = False, symmetric: bool = False) -> alt.Chart:
     """Cells coloured by value on a diverging scale centred on 0, with the number on hover.
     even_ticks: an axis of whole numbers (steps, units) is labelled at evenly spaced values
     (every 1, 2, 5, 10... of them) instead of whichever labels happen to fit, and the chart's
-    height follows its rows within HEAT_HEIGHT (a few rows are not a sliver)."""
+    height follows its rows within HEAT_HEIGHT (a few rows are not a sliver). symmetric: the
+    colours run from -m to m, m the largest |value|, so a value near 0 is pale even when every
+    other value has the other sign (centring alone paints 0.03 as red as the largest value)."""
     legend = alt.Undefined
     x_axis = alt.Axis(labelAngle=0, labelOverlap="greedy")
     y_axis, size = alt.Undefined, {}
@@ -70,8 +72,10 @@ def heatmap(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
             x_axis = alt.Axis(labelAngle=0, values=x_ticks, labelOverlap=False)
         if y_ticks is not None:
             y_axis = alt.Axis(values=y_ticks, labelOverlap=False)
+    m = float(df[value].abs().max()) if symmetric and len(df) else 0.0
+    domain = [-m, m] if m > 0 else alt.Undefined
     color = alt.Color(f"{value}:Q", title=value_title, legend=legend,
-                      scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True))
+                      scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True, domain=domain))
     return alt.Chart(df).mark_rect().encode(
         x=alt.X(f"{x}:{x_type}", title=x_title, sort=None, axis=x_axis),
         y=alt.Y(f"{y}:{y_type}", title=y_title, sort=None, axis=y_axis),

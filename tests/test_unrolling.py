@@ -217,6 +217,10 @@ def test_heatmap_ticks_are_whole_and_evenly_spaced():
     x, y = spec["encoding"]["x"]["axis"], spec["encoding"]["y"]["axis"]
     assert x["values"] == list(range(5, 65, 5)) and not x["labelOverlap"]  # every label shown, none dropped
     assert y["values"][:2] == [5, 10] and spec["height"] == {"step": 400 / 64}
+    # a lone small positive value among negatives is pale, not as red as the largest value is blue
+    few = pd.DataFrame({"t": [1, 2, 3], "unit": [1, 1, 1], "value": [-0.83, 0.026, -0.5]})
+    scale = charts.heatmap(few, "t", "unit", "h", "t", "unit", symmetric=True).to_dict()["encoding"]["color"]["scale"]
+    assert scale["domain"] == [-0.83, 0.83] and scale["domainMid"] == 0
 
 
 def test_the_gradient_axis_has_one_tick_format_and_starts_at_step_1():
