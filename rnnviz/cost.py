@@ -22,6 +22,7 @@ from rnnviz.models import SeqRegressor
 
 GATES = {"RNN": 1, "MyRNN": 1, "GRU": 3, "LSTM": 4}  # weight blocks per layer: the matmuls a step does
 BACKWARD = 3.0  # forward + backward cost about three forward passes
+CPU = time.thread_time  # this thread's CPU time: torch runs on the calling thread (rnnviz sets 1 thread)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class Work:
     eval_macs: float = 0.0  # forward multiply-adds spent scoring (no backward)
     time_steps: float = 0.0  # recurrent time steps walked in training (forward and backward) and scoring
     tokens: float = 0.0  # single steps taken one by one in Python: a hand-written loop, sampled characters
+    kind: str = ""  # the recurrent layer walked, when its speed is measured per kind (the char model)
+    input_macs: float = 0.0  # forward multiply-adds of a one-hot input's W_xh: forward and W_xh's gradient only
+    eval_time_steps: float = 0.0  # time steps walked forward only, one row at a time (held-out scoring)
+    logits: float = 0.0  # vocabulary-wide rows built and scored: the one-hot input, softmax and cross-entropy
 
 
 def layer_macs(kind: str, input_size: int, hidden_size: int) -> int:
@@ -45,7 +50,7 @@ def work(config, vocab: int | None = None) -> Work:
     (corpus name, length, CharConfig)); vocab: the char model's vocabulary size when known."""
     name = type(config).__name__
     if isinstance(config, tuple):  # (corpus name, corpus length, CharConfig)
-        return _char(config[-1], config[1], vocab or 100)
+        return _char(config[-1], config[1], vocab or 100, config[0])
     if name == "SineConfig":
         return _sine(config)
     if name == "GateConfig":
@@ -76,35 +81,90 @@ def _gates(cfg) -> Work:
     return Work(cfg.steps, cfg.steps * batch * T * token, evals * held * T * token, (cfg.steps + evals) * T)
 
 
-def _char(cfg, length: int, vocab: int) -> Work:
+def _char(cfg, length: int, vocab: int, name: str = "") -> Work:
+    """What charlm.build really does: every optimiser step reads batch × num_steps one-hot (or
+    embedded) characters; every epoch scores the held-out tenth (forward only, one row, chunks
+    of 200), writes PRINT_CHARS greedy characters from each prefix when it prints (the page's
+    prefixes: two on the lyrics, Tiny Shakespeare and The Time Machine, one elsewhere), and on
+    the built-in grammar only also samples VALIDITY lines, each one string and its newline."""
     train_chars = int(length * (1 - cfg.held_out))
     per_epoch = max(1, train_chars // (cfg.batch_size * cfg.num_steps))
     steps = per_epoch * cfg.epochs
-    width = cfg.embedding or vocab  # a one-hot input multiplies a vocab-wide matrix
-    token = layer_macs(cfg.kind, width, cfg.hidden_size) + layer_macs(cfg.kind, cfg.hidden_size, cfg.hidden_size) * (
-        cfg.num_layers - 1) + cfg.hidden_size * vocab  # recurrent layers, then the read-out
-    held_chars = length - train_chars  # scored every epoch, in chunks of 200
-    sampled = 2 * 60 + 30 * 60  # per epoch: 60 characters from each prefix, and up to 30 lines to check
-    return Work(steps, steps * cfg.batch_size * cfg.num_steps * token, cfg.epochs * held_chars * token,
-                steps * cfg.num_steps * cfg.num_layers + cfg.epochs * held_chars, cfg.epochs * sampled)
+    H, L, gates = cfg.hidden_size, cfg.num_layers, GATES.get(cfg.kind, 4)
+    # a one-hot input times W_xh: torch multiplies the whole one-hot matrix (charlm feeds
+    # one_hot(X) to the layer), forward and for W_xh's gradient, but the input needs none
+    width = cfg.embedding or vocab
+    inputs = gates * H * width
+    token = gates * H * H + layer_macs(cfg.kind, H, H) * (L - 1) + H * vocab  # recurrences, deeper layers, read-out
+    if cfg.embedding:  # a learnt embedding does need the gradient of its output: a usual layer
+        token, inputs = token + inputs, 0
+    chars = steps * cfg.batch_size * cfg.num_steps
+    held_chars = length - train_chars
+    prefixes = 2 if name in ("lyrics", "time_machine", "shakespeare") else 1
+    printed = -(-cfg.epochs // max(1, cfg.print_every)) * prefixes * PRINT_CHARS  # every print_every epochs, and the last
+    checked = VALIDITY * (REBER_LINE + 1) if name == "reber" else 0  # the page checks the grammar's strings only
+    return Work(steps, chars * token, cfg.epochs * held_chars * (token + inputs),
+                steps * cfg.num_steps * L, printed + cfg.epochs * checked, kind=cfg.kind, input_macs=chars * inputs,
+                eval_time_steps=cfg.epochs * held_chars * L, logits=(chars + cfg.epochs * held_chars) * vocab)
+
+
+PRINT_CHARS = 50  # charlm.PRINT_CHARS: characters written from each prefix in a printout
+VALIDITY = 30  # charlm.VALIDITY_SAMPLES: lines sampled per epoch on the built-in grammar
+REBER_LINE = 12  # characters in an embedded Reber string, on average (grammar.corpus(): 12.0)
 
 
 @cache
-def machine() -> tuple[float, float, float, float]:
+def recurrent(kind: str) -> tuple[float, float, float]:
+    """Seconds per time step of a narrow layer of this kind (forward and backward, in a
+    minibatch; forward alone, one row) and per character generated by a char model of it.
+    Measured, since the kinds differ: torch runs an LSTM on the CPU in one fused kernel, but
+    walks a GRU's or plain RNN's gates op by op, and backward op by op again."""
+    from rnnviz.charlm import CharConfig, CharLM, generate
+    from rnnviz.data.text import Vocab
+
+    torch.manual_seed(0)
+    layer = getattr(nn, kind)(8, 16, batch_first=True)
+    X, x = torch.randn(16, 50, 8), torch.randn(1, 100, 8)
+    per_time = _best_of(lambda: layer(X)[0].sum().backward(), 5, CPU) / 50
+    with torch.no_grad():
+        per_eval = _best_of(lambda: layer(x), 5, CPU) / 100
+    vocab = Vocab.of("abcdefgh")
+    model = CharLM(len(vocab), CharConfig(kind=kind, hidden_size=16))
+    per_char = _best_of(lambda: generate(model, vocab, "a", 30), 3, CPU) / 30
+    return per_time, per_eval, per_char
+
+
+@cache
+def per_logit() -> float:
+    """Seconds per vocabulary entry of a character read and scored: its one-hot row, and the
+    softmax and cross-entropy over its logits, forward and backward (memory-bound, not MACs)."""
+    torch.manual_seed(0)
+    X, Y = torch.randint(0, 512, (32, 35)), torch.randint(0, 512, (32 * 35,))
+    logits = torch.randn(32 * 35, 512, requires_grad=True)
+
+    def scored():
+        nn.functional.one_hot(X, 512).float()
+        nn.functional.cross_entropy(logits, Y).backward()
+    return _best_of(scored, 5, CPU) / (32 * 35 * 512)
+
+
+@cache
+def machine(clock=time.perf_counter) -> tuple[float, float, float, float]:
     """Seconds per optimiser step of a tiny model, per time step of a narrow layer, per forward
-    multiply-add of a wide one, per token stepped alone; measured here once."""
+    multiply-add of a wide one, per token stepped alone; measured here once (per clock: the
+    char estimate counts this thread's CPU time, which other sessions' training cannot inflate)."""
     torch.manual_seed(0)
     tiny, x, y = SeqRegressor("RNN", 4), torch.randn(1, 10, 1), torch.randn(1, 1)
     opt = torch.optim.Adam(tiny.parameters())
-    per_step = _best_of(lambda: _step(tiny, opt, x, y), 20)
+    per_step = _best_of(lambda: _step(tiny, opt, x, y), 20, clock)
     wide, X = nn.LSTM(128, 128, batch_first=True), torch.randn(32, 35, 128)
     macs = 32 * 35 * layer_macs("LSTM", 128, 128)
-    per_mac = _best_of(lambda: wide(X)[0].sum().backward(), 3) / (BACKWARD * macs)
+    per_mac = _best_of(lambda: wide(X)[0].sum().backward(), 3, clock) / (BACKWARD * macs)
     narrow, x_long = nn.LSTM(8, 16, batch_first=True), torch.randn(8, 200, 8)
-    per_time = _best_of(lambda: narrow(x_long)[0].sum().backward(), 3) / 200
+    per_time = _best_of(lambda: narrow(x_long)[0].sum().backward(), 3, clock) / 200
     with torch.no_grad():
         one = torch.randn(1, 1, 8)
-        per_token = _best_of(lambda: torch.softmax(narrow(one)[0][0, -1], -1).multinomial(1), 50)
+        per_token = _best_of(lambda: torch.softmax(narrow(one)[0][0, -1], -1).multinomial(1), 50, clock)
     return per_step, per_time, per_mac, per_token
 
 
@@ -115,13 +175,13 @@ def _step(model, opt, x, y) -> None:
     opt.step()
 
 
-def _best_of(fn, repeats: int) -> float:
+def _best_of(fn, repeats: int, clock=time.perf_counter) -> float:
     fn()  # warm up
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return sorted(times)[len(times) // 4]  # a low quantile: this machine's speed drifts
 
 
@@ -132,5 +192,9 @@ def seconds(config, vocab: int | None = None) -> float:
     """Estimated seconds to train `config` on this machine, from its size alone."""
     w = work(config, vocab)
     per_step, per_time, per_mac, per_token = machine()
-    return (w.steps * per_step * OVERHEAD + w.time_steps * per_time + w.tokens * per_token
-            + (BACKWARD * w.train_macs + w.eval_macs) * per_mac)
+    per_eval = 0.0
+    if w.kind:  # the char model: its layer's own speed, its own generation loop, in CPU time
+        per_step, _, per_mac, _ = machine(CPU)
+        per_time, per_eval, per_token = recurrent(w.kind)
+    return (w.steps * per_step * OVERHEAD + w.time_steps * per_time + w.eval_time_steps * per_eval
+            + w.tokens * per_token + (w.logits * per_logit() if w.logits else 0.0) + (BACKWARD * w.train_macs + 2 * w.input_macs + w.eval_macs) * per_mac)

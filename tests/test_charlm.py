@@ -261,3 +261,65 @@ def test_features_follow_the_text():
     assert f["bracket depth"][6:9] == [1.0, 1.0, 0.0]
     assert f["position in the line"][-2:] == [0.0, 1.0]
     assert f["after a space"][2] == 1.0
+
+
+# ---------------------------------------------------------------- the cost estimate (rnnviz.cost)
+
+
+def _cpu_seconds(cfg: C.CharConfig, corpus: C.Corpus, name: str) -> float:
+    """This thread's CPU seconds for the run as the page starts it (its prefixes, validity on the grammar)."""
+    from rnnviz import cost
+
+    validity = grammar.is_embedded_reber if name == "reber" else None
+    prefixes = ("B",) if name == "reber" else (corpus.text[:2], corpus.text[2:5])  # one prefix, or two as the lyrics
+    _, snapshots = C.build(cfg, corpus, prefixes, validity)
+    t0 = cost.CPU()
+    for _ in snapshots:
+        pass
+    return cost.CPU() - t0
+
+
+def test_the_estimate_is_near_the_cpu_time_of_a_run(reber: C.Corpus):
+    """The Train button's "about N s" and the auto-start threshold rest on it: on the default
+    (GRU, 8 characters) and on a chapter-shaped run (a tanh RNN of 256 over one-hot input of
+    about a thousand characters, SGD) the estimate is within a factor of two of the CPU time
+    the run takes (CPU, not wall: other jobs on the machine slow the wall clock, not the work)."""
+    from rnnviz import cost
+
+    rng = random.Random(0)
+    cjk = [chr(0x4E00 + i) for i in range(1000)]
+    text = "".join(rng.choice(cjk[:rng.choice((30, 1000))]) for _ in range(10_000))  # frequent and rare characters
+    wide = C.prepare(text, 0.1)
+    chapter = replace(C.CHAPTER, epochs=3)
+    for name, corpus, cfg in (("reber", reber, replace(C.CharConfig(), epochs=2)), ("lyrics", wide, chapter)):
+        estimate = cost.seconds((name, len(corpus.text), cfg), len(corpus.vocab))
+        ratio = estimate / _cpu_seconds(cfg, corpus, name)
+        assert 0.5 <= ratio <= 2.0, (name, estimate, ratio)
+
+
+def test_the_estimate_counts_validity_samples_only_on_the_grammar():
+    """The page checks generated lines for validity on the built-in grammar only: about a
+    dozen characters each (one string and its newline), not 60; other corpora get the
+    printout's characters alone (two prefixes there)."""
+    from rnnviz import cost
+
+    cfg = C.CharConfig()
+    reber = cost.work(("reber", 39_160, cfg), 8)
+    lines = cost.work(("shakespeare", 39_160, cfg), 8)
+    assert reber.tokens == cfg.epochs * (C.PRINT_CHARS + C.VALIDITY_SAMPLES * (cost.REBER_LINE + 1))
+    assert lines.tokens == cfg.epochs * 2 * C.PRINT_CHARS
+    assert cost.PRINT_CHARS == C.PRINT_CHARS and cost.VALIDITY == C.VALIDITY_SAMPLES
+    text = grammar.corpus()
+    lengths = [len(s) for s in text.split("\n")]
+    assert abs(sum(lengths) / len(lengths) - cost.REBER_LINE) < 1
+
+
+def test_a_one_hot_input_is_not_counted_as_a_backward_input():
+    """A one-hot input needs no gradient: its W_xh costs forward and W_xh's gradient (2×), a
+    learnt embedding's output needs one (3×, with the other layers)."""
+    from rnnviz import cost
+
+    one_hot = cost.work(("lyrics", 10_000, C.CHAPTER), 1_027)
+    embedded = cost.work(("lyrics", 10_000, replace(C.CHAPTER, embedding=1_027)), 1_027)
+    assert one_hot.input_macs > 0 and embedded.input_macs == 0
+    assert one_hot.input_macs + one_hot.train_macs == pytest.approx(embedded.train_macs)
