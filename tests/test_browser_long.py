@@ -17,7 +17,13 @@ from __future__ import annotations
 import re
 import time
 
-from web import FINISHED_JS, assert_no_exception, open_page, set_number
+from web import (
+    FINISHED_JS,
+    PROGRESS_STEP_JS,
+    assert_no_exception,
+    open_page,
+    set_number,
+)
 
 LONG = ("/Char_Generation?char_kind=RNN&char_hidden=4&char_batch=1&char_steps=4"
         "&char_epochs=4&char_patience=4")
@@ -109,5 +115,29 @@ def test_a_run_left_in_a_frozen_background_tab_finishes_and_keeps_its_model(brow
         cdp.send("Page.setWebLifecycleState", {"state": "active"})
         finished(page, first)
         assert_kept(page, errors)
+    finally:
+        context.close()
+
+
+def test_streamlits_own_stop_keeps_the_partial_model_and_says_so(browser, app_url):
+    """The toolbar's Stop (hidden: the page has its own) ends the script mid-run; the next rerun
+    shows the partial model with the usual "stopped" message, not a frozen progress bar."""
+    context, page, errors = start_long_run(browser)
+    try:
+        train(page, app_url)
+        page.wait_for_function(f"() => ({PROGRESS_STEP_JS})(0) > 200", timeout=120_000)
+        toolbar_stop = "[data-testid=stStatusWidget] button"
+        page.wait_for_selector(toolbar_stop, state="attached", timeout=60_000)
+        page.evaluate(f"document.querySelector('{toolbar_stop}').click()")
+        page.wait_for_timeout(1_000)
+        page.wait_for_function(FINISHED_JS, timeout=60_000)
+        page.locator("[data-testid=stApp]").click(position={"x": 5, "y": 5})
+        page.keyboard.press("r")  # Streamlit's own shortcut: rerun
+        page.wait_for_timeout(1_000)
+        page.wait_for_function(FINISHED_JS, timeout=60_000)
+        assert page.get_by_text(re.compile(r"^Stopped after step \d+ of \d+")).count() == 1
+        assert page.locator("[data-testid=stProgress]").count() == 0  # no frozen progress bar
+        assert page.locator("[data-testid=stCode]").first.inner_text()  # the partial model writes
+        assert_no_exception(page, errors)
     finally:
         context.close()
