@@ -11,6 +11,7 @@ button with the estimate shown): it aims at the right order of magnitude, not th
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,10 @@ class Work:
     input_macs: float = 0.0  # forward multiply-adds of a one-hot input's W_xh: forward and W_xh's gradient only
     eval_time_steps: float = 0.0  # time steps walked forward only, one row at a time (held-out scoring)
     logits: float = 0.0  # vocabulary-wide rows built and scored: the one-hot input, softmax and cross-entropy
+    # what one optimiser step holds in memory, in floats (rnnviz.cost.memory_mb):
+    weights: float = 0.0  # parameters
+    activations: float = 0.0  # what the recurrent layers keep for backward: tokens × layers × units × SAVED
+    wide: float = 0.0  # vocabulary-wide rows of one step: its one-hot input, logits and their gradients
 
 
 def layer_macs(kind: str, input_size: int, hidden_size: int) -> int:
@@ -55,7 +60,7 @@ def work(config, vocab: int | None = None) -> Work:
         return _sine(config)
     if name == "GateConfig":
         return _gates(config)
-    steps = getattr(config, "steps", None) or getattr(config, "epochs", 1)
+    steps = getattr(config, "steps", None) or getattr(config, "epochs", 0)  # 0: a config this module cannot size
     hidden = getattr(config, "hidden_size", 32)
     per_step = getattr(config, "chunk", 10) * layer_macs("RNN", 1, hidden)  # sin->cos, hello: tiny
     return Work(int(steps), steps * per_step)
@@ -64,10 +69,12 @@ def work(config, vocab: int | None = None) -> Work:
 def _sine(cfg) -> Work:
     window, split = cfg.series.window, cfg.series.split
     batch = split - window if cfg.recipe == "fast" else 1  # every window per step, or one
-    per_window = sum(window * layer_macs(k, 1, cfg.hidden_size) + cfg.hidden_size for k in cfg.kinds)
+    H = cfg.hidden_size
+    per_window = sum(window * layer_macs(k, 1, H) + H for k in cfg.kinds)
     loops = 3 * window * cfg.kinds.count("MyRNN")  # MyRNN steps through the window in Python, forward and back
     return Work(cfg.steps, cfg.steps * batch * per_window, 0.0, cfg.steps * window * len(cfg.kinds),
-                cfg.steps * loops)
+                cfg.steps * loops, weights=sum(layer_macs(k, 1, H) + 2 * H + 1 for k in cfg.kinds),
+                activations=sum(batch * window * H * SAVED.get(k, 12) for k in cfg.kinds))
 
 
 def _gates(cfg) -> Work:
@@ -78,7 +85,9 @@ def _gates(cfg) -> Work:
     batch = cfg.batch_size if cfg.task != "sine" else 1
     evals = cfg.steps / max(1, cfg.steps // 60)  # the held-out batch is scored about 60 times
     held = 500 if cfg.task != "sine" else 1
-    return Work(cfg.steps, cfg.steps * batch * T * token, evals * held * T * token, (cfg.steps + evals) * T)
+    return Work(cfg.steps, cfg.steps * batch * T * token, evals * held * T * token, (cfg.steps + evals) * T,
+                weights=token + cfg.hidden_size * inputs, activations=max(batch, held) * T * cfg.hidden_size
+                * SAVED.get(cfg.kind, 12))
 
 
 def _char(cfg, length: int, vocab: int, name: str = "") -> Work:
@@ -103,9 +112,14 @@ def _char(cfg, length: int, vocab: int, name: str = "") -> Work:
     prefixes = 2 if name in ("lyrics", "time_machine", "shakespeare") else 1
     printed = -(-cfg.epochs // max(1, cfg.print_every)) * prefixes * PRINT_CHARS  # every print_every epochs, and the last
     checked = VALIDITY * (REBER_LINE + 1) if name == "reber" else 0  # the page checks the grammar's strings only
+    tokens = cfg.batch_size * cfg.num_steps  # one step's characters
     return Work(steps, chars * token, cfg.epochs * held_chars * (token + inputs),
                 steps * cfg.num_steps * L, printed + cfg.epochs * checked, kind=cfg.kind, input_macs=chars * inputs,
-                eval_time_steps=cfg.epochs * held_chars * L, logits=(chars + cfg.epochs * held_chars) * vocab)
+                eval_time_steps=cfg.epochs * held_chars * L, logits=(chars + cfg.epochs * held_chars) * vocab,
+                weights=gates * H * (width + H) + layer_macs(cfg.kind, H, H) * (L - 1) + (H + 1) * vocab
+                + cfg.embedding * vocab,
+                activations=tokens * L * H * SAVED.get(cfg.kind, 12),
+                wide=tokens * vocab * (WIDE + (0 if cfg.embedding else 1)))
 
 
 PRINT_CHARS = 50  # charlm.PRINT_CHARS: characters written from each prefix in a printout
@@ -183,6 +197,48 @@ def _best_of(fn, repeats: int, clock=time.perf_counter) -> float:
         fn()
         times.append(clock() - t0)
     return sorted(times)[len(times) // 4]  # a low quantile: this machine's speed drifts
+
+
+# Memory, measured with bench/memory_estimate.py (peak RSS of a real step): torch keeps about
+# 2 floats per gate and unit (its input and output) and 4 more per unit for every token a
+# recurrent layer reads; a vocabulary-wide row is kept WIDE times (logits, their softmax, the
+# gradient), once more when it is a one-hot input; every parameter COPIES times.
+SAVED = {"RNN": 6, "MyRNN": 6, "GRU": 10, "LSTM": 12}  # floats kept per unit and token: 2 × gates + 4
+WIDE = 3
+COPIES = 6  # the weights, their gradient, Adam's two moments, the rollback copy, the best epoch's
+BASE_MB = 10.0  # a step's own bookkeeping, measured on the smallest model
+
+
+def memory_mb(config, vocab: int | None = None) -> float:
+    """The memory (MB) one training step of `config` holds at its peak, from its size alone."""
+    w = work(config, vocab)
+    return BASE_MB + 4 * (COPIES * w.weights + w.activations + w.wide) / 2**20
+
+
+# What one run may take of the server: by default sized for a 2-core host with a few GB shared by
+# several visitors. A host sets its own limits with these environment variables.
+RUN_MEMORY_MB = float(os.environ.get("RNNVIZ_RUN_MEMORY_MB", "1000"))  # one step's peak
+STEP_SECONDS = float(os.environ.get("RNNVIZ_STEP_SECONDS", "2"))  # one step: Stop lands within it
+RUN_SECONDS = 60 * float(os.environ.get("RNNVIZ_RUN_MINUTES", "30"))  # a whole run
+
+
+def over_budget(config, vocab: int | None = None, run_seconds: float | None = None) -> dict[str, float]:
+    """The limits this run would pass, each with its estimate: "memory" (MB), "step" and "run"
+    (seconds); empty when it fits. run_seconds: the run's estimate when the caller has it."""
+    run = seconds(config, vocab) if run_seconds is None else run_seconds
+    steps = work(config, vocab).steps
+    step = run / steps if steps else 0.0  # a config this module cannot size: only its run's length
+    memory = memory_mb(config, vocab)
+    over = {"memory": memory if memory > RUN_MEMORY_MB else 0, "step": step if step > STEP_SECONDS else 0,
+            "run": run if run > RUN_SECONDS else 0}
+    return {k: v for k, v in over.items() if v}
+
+
+def largest(config, vocab: int | None = None) -> str:
+    """What takes most of that memory: "activations", "vocabulary" or "weights" (the knob to turn)."""
+    w = work(config, vocab)
+    parts = {"activations": w.activations, "vocabulary": w.wide, "weights": COPIES * w.weights}
+    return max(parts, key=parts.get)
 
 
 OVERHEAD = 2.5  # the training loop's step (weights kept for rollback, snapshots) over a bare step

@@ -33,6 +33,9 @@ PROGRESS_SECONDS = 0.25  # how often the progress bar moves
 LIVE_POINTS = 300  # snapshots a live redraw draws at most
 FINAL_POINTS = 2_000  # snapshots the finished run's charts draw at most: a 125,000-step run is not a 10 MB chart
 AUTO_SECONDS = float(os.environ.get("RNNVIZ_AUTO_SECONDS", "5"))  # longer runs wait for the Train button
+# A hosted demo refuses a run over rnnviz.cost's budget (memory, one step's time, the run's time);
+# a learner's own machine asks first ("Train anyway"). Either way a link alone never starts one.
+HOSTED = os.environ.get("RNNVIZ_HOSTED") == "1"
 
 
 @dataclass
@@ -60,6 +63,7 @@ def live_training(
     auto: bool = True,
     default: Any = None,
     seconds: float | None = None,
+    vocab: int | None = None,
 ) -> TrainState | None:
     """Train `config` live (start(config) -> (model, snapshots)) and draw with render(state).
 
@@ -70,6 +74,9 @@ def live_training(
     the same run, so nothing differs but the wait). Retrain always trains a private copy.
     seconds: the run's estimated length (default: rnnviz.cost.seconds(config)); above
     AUTO_SECONDS new settings wait for the Train button instead of training at once.
+    A run over rnnviz.cost's budget never starts by itself: refused on a hosted demo, asked
+    for ("Train anyway") on the learner's machine, with the estimate and the knob to turn.
+    vocab: the char model's vocabulary size (its one-hot width), for the estimates.
     """
     skey, fkey = f"{key}__run", f"{key}__failed"
     state: TrainState | None = st.session_state.get(skey)
@@ -86,17 +93,23 @@ def live_training(
     stale = state is None or state.config != config
     will_train = auto and stale and failed is None
     waiting = None  # the estimated seconds of a long run that waits for the Train button
-    if will_train and config != default:
-        estimate = cost.seconds(config) if seconds is None else seconds
-        if estimate > AUTO_SECONDS:
+    over: dict[str, float] = {}  # the budget's limits this run would pass
+    if stale and config != default:
+        estimate = cost.seconds(config, vocab) if seconds is None else seconds
+        over = cost.over_budget(config, vocab, estimate)
+        if will_train and (estimate > AUTO_SECONDS or over):
             will_train, waiting = False, estimate
     label = t("live.retrain") if state is not None or will_train else t("live.train")
     note = st.empty()  # the estimate of a waiting run; gone once it trains
-    if waiting is not None:
+    if over:
+        label = t("live.train_anyway", about=about(waiting or estimate))
+        note.error(heavy(config, vocab, over, what, state is not None), icon=":material/memory:")
+    elif waiting is not None:
         label = t("live.train_about", label=t("live.train"), about=about(waiting))
         previous = t("live.waiting_previous") if state is not None else ""
         note.info(t("live.waiting", what=what, about=about(waiting), previous=previous), icon=":material/schedule:")
-    clicked = st.button(label, key=f"{key}__train", type="primary", help=t("live.train_help", what=what))
+    clicked = st.button(label, key=f"{key}__train", type="primary", help=t("live.train_help", what=what),
+                        disabled=bool(over) and HOSTED)
     if clicked:
         note.empty()
     shared, shared_key = _shared_runs(), (key, language())  # its messages are in the language it ran in
@@ -128,6 +141,17 @@ def live_training(
     with st.container():
         render(thinned(state, FINAL_POINTS))
     return state
+
+
+def heavy(config, vocab: int | None, over: dict[str, float], what: str, shown: bool) -> str:
+    """Why a run is over the budget, with its estimates, and the knob to turn."""
+    why = [t(f"live.over_{limit}", value=value, about=about(value),
+             limit=cost.RUN_MEMORY_MB if limit == "memory" else cost.STEP_SECONDS if limit == "step"
+             else about(cost.RUN_SECONDS)) for limit, value in over.items()]
+    knob = t("live.knob_run") if set(over) == {"run"} else t(f"live.knob_{cost.largest(config, vocab)}", vocab=vocab)
+    ending = t("live.refused") if HOSTED else t("live.ask")
+    previous = t("live.waiting_previous") if shown else ""
+    return t("live.heavy", what=what, why=" ".join(why), knob=knob, ending=ending, previous=previous)
 
 
 def about(seconds: float) -> str:
