@@ -141,3 +141,26 @@ def test_streamlits_own_stop_keeps_the_partial_model_and_says_so(browser, app_ur
         assert_no_exception(page, errors)
     finally:
         context.close()
+
+
+def test_stop_lands_within_one_step_of_a_heavy_run(browser, app_url):
+    """A run of large steps (a 2-layer LSTM of 512 units, batch 64 x 100: about a second each
+    here) stops at the step it was in when Stop was pressed, or the next one."""
+    heavy = "/Char_Generation?char_kind=LSTM&char_hidden=512&char_layers=2&char_batch=64&char_steps=100&char_epochs=3"
+    context, page, errors = open_page(browser, app_url + heavy)
+    try:
+        page.wait_for_function(FINISHED_JS, timeout=120_000)
+        page.get_by_role("button", name=re.compile(r"^Train \(about")).click()
+        page.wait_for_function(f"() => ({PROGRESS_STEP_JS})(0) >= 2", timeout=120_000)
+        pressed_at = page.evaluate(f"({PROGRESS_STEP_JS})(0)")
+        began = time.monotonic()
+        page.get_by_role("button", name=re.compile("^Stop")).click()
+        stopped = page.get_by_text(re.compile(r"^Stopped after step (\d+) of 15"))
+        stopped.wait_for(timeout=60_000)
+        waited = time.monotonic() - began
+        step = int(re.search(r"step (\d+)", stopped.inner_text()).group(1))
+        assert pressed_at <= step <= pressed_at + 2, (pressed_at, step)  # the step shown, the one running
+        assert waited < 15, waited
+        assert_no_exception(page, errors)
+    finally:
+        context.close()
