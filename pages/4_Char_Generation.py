@@ -252,7 +252,7 @@ def render(state) -> None:
     if not ppl.empty:
         show(charts.perplexity_chart(ppl, base), c1)
         c1.caption(t("char.train.ppl_define", vocab=len(state.model.vocab)))
-        c1.caption(t("char.train.ppl_note"))
+        c1.caption(t("char.train.ppl_note" if trained.dropout > 0 else "char.train.ppl_note_no_dropout"))  # no dropout to name
     norm, grad_norm, step = t("char.train.norm"), t("char.train.grad_norm"), t("char.train.step")
     grads = pd.DataFrame({step: [s.step for s in rows], t("char.train.before"): [s.grad_norm for s in rows],
                           t("char.train.after"): [min(s.grad_norm, trained.clip) for s in rows]}).melt(
@@ -378,7 +378,9 @@ if state is not None and state.history:
     acts = C.unit_activations(model, vocab, snippet)
     c = st.columns([1, 3])
     feats = C.features(snippet)
-    varying = [f for f, v in feats.items() if len(set(v)) > 1] or list(feats)
+    # a text without newlines (the chapter's lyrics: newlines made spaces) has no lines to be in
+    varying = [f for f, v in feats.items() if len(set(v)) > 1 and (f != "position in the line" or "\n" in snippet)]
+    varying = varying or list(feats)
     features = {"inside quotes": t("char.features.inside_quotes"), "position in the line": t("char.features.position"),
                 "bracket depth": t("char.features.bracket_depth"), "after a space": t("char.features.after_space")}
     feature = choice(c[0].selectbox, t("char.inside.feature"), varying, key="char_feature", labels=features,

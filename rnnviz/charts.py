@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from itertools import pairwise
 
 import altair as alt
 import pandas as pd
@@ -474,20 +473,20 @@ def minibatch_chart(df: pd.DataFrame, corpus_len: int) -> alt.Chart:
 
 def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.LayerChart:
     """Train and held-out perplexity per epoch (ppl: epoch, perplexity, curve), baselines as rules,
-    each named just right of the plot, at its rule's height or pushed just clear of a neighbour's
-    name (the lyrics' uniform 1,027 and unigram 684 are a few pixels apart on the log axis)."""
+    each named just right of the plot, at its rule's height or moved just clear of a neighbour's
+    name (the lyrics' uniform 1,027 and unigram 684 are a few pixels apart on the log axis; the
+    grammar's uniform 8 and unigram 7.56 all but coincide)."""
     base = pd.DataFrame({"baseline": list(baselines), "perplexity": list(baselines.values())})
     base["label"] = [f"{k} {_ppl(v)}" for k, v in baselines.items()]
-    seen = [v for v in [*ppl["perplexity"], *baselines.values()] if 0 < v < float("inf")] or [1.0]
-    low, high = min(seen) / 1.3, max(seen) * 1.3  # the y domain, fixed here so a label's pixel is known
-    span = math.log(high / low)
-    base["y"] = [HEIGHT * math.log(high / v) / span if 0 < v < float("inf") else 0.0 for v in base["perplexity"]]
-    order = base["y"].sort_values().index
-    for above, below in pairwise(order):  # top to bottom, each name at least a line below the one above
-        base.loc[below, "y"] = max(base.loc[below, "y"], base.loc[above, "y"] + LABEL_GAP)
-    overflow = base["y"].max() - HEIGHT
-    if overflow > 0:
-        base["y"] -= overflow
+    seen = [v for v in [*ppl["perplexity"], *baselines.values()] if 0 < v < math.inf] or [1.0]
+    low, high = min(seen) / 1.3, max(seen) * 1.3  # the y domain, fixed here: a name's place is a share of it
+    gap = (high / low) ** LABEL_GAP  # one line of text, as a factor on the log axis
+    at = {}
+    for k in sorted(baselines, key=lambda k: -baselines[k] if 0 < baselines[k] < math.inf else 0):
+        v = min(max(baselines[k], low), high)
+        at[k] = min([v] + [at[j] / gap for j in at])  # each name at least a line below the ones above
+    low = min(low, min(at.values()) / gap ** 0.5)  # room for the lowest name
+    base["at"] = [at[k] for k in base["baseline"]]
     y = alt.Y("perplexity:Q", title=t_("charts.perplexity_log"),
               scale=alt.Scale(type="log", domain=[low, high], nice=False))
     lines = alt.Chart(ppl).mark_line(point=True).encode(
@@ -499,12 +498,14 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
         y=y, tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
     labels = alt.Chart(base).mark_text(align="left", baseline="middle", x={"expr": "width + 6"}, color=GREY,
                                        fontSize=11).encode(
-        y=alt.Y("y:Q", scale=None, axis=None), text=alt.Text("label:N"))
+        y=alt.Y("at:Q", title=t_("charts.perplexity_log"), scale=alt.Scale(type="log", domain=[low, high], nice=False)),
+        text=alt.Text("label:N"), tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
+    # the legend below takes room from the plot: a little taller than its neighbours, the same plot height
     return alt.layer(rules, labels, lines).properties(
-        title=t_("charts.perplexity_title"), height=HEIGHT)
+        title=t_("charts.perplexity_title"), height=HEIGHT + 30)
 
 
-LABEL_GAP = 13  # pixels between two baseline names: one line of 11-pixel text
+LABEL_GAP = 0.12  # the share of the log axis one baseline name needs (11-pixel text, CJK too, on a plot of ~110 px)
 
 
 def _ppl(v: float) -> str:
