@@ -108,6 +108,7 @@ def test_a_long_run_waits_for_train_with_its_estimate_then_trains_once():
     assert at.session_state["toy__run"] is not first
     assert any("steps: 40" in m.value for m in at.markdown)
     assert not any("press **Train**" in i.value for i in at.info)
+    assert at.button[0].label == "Retrain"  # not "Train (about 2 min)" beside the finished run
 
 
 def test_a_short_run_still_trains_at_once():

@@ -119,6 +119,8 @@ def live_training(
         state = _train(key, config, start, render, what, previous=state)
         if not clicked and state is not None and state.status == "done" and config == default:
             shared.setdefault(shared_key, state)
+        if clicked and label != t("live.retrain") and state is not None and state.config == config:
+            st.rerun()  # the button above still says "Train (about 2 min)": draw the page again, with Retrain
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] == config:
         if failed[2] == "warning":
