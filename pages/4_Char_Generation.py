@@ -11,7 +11,17 @@ import streamlit as st
 from rnnviz import charlm as C
 from rnnviz import charts, cost
 from rnnviz.data import grammar
-from rnnviz.data.text import SOURCES, CorpusError, d2l_lyrics, fetch, read_text
+from rnnviz.data.text import (
+    JOIN,
+    SOURCES,
+    CorpusError,
+    d2l_lyrics,
+    fetch,
+    is_zip,
+    read_corpus,
+    read_text,
+    zip_members,
+)
 from rnnviz.export import script
 from rnnviz.i18n import t
 from rnnviz.ui import choice, exports, live_training, page_setup, share_link, show
@@ -25,12 +35,14 @@ CORPORA = ("reber", "hello", "lyrics", "time_machine", "shakespeare", "upload") 
 # what the model writes from in the printout: the chapter's prefixes on the lyrics, names or words elsewhere
 PREFIXES = {"reber": ("B",), "hello": ("h",), "lyrics": ("分开", "不分开"),
             "time_machine": ("The Time Traveller", "Weena"), "shakespeare": ("ROMEO:", "JULIET:")}
+PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
 SHOWN_AS = {" ": "␣", "\u3000": "␣", "\n": "⏎", "\r": "␍", "\t": "⇥"}  # whitespace a table cell would hide
 
 
 def shown_name(name: str) -> str:
-    """A corpus' name in the learner's words (an uploaded file keeps its own)."""
-    return t(f"char.corpora.{name}") if name in CORPORA else name
+    """A corpus' name in the learner's words; an uploaded file keeps its own, shown as text
+    (code formatting: no bold, links or formulas from a file's name)."""
+    return t(f"char.corpora.{name}") if name in CORPORA else "`" + name.replace("`", "ʼ").replace("\n", " ") + "`"
 
 
 def visible(ch: str) -> str:
@@ -52,7 +64,7 @@ def recipe_values(r: C.Recipe) -> dict:
             "char_steps": c.num_steps, "char_sampling": c.sampling, "char_offset": c.offset,
             "char_init": c.init == "d2l", "char_epochs": c.epochs, "char_held": c.held_out,
             "char_patience": c.patience, "char_keep": c.keep, "char_print": c.print_every, "char_mode": r.mode,
-            "char_length": r.length}
+            "char_length": r.length, "char_vocab_cap": c.vocab_cap}
 
 
 def apply_recipe(recipe_id: str | None = None, keep=()) -> None:
@@ -106,15 +118,28 @@ def load_corpus(corpus_id: str) -> tuple[str, str] | None:
         if corpus_id == "lyrics":
             text = d2l_lyrics(text, 10_000 if first_10k else None)
         return corpus_id, text
-    up = st.file_uploader(t("char.corpus.upload"), type=["txt", "zip"], key="char_upload")
+    mb = st.get_option("server.maxUploadSize")  # the server's limit, the reader's too (text.MAX_MB)
+    up = st.file_uploader(t("char.corpus.upload", mb=mb), type=["txt", "zip"], key="char_upload",
+                          help=t("char.corpus.upload_help", mb=mb))
     if up is None:
-        st.info(t("char.corpus.choose"))
+        st.info(t("char.corpus.choose", mb=mb))
         return None
     try:
-        return up.name, read_text(up.name, up.getvalue())
+        data, member = up.getvalue(), None
+        members = zip_members(up.name, data) if is_zip(up.name, data) else ()
+        if len(members) > 1:  # several texts: the learner picks one, or all of them joined
+            member = st.selectbox(t("char.corpus.zip_member"), [*members, JOIN], key="char_zip_member",
+                                  format_func=lambda m: t("char.corpus.zip_join", n=len(members)) if m == JOIN else m)
+        got = read_corpus(up.name, data, member)
     except CorpusError as exc:
         st.error(str(exc), icon=":material/error:")
         return None
+    if len(got.members) > 1:
+        used = t("char.corpus.zip_used_join", n=len(got.members)) if got.member == JOIN else shown_name(got.member)
+        st.caption(t("char.corpus.zip_used", n=len(got.members), used=used))
+    if got.encoding == "utf-16":
+        st.caption(t("char.corpus.utf16", name=shown_name(up.name)))
+    return up.name, got.text
 
 
 loaded = load_corpus(corpus_id)
@@ -124,6 +149,8 @@ name, text = st.session_state.get("char_text", ("reber", grammar.corpus()))
 if loaded is None:
     st.caption(t("char.corpus.still_using", name=shown_name(name)))
 st.markdown(t("char.corpus.stats", name=shown_name(name), chars=len(text), distinct=len(set(text))))
+vocab_cap = st.number_input(t("char.corpus.vocab_cap"), 0, 100_000, 0, 100, key="char_vocab_cap", bind="query-params",
+                            help=t("char.corpus.vocab_cap_help"))
 st.code(text[:300], language=None, height=140, wrap_lines=True)
 if name == "reber":
     st.caption(t("char.corpus.reber"))
@@ -141,8 +168,9 @@ embed = c[3].number_input(t("char.model.embed"), 0, 512, 0, key="char_embed", bi
 dropout = c[4].number_input(t("char.model.dropout"), 0.0, 0.9, default.dropout, 0.1, key="char_dropout",
                             bind="query-params")
 c = st.columns(6)
-optim = c[0].selectbox(t("char.model.optim"), ["adam", "sgd"], key="char_opt", bind="query-params",
-                       help=t("char.model.optim_help"))
+optim = choice(c[0].selectbox, t("char.model.optim"), ["adam", "sgd"], key="char_opt",
+               labels={"adam": t("char.model.optim_adam"), "sgd": t("char.model.optim_sgd")},
+               help=t("char.model.optim_help"))
 lr = c[1].number_input(t("char.model.lr"), 1e-5, 1000.0, C.SGD_LR if optim == "sgd" else default.lr,
                        format="%.4g", key=f"char_lr_{optim}", bind="query-params")
 clip = c[2].number_input(t("char.model.clip"), 0.001, 100.0, 0.01 if optim == "sgd" else default.clip,
@@ -172,7 +200,7 @@ cfg = C.CharConfig(kind=kind, hidden_size=int(hidden), num_layers=int(layers), e
                    dropout=float(dropout), optimizer=optim, lr=float(lr), clip=float(clip), batch_size=int(batch),
                    num_steps=int(steps), sampling=sampling, epochs=int(epochs), held_out=float(held),
                    patience=int(patience), keep=keep, print_every=int(print_every), init="d2l" if init else "torch",
-                   offset=bool(offset), seed=int(seed))
+                   offset=bool(offset), vocab_cap=int(vocab_cap), seed=int(seed))
 with st.expander(t("char.model.one_hot_title")):
     st.markdown(t("char.model.one_hot", vocab=len(set(text))))
 
@@ -180,7 +208,7 @@ with st.expander(t("char.model.one_hot_title")):
 LABELS = {"kind": "cell", "hidden_size": "hidden", "num_layers": "layers", "embedding": "embed", "dropout": "dropout",
           "optimizer": "optim", "lr": "lr", "clip": "clip", "batch_size": "batch", "num_steps": "steps",
           "sampling": "sampling", "epochs": "epochs", "held_out": "held", "patience": "patience", "keep": "keep",
-          "print_every": "print_every", "init": "init", "offset": "offset"}
+          "print_every": "print_every", "init": "init", "offset": "offset", "vocab_cap": "vocab_cap"}
 
 
 def said(field: str, value) -> str:
@@ -203,12 +231,23 @@ if changes:
     changed_at.caption(t("char.recipe.changed", changes="; ".join(changes)))
 
 try:
-    corpus = C.prepare(text, cfg.held_out)
+    corpus = C.prepare(text, cfg.held_out, cfg.vocab_cap)
     problem = C.too_short(corpus, cfg)
 except (CorpusError, ValueError, RuntimeError) as exc:  # a corpus that cannot be cut: say so, keep the page
     corpus, problem = None, t("char.model.cannot_use", reason=exc)
 if problem:
     st.error(problem, icon=":material/error:")
+VOCAB_WARN = 5_000  # distinct characters from which the one-hot width is said before training
+if corpus is not None and corpus.merged:
+    st.caption(t("char.corpus.capped", cap=cfg.vocab_cap, merged=corpus.merged, share=corpus.merged_share,
+                 vocab=len(corpus.vocab)))
+elif corpus is not None and cfg.vocab_cap and cfg.vocab_cap >= len(corpus.vocab):
+    st.caption(t("char.corpus.cap_none", cap=cfg.vocab_cap, distinct=len(corpus.vocab)))
+if corpus is not None and len(corpus.vocab) >= VOCAB_WARN and not cfg.embedding:
+    V, top = len(corpus.vocab), 1_000
+    st.warning(t("char.corpus.big_vocab", vocab=V, batch=cfg.batch_size, steps=cfg.num_steps,
+                 cells=cfg.batch_size * cfg.num_steps * V, mb=cost.memory_mb((name, len(text), cfg), V),
+                 top=top, cover=C.cover(text, top)), icon=":material/memory:")
 
 # ------------------------------------------------------------------ 3. minibatches
 if corpus is not None and not problem:
@@ -219,7 +258,8 @@ if corpus is not None and not problem:
 
 # ------------------------------------------------------------------ 4. train
 st.header(t("char.train.header"), divider="gray")
-prefixes = tuple(p for p in PREFIXES.get(name, (text[:2],)) if p and set(p) <= set(text))
+seen_text = corpus.text if corpus is not None else text  # a capped vocabulary: its rare symbol, not the rare ones
+prefixes = tuple(p for p in PREFIXES.get(name, (seen_text[:2],)) if p and set(p) <= set(seen_text))
 validity = grammar.is_embedded_reber if name == "reber" else None
 
 
@@ -294,7 +334,7 @@ elif corpus is not None:
     key = (name, len(text), cfg)
     state = live_training("char", key, lambda key: start(key[2]), render, t("char.what"),
                           default=("reber", len(grammar.corpus()), C.CharConfig()),
-                          seconds=cost.seconds(key, len(corpus.vocab)))
+                          seconds=cost.seconds(key, len(corpus.vocab)), vocab=len(corpus.vocab))
 if state is not None and state.last is not None and "done" in state.last.info:
     # said again in this visitor's language (a shared run may have been trained in another one)
     done = C.done_message(state.last.info, state.config[2]) or state.last.info["done"]
@@ -326,8 +366,9 @@ if state is not None and state.history:
     elif state.config[2].keep == "final":
         st.caption(t("char.gen.uses_final", epoch=end["kept_epoch"], held=num(end["kept_ppl"]), best=end["best_epoch"],
                      best_ppl=num(end["best_ppl"])))
-    else:
-        st.caption(t("char.gen.uses_best", epoch=end["kept_epoch"], held=num(end["kept_ppl"]), last=end["epoch"]))
+    else:  # early stopping named only when it stopped the run: a run that ran every epoch says so
+        st.caption(t("char.gen.uses_best" if end.get("early") else "char.gen.uses_best_all", epoch=end["kept_epoch"],
+                     held=num(end["kept_ppl"]), last=end["epoch"]))
     c = st.columns([2, 1, 2, 1, 1, 1])
     # a new corpus (or a box that was hidden, which clears it): start from a prefix the model can read;
     # the model shown is not always the new corpus' (a corpus too short to train keeps the last model)
@@ -336,7 +377,20 @@ if state is not None and state.history:
         fits = [p for p in (prefixes if shown == name else PREFIXES.get(shown, ())) if set(p) <= set(vocab.chars)]
         st.session_state["char_prefix"] = fits[0] if fits else vocab.chars[0]
         st.session_state["char_prefix_of"] = shown
-    prefix = c[0].text_input(t("char.gen.prefix"), key="char_prefix", bind="query-params", help=t("char.gen.prefix_help"))
+    # a long prefix (a pasted book, a link's 100,000 characters) is cut to its first PREFIX_MAX (as the box cuts a paste): read, drawn, linked
+    asked = st.session_state.get("char_prefix", "")
+    linked = st.query_params.get("char_prefix", "")
+    if len(linked) > PREFIX_MAX and "char_prefix_cut" not in st.session_state:
+        asked = linked
+    if len(asked) > PREFIX_MAX:
+        st.session_state["char_prefix"] = asked[:PREFIX_MAX]
+        st.query_params["char_prefix"] = asked[:PREFIX_MAX]
+        st.session_state["char_prefix_cut"] = (len(asked), asked[:PREFIX_MAX])
+    prefix = c[0].text_input(t("char.gen.prefix"), key="char_prefix", bind="query-params", max_chars=PREFIX_MAX,
+                             help=t("char.gen.prefix_help", limit=PREFIX_MAX))
+    cut = st.session_state.get("char_prefix_cut")
+    if cut and cut[1] == prefix:  # said while the cut prefix is the one in the box
+        st.caption(t("char.gen.prefix_cut", got=cut[0], limit=PREFIX_MAX))
     length = c[1].number_input(t("char.gen.length"), 1, 2000, 100, key="char_length", bind="query-params")
     modes = ["temperature", "top-k", "greedy"]
     mode = choice(c[2].selectbox, t("char.gen.mode"), modes, key="char_mode",
@@ -407,4 +461,4 @@ if state is not None and state.history:
 
 share_link("pages.char", LINK_NOTE)
 # the script reads a text file: the corpus as the page has it (python char_model.py corpus.txt)
-exports({"char_model": "char"}, scripts={"char_model.py": lambda: script(cfg, prefixes), "corpus.txt": lambda: text})
+exports({"char_model": "char"}, scripts={"char_model.py": lambda: script(cfg, prefixes), "corpus.txt": lambda: corpus.text if corpus is not None else text})

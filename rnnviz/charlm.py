@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz import device
-from rnnviz.data.text import Vocab, consecutive_batches, random_batches
+from rnnviz.data.text import Vocab, cap_rare, consecutive_batches, random_batches
 from rnnviz.i18n import t
 from rnnviz.train import Snapshot, seeded, train
 
@@ -50,6 +50,7 @@ class CharConfig:
     print_every: int = 1  # epochs between printouts (the chapter prints every 50)
     init: str = "torch"  # one of INITS: "torch" also starts the output bias at the unigram; "d2l" as the chapter
     offset: bool = True  # each epoch's minibatches start at a random offset (d2l 2nd ed.); the chapter starts at 0
+    vocab_cap: int = 0  # > 0: only the most frequent characters, the rest one rare symbol (a huge vocabulary's width)
     seed: int = 0
 
 
@@ -127,14 +128,24 @@ class Corpus:
     vocab: Vocab
     train_ids: Tensor  # (N,)
     held_ids: Tensor  # (M,)
+    merged: int = 0  # distinct characters a vocabulary cap made the one rare symbol
+    merged_share: float = 0.0  # the share of the text they were
 
 
-def prepare(text: str, held_out: float) -> Corpus:
-    """The vocabulary of the whole text, and its train / held-out split (the held-out part last)."""
+def cover(text: str, top: int) -> float:
+    """The share of the text its `top` most frequent characters make up."""
+    counts = sorted(Counter(text).values(), reverse=True)
+    return sum(counts[:top]) / max(len(text), 1)
+
+
+def prepare(text: str, held_out: float, cap: int = 0) -> Corpus:
+    """The vocabulary of the whole text (its `cap` most frequent characters and one rare symbol
+    for the rest when cap > 0), and its train / held-out split (the held-out part last)."""
+    text, merged, share = cap_rare(text, cap)
     vocab = Vocab.of(text)
     ids = torch.tensor(vocab.encode(text))
     cut = int(len(ids) * (1 - held_out))
-    return Corpus(text, vocab, ids[:cut], ids[cut:])
+    return Corpus(text, vocab, ids[:cut], ids[cut:], merged, share)
 
 
 def too_short(corpus: Corpus, cfg: CharConfig) -> str:

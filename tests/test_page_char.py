@@ -496,12 +496,12 @@ def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
 
 def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
     at = open_char(**QUICK, char_corpus=UPLOAD)
-    assert "Choose a file to upload." in texts(at.info)
+    assert "Choose a .txt or .zip file of at most 20 MB to upload." in texts(at.info)  # the limit said up front
     assert distinct_line(at).startswith(f"**{SHOWN[BUILT_IN]}**")  # nothing uploaded yet: the grammar
     text = "".join(f"line {i}: the cat sat on the mat.\n" for i in range(200))
     at.file_uploader(key="char_upload").set_value(("cats.txt", text.encode(), "text/plain")).run()
     no_exception(at)
-    assert distinct_line(at).startswith(f"**cats.txt**: {len(text):,} characters")
+    assert distinct_line(at).startswith(f"**`cats.txt`**: {len(text):,} characters")  # a file's name shown as text
     good = run(at)
     assert good.config[0] == "cats.txt" and good.status == "done"
     assert at.text_input(key="char_prefix").value == "li"  # a new corpus starts from its own first characters
@@ -516,12 +516,12 @@ def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
         at.file_uploader(key="char_upload").set_value((name, data, "application/octet-stream")).run()
         no_exception(at)
         assert message in texts(at.error), (name, texts(at.error))
-        assert "Still using the last corpus that loaded: cats.txt." in texts(at.caption)
+        assert "Still using the last corpus that loaded: `cats.txt`." in texts(at.caption)
         assert run(at) is good
     zipped = zip_of({"cats.txt": text.encode()})
     at.file_uploader(key="char_upload").set_value(("cats.zip", zipped, "application/zip")).run()
     no_exception(at)
-    assert distinct_line(at).startswith(f"**cats.zip**: {len(text):,} characters") and not at.error
+    assert distinct_line(at).startswith(f"**`cats.zip`**: {len(text):,} characters") and not at.error
 
 
 def test_a_damaged_zip_upload_is_explained():
@@ -555,3 +555,90 @@ def test_a_links_generation_settings_wait_for_a_model():
     assert not at.warning, texts(at.warning)  # no "settings this page cannot use"
     assert (at.session_state["char_length"], at.session_state["char_mode"], at.session_state["char_temp"]) == (
         50, "greedy", 1.5)
+
+
+# ---------------------------------------------------------------- issue 11
+
+
+def rare_text(distinct: int = 60_000) -> str:
+    """Ordinary English, then `distinct` characters each used once (an upload of rare characters)."""
+    return "the cat sat on the mat. " * 2_000 + "".join(chr(0x10000 + i) for i in range(distinct))
+
+
+def test_a_huge_vocabulary_is_explained_before_training_and_a_cap_merges_it():
+    at = open_char(**QUICK, char_corpus=UPLOAD)
+    text = rare_text()
+    at.file_uploader(key="char_upload").set_value(("rare.txt", text.encode(), "text/plain")).run()
+    no_exception(at)
+    assert run(at).config[0] == BUILT_IN  # nothing trained on it from the upload alone
+    said = texts(at.warning)
+    assert "60,011 distinct characters" in said and "one-hot input each is a column of the input and of the output" in said
+    assert "**embedding**" in said and "**keep the most frequent characters**" in said
+    assert "the 1,000 most frequent cover 45.4% of the text" in said  # 48,000 + 989 of 108,000 characters
+    assert "Most of it is the vocabulary" in texts(at.error)  # the budget (the lead's) refuses or asks, before training
+    at.number_input(key="char_vocab_cap").set_value(1_000).run()
+    no_exception(at)
+    assert "60,011 distinct" not in texts(at.warning) and "Most of it is the vocabulary" not in texts(at.error)
+    assert ("Vocabulary capped at the 1,000 most frequent characters: 59,011 rarer distinct characters (54.6% of "
+            "the text) became one rare symbol, �. The model sees 1,001 characters.") in texts(at.caption)
+
+
+def test_a_long_prefix_from_a_link_is_cut_read_drawn_and_linked_short():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    for key, value in {**{k: str(v) for k, v in QUICK.items()}, "char_prefix": "B" + "T" * 99_999}.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    assert run(at).status == "done"
+    prefix = at.text_input(key="char_prefix").value
+    cut = "B" + "T" * 499
+    assert prefix == cut and at.query_params["char_prefix"] in (cut, [cut])
+    assert ("The prefix was 100,000 characters long; this page reads at most 500, so it keeps its first 500 "
+            "(the link carries those too).") in texts(at.caption)
+    at.text_input(key="char_prefix").set_value("B").run()  # a short one: nothing said
+    assert "The prefix was" not in texts(at.caption)
+
+
+def test_a_zip_of_several_texts_lets_the_learner_pick_and_says_which():
+    at = open_char(**QUICK, char_corpus=UPLOAD)
+    one = "".join(f"line {i}: the cat sat on the mat.\n" for i in range(200))
+    two = "".join(f"row {i}: a dog ran in the fog.\n" for i in range(200))
+    at.file_uploader(key="char_upload").set_value(("two.zip", zip_of({"cats.txt": one.encode(), "dogs.txt": two.encode()}),
+                                                   "application/zip")).run()
+    no_exception(at)
+    assert at.selectbox(key="char_zip_member").options == ["cats.txt", "dogs.txt", "all 2 files, joined"]
+    assert "The zip holds 2 .txt files; this page reads **`cats.txt`**." in texts(at.caption)
+    assert distinct_line(at).startswith(f"**`two.zip`**: {len(one):,} characters")
+    at.selectbox(key="char_zip_member").set_value("*").run()
+    assert distinct_line(at).startswith(f"**`two.zip`**: {len(one) + 1 + len(two):,} characters")
+    assert "all 2 files, joined in the zip's order" in texts(at.caption)
+
+
+def test_utf16_and_a_markdown_file_name_are_read_as_they_are():
+    at = open_char(**QUICK, char_corpus=UPLOAD)
+    text = "".join(f"line {i}: the cat sat on the mat.\n" for i in range(200))
+    name = "**bold** [link](http://x) $x^2$.txt"
+    at.file_uploader(key="char_upload").set_value((name, b"\xff\xfe" + text.encode("utf-16-le"), "text/plain")).run()
+    no_exception(at)
+    assert not at.error, texts(at.error)
+    assert distinct_line(at).startswith(f"**`{name}`**: {len(text):,} characters")  # code: no bold, link, formula
+    assert f"`{name}` is UTF-16 text" in texts(at.caption)
+
+
+def test_the_optimiser_shows_labels_and_the_link_keeps_its_value():
+    at = open_char(**QUICK)
+    box = at.selectbox(key="char_opt")
+    assert [box.format_func(o) for o in box.options] in (["Adam", "SGD (the chapter's)"],) or box.options == [
+        "Adam", "SGD (the chapter's)"]
+    box.set_value("sgd" if "sgd" in box.options else "SGD (the chapter's)").run()
+    no_exception(at)
+    assert at.query_params["char_opt"] in ("sgd", ["sgd"])
+
+
+def test_a_run_that_ran_every_epoch_does_not_claim_early_stopping():
+    at = open_char(**QUICK)
+    end = run(at).last.info
+    assert not end["early"]
+    said = texts(at.caption)
+    assert "kept by early stopping" not in said and "went on to its last epoch, 1 (nothing stopped early)" in said

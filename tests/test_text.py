@@ -15,7 +15,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -423,3 +423,72 @@ def test_the_long_dependency_is_checked():
     assert not grammar.is_embedded_reber(s[:-1])  # no final E
     assert not grammar.is_embedded_reber("BTBTSXSETEX")
     assert grammar.is_embedded_reber("BTBTXSETE") and not grammar.is_embedded_reber("BTBTXSEPE")
+
+
+# ---------------------------------------------------------------- issue 11: weak answers made clear
+
+
+def test_a_damaged_cache_offline_says_it_failed_its_sha256_and_moves_it_aside(cache):
+    src = SOURCES["time_machine"]
+    cache.mkdir(parents=True)
+    (cache / src.name).write_bytes(b"half a file")
+    url = f"http://127.0.0.1:{closed_port()}/timemachine.txt"
+    with pytest.raises(CorpusError) as err:
+        fetch(src, url=url, timeout=5)
+    msg = str(err.value)
+    assert "failed its sha256 check" in msg and f"{src.name}.bad" in msg and url in msg
+    assert src.sha256[:16] in msg  # how to tell a good copy
+    assert not (cache / src.name).exists() and (cache / f"{src.name}.bad").read_bytes() == b"half a file"
+
+
+def test_a_hosted_app_names_the_cache_from_its_own_folder(monkeypatch):
+    monkeypatch.setattr(T, "CACHE", T.APP / "data" / "cache")
+    url = f"http://127.0.0.1:{closed_port()}/input.txt"
+    monkeypatch.setenv("RNNVIZ_HOSTED", "1")
+    with pytest.raises(CorpusError) as err:
+        fetch(replace(SOURCES["shakespeare"], name="no-such-cached-file.txt"), url=url, timeout=5)
+    assert "data/cache/no-such-cached-file.txt" in str(err.value) and str(T.APP) not in str(err.value)
+    monkeypatch.delenv("RNNVIZ_HOSTED")
+    with pytest.raises(CorpusError) as err:  # on the learner's own machine: the full path
+        fetch(replace(SOURCES["shakespeare"], name="no-such-cached-file.txt"), url=url, timeout=5)
+    assert str(T.APP / "data" / "cache" / "no-such-cached-file.txt") in str(err.value)
+
+
+def test_a_nul_byte_anywhere_is_refused():
+    data = b"plain text " * 1000 + b"\x00" + b"more text"
+    with pytest.raises(CorpusError, match=r"looks binary \(it has NUL bytes\), not text: the first is at position 11,000"):
+        read_text("late.txt", data)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_with_its_bom_is_read_and_said(codec):
+    text = "天青色等烟雨 and rain\n" * 50
+    bom = b"\xff\xfe" if codec.endswith("le") else b"\xfe\xff"
+    got = T.read_corpus("notepad.txt", bom + text.encode(codec))
+    assert got.text == text and got.encoding == "utf-16"
+    assert T.read_corpus("plain.txt", text.encode()).encoding == "utf-8"
+
+
+def test_a_zip_with_several_texts_reads_the_chosen_one_or_all_joined():
+    data = zip_of({"a.txt": b"first text", "notes/b.txt": b"second text", "c.pdf": b"%PDF"})
+    assert T.zip_members("two.zip", data) == ("a.txt", "notes/b.txt")
+    first = T.read_corpus("two.zip", data)
+    assert (first.text, first.member, first.members) == ("first text", "a.txt", ("a.txt", "notes/b.txt"))
+    assert T.read_corpus("two.zip", data, "notes/b.txt").text == "second text"
+    both = T.read_corpus("two.zip", data, T.JOIN)
+    assert both.text == "first text\nsecond text" and both.member == T.JOIN
+
+
+def test_the_upload_limit_is_the_servers():
+    import tomllib
+
+    server = tomllib.loads((Path(T.__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert server["server"]["maxUploadSize"] == T.MAX_MB and T.MAX_BYTES == T.MAX_MB * 2**20
+
+
+def test_a_vocabulary_cap_merges_the_rare_characters_into_one_symbol():
+    text = "a" * 50 + "b" * 30 + "c" * 15 + "xyz" + "é" * 2
+    capped, merged, share = T.cap_rare(text, 3)
+    assert merged == 4 and share == pytest.approx(5 / 100)
+    assert set(capped) == {"a", "b", "c", T.RARE} and capped.count(T.RARE) == 5 and len(capped) == len(text)
+    assert T.cap_rare(text, 0) == (text, 0, 0.0) and T.cap_rare(text, 7) == (text, 0, 0.0)

@@ -25,8 +25,13 @@ from torch import Tensor
 
 from rnnviz.i18n import t
 
-CACHE = Path(os.environ.get("RNNVIZ_CACHE", Path(__file__).resolve().parents[2] / "data" / "cache"))
-MAX_BYTES = 20_000_000  # largest corpus (or unpacked zip member) we accept: 20 MB of text
+APP = Path(__file__).resolve().parents[2]  # the app's folder: paths are named from it on a hosted demo
+CACHE = Path(os.environ.get("RNNVIZ_CACHE", APP / "data" / "cache"))
+MAX_MB = 20  # the one upload limit: .streamlit/config.toml's server.maxUploadSize says the same (in MB)
+MAX_BYTES = MAX_MB * 2**20  # largest corpus (or unpacked zip member) we accept: 20 MB, as Streamlit counts them
+JOIN = "*"  # the zip member choice that joins every .txt in the zip, in the order they are stored
+RARE = "\ufffd"  # the one symbol every character outside a vocabulary cap becomes (shown as �)
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 little / big endian: Notepad's "Unicode"
 MAX_ZIP_RATIO = 100  # a zip member unpacking to more than 100x its packed size is refused...
 ZIP_RATIO_FROM = 1_000_000  # ...when it unpacks to more than this: small repetitive texts pack that well too
 
@@ -64,8 +69,12 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
     """The cached file of `source`, downloading it (from `url`, default its canonical address)
     and checking its sha256 first when it is not cached yet. Raises CorpusError."""
     path = CACHE / source.name
-    if path.exists() and _sha256(path.read_bytes()) == source.sha256:
-        return path
+    moved = None  # a cached copy that failed its sha256: moved aside (.bad), then downloaded again
+    if path.exists():
+        if _sha256(path.read_bytes()) == source.sha256:
+            return path
+        moved = path.with_suffix(path.suffix + ".bad")
+        path.replace(moved)
     url = url or source.url
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r:
@@ -81,7 +90,12 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
     except (urllib.error.URLError, OSError, ValueError) as exc:
         if isinstance(exc, CorpusError):
             raise
-        raise CorpusError(t("char.text.offline", name=source.name, url=url, exc=exc, path=path)) from exc
+        where = shown_path(path)
+        if moved is not None:
+            raise CorpusError(t("char.text.cache_bad", name=source.name, path=where, bad=shown_path(moved), url=url,
+                                exc=exc, expected=source.sha256[:16])) from exc
+        raise CorpusError(t("char.text.offline", name=source.name, url=url, exc=exc, path=where,
+                            expected=source.sha256[:16])) from exc
     data = b"".join(chunks)
     digest = _sha256(data)
     if digest != source.sha256:
@@ -94,40 +108,109 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
     return path
 
 
+def shown_path(path: Path) -> str:
+    """A server path as a visitor may see it: from the app's folder on a hosted demo
+    (RNNVIZ_HOSTED=1), in full when the app runs on the learner's own machine."""
+    if os.environ.get("RNNVIZ_HOSTED") != "1":
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(APP))
+    except ValueError:  # a cache outside the app's folder (RNNVIZ_CACHE): its name only
+        return f"…/{path.name}"
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class Read:
+    """A corpus read from a file, and how: what the page says about it."""
+
+    text: str
+    encoding: str  # "utf-8" or "utf-16" (read by its byte order mark)
+    member: str = ""  # a zip's .txt that was read ("" for a plain .txt; JOIN: all of them joined)
+    members: tuple[str, ...] = ()  # every .txt in a zip, in the order stored
+
+
 def read_text(name: str, data: bytes) -> str:
     """Text out of an uploaded or downloaded .txt or .zip (d2l-style: the .txt inside), checked."""
+    return read_corpus(name, data).text
+
+
+def is_zip(name: str, data: bytes) -> bool:
+    return name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
+
+
+def zip_members(name: str, data: bytes) -> tuple[str, ...]:
+    """The .txt files in a zip, in the order stored (raises CorpusError for a zip without one)."""
+    return tuple(i.filename for i in _txt_infos(name, _open_zip(name, data)))
+
+
+def read_corpus(name: str, data: bytes, member: str | None = None) -> Read:
+    """read_text, saying how: a zip's chosen .txt (member; default its first; JOIN: all, joined
+    by a newline), UTF-8 or UTF-16 (by its BOM). NUL bytes anywhere refuse the file."""
     if not data:
         raise CorpusError(t("char.text.empty", name=name))
     if len(data) > MAX_BYTES:
         raise CorpusError(t("char.text.too_big", name=name, size=len(data), limit=MAX_BYTES))
-    if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
-        data = _from_zip(name, data)
-    if b"\x00" in data[:4096]:
-        raise CorpusError(t("char.text.binary", name=name))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(t("char.text.not_utf8", name=name, byte=exc.start)) from None
-    text = text.lstrip("\ufeff")
+    members: tuple[str, ...] = ()
+    if is_zip(name, data):
+        zf = _open_zip(name, data)
+        infos = _txt_infos(name, zf)
+        members = tuple(i.filename for i in infos)
+        member = member if member in (*members, JOIN) else members[0]
+        chosen = infos if member == JOIN else [i for i in infos if i.filename == member]
+        parts = [_decode(f"{name}: {i.filename}", _unpack(name, zf, i)) for i in chosen]
+        text = "\n".join(p[0] for p in parts)
+        if len(text.encode("utf-8")) > MAX_BYTES:
+            raise CorpusError(t("char.text.unpacks_too_big", name=name, member=member, limit=MAX_BYTES))
+        encoding = "utf-16" if any(p[1] == "utf-16" for p in parts) else "utf-8"
+    else:
+        member = ""
+        text, encoding = _decode(name, data)
     if not text:
         raise CorpusError(t("char.text.empty", name=name))
-    return text
+    return Read(text, encoding, member, members)
 
 
-def _from_zip(name: str, data: bytes) -> bytes:
+def _decode(name: str, data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-16 when it starts with its byte order mark, else UTF-8; NUL refused."""
+    if data[:2] in UTF16_BOMS:
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(t("char.text.not_utf16", name=name, byte=exc.start)) from None
+        encoding = "utf-16"
+    else:
+        if b"\x00" in data:  # anywhere in the file, not just its start
+            raise CorpusError(t("char.text.binary", name=name, at=data.index(b"\x00")))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(t("char.text.not_utf8", name=name, byte=exc.start)) from None
+        encoding = "utf-8"
+    if "\x00" in text:
+        raise CorpusError(t("char.text.binary", name=name, at=text.index("\x00")))
+    return text.lstrip("\ufeff"), encoding
+
+
+def _open_zip(name: str, data: bytes) -> zipfile.ZipFile:
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise CorpusError(t("char.text.bad_zip", name=name)) from None
+
+
+def _txt_infos(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     txts = [i for i in zf.infolist() if i.filename.lower().endswith(".txt") and not i.is_dir()]
     if not txts:
         members = ", ".join(zf.namelist()[:5]) or t("char.text.nothing")
         raise CorpusError(t("char.text.no_txt", name=name, members=members))
-    info = txts[0]
+    return txts
+
+
+def _unpack(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     if info.file_size > MAX_BYTES or (info.file_size > ZIP_RATIO_FROM
                                       and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
         raise CorpusError(t("char.text.zip_bomb", name=name, member=info.filename, size=info.file_size,
@@ -140,6 +223,21 @@ def _from_zip(name: str, data: bytes) -> bytes:
     if len(out) > MAX_BYTES:
         raise CorpusError(t("char.text.unpacks_too_big", name=name, member=info.filename, limit=MAX_BYTES))
     return out
+
+
+def cap_rare(text: str, cap: int) -> tuple[str, int, float]:
+    """The text with every character outside its `cap` most frequent replaced by RARE (0: none),
+    the number of distinct characters merged, and the share of the text they were."""
+    if cap <= 0:
+        return text, 0, 0.0
+    chars = Vocab.of(text).chars
+    if len(chars) <= cap:
+        return text, 0, 0.0
+    kept = set(chars[:cap])
+    rare = [ch not in kept for ch in text]
+    n = sum(rare)
+    out = "".join(RARE if r else ch for ch, r in zip(text, rare))
+    return out, len(chars) - cap, n / len(text)
 
 
 def d2l_lyrics(text: str, first: int | None = 10_000) -> str:
