@@ -132,3 +132,33 @@ def test_a_live_redraw_draws_a_bounded_history_that_keeps_the_milestones():
     assert [s.step for s in shown if "held_ppl" in s.info] == list(range(100, 5001, 100))
     assert [s.step for s in shown] == sorted(s.step for s in shown)
     assert thinned(TrainState("c", "m", history[:200])).history == history[:200]
+
+
+def _many_steps_app():
+    import streamlit as st
+    import torch
+    from torch import nn
+
+    from rnnviz.train import seeded, train
+    from rnnviz.ui import live_training
+
+    def start(steps):
+        with seeded(0):
+            model = nn.Linear(2, 1)
+        x = torch.randn(4, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        return model, train(model, lambda step: (model(x) - 1).pow(2).mean(), opt, steps)
+
+    live_training("many", 1_000, start, lambda state: st.write(f"kept: {len(state.history)}"), "a toy model",
+                  seconds=0.0)
+
+
+def test_a_long_runs_history_is_thinned_as_it_grows_and_keeps_its_last_step(monkeypatch):
+    from rnnviz.ui import live
+
+    monkeypatch.setattr(live, "HISTORY_LIMIT", 100)
+    at = AppTest.from_function(_many_steps_app, default_timeout=60).run()
+    history = at.session_state["many__run"].history
+    assert 50 <= len(history) <= 100  # 1,000 steps, a session keeps at most the limit
+    assert history[-1].step == 1_000 and history[0].step == 1
+    assert [s.step for s in history] == sorted({s.step for s in history})

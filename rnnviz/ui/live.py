@@ -32,6 +32,10 @@ REDRAW_SHARE = 1 / 30  # ...and later every 1/30 of the time trained so far (a 1
 PROGRESS_SECONDS = 0.25  # how often the progress bar moves
 LIVE_POINTS = 300  # snapshots a live redraw draws at most
 FINAL_POINTS = 2_000  # snapshots the finished run's charts draw at most: a 125,000-step run is not a 10 MB chart
+# A session keeps at most this many snapshots of a run (about 0.44 KB each), thinned as it grows:
+# a 10-minute run of tiny steps would keep 144,000 (60 MB), and Streamlit holds a closed tab's
+# session (its runs included) until a later visit clears it.
+HISTORY_LIMIT = 20_000
 AUTO_SECONDS = float(os.environ.get("RNNVIZ_AUTO_SECONDS", "5"))  # longer runs wait for the Train button
 # A hosted demo refuses a run over rnnviz.cost's budget (memory, one step's time, the run's time);
 # a learner's own machine asks first ("Train anyway"). Either way a link alone never starts one.
@@ -212,6 +216,8 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
                 st.session_state[fkey] = (config, snap.stopped, "error")
                 break
             state.history.append(snap)
+            if len(state.history) > HISTORY_LIMIT:  # halve it: every other step, all milestones, the last
+                state.history = thinned(state, HISTORY_LIMIT // 2).history
             state.previous = None
             if time.perf_counter() - moved > PROGRESS_SECONDS:
                 progress.progress(snap.step / snap.total,
