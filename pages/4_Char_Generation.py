@@ -293,6 +293,10 @@ def render(state) -> None:
         show(charts.perplexity_chart(ppl, base), c1)
         c1.caption(t("char.train.ppl_define", vocab=len(state.model.vocab)))
         c1.caption(t("char.train.ppl_note" if trained.dropout > 0 else "char.train.ppl_note_no_dropout"))  # no dropout to name
+        last = scored[-1].info
+        if C.curves_close(last["train_ppl"], last["held_ppl"]):  # one line over the other: said in words
+            c1.caption(t("char.train.ppl_close", epoch=last["epoch"], train=num(last["train_ppl"]),
+                         held=num(last["held_ppl"]), gap=abs(last["train_ppl"] / last["held_ppl"] - 1)))
     norm, grad_norm, step = t("char.train.norm"), t("char.train.grad_norm"), t("char.train.step")
     grads = pd.DataFrame({step: [s.step for s in rows], t("char.train.before"): [s.grad_norm for s in rows],
                           t("char.train.after"): [min(s.grad_norm, trained.clip) for s in rows]}).melt(

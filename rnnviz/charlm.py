@@ -305,6 +305,14 @@ def done_message(info: dict, cfg: CharConfig) -> str:
 
 # ---------------------------------------------------------------- what the run shows
 
+CLOSE = 0.03  # train and held-out perplexity within 3 % of each other: their lines overlap on the chart
+
+
+def curves_close(train_ppl: float, held_ppl: float) -> bool:
+    """Whether train and held-out perplexity are so close that one line covers the other."""
+    return abs(train_ppl - held_ppl) <= CLOSE * min(train_ppl, held_ppl)
+
+
 NEAR_ONE = 2.0  # a training perplexity at or below this: the model all but knows its training text
 
 

@@ -489,10 +489,15 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
     base["at"] = [at[k] for k in base["baseline"]]
     y = alt.Y("perplexity:Q", title=t_("charts.perplexity_log"),
               scale=alt.Scale(type="log", domain=[low, high], nice=False))
-    lines = alt.Chart(ppl).mark_line(point=True).encode(
+    # the first curve (held-out) dashed with hollow points over the second (train) solid: when the two
+    # all but coincide (Tiny Shakespeare: 6.27 and 6.28) both stay visible
+    curves = list(dict.fromkeys(ppl["curve"])) if "curve" in ppl else []
+    lines = alt.Chart(ppl).mark_line(point=alt.OverlayMarkDef(filled=False, size=45)).encode(
         x=alt.X("epoch:Q", title=t_("charts.epoch"), axis=alt.Axis(tickMinStep=1)), y=y,
-        color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10"), sort=None,
+        color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10", domain=curves or None), sort=None,
                         legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("curve:N", sort=None, legend=None, scale=alt.Scale(
+            domain=curves, range=[[6, 3], [1, 0]][:len(curves)] or [[1, 0]])),
         tooltip=["epoch:Q", "curve:N", alt.Tooltip("perplexity:Q", format=".3f")])
     rules = alt.Chart(base).mark_rule(strokeDash=[5, 4], color=GREY).encode(
         y=y, tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
@@ -501,6 +506,8 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
         y=alt.Y("at:Q", title=t_("charts.perplexity_log"), scale=alt.Scale(type="log", domain=[low, high], nice=False)),
         text=alt.Text("label:N"), tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
     # the legend below takes room from the plot: a little taller than its neighbours, the same plot height
+    if len(curves) > 1:  # drawn last first: the first curve (held-out) on top
+        lines = alt.layer(*[lines.transform_filter(alt.datum.curve == c) for c in reversed(curves)])
     return alt.layer(rules, labels, lines).properties(
         title=t_("charts.perplexity_title"), height=HEIGHT + 30)
 

@@ -323,3 +323,20 @@ def test_a_one_hot_input_is_not_counted_as_a_backward_input():
     embedded = cost.work(("lyrics", 10_000, replace(C.CHAPTER, embedding=1_027)), 1_027)
     assert one_hot.input_macs > 0 and embedded.input_macs == 0
     assert one_hot.input_macs + one_hot.train_macs == pytest.approx(embedded.train_macs)
+
+
+def test_train_and_held_out_that_coincide_are_said_and_both_drawn():
+    """Tiny Shakespeare's 6.28 and 6.27: close enough that one line would hide the other."""
+    import pandas as pd
+
+    from rnnviz.charts import perplexity_chart
+
+    assert C.curves_close(6.28, 6.27) and not C.curves_close(4.0, 5.0)
+    ppl = pd.DataFrame({"epoch": [1, 2, 1, 2], "perplexity": [6.5, 6.27, 6.6, 6.28],
+                        "curve": ["held-out", "held-out", "train", "train"]})
+    spec = perplexity_chart(ppl, {"uniform": 65.0, "unigram": 30.0, "bigram": 12.0}).to_dict()
+    lines = spec["layer"][-1]["layer"]  # train first, held-out drawn last: on top
+    assert [part["transform"][0]["filter"] for part in lines] == ["(datum.curve === 'train')",
+                                                                  "(datum.curve === 'held-out')"]
+    dash = lines[0]["encoding"]["strokeDash"]["scale"]
+    assert dash["domain"] == ["held-out", "train"] and dash["range"][0] != dash["range"][1]  # held-out dashed
