@@ -157,14 +157,16 @@ def heavy(config, vocab: int | None, over: dict[str, float], what: str, shown: b
     knob = t("live.knob_run") if set(over) == {"run"} else t(f"live.knob_{cost.largest(config, vocab)}", vocab=vocab)
     ending = t("live.refused") if HOSTED else t("live.ask")
     previous = t("live.waiting_previous") if shown else ""
-    return t("live.heavy", what=what, why=" ".join(why), knob=knob, ending=ending, previous=previous)
+    return t("live.heavy", what=what, why=t("live.why_join").join(why), knob=knob, ending=ending, previous=previous)
 
 
 def about(seconds: float) -> str:
     """A run's estimated length in words: about 20 s, about 3 min."""
     if seconds < 90:
         return t("live.about_seconds", seconds=max(1, round(seconds / 10) * 10 if seconds > 15 else round(seconds)))
-    return t("live.about_minutes", minutes=round(seconds / 60))
+    if seconds < 90 * 60:
+        return t("live.about_minutes", minutes=round(seconds / 60))
+    return t("live.about_hours", hours=round(seconds / 3600, 1 if seconds < 10 * 3600 else None))
 
 
 def thinned(state: TrainState, limit: int = LIVE_POINTS) -> TrainState:
