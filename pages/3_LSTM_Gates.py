@@ -149,7 +149,7 @@ if state is not None and state.history:
     for panel in panels.vconcat[1:]:  # titled and coloured after the engine's gate names
         panel.title = panel.encoding.color.title = t(f"gates.gate.{panel.title}")
     show(panels, on_select=picked, key="gates_heat", selection_mode=charts.UNIT_PICK,
-         title=t("gates.heat.header"))  # its CSV: every gate and state, not only the first panel's input
+         title=t("gates.heat.header", n=N["heat"]))  # its CSV: every gate and state, not only the first panel's input
     c = st.columns([1, 1, 3])
     unit = c[0].number_input(t("gates.heat.unit"), 1, H, key="gates_unit", bind="query-params",
                              help=t("gates.heat.unit_help"))

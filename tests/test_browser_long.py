@@ -43,7 +43,7 @@ COUNT_MESSAGES = """(() => {
     };
 })()"""
 
-MAX_RATE = 20  # messages per second the live view sends at most, on average over the run
+MAX_RATE = 30  # messages per second the live view sends at most, on average (a short run is all its 0.5 s redraws)
 MAX_BYTES = 400_000  # the largest message (the finished run's charts, thinned to 2,000 points); was 2.7 MB
 
 
