@@ -343,14 +343,16 @@ def test_a_download_that_returns_html_is_refused_and_the_model_kept(monkeypatch)
     assert run(at, CHAR) is good and "6" in sections(at)
 
 
-def test_a_zip_with_several_txt_files_uses_the_first():
+def test_a_zip_with_several_txt_files_reads_the_first_and_says_which():
     at = open_page(CHAR, **QUICK[CHAR], char_corpus=UPLOAD)
     first, second = "alpha beta\n" * 300, "gamma delta\n" * 300
     data = zip_of({"a.txt": first.encode(), "b.txt": second.encode()})
     at.file_uploader(key="char_upload").set_value(("several.zip", data, "application/zip")).run()
     no_exception(at)
     assert not at.error and run(at, CHAR).config[:2] == ("several.zip", len(first))
-    assert any(m.value.startswith(f"**several.zip**: {len(first):,} characters, 9 distinct") for m in at.markdown)
+    assert any(m.value.startswith(f"**`several.zip`**: {len(first):,} characters, 9 distinct") for m in at.markdown)
+    # not silently (issue 11): the page names the member it read and offers the others
+    assert any("holds 2 .txt files; this page reads **`a.txt`**" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("text, info", [
