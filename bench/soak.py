@@ -18,6 +18,7 @@ imported torch), its peak, and AFTER_S after every session closed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -89,6 +90,8 @@ def stream(page, first: int) -> dict:
 
 
 def background(browser, base: str, hold: float) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context, page = session(browser, base, 0, BACKGROUND_EPOCHS)
     try:
         first = train(page)
@@ -98,7 +101,10 @@ def background(browser, base: str, hold: float) -> dict:
         cdp.send("Page.setWebLifecycleState", {"state": "active"})
         page.wait_for_timeout(3_000)
         page.wait_for_function(FINISHED_JS, timeout=3_600_000, polling=2_000)
-        done = page.get_by_text(re.compile(rf"all {BACKGROUND_EPOCHS} epochs done")).count() > 0
+        done_text = page.get_by_text(re.compile(rf"all {BACKGROUND_EPOCHS} epochs done"))
+        with contextlib.suppress(PlaywrightTimeout):  # a run started by Train ends in one more rerun
+            done_text.first.wait_for(timeout=60_000)  # not finished by then: reported as such
+        done = done_text.count() > 0
         return {"finished": done, "generates": done and generates(page), **stream(page, first)}
     finally:
         context.close()

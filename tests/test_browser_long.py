@@ -73,6 +73,7 @@ def finished(page, first: int) -> list[list[float]]:
 def assert_kept(page, errors) -> None:
     """The run finished and its model stays: a new generation setting reruns without training."""
     done = page.get_by_text(re.compile(rf"^Step {STEPS}: all 4 epochs done"))
+    done.first.wait_for(timeout=30_000)  # a run started by Train ends in one more rerun (the button turns Retrain)
     assert done.count() == 1, page.locator("[data-testid=stAlert]").all_inner_texts()
     assert page.get_by_text("Stopped after step").count() == 0
     before = page.locator("[data-testid=stCode]").first.inner_text()
