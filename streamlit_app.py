@@ -2,25 +2,25 @@
 
 import streamlit as st
 
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.ui import page_setup, share_link
 from rnnviz.ui.page import existing_pages
 
 LINK_NOTE = page_setup("home.page_title", ":material/cycle:")
 
-st.title(t("home.title"))
-st.markdown(t("home.intro"))
+st.title(tr("home.title"))
+st.markdown(tr("home.intro"))
 
-st.subheader(t("home.lessons"))
+st.subheader(tr("home.lessons"))
 pages = existing_pages()
 for row in range(0, len(pages), 2):
     for col, (file, name, icon, blurb) in zip(st.columns(2), pages[row:row + 2]):
         with col.container(border=True):
             st.markdown(f"#### {name}")
             st.markdown(blurb)
-            st.page_link(file, label=t("home.open", name=name), icon=icon)
+            st.page_link(file, label=tr("home.open", name=name), icon=icon)
 
-st.subheader(t("home.how_to_read"))
-st.markdown(t("home.how_to_read_body"))
-st.caption(t("home.start_here"))
+st.subheader(tr("home.how_to_read"))
+st.markdown(tr("home.how_to_read_body"))
+st.caption(tr("home.start_here"))
 share_link("home.page_title", LINK_NOTE)

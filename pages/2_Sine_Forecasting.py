@@ -13,14 +13,14 @@ from rnnviz import sincos as SC
 from rnnviz import sine as S
 from rnnviz.data.sine import SeriesConfig, make_series
 from rnnviz.export import script
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.models import KINDS
 from rnnviz.ui import choice, exports, live_training, page_setup, share_link, show
 
 LINK_NOTE = page_setup("pages.sine", ":material/show_chart:")
-st.title(t("sine.title"))
-st.markdown(t("sine.intro"))
-st.caption(t("sine.tutorials"))
+st.title(tr("sine.title"))
+st.markdown(tr("sine.intro"))
+st.caption(tr("sine.tutorials"))
 
 
 def legend(chart, title: str):
@@ -74,94 +74,94 @@ def twins(chart, field: str, shown: list[str]):
 
 def verdict_text(v: F.Verdict, kind: str) -> str:
     """The sentences this run supports about single- vs multi-step error, with its numbers."""
-    head = t(f"sine.verdict.{v.kind}", kind=kind, multi=v.multi, single=v.single, ratio=v.ratio,
+    head = tr(f"sine.verdict.{v.kind}", kind=kind, multi=v.multi, single=v.single, ratio=v.ratio,
              horizon=v.horizon, level=v.level, spread=v.spread, zero=v.zero)
-    tail = t("sine.verdict.crossing" if v.crossing else "sine.verdict.no_crossing", smooth=F.SMOOTH,
+    tail = tr("sine.verdict.crossing" if v.crossing else "sine.verdict.no_crossing", smooth=F.SMOOTH,
              threshold=v.threshold, crossing=v.crossing, early=v.early, late=v.late, n_early=F.EARLY,
              n_late=v.horizon - v.horizon // 2, horizon=v.horizon)
     return f"{head} {tail}"
 
 
 # ------------------------------------------------------------------ 1. data
-st.header(t("sine.data.header"), divider="gray")
+st.header(tr("sine.data.header"), divider="gray")
 c = st.columns(6)
-n_points = c[0].number_input(t("sine.data.points"), 20, 2000, 400, 10, key="sine_n", bind="query-params",
-                             help=t("sine.data.points_help"))
-noise = c[1].number_input(t("sine.data.noise"), 0.0, 2.0, 0.2, 0.05, key="sine_noise", bind="query-params",
-                          help=t("sine.data.noise_help"))
-noise_kind = choice(c[2].selectbox, t("sine.data.noise_kind"), ["uniform", "gaussian"], key="sine_noise_kind",
-                    labels={k: t(f"sine.data.{k}") for k in ("uniform", "gaussian")})
-split = c[3].number_input(t("sine.data.split"), 2, 2000, 320, 10, key="sine_split", bind="query-params")
-window = c[4].number_input(t("sine.data.window"), 1, 2000, 10, key="sine_window", bind="query-params",
-                           help=t("sine.data.window_help"))
-data_seed = c[5].number_input(t("sine.data.seed"), 0, 10_000, 0, key="sine_data_seed", bind="query-params")
+n_points = c[0].number_input(tr("sine.data.points"), 20, 2000, 400, 10, key="sine_n", bind="query-params",
+                             help=tr("sine.data.points_help"))
+noise = c[1].number_input(tr("sine.data.noise"), 0.0, 2.0, 0.2, 0.05, key="sine_noise", bind="query-params",
+                          help=tr("sine.data.noise_help"))
+noise_kind = choice(c[2].selectbox, tr("sine.data.noise_kind"), ["uniform", "gaussian"], key="sine_noise_kind",
+                    labels={k: tr(f"sine.data.{k}") for k in ("uniform", "gaussian")})
+split = c[3].number_input(tr("sine.data.split"), 2, 2000, 320, 10, key="sine_split", bind="query-params")
+window = c[4].number_input(tr("sine.data.window"), 1, 2000, 10, key="sine_window", bind="query-params",
+                           help=tr("sine.data.window_help"))
+data_seed = c[5].number_input(tr("sine.data.seed"), 0, 10_000, 0, key="sine_data_seed", bind="query-params")
 scfg = SeriesConfig(int(n_points), 36.0, float(noise), noise_kind, int(split), int(window), int(data_seed))
 
 problem = S.check(scfg)
 if problem:
     st.error(problem, icon=":material/error:")
 elif scfg.noise == 0:
-    st.info(t("sine.data.noise_zero"), icon=":material/info:")
+    st.info(tr("sine.data.noise_zero"), icon=":material/info:")
 if scfg.noise_kind == "uniform":
-    st.caption(t("sine.data.noise_mean"))
+    st.caption(tr("sine.data.noise_mean"))
 series = make_series(scfg) if not problem else None
 if series is not None:
     frame = S.series_frame(series)
     split_x = float(series.x[min(scfg.split, len(series.x) - 1)])
-    lines = charts.line(frame, "x", "value", t("sine.data.chart_title", train=scfg.split, test=scfg.n_points - scfg.split),
-                        "x", "y", color=t("sine.col.curve"), x_domain=(series.x[0], series.x[-1]))
+    lines = charts.line(frame, "x", "value", tr("sine.data.chart_title", train=scfg.split, test=scfg.n_points - scfg.split),
+                        "x", "y", color=tr("sine.col.curve"), x_domain=(series.x[0], series.x[-1]))
     rule = alt.Chart(pd.DataFrame({"x": [split_x]})).mark_rule(strokeDash=[6, 4], color="gray").encode(x="x:Q")
     show(lines + rule)
 
     # ------------------------------------------------------------------ 2. samples
-    st.header(t("sine.sample.header"), divider="gray")
+    st.header(tr("sine.sample.header"), divider="gray")
     n_windows = scfg.split - scfg.window
-    start = st.slider(t("sine.sample.start"), 0, n_windows - 1, min(100, n_windows - 1), key="sine_t",
-                      bind="query-params", help=t("sine.sample.start_help")) if n_windows > 1 else 0
-    w = frame[(frame[t("sine.col.curve")] == t("sine.col.noisy")) & (frame["i"] < scfg.split)].copy()
-    roles = [t("sine.sample.series"), t("sine.sample.input"), t("sine.sample.target")]
+    start = st.slider(tr("sine.sample.start"), 0, n_windows - 1, min(100, n_windows - 1), key="sine_t",
+                      bind="query-params", help=tr("sine.sample.start_help")) if n_windows > 1 else 0
+    w = frame[(frame[tr("sine.col.curve")] == tr("sine.col.noisy")) & (frame["i"] < scfg.split)].copy()
+    roles = [tr("sine.sample.series"), tr("sine.sample.input"), tr("sine.sample.target")]
     w["role"] = roles[0]
     w.loc[w["i"].between(start, start + scfg.window - 1), "role"] = roles[1]
     w.loc[w["i"] == start + scfg.window, "role"] = roles[2]
-    show(charts.window_chart(w, roles, x_title="x", y_title=t("sine.sample.y_axis")))
-    st.markdown(t("sine.sample.text", first=start, last=start + scfg.window - 1, window=scfg.window,
+    show(charts.window_chart(w, roles, x_title="x", y_title=tr("sine.sample.y_axis")))
+    st.markdown(tr("sine.sample.text", first=start, last=start + scfg.window - 1, window=scfg.window,
                   target=start + scfg.window, n=n_windows))
-    st.caption(t("sine.sample.shape", window=scfg.window))
+    st.caption(tr("sine.sample.shape", window=scfg.window))
 
 # ------------------------------------------------------------------ 3. train
-st.header(t("sine.train.header"), divider="gray")
+st.header(tr("sine.train.header"), divider="gray")
 c = st.columns([2, 3, 1, 1, 1, 1])
-kinds = c[0].multiselect(t("sine.train.kinds"), list(KINDS), ["RNN"], key="sine_kinds", bind="query-params",
-                         help=t("sine.train.kinds_help"))
+kinds = c[0].multiselect(tr("sine.train.kinds"), list(KINDS), ["RNN"], key="sine_kinds", bind="query-params",
+                         help=tr("sine.train.kinds_help"))
 n_pass = S.one_pass(scfg)  # the windows of the training part
-c[1].caption(t("sine.train.tutorial_a"))
-recipe = choice(c[1].radio, t("sine.train.recipe"), list(S.RECIPES), key="sine_recipe",
-                labels={r: t(f"sine.train.{r}") for r in S.RECIPES}, index=S.RECIPES.index("fast"),
-                captions=[t(f"sine.train.{r}_caption", last=n_pass - 1) for r in S.RECIPES])
-hidden = c[2].number_input(t("sine.train.hidden"), 1, 256, 12, key="sine_hidden", bind="query-params")
+c[1].caption(tr("sine.train.tutorial_a"))
+recipe = choice(c[1].radio, tr("sine.train.recipe"), list(S.RECIPES), key="sine_recipe",
+                labels={r: tr(f"sine.train.{r}") for r in S.RECIPES}, index=S.RECIPES.index("fast"),
+                captions=[tr(f"sine.train.{r}_caption", last=n_pass - 1) for r in S.RECIPES])
+hidden = c[2].number_input(tr("sine.train.hidden"), 1, 256, 12, key="sine_hidden", bind="query-params")
 if recipe == "tutorial":  # its whole training is one pass: nothing to choose
-    steps = c[3].number_input(t("sine.train.steps_one_pass"), value=n_pass, disabled=True,
-                              help=t("sine.train.steps_one_pass_help", n=n_pass))
+    steps = c[3].number_input(tr("sine.train.steps_one_pass"), value=n_pass, disabled=True,
+                              help=tr("sine.train.steps_one_pass_help", n=n_pass))
 elif recipe == "epochs":
-    steps = n_pass * c[3].number_input(t("sine.train.passes"), 1, 200, S.DEFAULT_PASSES, key="sine_passes",
-                                       bind="query-params", help=t("sine.train.passes_help", n=n_pass))
+    steps = n_pass * c[3].number_input(tr("sine.train.passes"), 1, 200, S.DEFAULT_PASSES, key="sine_passes",
+                                       bind="query-params", help=tr("sine.train.passes_help", n=n_pass))
 else:
-    steps = c[3].number_input(t("sine.train.num_iter" if recipe == "random" else "sine.train.steps"), 1, 100_000,
+    steps = c[3].number_input(tr("sine.train.num_iter" if recipe == "random" else "sine.train.steps"), 1, 100_000,
                               S.DEFAULT_STEPS[recipe], key=f"sine_steps_{recipe}", bind="query-params")
-lr = c[4].number_input(t("sine.train.lr"), 1e-5, 1000.0, S.DEFAULT_LR[recipe], format="%.4g", key=f"sine_lr_{recipe}",
+lr = c[4].number_input(tr("sine.train.lr"), 1e-5, 1000.0, S.DEFAULT_LR[recipe], format="%.4g", key=f"sine_lr_{recipe}",
                        bind="query-params")
-seed = c[5].number_input(t("sine.train.seed"), 0, 10_000, 0, key="sine_seed", bind="query-params")
+seed = c[5].number_input(tr("sine.train.seed"), 0, 10_000, 0, key="sine_seed", bind="query-params")
 cfg = S.SineConfig(scfg, tuple(kinds), int(hidden), recipe, max(1, int(steps)), float(lr), int(seed))
-st.caption(t("sine.train.caption"))
+st.caption(tr("sine.train.caption"))
 if not problem:
     used = S.windows_used(cfg)
-    show(charts.windows_used(used, n_pass, t("sine.train.windows_title", steps=used["step"].max()),
-                             t("sine.train.windows_x", last=scfg.window - 1, target=scfg.window),
-                             t("sine.train.windows_y"), t("sine.train.windows_tick")))
+    show(charts.windows_used(used, n_pass, tr("sine.train.windows_title", steps=used["step"].max()),
+                             tr("sine.train.windows_x", last=scfg.window - 1, target=scfg.window),
+                             tr("sine.train.windows_y"), tr("sine.train.windows_tick")))
 
 
 def sine_render(state) -> None:
-    model_col = t("sine.col.model")
+    model_col = tr("sine.col.model")
     rows = [{"step": s.step, model_col: k, "loss": v} for s in state.history for k, v in s.info["losses"].items()]
     if not rows:
         return
@@ -169,27 +169,27 @@ def sine_render(state) -> None:
     fc = S.forecast(state.model, series_now, state.config.series.window)
     shown = list(state.config.kinds)
     c1, c2 = st.columns(2)
-    show(twins(charts.line(pd.DataFrame(rows), "step", "loss", t("sine.train.loss_title"), t("sine.train.step"),
-                           t("sine.train.loss_axis"), color=model_col, log_y=True,
+    show(twins(charts.line(pd.DataFrame(rows), "step", "loss", tr("sine.train.loss_title"), tr("sine.train.step"),
+                           tr("sine.train.loss_axis"), color=model_col, log_y=True,
                            x_domain=(1, state.config.steps)), model_col, shown), c1)
-    fchart = legend(charts.forecast_chart(series_now, fc.frame, t("sine.col.multi"), t("sine.train.free_run_title")),
+    fchart = legend(charts.forecast_chart(series_now, fc.frame, tr("sine.col.multi"), tr("sine.train.free_run_title")),
                     model_col)
     fchart.layer[2] = twins(fchart.layer[2], "model", shown)
     show(fchart, c2)
 
 
 if not kinds:
-    st.warning(t("sine.train.no_model"), icon=":material/info:")
+    st.warning(tr("sine.train.no_model"), icon=":material/info:")
 if problem or not kinds:
     # nothing can train with these settings: the last good model and its charts stay
     state = st.session_state.get("sine__run")
     if state is not None:
-        st.info(t("sine.train.last_good"), icon=":material/info:")
+        st.info(tr("sine.train.last_good"), icon=":material/info:")
         if state.message:
             st.warning(state.message, icon=":material/pause_circle:")
         sine_render(state)
 else:
-    state = live_training("sine", cfg, S.build, sine_render, t("sine.what"), default=S.SineConfig())
+    state = live_training("sine", cfg, S.build, sine_render, tr("sine.what"), default=S.SineConfig())
 
 
 
@@ -198,20 +198,20 @@ def compare_render(cmp_state) -> None:
     if not results:
         return
     v0 = next(iter(results.values())).verdict
-    rows = [{t("sine.compare.recipe"): t(f"sine.train.{r.recipe}"), t("sine.compare.steps"): r.steps,
-             t("sine.compare.windows"): r.windows_read, t("sine.compare.seconds"): r.seconds,
-             t("sine.compare.single"): r.verdict.single, t("sine.compare.multi"): r.verdict.multi,
-             t("sine.compare.ratio"): r.verdict.ratio, t("sine.compare.shows"): t(f"sine.compare.{r.verdict.kind}")}
+    rows = [{tr("sine.compare.recipe"): tr(f"sine.train.{r.recipe}"), tr("sine.compare.steps"): r.steps,
+             tr("sine.compare.windows"): r.windows_read, tr("sine.compare.seconds"): r.seconds,
+             tr("sine.compare.single"): r.verdict.single, tr("sine.compare.multi"): r.verdict.multi,
+             tr("sine.compare.ratio"): r.verdict.ratio, tr("sine.compare.shows"): tr(f"sine.compare.{r.verdict.kind}")}
             for r in results.values()]
-    rows.append({t("sine.compare.recipe"): t("sine.compare.zero"), t("sine.compare.single"): v0.zero,
-                 t("sine.compare.multi"): v0.zero})
-    table = pd.DataFrame(rows).set_index(t("sine.compare.recipe"))
-    st.table(table.style.format({t("sine.compare.seconds"): "{:.2f}", t("sine.compare.single"): "{:.4f}",
-                                 t("sine.compare.multi"): "{:.4f}", t("sine.compare.ratio"): "{:.1f}",
-                                 t("sine.compare.steps"): "{:.0f}", t("sine.compare.windows"): "{:.0f}"}, na_rep=""))
+    rows.append({tr("sine.compare.recipe"): tr("sine.compare.zero"), tr("sine.compare.single"): v0.zero,
+                 tr("sine.compare.multi"): v0.zero})
+    table = pd.DataFrame(rows).set_index(tr("sine.compare.recipe"))
+    st.table(table.style.format({tr("sine.compare.seconds"): "{:.2f}", tr("sine.compare.single"): "{:.4f}",
+                                 tr("sine.compare.multi"): "{:.4f}", tr("sine.compare.ratio"): "{:.1f}",
+                                 tr("sine.compare.steps"): "{:.0f}", tr("sine.compare.windows"): "{:.0f}"}, na_rep=""))
     if "tutorial" in results:
         tv = results["tutorial"].verdict
-        st.markdown(t("sine.compare.tutorial_figures", single=tv.single, multi=tv.multi))
+        st.markdown(tr("sine.compare.tutorial_figures", single=tv.single, multi=tv.multi))
 
 
 if state is not None and state.history:
@@ -220,137 +220,137 @@ if state is not None and state.history:
     win = state.config.series.window
     trained = list(state.config.kinds)
     # ------------------------------------------------------------------ 4. single vs multi
-    st.header(t("sine.forecast.header"), divider="gray")
-    st.markdown(t("sine.forecast.text", window=win, first=series_t.split - win, last=series_t.split - 1,
+    st.header(tr("sine.forecast.header"), divider="gray")
+    st.markdown(tr("sine.forecast.text", window=win, first=series_t.split - win, last=series_t.split - 1,
                   next=win + 1))
-    shown_kind = st.selectbox(t("sine.forecast.shown"), trained, key="sine_shown", bind="query-params") \
+    shown_kind = st.selectbox(tr("sine.forecast.shown"), trained, key="sine_shown", bind="query-params") \
         if len(trained) > 1 else trained[0]
     one = fc.frame[fc.frame["model"] == shown_kind]
-    model_col, how_col = t("sine.col.model"), t("sine.col.how")
-    show(legend(charts.forecast_chart(series_t, one, None, t("sine.forecast.title", kind=shown_kind)), how_col))
+    model_col, how_col = tr("sine.col.model"), tr("sine.col.how")
+    show(legend(charts.forecast_chart(series_t, one, None, tr("sine.forecast.title", kind=shown_kind)), how_col))
     v = fc.verdicts[shown_kind]
     st.markdown(verdict_text(v, shown_kind))
     if {"MyRNN", "RNN"} <= set(trained):
-        st.caption(t("sine.train.twins", diff=S.largest_gap(fc.frame, "MyRNN", "RNN")))
+        st.caption(tr("sine.train.twins", diff=S.largest_gap(fc.frame, "MyRNN", "RNN")))
     c1, c2 = st.columns([3, 2])
     # each model's threshold (2 x its single-step mean error) as a line of its own, named in the legend
-    threshold = t("sine.forecast.threshold")
+    threshold = tr("sine.forecast.threshold")
     n_h = int(fc.horizon["h"].max())
     levels = [pd.DataFrame({model_col: k, how_col: threshold, "h": [1, n_h],
                             "abs_error": fc.verdicts[k].threshold}) for k in trained]
     horizon = charts.line(pd.concat([fc.horizon, *levels], ignore_index=True), "h", "abs_error",
-                          t("sine.forecast.horizon_title"), t("sine.forecast.horizon_x"), t("sine.forecast.horizon_y"),
+                          tr("sine.forecast.horizon_title"), tr("sine.forecast.horizon_x"), tr("sine.forecast.horizon_y"),
                           color=model_col, dash=how_col, x_domain=(1, n_h))
-    horizon.encoding.strokeDash.scale = alt.Scale(domain=[t("sine.col.single"), t("sine.col.multi"), threshold],
+    horizon.encoding.strokeDash.scale = alt.Scale(domain=[tr("sine.col.single"), tr("sine.col.multi"), threshold],
                                                   range=[[1, 0], [6, 3], [1, 3]])
     horizon.encoding.strokeDash.legend = alt.Legend(labelLimit=0)
     show(twins(horizon, model_col, trained), c1)
-    c2.markdown(t("sine.forecast.mse"))
+    c2.markdown(tr("sine.forecast.mse"))
     c2.table(fc.scores.set_index([model_col, how_col]).style.format("{:.4f}"))
-    c2.caption(t("sine.forecast.against_clean", zero=v.zero))
+    c2.caption(tr("sine.forecast.against_clean", zero=v.zero))
     inputs = fc.inputs[shown_kind]
-    prediction = t("sine.forecast.prediction")
+    prediction = tr("sine.forecast.prediction")
     feed = pd.DataFrame({prediction: [f"pred[{series_t.split + k}]" for k in range(min(12, len(inputs)))],
-                         t("sine.forecast.reads"): [", ".join(r) for r in inputs[:12]]})
-    with st.expander(t("sine.forecast.feed")):
+                         tr("sine.forecast.reads"): [", ".join(r) for r in inputs[:12]]})
+    with st.expander(tr("sine.forecast.feed")):
         st.table(feed.set_index(prediction))
 
-    st.subheader(t("sine.compare.header"))
+    st.subheader(tr("sine.compare.header"))
     cmp_cfg = S.CompareConfig(state.config.series, shown_kind, state.config.hidden_size, state.config.seed)
-    st.markdown(t("sine.compare.intro", kind=cmp_cfg.kind, hidden=cmp_cfg.hidden_size, seed=cmp_cfg.seed))
+    st.markdown(tr("sine.compare.intro", kind=cmp_cfg.kind, hidden=cmp_cfg.hidden_size, seed=cmp_cfg.seed))
     stale = st.session_state.get("sinecmp__run")
     if stale is not None and stale.status != "running" and stale.config != cmp_cfg:
         del st.session_state["sinecmp__run"]  # no table from other settings: the shown numbers are this run's
-    cmp_state = live_training("sinecmp", cmp_cfg, S.compare, compare_render, t("sine.compare.what"),
+    cmp_state = live_training("sinecmp", cmp_cfg, S.compare, compare_render, tr("sine.compare.what"),
                               default=S.CompareConfig(), seconds=sum(map(cost.seconds, S.recipe_configs(cmp_cfg))))
     if cmp_state is not None and cmp_state.status == "done" and cmp_state.config == cmp_cfg:
-        recipe_col, cmp_series = t("sine.compare.recipe"), make_series(cmp_cfg.series)
+        recipe_col, cmp_series = tr("sine.compare.recipe"), make_series(cmp_cfg.series)
         lines = [pd.DataFrame({"x": cmp_series.x[cmp_series.split:], "value": cmp_series.clean[cmp_series.split:],
                                recipe_col: "sin(x)"})]
         for r, m in cmp_state.model.items():
             f = S.forecast(m, cmp_series, cmp_cfg.series.window).frame
-            f = f[f["how"] == t("sine.col.multi")]
-            lines.append(pd.DataFrame({"x": f["x"], "value": f["value"], recipe_col: t(f"sine.train.{r}")}))
-        by_recipe = charts.line(pd.concat(lines, ignore_index=True), "x", "value", t("sine.compare.chart_title"),
+            f = f[f["how"] == tr("sine.col.multi")]
+            lines.append(pd.DataFrame({"x": f["x"], "value": f["value"], recipe_col: tr(f"sine.train.{r}")}))
+        by_recipe = charts.line(pd.concat(lines, ignore_index=True), "x", "value", tr("sine.compare.chart_title"),
                                 "x", "y", color=recipe_col, x_domain=(cmp_series.x[cmp_series.split], cmp_series.x[-1]))
-        names = ["sin(x)", *(t(f"sine.train.{r}") for r in cmp_state.model)]
+        names = ["sin(x)", *(tr(f"sine.train.{r}") for r in cmp_state.model)]
         by_recipe.encoding.color.scale = alt.Scale(domain=names, range=[charts.GREY, "#f58518", "#e45756", "#72b7b2",
                                                                         "#54a24b"][:len(names)])
         by_recipe.encoding.color.legend = alt.Legend(labelLimit=0)  # the whole names
         show(styled(by_recipe, recipe_col, {n: (2, 1.0, [5, 4] if n == "sin(x)" else [1, 0]) for n in names}))
-        st.caption(t("sine.compare.sine_dashed"))
+        st.caption(tr("sine.compare.sine_dashed"))
 
     # ------------------------------------------------------------------ 5. inside
-    st.header(t("sine.inside.header"), divider="gray")
+    st.header(tr("sine.inside.header"), divider="gray")
     m = state.model.models[shown_kind]
     heat, pca = S.hidden_over_time(m, series_t, win)
-    heat_chart = charts.heatmap(heat, "i", "unit", t("sine.inside.heat_title", kind=shown_kind),
-                                t("sine.inside.heat_x"), t("sine.inside.heat_y"), value_title="h_T")
+    heat_chart = charts.heatmap(heat, "i", "unit", tr("sine.inside.heat_title", kind=shown_kind),
+                                tr("sine.inside.heat_x"), tr("sine.inside.heat_y"), value_title="h_T")
     every = [int(i) for i in sorted(heat["i"].unique()) if i % 20 == 0]  # round indices, not every n-th column
     heat_chart.encoding.x.axis = alt.Axis(labelAngle=0, values=every)
     show(heat_chart.properties(height=220))
     c1, c2 = st.columns([2, 3])
-    show(legend(charts.trajectory(pca), t("sine.col.part")), c1)
-    loop = t("sine.inside.loop_flat" if v.kind == "flat" else "sine.inside.loop_learnt", spread=v.spread,
+    show(legend(charts.trajectory(pca), tr("sine.col.part")), c1)
+    loop = tr("sine.inside.loop_flat" if v.kind == "flat" else "sine.inside.loop_learnt", spread=v.spread,
              level=v.level)
-    c2.markdown(t("sine.inside.loop") + " " + loop)
+    c2.markdown(tr("sine.inside.loop") + " " + loop)
 
 # ------------------------------------------------------------------ 6. sin -> cos
-st.header(t("sine.sc.header"), divider="gray")
-st.markdown(t("sine.sc.intro"))
-st.caption(t("sine.sc.recipe", steps=SC.SinCosConfig.steps, hidden=SC.SinCosConfig.hidden_size,
+st.header(tr("sine.sc.header"), divider="gray")
+st.markdown(tr("sine.sc.intro"))
+st.caption(tr("sine.sc.recipe", steps=SC.SinCosConfig.steps, hidden=SC.SinCosConfig.hidden_size,
              lr=SC.SinCosConfig.lr, chunk=SC.SinCosConfig.chunk))
 c = st.columns(4)
-sc_steps = c[0].number_input(t("sine.sc.steps"), 1, 5000, SC.SinCosConfig.steps, key="sc_steps", bind="query-params",
-                             help=t("sine.sc.steps_help", steps=SC.SinCosConfig.steps))
-sc_hidden = c[1].number_input(t("sine.sc.hidden"), 1, 256, SC.SinCosConfig.hidden_size, key="sc_hidden",
+sc_steps = c[0].number_input(tr("sine.sc.steps"), 1, 5000, SC.SinCosConfig.steps, key="sc_steps", bind="query-params",
+                             help=tr("sine.sc.steps_help", steps=SC.SinCosConfig.steps))
+sc_hidden = c[1].number_input(tr("sine.sc.hidden"), 1, 256, SC.SinCosConfig.hidden_size, key="sc_hidden",
                               bind="query-params")
-sc_lr = c[2].number_input(t("sine.sc.lr"), 1e-5, 1000.0, SC.SinCosConfig.lr, format="%.4g", key="sc_lr",
+sc_lr = c[2].number_input(tr("sine.sc.lr"), 1e-5, 1000.0, SC.SinCosConfig.lr, format="%.4g", key="sc_lr",
                           bind="query-params")
-sc_seed = c[3].number_input(t("sine.sc.seed"), 0, 10_000, 0, key="sc_seed", bind="query-params")
+sc_seed = c[3].number_input(tr("sine.sc.seed"), 0, 10_000, 0, key="sc_seed", bind="query-params")
 sc_cfg = SC.SinCosConfig(10, int(sc_hidden), int(sc_steps), float(sc_lr), 6, int(sc_seed))
 
 
 def sincos_render(state) -> None:
-    state_col = t("sine.col.state")
-    rows = [{"step": s.step, state_col: t(f"sine.sc.{k}"), "loss": v}
+    state_col = tr("sine.col.state")
+    rows = [{"step": s.step, state_col: tr(f"sine.sc.{k}"), "loss": v}
             for s in state.history for k, v in s.info["losses"].items()]
     if rows:
-        show(charts.line(pd.DataFrame(rows), "step", "loss", t("sine.sc.loss_title"), t("sine.sc.chunk"),
-                         t("sine.sc.mse"), color=state_col, log_y=True, x_domain=(1, state.config.steps)))
+        show(charts.line(pd.DataFrame(rows), "step", "loss", tr("sine.sc.loss_title"), tr("sine.sc.chunk"),
+                         tr("sine.sc.mse"), color=state_col, log_y=True, x_domain=(1, state.config.steps)))
 
 
-sc_state = live_training("sincos", sc_cfg, SC.build, sincos_render, t("sine.sc.what"),
+sc_state = live_training("sincos", sc_cfg, SC.build, sincos_render, tr("sine.sc.what"),
                          default=SC.SinCosConfig())
 if sc_state is not None and sc_state.history:
     curves, scores = SC.evaluate(sc_state.model, sc_state.config)
-    curve_col, target = t("sine.col.curve"), t("sine.sc.target")
-    after = charts.line(curves, "t", "value", t("sine.sc.after_title"), t("sine.sc.t_axis"), t("sine.sc.value"),
+    curve_col, target = tr("sine.col.curve"), tr("sine.sc.target")
+    after = charts.line(curves, "t", "value", tr("sine.sc.after_title"), tr("sine.sc.t_axis"), tr("sine.sc.value"),
                         color=curve_col, x_domain=(curves["t"].min(), curves["t"].max()))
-    looks = {target: (*WIDE, [1, 0]), t("sine.sc.prediction", mode=t("sine.sc.carried")): (*THIN, [1, 0]),
-             t("sine.sc.prediction", mode=t("sine.sc.reset")): (*THIN, [6, 3])}
+    looks = {target: (*WIDE, [1, 0]), tr("sine.sc.prediction", mode=tr("sine.sc.carried")): (*THIN, [1, 0]),
+             tr("sine.sc.prediction", mode=tr("sine.sc.reset")): (*THIN, [6, 3])}
     after.encoding.color.legend = alt.Legend(labelLimit=0)
     show(styled(after, curve_col, looks, under=(target,)))
-    st.caption(t("sine.sc.drawn"))
-    st.table(scores.set_index(t("sine.sc.between")).style.format("{:.4f}"))
+    st.caption(tr("sine.sc.drawn"))
+    st.table(scores.set_index(tr("sine.sc.between")).style.format("{:.4f}"))
     scv = SC.verdict(scores)
-    st.markdown(t("sine.sc.learnt" if scv.learnt else "sine.sc.not_learnt", start_c=scv.start[0],
+    st.markdown(tr("sine.sc.learnt" if scv.learnt else "sine.sc.not_learnt", start_c=scv.start[0],
                   start_r=scv.start[1], mse_c=scv.mse[0], mse_r=scv.mse[1], factor=SC.LEARNT_FACTOR))
 
 # ------------------------------------------------------------------ 7. FAQ
 if state is not None and state.history:
-    st.header(t("sine.faq.header"), divider="gray")
+    st.header(tr("sine.faq.header"), divider="gray")
     shapes = S.weight_shapes(state.model.models[shown_kind])
-    with st.expander(t("sine.faq.why_one"), expanded=True):
-        st.markdown(t("sine.faq.why_one_answer", window=win))
-    with st.expander(t("sine.faq.not_one")):
-        st.markdown(t("sine.faq.not_one_answer"))
-    with st.expander(t("sine.faq.hidden")):
-        st.markdown(t("sine.faq.hidden_answer", kind=shown_kind, hidden=state.config.hidden_size))
-        st.table(shapes.set_index(t("sine.faq.parameter")))
-    with st.expander(t("sine.faq.passes")):
+    with st.expander(tr("sine.faq.why_one"), expanded=True):
+        st.markdown(tr("sine.faq.why_one_answer", window=win))
+    with st.expander(tr("sine.faq.not_one")):
+        st.markdown(tr("sine.faq.not_one_answer"))
+    with st.expander(tr("sine.faq.hidden")):
+        st.markdown(tr("sine.faq.hidden_answer", kind=shown_kind, hidden=state.config.hidden_size))
+        st.table(shapes.set_index(tr("sine.faq.parameter")))
+    with st.expander(tr("sine.faq.passes")):
         n_w, done_steps = S.one_pass(state.config.series), state.last.step
-        st.markdown(t(f"sine.faq.passes_{state.config.recipe}", steps=done_steps, passes=done_steps / n_w, n=n_w))
+        st.markdown(tr(f"sine.faq.passes_{state.config.recipe}", steps=done_steps, passes=done_steps / n_w, n=n_w))
 
 share_link("pages.sine", LINK_NOTE)
 exports({"sine_forecasters": "sine", "sin_to_cos": "sincos"},

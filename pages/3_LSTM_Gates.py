@@ -10,21 +10,21 @@ import streamlit as st
 from rnnviz import charts
 from rnnviz import gates as G
 from rnnviz.export import script
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.ui import choice, exports, live_training, page_setup, share_link, show
 from rnnviz.ui.background import shared_job
 
 LINK_NOTE = page_setup("pages.gates", ":material/tune:")
-st.title(t("gates.title"))
-st.markdown(t("gates.intro"))
-with st.expander(t("gates.define.header")):
-    st.markdown(t("gates.define.body"))
-SEP = t("gates.list_sep")
+st.title(tr("gates.title"))
+st.markdown(tr("gates.intro"))
+with st.expander(tr("gates.define.header")):
+    st.markdown(tr("gates.define.body"))
+SEP = tr("gates.list_sep")
 
 
 def gate_names(frame: pd.DataFrame, column: str = "gate") -> pd.DataFrame:
     """The engine's gate names (forget, input, ...) in the learner's language, for legends and axes."""
-    return frame.assign(**{column: frame[column].map(lambda g: t(f"gates.gate.{g}"))})
+    return frame.assign(**{column: frame[column].map(lambda g: tr(f"gates.gate.{g}"))})
 
 
 def sections(tcfg: G.GateConfig | None) -> dict[str, int]:
@@ -42,30 +42,30 @@ def tex(x: float) -> str:
     return f"{x:.3f}" if x >= 0 else f"({x:.3f})"
 
 # ------------------------------------------------------------------ 1. train
-st.header(t("gates.train.header", n=1), divider="gray")
+st.header(tr("gates.train.header", n=1), divider="gray")
 c = st.columns([3, 1, 1, 1])
-task_names = {k: t(f"gates.task.{k}") for k in G.TASKS}  # labels fixed in this run's language
-task = choice(c[0].radio, t("gates.train.task"), list(G.TASKS), key="gates_task", labels=task_names,
-              captions=[t(f"gates.task_caption.{k}") for k in G.TASKS])
-kind = c[1].radio(t("gates.train.model"), list(G.KINDS), key="gates_kind", bind="query-params")
-hidden = c[2].number_input(t("gates.train.hidden"), 1, 128, G.GateConfig.hidden_size, key="gates_hidden", bind="query-params")
-seed = c[3].number_input(t("gates.train.seed"), 0, 10_000, 0, key="gates_seed", bind="query-params")
+task_names = {k: tr(f"gates.task.{k}") for k in G.TASKS}  # labels fixed in this run's language
+task = choice(c[0].radio, tr("gates.train.task"), list(G.TASKS), key="gates_task", labels=task_names,
+              captions=[tr(f"gates.task_caption.{k}") for k in G.TASKS])
+kind = c[1].radio(tr("gates.train.model"), list(G.KINDS), key="gates_kind", bind="query-params")
+hidden = c[2].number_input(tr("gates.train.hidden"), 1, 128, G.GateConfig.hidden_size, key="gates_hidden", bind="query-params")
+seed = c[3].number_input(tr("gates.train.seed"), 0, 10_000, 0, key="gates_seed", bind="query-params")
 c = st.columns(5)
-gap = c[0].number_input(t("gates.train.gap"), 1, 10_000, G.GateConfig.gap, key="gates_gap", bind="query-params",
-                        help=t("gates.train.gap_help", max_gap=G.MAX_GAP),
+gap = c[0].number_input(tr("gates.train.gap"), 1, 10_000, G.GateConfig.gap, key="gates_gap", bind="query-params",
+                        help=tr("gates.train.gap_help", max_gap=G.MAX_GAP),
                         disabled=task not in G.RECALL_TASKS)
-length = c[1].number_input(t("gates.train.length"), 1, 200, G.GateConfig.length, key="gates_length", bind="query-params",
+length = c[1].number_input(tr("gates.train.length"), 1, 200, G.GateConfig.length, key="gates_length", bind="query-params",
                            disabled=task != "counting")
-steps = c[2].number_input(t("gates.train.steps"), 1, 5000, G.GateConfig.steps, key="gates_steps", bind="query-params",
-                          help=t("gates.train.steps_help"))
-fbias = c[3].number_input(t("gates.train.forget_bias"), -5.0, 10.0, G.GateConfig.forget_bias, 0.5, key="gates_fb", bind="query-params",
-                          disabled=kind != "LSTM", help=t("gates.train.forget_bias_help"))
-ubias = c[4].number_input(t("gates.train.update_bias"), -5.0, 10.0, G.GateConfig.update_bias, 0.5, key="gates_ub",
-                          bind="query-params", disabled=kind != "GRU", help=t("gates.train.update_bias_help"))
+steps = c[2].number_input(tr("gates.train.steps"), 1, 5000, G.GateConfig.steps, key="gates_steps", bind="query-params",
+                          help=tr("gates.train.steps_help"))
+fbias = c[3].number_input(tr("gates.train.forget_bias"), -5.0, 10.0, G.GateConfig.forget_bias, 0.5, key="gates_fb", bind="query-params",
+                          disabled=kind != "LSTM", help=tr("gates.train.forget_bias_help"))
+ubias = c[4].number_input(tr("gates.train.update_bias"), -5.0, 10.0, G.GateConfig.update_bias, 0.5, key="gates_ub",
+                          bind="query-params", disabled=kind != "GRU", help=tr("gates.train.update_bias_help"))
 cfg = G.GateConfig(task=task, kind=kind, gap=int(gap), length=int(length), hidden_size=int(hidden),
                    steps=int(steps), forget_bias=float(fbias), update_bias=float(ubias), seed=int(seed))
 D = G.GateConfig()
-st.caption(t("gates.train.setting", hidden=D.hidden_size, steps=D.steps, lr=D.lr, batch=D.batch_size,
+st.caption(tr("gates.train.setting", hidden=D.hidden_size, steps=D.steps, lr=D.lr, batch=D.batch_size,
              fb=D.forget_bias, ub=D.update_bias))
 score = G.score_name(cfg)
 
@@ -73,12 +73,12 @@ score = G.score_name(cfg)
 def render(state) -> None:
     rows = [{"step": s.step, score: s.info[score]} for s in state.history if score in s.info]
     if rows:
-        name = t(f"gates.score.{score}")
-        chart = charts.line(pd.DataFrame(rows), "step", score, t("gates.train.chart_title", score=name),
-                            t("gates.train.step"), name, log_y=score == "MSE", points=True)
+        name = tr(f"gates.score.{score}")
+        chart = charts.line(pd.DataFrame(rows), "step", score, tr("gates.train.chart_title", score=name),
+                            tr("gates.train.step"), name, log_y=score == "MSE", points=True)
         if score == "accuracy" and state.config.task in G.RECALL_TASKS:  # the full 0..1 axis, chance drawn:
             chance = G.chance(state.config)  # noise around chance must not look like progress
-            chart = charts.with_chance(chart, chance, t("gates.train.chance_rule", chance=chance))
+            chart = charts.with_chance(chart, chance, tr("gates.train.chance_rule", chance=chance))
         elif score == "accuracy":  # counting: the full 0..1 axis, no "chance 0 %" (guessing is not 0 here)
             chart.encoding.y.scale, chart.encoding.y.axis = alt.Scale(domain=[0, 1]), alt.Axis(format="%")
         show(chart)
@@ -89,47 +89,47 @@ if problem:
     st.error(problem, icon=":material/error:")
     state = st.session_state.get("gates__run")
     if state is not None:
-        st.info(t("gates.train.last_valid"), icon=":material/info:")
+        st.info(tr("gates.train.last_valid"), icon=":material/info:")
 else:
-    state = live_training("gates", cfg, G.build, render, t("gates.what", kind=kind, task=task_names[task]),
+    state = live_training("gates", cfg, G.build, render, tr("gates.what", kind=kind, task=task_names[task]),
                           default=G.GateConfig())
 if state is not None and state.last is not None and "done" in state.last.info:
     # the message again in this run's language (a shared run may have been trained in another)
     done = G.solved(state.last.info) or state.last.info["done"]
-    st.success(t("gates.train.done", step=state.last.step, done=done), icon=":material/check_circle:")
+    st.success(tr("gates.train.done", step=state.last.step, done=done), icon=":material/check_circle:")
 N = sections(state.config if state is not None and state.history else None)
 if state is not None and state.last is not None and state.config.task == "replace" and state.config.kind in G.KEEP:
     went_on = G.after_solved(state.config, state.last.info, state.model)
     if went_on is not None:  # solved before the last step, and trained on: say why, with the run's numbers
-        st.info(t(f"gates.train.went_on_{went_on['verdict']}", step=state.last.step,
-                  gate=t(f"gates.eq.{G.KEEP[state.config.kind]}"), n=N["numbers"], **went_on), icon=":material/info:")
+        st.info(tr(f"gates.train.went_on_{went_on['verdict']}", step=state.last.step,
+                  gate=tr(f"gates.eq.{G.KEEP[state.config.kind]}"), n=N["numbers"], **went_on), icon=":material/info:")
 if state is not None and state.last is not None and state.config.task in G.RECALL_TASKS:
     acc, chance = state.last.info.get("accuracy", 0.0), G.chance(state.config)
-    st.caption(t("gates.train.chance", chance=chance, symbols=state.config.symbols))
+    st.caption(tr("gates.train.chance", chance=chance, symbols=state.config.symbols))
     if acc <= chance + G.NEAR_CHANCE:
         why = "rnn" if state.config.kind == "RNN" else "gated"  # the plain RNN's limit, or too few steps
-        st.info(t(f"gates.train.at_chance_{why}", kind=state.config.kind, accuracy=acc, gap=state.config.gap,
+        st.info(tr(f"gates.train.at_chance_{why}", kind=state.config.kind, accuracy=acc, gap=state.config.gap,
                   chance=chance, steps=state.last.step, default=G.GateConfig.steps), icon=":material/info:")
     elif state.config.kind == "RNN" and acc < G.CARRIED:  # above chance, far from solved: say what that means
-        st.info(t("gates.train.partial_rnn", accuracy=acc, gap=state.config.gap, chance=chance),
+        st.info(tr("gates.train.partial_rnn", accuracy=acc, gap=state.config.gap, chance=chance),
                 icon=":material/info:")
 
 if state is not None and state.history:
     tcfg, model = state.config, state.model
     kind_now = tcfg.kind
     # ------------------------------------------------------------------ 2. heatmaps
-    st.header(t("gates.heat.header", n=N["heat"]), divider="gray")
+    st.header(tr("gates.heat.header", n=N["heat"]), divider="gray")
     c = st.columns([1, 3])
-    index = c[0].number_input(t("gates.heat.example"), 0, 99, 0, key="gates_example", bind="query-params",
-                              help=t("gates.heat.example_help"))
+    index = c[0].number_input(tr("gates.heat.example"), 0, 99, 0, key="gates_example", bind="query-params",
+                              help=tr("gates.heat.example_help"))
     ex = G.example(tcfg, int(index))
     frame = G.gate_frame(model, ex)
     T, H = int(frame["t"].max()), int(frame["unit"].max())
-    c[1].markdown(t("gates.heat.text", kind=kind_now, diff=G.proof(model, ex)))
+    c[1].markdown(tr("gates.heat.text", kind=kind_now, diff=G.proof(model, ex)))
     if kind_now == "RNN":  # the one panel that is not a gate or a state: say what it is
-        c[1].caption(t("gates.heat.preact"))
+        c[1].caption(tr("gates.heat.preact"))
     if tcfg.task in G.RECALL_TASKS:
-        c[1].caption(t("gates.heat.default_unit", unit=G.memory_unit(model, tcfg), n=N["held"]))
+        c[1].caption(tr("gates.heat.default_unit", unit=G.memory_unit(model, tcfg), n=N["held"]))
 
     def picked() -> None:
         sel = st.session_state["gates_heat"].selection.get(charts.UNIT_PICK) or []
@@ -142,30 +142,30 @@ if state is not None and state.history:
             st.session_state["gates_unit"] = G.memory_unit(model, tcfg)
     if st.session_state.get("gates_unit", 1) > H:
         st.session_state["gates_unit"] = 1
-    panels = charts.gate_panels(frame, width=min(900, max(320, 14 * T)), token_title=t("gates.heat.input"))
-    panels.vconcat[0].title = t("gates.heat.input")
+    panels = charts.gate_panels(frame, width=min(900, max(320, 14 * T)), token_title=tr("gates.heat.input"))
+    panels.vconcat[0].title = tr("gates.heat.input")
     if panels.vconcat[0].encoding.color is not alt.Undefined:  # the sine's coloured strip
-        panels.vconcat[0].encoding.color.title = t("gates.heat.input")
+        panels.vconcat[0].encoding.color.title = tr("gates.heat.input")
     for panel in panels.vconcat[1:]:  # titled and coloured after the engine's gate names
-        panel.title = panel.encoding.color.title = t(f"gates.gate.{panel.title}")
+        panel.title = panel.encoding.color.title = tr(f"gates.gate.{panel.title}")
     show(panels, on_select=picked, key="gates_heat", selection_mode=charts.UNIT_PICK,
-         title=t("gates.heat.header", n=N["heat"]))  # its CSV: every gate and state, not only the first panel's input
+         title=tr("gates.heat.header", n=N["heat"]))  # its CSV: every gate and state, not only the first panel's input
     c = st.columns([1, 1, 3])
-    unit = c[0].number_input(t("gates.heat.unit"), 1, H, key="gates_unit", bind="query-params",
-                             help=t("gates.heat.unit_help"))
-    step = c[1].number_input(t("gates.heat.t"), 1, T, min(T, 2), key="gates_t", bind="query-params")
+    unit = c[0].number_input(tr("gates.heat.unit"), 1, H, key="gates_unit", bind="query-params",
+                             help=tr("gates.heat.unit_help"))
+    step = c[1].number_input(tr("gates.heat.t"), 1, T, min(T, 2), key="gates_t", bind="query-params")
     gated = "rnn" if kind_now == "RNN" else "gated"
-    names = {g: t(f"gates.gate.{g}") for g in frame["gate"].unique()}
-    show(charts.unit_lines(frame, int(unit), t(f"gates.lines.title_{gated}", unit=int(unit)), t("gates.heat.t"),
-                           t(f"gates.lines.legend_{gated}"), names,
-                           {k: t(f"gates.lines.y_{k}") for k in ("gates", "preact", "bounded", "cell")}))
+    names = {g: tr(f"gates.gate.{g}") for g in frame["gate"].unique()}
+    show(charts.unit_lines(frame, int(unit), tr(f"gates.lines.title_{gated}", unit=int(unit)), tr("gates.heat.t"),
+                           tr(f"gates.lines.legend_{gated}"), names,
+                           {k: tr(f"gates.lines.y_{k}") for k in ("gates", "preact", "bounded", "cell")}))
 
     # ------------------------------------------------------------------ 3. equations
-    st.header(t("gates.eq.header", n=N["eq"]), divider="gray")
+    st.header(tr("gates.eq.header", n=N["eq"]), divider="gray")
     v = {k: x for k, x in G.step_values(frame, int(step), int(unit)).items()}
     w = {k: tex(x) for k, x in v.items()}  # as operands: negative values in parentheses
-    st.markdown(t("gates.eq.where", unit=unit, t=step, token=ex.tokens[0][int(step) - 1]))
-    L = {name: t(f"gates.eq.{name}") for name in ("forget", "input", "output", "candidate", "cell", "hidden",
+    st.markdown(tr("gates.eq.where", unit=unit, t=step, token=ex.tokens[0][int(step) - 1]))
+    L = {name: tr(f"gates.eq.{name}") for name in ("forget", "input", "output", "candidate", "cell", "hidden",
                                                   "reset", "update")}
     if kind_now == "LSTM":
         st.latex(rf"""\begin{{aligned}}
@@ -176,7 +176,7 @@ o_t &= \sigma(W_{{io}}x_t + b_{{io}} + W_{{ho}}h_{{t-1}} + b_{{ho}}) = {v['outpu
 C_t &= f_t \odot C_{{t-1}} + i_t \odot \tilde{{C}}_t = {w['forget']}\times{w['cell_prev']} + {w['input']}\times{w['candidate']} = {v['cell']:.3f} && \text{{{L['cell']}}}\\
 h_t &= o_t \odot \tanh(C_t) = {w['output']}\times\tanh({v['cell']:.3f}) = {v['hidden']:.3f} && \text{{{L['hidden']}}}
 \end{{aligned}}""")
-        st.caption(t("gates.eq.names_lstm"))
+        st.caption(tr("gates.eq.names_lstm"))
     elif kind_now == "GRU":
         st.latex(rf"""\begin{{aligned}}
 r_t &= \sigma(W_{{ir}}x_t + b_{{ir}} + W_{{hr}}h_{{t-1}} + b_{{hr}}) = {v['reset']:.3f} && \text{{{L['reset']}}}\\
@@ -185,31 +185,31 @@ n_t &= \tanh(W_{{in}}x_t + b_{{in}} + r_t \odot (W_{{hn}}h_{{t-1}} + b_{{hn}})) 
 h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {tex(1 - v['update'])}\times{w['candidate']} + {w['update']}\times{w['hidden_prev']} = {v['hidden']:.3f} && \text{{{L['hidden']}}}
 \end{{aligned}}""")
     else:
-        st.latex(rf"h_t = \tanh(\underbrace{{W_{{ih}}x_t + b_{{ih}} + W_{{hh}}h_{{t-1}} + b_{{hh}}}}_{{\text{{{t('gates.eq.preact')}}}}}) = "
+        st.latex(rf"h_t = \tanh(\underbrace{{W_{{ih}}x_t + b_{{ih}} + W_{{hh}}h_{{t-1}} + b_{{hh}}}}_{{\text{{{tr('gates.eq.preact')}}}}}) = "
                  rf"\tanh({v['preact']:.3f}) = {v['hidden']:.3f}")
-        st.caption(t("gates.eq.vanilla"))
+        st.caption(tr("gates.eq.vanilla"))
 
     # ------------------------------------------------------------------ 4. memory held
     if tcfg.task in G.RECALL_TASKS:
-        st.header(t("gates.held.header", n=N["held"]), divider="gray")
+        st.header(tr("gates.held.header", n=N["held"]), divider="gray")
         mem = G.memory_unit(model, tcfg)
-        state_name = t(f"gates.gate.{G.STATE[kind_now]}")
-        sym_col = t("gates.held.symbol")
+        state_name = tr(f"gates.gate.{G.STATE[kind_now]}")
+        sym_col = tr("gates.held.symbol")
         at = G.replace_step(tcfg) if tcfg.task == "replace" else None
         units = G.memory_units(model, tcfg)[0]
         traces = G.memory_traces(model, tcfg, units).rename(columns={"symbol": sym_col})
-        show(charts.memory_lines(traces, t("gates.held.title", state=state_name, units=SEP.join(map(str, units))),
-                                 t("gates.heat.t"), state_name, sym_col, at, t("gates.held.second") if at else "",
-                                 t("gates.numbers.unit_label", unit="{unit}")))
+        show(charts.memory_lines(traces, tr("gates.held.title", state=state_name, units=SEP.join(map(str, units))),
+                                 tr("gates.heat.t"), state_name, sym_col, at, tr("gates.held.second") if at else "",
+                                 tr("gates.numbers.unit_label", unit="{unit}")))
         sep = G.separation(model, tcfg, units)
         held = "held" if G.memory_held(sep, tcfg) else "lost"
-        st.markdown(t(f"gates.held.{held}_{tcfg.task}", unit=mem, units=SEP.join(map(str, units)), state=state_name,
+        st.markdown(tr(f"gates.held.{held}_{tcfg.task}", unit=mem, units=SEP.join(map(str, units)), state=state_name,
                       lowest=sep["lowest"], cue=sep["at_cue"], kind=kind_now, chance=G.chance(tcfg)))
 
     # ------------------------------------------------------------------ 5. in numbers
     if kind_now != "RNN":
-        st.header(t("gates.numbers.header", n=N["numbers"]), divider="gray")
-        sat = gate_names(G.saturation(frame)).replace({"range": {"between": t("gates.gate.between")}})
+        st.header(tr("gates.numbers.header", n=N["numbers"]), divider="gray")
+        sat = gate_names(G.saturation(frame)).replace({"range": {"between": tr("gates.gate.between")}})
         c1, c2 = st.columns(2)
         show(charts.saturation_bars(sat), c1)
         if tcfg.task in G.RECALL_TASKS:
@@ -217,46 +217,46 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {tex(1 - v['update'])}\times{
             at = G.replace_step(tcfg) if tcfg.task == "replace" else None
             units = G.memory_units(model, tcfg)[0]
             gate_rows = G.keep_gate_frame(model, tcfg, units, at=at)
-            unit_col = t("gates.numbers.unit")
-            named = gate_rows.assign(**{unit_col: gate_rows["unit"].map(lambda u: t("gates.numbers.unit_label", unit=u))})
-            gate_word = t(f"gates.eq.{keep}")
+            unit_col = tr("gates.numbers.unit")
+            named = gate_rows.assign(**{unit_col: gate_rows["unit"].map(lambda u: tr("gates.numbers.unit_label", unit=u))})
+            gate_word = tr(f"gates.eq.{keep}")
             spread = G.keep_gate_spread(gate_rows, keep)
             low = G.keep_axis_low(spread)  # lines all near 1: the axis starts higher so each stays visible
-            chart = charts.line(named, "t", keep, t("gates.numbers.keep_title", gate=gate_word), t("gates.heat.t"),
-                                t(f"gates.numbers.{keep}_axis"), color=unit_col, dash=unit_col, points=True,
+            chart = charts.line(named, "t", keep, tr("gates.numbers.keep_title", gate=gate_word), tr("gates.heat.t"),
+                                tr(f"gates.numbers.{keep}_axis"), color=unit_col, dash=unit_col, points=True,
                                 y_domain=(low, 1), x_domain=(1, int(gate_rows["t"].max())), x_whole=True)
-            show(charts.with_rule(chart, at, t("gates.held.second")) if at else chart, c2)
+            show(charts.with_rule(chart, at, tr("gates.held.second")) if at else chart, c2)
             close = spread["spread"] < G.OVERLAP  # closer than a few pixels of a 0..1 axis
             if close or low > 0:  # say so, and that the axis does not start at 0
                 key = "overlap_zoomed" if close and low > 0 else "overlap" if close else "zoomed"
-                c2.caption(t(f"gates.numbers.{key}", units=SEP.join(map(str, units)), gate=gate_word, low=low,
+                c2.caption(tr(f"gates.numbers.{key}", units=SEP.join(map(str, units)), gate=gate_word, low=low,
                              **spread))
             learnt = G.keep_gate_learnt(model, tcfg, units)
             bias = "b_f" if kind_now == "LSTM" else "b_z"
-            c2.markdown(t(f"gates.numbers.learnt_{G.keep_verdict(learnt)}", units=SEP.join(map(str, units)),
+            c2.markdown(tr(f"gates.numbers.learnt_{G.keep_verdict(learnt)}", units=SEP.join(map(str, units)),
                           gate=gate_word, bias=bias, b=tcfg.forget_bias if kind_now == "LSTM" else tcfg.update_bias,
                           **learnt))
             if tcfg.task == "replace":
                 drop = G.keep_gate_drop(model, tcfg, units)
                 dropped = "dropped" if drop["at_replace"] < drop["elsewhere"] - G.DROP else "no_drop"
-                c2.markdown(t(f"gates.numbers.{dropped}", gate=gate_word, diff=drop["elsewhere"] - drop["at_replace"],
+                c2.markdown(tr(f"gates.numbers.{dropped}", gate=gate_word, diff=drop["elsewhere"] - drop["at_replace"],
                               **drop))
 
 # ------------------------------------------------------------------ last: RNN vs LSTM vs GRU
-st.header(t("gates.sweep.header", n=N["sweep"]), divider="gray")
-st.markdown(t("gates.sweep.intro", chance=1 / G.GateConfig.symbols))
+st.header(tr("gates.sweep.header", n=N["sweep"]), divider="gray")
+st.markdown(tr("gates.sweep.intro", chance=1 / G.GateConfig.symbols))
 c = st.columns([2, 1])
-gaps = c[0].multiselect(t("gates.sweep.gaps"), [5, 10, 20, 50, 100], [5, 20, 50], key="gates_gaps", bind="query-params")
-go = c[1].button(t("gates.sweep.go"), key="gates_sweep_go", type="primary",
+gaps = c[0].multiselect(tr("gates.sweep.gaps"), [5, 10, 20, 50, 100], [5, 20, 50], key="gates_gaps", bind="query-params")
+go = c[1].button(tr("gates.sweep.go"), key="gates_sweep_go", type="primary",
                  disabled=not gaps or bool(problem))
 sweep_cfg = (cfg, tuple(sorted(gaps)))
 if go:
     rows = []
-    bar = st.progress(0.0, text=t("gates.sweep.training"))
+    bar = st.progress(0.0, text=tr("gates.sweep.training"))
     total = len(gaps) * len(G.KINDS)
     for k, row in enumerate(G.gap_sweep(cfg, G.KINDS, tuple(sorted(gaps))), start=1):
         rows.append(row)
-        bar.progress(k / total, text=t("gates.sweep.progress", kind=row["kind"], gap=row["gap"],
+        bar.progress(k / total, text=tr("gates.sweep.progress", kind=row["kind"], gap=row["gap"],
                                        accuracy=row["accuracy"], k=k, total=total))
     bar.empty()
     st.session_state["gates_sweep"] = (sweep_cfg, pd.DataFrame(rows))
@@ -265,29 +265,29 @@ SWEEP_DEFAULT = G.GateConfig()  # one setting: the comparison shown is section 1
 
 
 def sweep_view(df: pd.DataFrame, base: G.GateConfig, done: bool) -> None:
-    kind_col = t("gates.sweep.kind")
+    kind_col = tr("gates.sweep.kind")
     chance = G.chance(base)
-    show(charts.sweep_chart(df.rename(columns={"kind": kind_col}), t("gates.sweep.title"), t("gates.sweep.x"),
-                            t("gates.sweep.y"), kind_col, chance, t("gates.train.chance_rule", chance=chance)))
+    show(charts.sweep_chart(df.rename(columns={"kind": kind_col}), tr("gates.sweep.title"), tr("gates.sweep.x"),
+                            tr("gates.sweep.y"), kind_col, chance, tr("gates.train.chance_rule", chance=chance)))
     table = df.pivot(index="gap", columns="kind", values="accuracy")
-    table = table.rename_axis(index=t("gates.sweep.gap"), columns=kind_col)
+    table = table.rename_axis(index=tr("gates.sweep.gap"), columns=kind_col)
     st.table(table.style.format("{:.0%}", na_rep="…"))
     if not done:
         return
     lesson = G.sweep_lesson(df, base)
     if lesson["coincide"]:
-        st.caption(t("gates.sweep.coincide", gaps=SEP.join(map(str, lesson["coincide"]))))
-    st.markdown(t(f"gates.sweep.verdict_{lesson['verdict']}", **lesson, hidden=base.hidden_size, steps=base.steps,
+        st.caption(tr("gates.sweep.coincide", gaps=SEP.join(map(str, lesson["coincide"]))))
+    st.markdown(tr(f"gates.sweep.verdict_{lesson['verdict']}", **lesson, hidden=base.hidden_size, steps=base.steps,
                   ub=base.update_bias, seconds=float(df["seconds"].sum())))
 
 
 mine = st.session_state.get("gates_sweep")
 if mine is not None:
     if mine[0] != sweep_cfg:
-        st.info(t("gates.sweep.earlier"))
+        st.info(tr("gates.sweep.earlier"))
     sweep_view(mine[1], mine[0][0], True)
 else:
-    st.caption(t("gates.sweep.until", gaps=SEP.join(map(str, DEFAULT_GAPS)), hidden=SWEEP_DEFAULT.hidden_size,
+    st.caption(tr("gates.sweep.until", gaps=SEP.join(map(str, DEFAULT_GAPS)), hidden=SWEEP_DEFAULT.hidden_size,
                  steps=SWEEP_DEFAULT.steps, gap=SWEEP_DEFAULT.gap))
     job = shared_job("gates-default-sweep", lambda stop: G.gap_sweep(SWEEP_DEFAULT, G.KINDS, DEFAULT_GAPS, stop))
 
@@ -298,12 +298,12 @@ else:
         if polling and job.done:
             st.rerun()  # once, to draw the final results without polling
         if job.error:
-            st.error(t("gates.sweep.failed", error=job.error))
+            st.error(tr("gates.sweep.failed", error=job.error))
         elif job.done:
             sweep_view(pd.DataFrame(job.rows), SWEEP_DEFAULT, True)
         else:
             total = len(DEFAULT_GAPS) * len(G.KINDS)
-            st.progress(len(job.rows) / total, text=t("gates.sweep.background", done=len(job.rows), total=total))
+            st.progress(len(job.rows) / total, text=tr("gates.sweep.background", done=len(job.rows), total=total))
             if job.rows:
                 sweep_view(pd.DataFrame(job.rows), SWEEP_DEFAULT, False)
 

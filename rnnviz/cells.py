@@ -147,9 +147,9 @@ def run_layer(w: CellWeights, x: Tensor, state=None):
         x = x.detach().requires_grad_()
     steps, hiddens = [], []
     for x_t in x:  # (B, I)
-        state, tr = step(w, x_t, state)
-        steps.append(tr)
-        hiddens.append(tr["hidden"])
+        state, trace = step(w, x_t, state)
+        steps.append(trace)
+        hiddens.append(trace["hidden"])
     trace = {name: torch.stack([s[name] for s in steps]) for name in TRACE_NAMES[w.kind]}
     return torch.stack(hiddens), state, trace, hiddens
 

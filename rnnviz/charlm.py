@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from rnnviz import device
 from rnnviz.data.text import Vocab, cap_rare, consecutive_batches, random_batches
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.train import Snapshot, seeded, train
 
 SAMPLINGS = {"random": "state re-initialised for every minibatch",
@@ -152,10 +152,10 @@ def too_short(corpus: Corpus, cfg: CharConfig) -> str:
     """A learner-readable reason the corpus cannot make one minibatch, or ""."""
     need = cfg.batch_size * cfg.num_steps + cfg.num_steps + 1
     if len(corpus.train_ids) < need:
-        return t("char.check.too_short", have=len(corpus.train_ids), batch=cfg.batch_size, steps=cfg.num_steps,
+        return tr("char.check.too_short", have=len(corpus.train_ids), batch=cfg.batch_size, steps=cfg.num_steps,
                  need=need)
     if len(corpus.held_ids) < cfg.num_steps + 1:
-        return t("char.check.held_too_short")
+        return tr("char.check.held_too_short")
     return ""
 
 
@@ -294,13 +294,13 @@ def done_message(info: dict, cfg: CharConfig) -> str:
     current language; "" for a snapshot that did not end training."""
     if "best_epoch" not in info:
         return ""
-    kept = t("char.check.kept", epoch=info["best_epoch"], ppl=info["best_ppl"])
+    kept = tr("char.check.kept", epoch=info["best_epoch"], ppl=info["best_ppl"])
     if info["early"]:
-        return t("char.check.stopped_early", patience=cfg.patience, kept=kept)
+        return tr("char.check.stopped_early", patience=cfg.patience, kept=kept)
     if cfg.keep == "final":
-        return t("char.check.kept_final", epochs=cfg.epochs, ppl=info["held_ppl"], best=info["best_epoch"],
+        return tr("char.check.kept_final", epochs=cfg.epochs, ppl=info["held_ppl"], best=info["best_epoch"],
                  best_ppl=info["best_ppl"])
-    return t("char.check.all_done", epochs=cfg.epochs, kept=kept)
+    return tr("char.check.all_done", epochs=cfg.epochs, kept=kept)
 
 
 # ---------------------------------------------------------------- what the run shows
@@ -379,9 +379,9 @@ def generate(model: CharLM, vocab: Vocab, prefix: str, length: int, mode: str = 
              stop: str = "") -> Generation:
     """Continue `prefix` for `length` characters (or until `stop`): greedy, temperature or top-k."""
     if not prefix:
-        raise ValueError(t("char.check.no_prefix"))
+        raise ValueError(tr("char.check.no_prefix"))
     if mode != "greedy" and temperature <= 0:
-        raise ValueError(t("char.check.temperature_zero"))
+        raise ValueError(tr("char.check.temperature_zero"))
     model.eval()
     ids = vocab.encode(prefix)
     g = torch.Generator().manual_seed(seed)

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import torch
 
-from rnnviz.i18n import t as t_  # t is the time step here
+from rnnviz.i18n import tr
 
 HEIGHT = 260  # one height for the line charts, so a page lines up
 # gate_panels shares one click selection across its panels on purpose; Altair merges the
@@ -178,7 +178,7 @@ def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> a
         X("col"), Y("row"), text="label:N",
         color=alt.condition("datum.now", alt.value("#262730"), alt.value(GREY)))
     return alt.layer(rules, heads, wlabels, boxes, texts).properties(
-        width=width, height=height, title=t_("charts.unrolled_title", t=t)
+        width=width, height=height, title=tr("charts.unrolled_title", t=t)
     ).configure_view(stroke=None)
 
 
@@ -214,15 +214,15 @@ def windows_used(df: pd.DataFrame, n_windows: int, title: str | None = None, x_t
                                  legend=alt.Legend(orient="top", labelLimit=0))
     steps = int(df["step"].max()) if len(df) else 1
     return alt.Chart(df.assign(what=tick or "")).mark_tick(thickness=2, size=12, orient="vertical").encode(
-        x=alt.X("start:Q", title=x_title or t_("charts.window_start"),
+        x=alt.X("start:Q", title=x_title or tr("charts.window_start"),
                 scale=alt.Scale(domain=[0, max(1, n_windows - 1)], nice=False)),
-        y=alt.Y("step:Q", title=y_title or t_("charts.training_step"),
+        y=alt.Y("step:Q", title=y_title or tr("charts.training_step"),
                 scale=alt.Scale(domain=[0.5, steps + 0.5], reverse=True, nice=False, zero=False),
                 axis=alt.Axis(values=list(range(1, steps + 1)), format="d", grid=False)),
-        tooltip=[alt.Tooltip("step:O", title=y_title or t_("charts.training_step")),
-                 alt.Tooltip("start:Q", title=x_title or t_("charts.window_start"))],
+        tooltip=[alt.Tooltip("step:O", title=y_title or tr("charts.training_step")),
+                 alt.Tooltip("start:Q", title=x_title or tr("charts.window_start"))],
         **enc,
-    ).properties(title=title or t_("charts.windows_title"), height=18 * steps + 100)  # the axes and legend fit inside
+    ).properties(title=title or tr("charts.windows_title"), height=18 * steps + 100)  # the axes and legend fit inside
 
 
 def window_chart(df: pd.DataFrame, roles: list[str] | None = None, title: str | None = None,
@@ -242,7 +242,7 @@ def window_chart(df: pd.DataFrame, roles: list[str] | None = None, title: str | 
                         legend=alt.Legend(labelLimit=0)),
         size=alt.Size("role:N", title="", scale=alt.Scale(domain=roles, range=[14, 60, 120])),
         tooltip=[alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f"), "role:N"],
-    ).properties(title=title or t_("charts.sample_title"), height=HEIGHT)
+    ).properties(title=title or tr("charts.sample_title"), height=HEIGHT)
 
 
 def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> alt.LayerChart:
@@ -259,22 +259,22 @@ def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> 
     x_domain = [float(series.x[start]), float(series.x[-1])]  # the test part, not a rounder number
     pts = alt.Chart(truth).mark_circle(size=18, color=GREY).encode(
         x=alt.X("x:Q", title="x", scale=alt.Scale(domain=x_domain, nice=False)), y=alt.Y("value:Q", title="y"),
-        tooltip=[alt.Tooltip("value:Q", title=t_("charts.noisy_truth"), format=".3f")])
+        tooltip=[alt.Tooltip("value:Q", title=tr("charts.noisy_truth"), format=".3f")])
     sine = alt.Chart(clean).mark_line(strokeDash=[5, 4], color=GREY).encode(x="x:Q", y="value:Q")
     lines = alt.Chart(p).mark_line().encode(  # width 2 by default; a page may encode it (a wide line under another)
         x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=by, scale=alt.Scale(scheme="tableau10"), sort=None),
         tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f")])
     return alt.layer(pts, sine, lines).properties(
-        title=alt.TitleParams(title, subtitle=t_("charts.forecast_subtitle")), height=HEIGHT)
+        title=alt.TitleParams(title, subtitle=tr("charts.forecast_subtitle")), height=HEIGHT)
 
 
 def trajectory(pca: pd.DataFrame) -> alt.Chart:
     """The hidden state's path in its first two principal components (pca: i, pc1, pc2, part)."""
     return alt.Chart(pca).mark_line(point=alt.OverlayMarkDef(size=12), strokeWidth=1).encode(
-        x=alt.X("pc1:Q", title=t_("charts.pc1")), y=alt.Y("pc2:Q", title=t_("charts.pc2")),
+        x=alt.X("pc1:Q", title=tr("charts.pc1")), y=alt.Y("pc2:Q", title=tr("charts.pc2")),
         order="i:Q", color=alt.Color("part:N", title="part", scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip("i:Q", title="index"), "part:N"],
-    ).properties(title=t_("charts.trajectory_title"), height=HEIGHT)
+    ).properties(title=tr("charts.trajectory_title"), height=HEIGHT)
 
 
 # ---------------------------------------------------------------- gates
@@ -315,12 +315,12 @@ def gate_panels(frame: pd.DataFrame, width: int = 860, token_title: str = "x_t")
             scale = alt.Scale(scheme="redblue", domainMid=0, reverse=True)
         panels.append(alt.Chart(d).mark_rect().encode(
             x=alt.X("t:O", title=None, axis=alt.Axis(labels=False, ticks=False)) if gate != gates[-1]
-            else alt.X("t:O", title=t_("charts.time_step"), axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
-            y=alt.Y("unit:O", title=t_("charts.unit"), axis=alt.Axis(values=ticks, labelOverlap=False)),
+            else alt.X("t:O", title=tr("charts.time_step"), axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
+            y=alt.Y("unit:O", title=tr("charts.unit"), axis=alt.Axis(values=ticks, labelOverlap=False)),
             color=alt.Color("value:Q", scale=scale, title=gate),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-            tooltip=[alt.Tooltip("t:O", title=t_("charts.time_step")), alt.Tooltip("token:N", title=token_title),
-                     alt.Tooltip("unit:O", title=t_("charts.unit")),
+            tooltip=[alt.Tooltip("t:O", title=tr("charts.time_step")), alt.Tooltip("token:N", title=token_title),
+                     alt.Tooltip("unit:O", title=tr("charts.unit")),
                      alt.Tooltip("value:Q", format=".3f", title=gate)],
         ).add_params(pick).properties(width=width, height=row * H, title=gate))
     return alt.vconcat(head, *panels, spacing=6).resolve_scale(color="independent")
@@ -449,12 +449,12 @@ def saturation_bars(df: pd.DataFrame) -> alt.Chart:
     d = df.assign(rank=df["range"].map(order.index))
     return alt.Chart(d).mark_bar().encode(
         y=alt.Y("gate:N", title=None, sort=list(dict.fromkeys(df["gate"]))),  # the engine's order, any language
-        x=alt.X("share:Q", title=t_("charts.gate_share"), axis=alt.Axis(format="%"), stack="zero"),
-        color=alt.Color("range:N", title=t_("charts.value"), sort=order,
+        x=alt.X("share:Q", title=tr("charts.gate_share"), axis=alt.Axis(format="%"), stack="zero"),
+        color=alt.Color("range:N", title=tr("charts.value"), sort=order,
                         scale=alt.Scale(domain=order, range=["#4c78a8", "#bab0ac", "#f58518"])),
         order=alt.Order("rank:Q"),
         tooltip=["gate:N", "range:N", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(title=t_("charts.saturation_title"), height={"step": 28})
+    ).properties(title=tr("charts.saturation_title"), height={"step": 28})
 
 
 # ---------------------------------------------------------------- character model
@@ -463,12 +463,12 @@ def saturation_bars(df: pd.DataFrame) -> alt.Chart:
 def minibatch_chart(df: pd.DataFrame, corpus_len: int) -> alt.Chart:
     """Where each minibatch row starts in the corpus (df: minibatch, row, start, end)."""
     return alt.Chart(df).mark_tick(thickness=3, size=7).encode(
-        x=alt.X("start:Q", title=t_("charts.row_start"),
+        x=alt.X("start:Q", title=tr("charts.row_start"),
                 scale=alt.Scale(domain=[0, corpus_len])),
-        y=alt.Y("row:O", title=t_("charts.minibatch_row"), axis=alt.Axis(labelOverlap="greedy")),
-        color=alt.Color("minibatch:N", title=t_("charts.minibatch"), scale=alt.Scale(scheme="tableau10")),
+        y=alt.Y("row:O", title=tr("charts.minibatch_row"), axis=alt.Axis(labelOverlap="greedy")),
+        color=alt.Color("minibatch:N", title=tr("charts.minibatch"), scale=alt.Scale(scheme="tableau10")),
         tooltip=["minibatch:N", "row:O", "start:Q", "end:Q"],
-    ).properties(title=t_("charts.minibatches_title"), height=alt.Step(8))
+    ).properties(title=tr("charts.minibatches_title"), height=alt.Step(8))
 
 
 def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.LayerChart:
@@ -487,13 +487,13 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
         at[k] = min([v] + [at[j] / gap for j in at])  # each name at least a line below the ones above
     low = min(low, min(at.values()) / gap ** 0.5)  # room for the lowest name
     base["at"] = [at[k] for k in base["baseline"]]
-    y = alt.Y("perplexity:Q", title=t_("charts.perplexity_log"),
+    y = alt.Y("perplexity:Q", title=tr("charts.perplexity_log"),
               scale=alt.Scale(type="log", domain=[low, high], nice=False))
     # the first curve (held-out) dashed with hollow points over the second (train) solid: when the two
     # all but coincide (Tiny Shakespeare: 6.27 and 6.28) both stay visible
     curves = list(dict.fromkeys(ppl["curve"])) if "curve" in ppl else []
     lines = alt.Chart(ppl).mark_line(point=alt.OverlayMarkDef(filled=False, size=45)).encode(
-        x=alt.X("epoch:Q", title=t_("charts.epoch"), axis=alt.Axis(tickMinStep=1)), y=y,
+        x=alt.X("epoch:Q", title=tr("charts.epoch"), axis=alt.Axis(tickMinStep=1)), y=y,
         color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10", domain=curves or None), sort=None,
                         legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("curve:N", sort=None, legend=None, scale=alt.Scale(
@@ -503,13 +503,13 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
         y=y, tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
     labels = alt.Chart(base).mark_text(align="left", baseline="middle", x={"expr": "width + 6"}, color=GREY,
                                        fontSize=11).encode(
-        y=alt.Y("at:Q", title=t_("charts.perplexity_log"), scale=alt.Scale(type="log", domain=[low, high], nice=False)),
+        y=alt.Y("at:Q", title=tr("charts.perplexity_log"), scale=alt.Scale(type="log", domain=[low, high], nice=False)),
         text=alt.Text("label:N"), tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
     # the legend below takes room from the plot: a little taller than its neighbours, the same plot height
     if len(curves) > 1:  # drawn last first: the first curve (held-out) on top
         lines = alt.layer(*[lines.transform_filter(alt.datum.curve == c) for c in reversed(curves)])
     return alt.layer(rules, labels, lines).properties(
-        title=t_("charts.perplexity_title"), height=HEIGHT + 30)
+        title=tr("charts.perplexity_title"), height=HEIGHT + 30)
 
 
 LABEL_GAP = 0.12  # the share of the log axis one baseline name needs (11-pixel text, CJK too, on a plot of ~110 px)

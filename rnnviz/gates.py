@@ -24,7 +24,7 @@ from rnnviz.data.tasks import (
     replace_batch,
     replaced_at,
 )
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.inspect import trace_frame
 from rnnviz.train import Snapshot, seeded, train
 
@@ -61,13 +61,13 @@ class GateConfig:
 def problem(cfg: GateConfig) -> str:
     """A learner-readable reason the settings cannot train, or ""."""
     if cfg.task in RECALL_TASKS and not 1 <= cfg.gap <= MAX_GAP:
-        return t("gates.check.gap", max_gap=MAX_GAP, gap=cfg.gap)
+        return tr("gates.check.gap", max_gap=MAX_GAP, gap=cfg.gap)
     if cfg.task == "replace" and cfg.gap < MIN_REPLACE_GAP:
-        return t("gates.check.replace_gap", min_gap=MIN_REPLACE_GAP, gap=cfg.gap)
+        return tr("gates.check.replace_gap", min_gap=MIN_REPLACE_GAP, gap=cfg.gap)
     if cfg.task == "counting" and cfg.length < 2:
-        return t("gates.check.length")
+        return tr("gates.check.length")
     if cfg.hidden_size < 1:
-        return t("gates.check.hidden")
+        return tr("gates.check.hidden")
     return ""
 
 
@@ -190,7 +190,7 @@ def after_solved(cfg: GateConfig, info: dict, model: GateNet) -> dict | None:
 def solved(info: dict) -> str:
     """Why training stopped early (held-out accuracy high enough), in the current language; or ""."""
     if info.get("accuracy", 0.0) >= SOLVED:
-        return t("gates.check.solved", accuracy=info["accuracy"])
+        return tr("gates.check.solved", accuracy=info["accuracy"])
     return ""
 
 
@@ -255,12 +255,12 @@ def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256,
     forget, GRU update) averaged over n sequences at every step: t, unit, <gate> (no gate
     column for the vanilla RNN). at: the replace task's second symbol at that step in all n."""
     b = _probe(cfg, n, at)
-    tr = cells.run(model.rnn, b.x).traces[0]
-    units = _separating(tr[STATE[cfg.kind]][-1], b.y, cfg.symbols)[:k]
+    trace = cells.run(model.rnn, b.x).traces[0]
+    units = _separating(trace[STATE[cfg.kind]][-1], b.y, cfg.symbols)[:k]
     gate = KEEP.get(cfg.kind)
     if gate is None:
         return [u + 1 for u in units], pd.DataFrame({"t": [], "unit": []})
-    f = tr[gate].mean(dim=1)  # (T, H)
+    f = trace[gate].mean(dim=1)  # (T, H)
     rows = [(t + 1, u + 1, float(f[t, u])) for u in units for t in range(f.shape[0])]
     return [u + 1 for u in units], pd.DataFrame(rows, columns=["t", "unit", gate])
 

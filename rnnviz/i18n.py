@@ -1,9 +1,9 @@
 """The words of the app in English and 简体中文: one catalogue per language
-(rnnviz/locales/<lang>.toml, the same keys in each), looked up with t("home.title") (section.key).
+(rnnviz/locales/<lang>.toml, the same keys in each), looked up with tr("home.title") (section.key).
 
 The language is per script run: the UI sets it (set_language) at the top of every page, in
 the thread that runs that session's script, so visitors on one server each read their own.
-The engine's own messages use t() too; code that runs elsewhere (a background thread)
+The engine's own messages use tr() too; code that runs elsewhere (a background thread)
 speaks the default, English.
 """
 
@@ -51,7 +51,7 @@ def language() -> str:
     return _language.get()
 
 
-def t(key: str, **values) -> str:
+def tr(key: str, **values) -> str:
     """The text of `key` in the current language, with {placeholders} filled from values."""
     text = CATALOGUES[_language.get()][key]
     return text.format(**values) if values else text

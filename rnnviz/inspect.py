@@ -20,9 +20,9 @@ SHOWN = {
 def trace_frame(traces: list[dict[str, torch.Tensor]], kind: str, sample: int = 0) -> pd.DataFrame:
     """Long-form frame of one sequence's trace: columns t (1-based), layer, unit, gate, value."""
     frames = []
-    for layer, tr in enumerate(traces):
+    for layer, trace in enumerate(traces):
         for gate in SHOWN[kind]:
-            v = tr[gate][:, sample].detach().cpu()  # (T, H)
+            v = trace[gate][:, sample].detach().cpu()  # (T, H)
             T, H = v.shape
             frames.append(pd.DataFrame({
                 "t": torch.arange(1, T + 1).repeat_interleave(H).numpy(),

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.train import Snapshot, seeded, train
 
 MODES = ("carried", "reset")
@@ -92,26 +92,26 @@ def evaluate(pair: Pair, cfg: SinCosConfig) -> tuple[pd.DataFrame, pd.DataFrame]
     Returns the curves (t, curve, value) and the scores (mode, MSE, MSE at chunk starts),
     labelled in the learner's language (sine.sc.*).
     """
-    curve = t("sine.col.curve")
+    curve = tr("sine.col.curve")
     frames, scores = [], []
     first = cfg.steps
     for mode in MODES:
         model = getattr(pair, mode)
         _, h = model(chunk(first - 1, cfg.chunk)[1], None)  # warm up on the chunk before, unscored
         errs, start_errs = [], []
-        label = t("sine.sc.prediction", mode=t(f"sine.sc.{mode}"))
+        label = tr("sine.sc.prediction", mode=tr(f"sine.sc.{mode}"))
         for k in range(first, first + cfg.eval_chunks):
             ts, x, y = chunk(k, cfg.chunk)
             pred, h = model(x, h if mode == "carried" else None)
             p = pred.view(-1).numpy()
             frames.append(pd.DataFrame({"t": ts, curve: label, "value": p}))
             if mode == MODES[0]:
-                frames.append(pd.DataFrame({"t": ts, curve: t("sine.sc.target"), "value": y.view(-1).numpy()}))
+                frames.append(pd.DataFrame({"t": ts, curve: tr("sine.sc.target"), "value": y.view(-1).numpy()}))
             errs.append((p - y.view(-1).numpy()) ** 2)
             start_errs.append(errs[-1][0])
-        scores.append((t(f"sine.sc.{mode}"), float(np.mean(errs)), float(np.mean(start_errs))))
+        scores.append((tr(f"sine.sc.{mode}"), float(np.mean(errs)), float(np.mean(start_errs))))
     return (pd.concat(frames, ignore_index=True),
-            pd.DataFrame(scores, columns=[t("sine.sc.between"), t("sine.sc.mse"), t("sine.sc.mse_first")]))
+            pd.DataFrame(scores, columns=[tr("sine.sc.between"), tr("sine.sc.mse"), tr("sine.sc.mse_first")]))
 
 
 @dataclass(frozen=True)

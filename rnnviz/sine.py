@@ -16,7 +16,7 @@ from torch import nn
 from rnnviz import cells
 from rnnviz.data.sine import Series, SeriesConfig, check, make_series, windows
 from rnnviz.forecast import Verdict, free_run, single_step, verdict
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.models import SeqRegressor
 from rnnviz.train import Snapshot, seeded, train
 
@@ -53,9 +53,9 @@ class SineConfig:
 def problem(cfg: SineConfig) -> str:
     """A learner-readable reason the settings cannot train, or ""."""
     if not cfg.kinds:
-        return t("sine.train.no_model")
+        return tr("sine.train.no_model")
     if cfg.hidden_size < 1:
-        return t("sine.check.hidden")
+        return tr("sine.check.hidden")
     return check(cfg.series)
 
 
@@ -133,9 +133,9 @@ def series_frame(series: Series) -> pd.DataFrame:
     """x, value, curve (noisy / clean sine), part (train / test), index; the curve and part
     columns in the learner's language (sine.col.*), as the chart's legend shows them."""
     n = len(series.x)
-    part = np.where(np.arange(n) < series.split, t("sine.col.train"), t("sine.col.test"))
-    curve, part_col = t("sine.col.curve"), t("sine.col.part")
-    noisy = pd.DataFrame({"i": range(n), "x": series.x, "value": series.y, curve: t("sine.col.noisy"), part_col: part})
+    part = np.where(np.arange(n) < series.split, tr("sine.col.train"), tr("sine.col.test"))
+    curve, part_col = tr("sine.col.curve"), tr("sine.col.part")
+    noisy = pd.DataFrame({"i": range(n), "x": series.x, "value": series.y, curve: tr("sine.col.noisy"), part_col: part})
     clean = pd.DataFrame({"i": range(n), "x": series.x, "value": series.clean, curve: "sin(x)", part_col: part})
     return pd.concat([noisy, clean], ignore_index=True)
 
@@ -157,7 +157,7 @@ class Forecast:
 def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
     """Single-step and free-running forecasts of the whole test part for every model."""
     start, end = series.split, len(series.y)
-    model_col, how_col = t("sine.col.model"), t("sine.col.how")
+    model_col, how_col = tr("sine.col.model"), tr("sine.col.how")
     rows, scores, horizon, inputs, verdicts = [], [], [], {}, {}
     h = np.arange(1, end - start + 1)
     for kind, m in model.models.items():
@@ -165,7 +165,7 @@ def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
         single = single_step(m, series.y, start, end, window)
         multi, inputs[kind] = free_run(m, series.y, start, end, window)
         verdicts[kind] = verdict(single, multi, series.clean[start:end])
-        for how, pred in ((t("sine.col.single"), single), (t("sine.col.multi"), multi)):
+        for how, pred in ((tr("sine.col.single"), single), (tr("sine.col.multi"), multi)):
             rows.append(pd.DataFrame({"i": range(start, end), "x": series.x[start:end], "model": kind,
                                       "how": how, "value": pred}))
             scores.append((kind, how, float(np.mean((pred - series.y[start:end]) ** 2)),
@@ -173,8 +173,8 @@ def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
             horizon.append(pd.DataFrame({model_col: kind, how_col: how, "h": h,
                                          "abs_error": np.abs(pred - series.clean[start:end])}))
     return Forecast(pd.concat(rows, ignore_index=True), inputs,
-                    pd.DataFrame(scores, columns=[model_col, how_col, t("sine.forecast.mse_noisy"),
-                                                  t("sine.forecast.mse_clean")]),
+                    pd.DataFrame(scores, columns=[model_col, how_col, tr("sine.forecast.mse_noisy"),
+                                                  tr("sine.forecast.mse_clean")]),
                     pd.concat(horizon, ignore_index=True), verdicts)
 
 
@@ -197,14 +197,14 @@ def hidden_over_time(m: SeqRegressor, series: Series, window: int) -> tuple[pd.D
     centred = H - H.mean(axis=0)
     _, _, Vt = np.linalg.svd(centred, full_matrices=False)
     pcs = centred @ Vt[:2].T if Vt.shape[0] >= 2 else np.c_[centred @ Vt[:1].T, np.zeros(len(H))]
-    part = np.where(i < series.split, t("sine.col.train"), t("sine.col.test"))
+    part = np.where(i < series.split, tr("sine.col.train"), tr("sine.col.test"))
     return heat, pd.DataFrame({"i": i, "pc1": pcs[:, 0], "pc2": pcs[:, 1], "part": part})
 
 
 def weight_shapes(m: SeqRegressor) -> pd.DataFrame:
     """Every parameter's name and shape: where input_size 1 and hidden_size show up."""
     return pd.DataFrame([(n, "(" + ", ".join(map(str, p.shape)) + ")") for n, p in m.named_parameters()],
-                        columns=[t("sine.faq.parameter"), t("sine.faq.shape")])
+                        columns=[tr("sine.faq.parameter"), tr("sine.faq.shape")])
 
 
 # ---------------------------------------------------------------- the recipes side by side

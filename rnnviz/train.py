@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 
 # torch's default generator is global; sessions run in threads of one server, so model
 # initialisation under a seed holds this lock to stay reproducible per seed.
@@ -44,7 +44,7 @@ class Snapshot:
 
 
 def _diverged(what: str, step: int, lr: float) -> str:
-    return t("train.diverged", step=step, what=t(f"train.{what}"), lr=lr, good=step - 1)
+    return tr("train.diverged", step=step, what=tr(f"train.{what}"), lr=lr, good=step - 1)
 
 
 def train(

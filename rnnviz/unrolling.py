@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz import cells
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 from rnnviz.train import Snapshot, seeded, train
 
 # ---------------------------------------------------------------- the worked example
@@ -69,17 +69,17 @@ def shared_weights(ex: WorkedExample) -> dict[str, int]:
 def step_numbers(ex: WorkedExample, t: int, layer: int = 0, sample: int = 0) -> dict[str, Tensor]:
     """The real numbers of one step t (1-based) of one layer for one sequence of the batch."""
     run = cells.run(ex.rnn, ex.x)
-    tr = run.traces[layer]
+    trace = run.traces[layer]
     w = cells.weights_from(ex.rnn, layer)
     x_in = ex.x.transpose(0, 1) if ex.rnn.batch_first else ex.x  # (T, B, I)
     layer_in = x_in if layer == 0 else run.traces[layer - 1]["hidden"]
-    h_prev = tr["hidden"][t - 2, sample] if t > 1 else torch.zeros(w.hidden_size)
-    h_t = tr["hidden"][t - 1, sample]
+    h_prev = trace["hidden"][t - 2, sample] if t > 1 else torch.zeros(w.hidden_size)
+    h_t = trace["hidden"][t - 1, sample]
     out = {
         "x_t": layer_in[t - 1, sample], "h_prev": h_prev,
         "W_ih": w.W_ih, "W_hh": w.W_hh, "b_ih": w.b_ih, "b_hh": w.b_hh,
         "W_ih x_t": w.W_ih @ layer_in[t - 1, sample], "W_hh h_prev": w.W_hh @ h_prev,
-        "preact": tr["preact"][t - 1, sample], "h_t": h_t,
+        "preact": trace["preact"][t - 1, sample], "h_t": h_t,
     }
     if layer == ex.rnn.num_layers - 1:
         out["y_t"] = ex.readout(h_t).detach()
@@ -327,8 +327,8 @@ def hello_hidden_frame(model: HelloTagger, text: str = HELLO_IN) -> pd.DataFrame
     with torch.no_grad():
         run = cells.run(model.rnn, model.rnn_input(encode(text)))
     rows = []
-    for layer, tr in enumerate(run.traces):
-        h = tr["hidden"][:, 0]  # (T, H)
+    for layer, trace in enumerate(run.traces):
+        h = trace["hidden"][:, 0]  # (T, H)
         for i, ch in enumerate(text):
             for unit, v in enumerate(h[i].tolist()):
                 rows.append((i + 1, f"{i + 1}:{ch}", layer + 1, unit + 1, v))
@@ -454,15 +454,15 @@ def shape_table(ex: WorkedExample) -> pd.DataFrame:
     out, h_n = rnn(ex.x)
     T_B = "batch, seq_len" if rnn.batch_first else "seq_len, batch"
     rows = [
-        ("input", tuple(ex.x.shape), f"({T_B}, input_size)", t("unrolling.shapes.input")),
-        ("output", tuple(out.shape), f"({T_B}, hidden_size)", t("unrolling.shapes.output")),
-        ("h_n", tuple(h_n.shape), "(num_layers, batch, hidden_size)", t("unrolling.shapes.h_n")),
+        ("input", tuple(ex.x.shape), f"({T_B}, input_size)", tr("unrolling.shapes.input")),
+        ("output", tuple(out.shape), f"({T_B}, hidden_size)", tr("unrolling.shapes.output")),
+        ("h_n", tuple(h_n.shape), "(num_layers, batch, hidden_size)", tr("unrolling.shapes.h_n")),
     ]
     for name, p in rnn.named_parameters():
-        meaning = {"weight_ih": t("unrolling.shapes.weight_ih_axes"), "weight_hh": "(hidden_size, hidden_size)",
+        meaning = {"weight_ih": tr("unrolling.shapes.weight_ih_axes"), "weight_hh": "(hidden_size, hidden_size)",
                    "bias_ih": "(hidden_size,)", "bias_hh": "(hidden_size,)"}[name.rsplit("_", 1)[0]]
-        kind = t(f"unrolling.shapes.{name.split('_')[0]}")  # weight or bias
-        rows.append((name, tuple(p.shape), meaning, t("unrolling.shapes.parameter", layer=int(name[-1]) + 1, kind=kind)))
+        kind = tr(f"unrolling.shapes.{name.split('_')[0]}")  # weight or bias
+        rows.append((name, tuple(p.shape), meaning, tr("unrolling.shapes.parameter", layer=int(name[-1]) + 1, kind=kind)))
     return pd.DataFrame(rows, columns=["tensor", "shape", "axes", "holds"]).assign(shape=lambda d: d["shape"].map(shape_text))
 
 

@@ -206,14 +206,14 @@ def test_trace_names_shapes_and_layer_outputs(kind, num_layers):
 @pytest.mark.parametrize("kind", ["RNN_TANH", "RNN_RELU"])
 def test_rnn_trace_follows_equation(kind):
     module, x, state, run = traced_run(kind)
-    for k, tr in enumerate(run.traces):
+    for k, trace in enumerate(run.traces):
         w = cells.weights_from(module, k)
         layer_in = x if k == 0 else run.traces[k - 1]["hidden"]
-        close(tr["ih"], layer_in @ w.W_ih.T + w.b_ih)
-        close(tr["hh"], previous(tr["hidden"], state[k]) @ w.W_hh.T + w.b_hh)
-        close(tr["preact"], tr["ih"] + tr["hh"])
+        close(trace["ih"], layer_in @ w.W_ih.T + w.b_ih)
+        close(trace["hh"], previous(trace["hidden"], state[k]) @ w.W_hh.T + w.b_hh)
+        close(trace["preact"], trace["ih"] + trace["hh"])
         act = torch.tanh if kind == "RNN_TANH" else torch.relu
-        close(tr["hidden"], act(tr["preact"]))
+        close(trace["hidden"], act(trace["preact"]))
     if kind == "RNN_TANH":
         assert (run.traces[-1]["hidden"].abs() < 1).all()
     else:
@@ -222,38 +222,38 @@ def test_rnn_trace_follows_equation(kind):
 
 def test_lstm_trace_follows_equation():
     module, _, (h0, c0), run = traced_run("LSTM")
-    for k, tr in enumerate(run.traces):
-        pres = (tr["ih"] + tr["hh"]).chunk(4, dim=-1)  # torch's order: i, f, g, o
+    for k, trace in enumerate(run.traces):
+        pres = (trace["ih"] + trace["hh"]).chunk(4, dim=-1)  # torch's order: i, f, g, o
         for name, pre in zip(("input_pre", "forget_pre", "candidate_pre", "output_pre"), pres):
-            close(tr[name], pre)
+            close(trace[name], pre)
         for gate in ("input", "forget", "output"):
-            close(tr[gate], torch.sigmoid(tr[gate + "_pre"]))
-            assert ((tr[gate] > 0) & (tr[gate] < 1)).all(), gate
-        close(tr["candidate"], torch.tanh(tr["candidate_pre"]))
-        assert (tr["candidate"].abs() < 1).all()
-        c_prev = previous(tr["cell"], c0[k])
-        close(tr["cell"], tr["forget"] * c_prev + tr["input"] * tr["candidate"])
-        close(tr["hidden"], tr["output"] * torch.tanh(tr["cell"]))
-        close(tr["cell"][-1], run.c_n[k])
+            close(trace[gate], torch.sigmoid(trace[gate + "_pre"]))
+            assert ((trace[gate] > 0) & (trace[gate] < 1)).all(), gate
+        close(trace["candidate"], torch.tanh(trace["candidate_pre"]))
+        assert (trace["candidate"].abs() < 1).all()
+        c_prev = previous(trace["cell"], c0[k])
+        close(trace["cell"], trace["forget"] * c_prev + trace["input"] * trace["candidate"])
+        close(trace["hidden"], trace["output"] * torch.tanh(trace["cell"]))
+        close(trace["cell"][-1], run.c_n[k])
         w = cells.weights_from(module, k)
-        close(tr["hh"], previous(tr["hidden"], h0[k]) @ w.W_hh.T + w.b_hh)
+        close(trace["hh"], previous(trace["hidden"], h0[k]) @ w.W_hh.T + w.b_hh)
 
 
 def test_gru_trace_follows_equation():
     _, _, h0, run = traced_run("GRU")
-    for k, tr in enumerate(run.traces):
-        ih_r, ih_z, ih_n = tr["ih"].chunk(3, dim=-1)  # torch's order: r, z, n
-        hh_r, hh_z, hh_n = tr["hh"].chunk(3, dim=-1)
-        close(tr["reset_pre"], ih_r + hh_r)
-        close(tr["update_pre"], ih_z + hh_z)
-        close(tr["candidate_pre"], ih_n + tr["reset"] * hh_n)  # reset acts on W_hn h + b_hn only
+    for k, trace in enumerate(run.traces):
+        ih_r, ih_z, ih_n = trace["ih"].chunk(3, dim=-1)  # torch's order: r, z, n
+        hh_r, hh_z, hh_n = trace["hh"].chunk(3, dim=-1)
+        close(trace["reset_pre"], ih_r + hh_r)
+        close(trace["update_pre"], ih_z + hh_z)
+        close(trace["candidate_pre"], ih_n + trace["reset"] * hh_n)  # reset acts on W_hn h + b_hn only
         for gate in ("reset", "update"):
-            close(tr[gate], torch.sigmoid(tr[gate + "_pre"]))
-            assert ((tr[gate] > 0) & (tr[gate] < 1)).all(), gate
-        close(tr["candidate"], torch.tanh(tr["candidate_pre"]))
-        assert (tr["candidate"].abs() < 1).all()
-        z, n = tr["update"], tr["candidate"]
-        close(tr["hidden"], (1 - z) * n + z * previous(tr["hidden"], h0[k]))
+            close(trace[gate], torch.sigmoid(trace[gate + "_pre"]))
+            assert ((trace[gate] > 0) & (trace[gate] < 1)).all(), gate
+        close(trace["candidate"], torch.tanh(trace["candidate_pre"]))
+        assert (trace["candidate"].abs() < 1).all()
+        z, n = trace["update"], trace["candidate"]
+        close(trace["hidden"], (1 - z) * n + z * previous(trace["hidden"], h0[k]))
 
 
 # ---------------------------------------------------------------- gradients through time

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.i18n import CATALOGUES, LANGUAGES, t
+from rnnviz.i18n import CATALOGUES, LANGUAGES, tr
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -34,11 +34,11 @@ def test_every_key_the_code_asks_for_exists():
     asked, prefixes = set(), set()
     for path in SOURCES:
         source = path.read_text(encoding="utf-8")
-        asked |= set(re.findall(r'\bt_?\(\s*"([\w.]+)"', source))
-        prefixes |= {p for p in re.findall(r'\bt\(\s*f"([\w.]+)\{', source)}
+        asked |= set(re.findall(r'\btr\(\s*"([\w.]+)"', source))
+        prefixes |= {p for p in re.findall(r'\btr\(\s*f"([\w.]+)\{', source)}
     assert len(asked) >= 15
     assert sorted(asked - set(CATALOGUES["en"])) == []
-    for prefix in prefixes:  # keys built at run time, t(f"pages.{key}"): some key has that prefix
+    for prefix in prefixes:  # keys built at run time, tr(f"pages.{key}"): some key has that prefix
         assert any(k.startswith(prefix) for k in CATALOGUES["en"]), prefix
 
 
@@ -87,4 +87,4 @@ def test_an_unknown_language_in_a_link_falls_back_to_english_with_a_note():
 
 
 def test_t_fills_placeholders_in_the_current_language():
-    assert t("home.open", name="X") == "Open X"
+    assert tr("home.open", name="X") == "Open X"

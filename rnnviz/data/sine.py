@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,13 @@ class Series:
 def check(cfg: SeriesConfig) -> str:
     """A learner-readable reason the settings cannot work, or "" when they can."""
     if cfg.window < 1:
-        return t("sine.check.window")
+        return tr("sine.check.window")
     if cfg.split > cfg.n_points - 2:
-        return t("sine.check.split", split=cfg.split, test=cfg.n_points - cfg.split, n=cfg.n_points)
+        return tr("sine.check.split", split=cfg.split, test=cfg.n_points - cfg.split, n=cfg.n_points)
     if cfg.split < cfg.window + 1:
-        return t("sine.check.too_short", split=cfg.split, window=cfg.window)
+        return tr("sine.check.too_short", split=cfg.split, window=cfg.window)
     if cfg.noise_kind not in ("uniform", "gaussian"):
-        return t("sine.check.noise_kind", kind=cfg.noise_kind)
+        return tr("sine.check.noise_kind", kind=cfg.noise_kind)
     return ""
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from rnnviz.i18n import t
+from rnnviz.i18n import tr
 
 APP = Path(__file__).resolve().parents[2]  # the app's folder: paths are named from it on a hosted demo
 CACHE = Path(os.environ.get("RNNVIZ_CACHE", APP / "data" / "cache"))
@@ -84,7 +84,7 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
                 chunks.append(chunk)
                 got += len(chunk)
                 if got > MAX_BYTES:
-                    raise CorpusError(t("char.text.too_much", url=url, limit=MAX_BYTES))
+                    raise CorpusError(tr("char.text.too_much", url=url, limit=MAX_BYTES))
                 if progress:
                     progress(got, total)
     except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -92,14 +92,14 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
             raise
         where = shown_path(path)
         if moved is not None:
-            raise CorpusError(t("char.text.cache_bad", name=source.name, path=where, bad=shown_path(moved), url=url,
+            raise CorpusError(tr("char.text.cache_bad", name=source.name, path=where, bad=shown_path(moved), url=url,
                                 exc=exc, expected=source.sha256[:16])) from exc
-        raise CorpusError(t("char.text.offline", name=source.name, url=url, exc=exc, path=where,
+        raise CorpusError(tr("char.text.offline", name=source.name, url=url, exc=exc, path=where,
                             expected=source.sha256[:16])) from exc
     data = b"".join(chunks)
     digest = _sha256(data)
     if digest != source.sha256:
-        raise CorpusError(t("char.text.corrupted", name=source.name, url=url, got=digest[:16],
+        raise CorpusError(tr("char.text.corrupted", name=source.name, url=url, got=digest[:16],
                             expected=source.sha256[:16]))
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
@@ -151,9 +151,9 @@ def read_corpus(name: str, data: bytes, member: str | None = None) -> Read:
     """read_text, saying how: a zip's chosen .txt (member; default its first; JOIN: all, joined
     by a newline), UTF-8 or UTF-16 (by its BOM). NUL bytes anywhere refuse the file."""
     if not data:
-        raise CorpusError(t("char.text.empty", name=name))
+        raise CorpusError(tr("char.text.empty", name=name))
     if len(data) > MAX_BYTES:
-        raise CorpusError(t("char.text.too_big", name=name, size=len(data), limit=MAX_BYTES))
+        raise CorpusError(tr("char.text.too_big", name=name, size=len(data), limit=MAX_BYTES))
     members: tuple[str, ...] = ()
     if is_zip(name, data):
         zf = _open_zip(name, data)
@@ -164,13 +164,13 @@ def read_corpus(name: str, data: bytes, member: str | None = None) -> Read:
         parts = [_decode(f"{name}: {i.filename}", _unpack(name, zf, i)) for i in chosen]
         text = "\n".join(p[0] for p in parts)
         if len(text.encode("utf-8")) > MAX_BYTES:
-            raise CorpusError(t("char.text.unpacks_too_big", name=name, member=member, limit=MAX_BYTES))
+            raise CorpusError(tr("char.text.unpacks_too_big", name=name, member=member, limit=MAX_BYTES))
         encoding = "utf-16" if any(p[1] == "utf-16" for p in parts) else "utf-8"
     else:
         member = ""
         text, encoding = _decode(name, data)
     if not text:
-        raise CorpusError(t("char.text.empty", name=name))
+        raise CorpusError(tr("char.text.empty", name=name))
     return Read(text, encoding, member, members)
 
 
@@ -180,18 +180,18 @@ def _decode(name: str, data: bytes) -> tuple[str, str]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise CorpusError(t("char.text.not_utf16", name=name, byte=exc.start)) from None
+            raise CorpusError(tr("char.text.not_utf16", name=name, byte=exc.start)) from None
         encoding = "utf-16"
     else:
         if b"\x00" in data:  # anywhere in the file, not just its start
-            raise CorpusError(t("char.text.binary", name=name, at=data.index(b"\x00")))
+            raise CorpusError(tr("char.text.binary", name=name, at=data.index(b"\x00")))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise CorpusError(t("char.text.not_utf8", name=name, byte=exc.start)) from None
+            raise CorpusError(tr("char.text.not_utf8", name=name, byte=exc.start)) from None
         encoding = "utf-8"
     if "\x00" in text:
-        raise CorpusError(t("char.text.binary", name=name, at=text.index("\x00")))
+        raise CorpusError(tr("char.text.binary", name=name, at=text.index("\x00")))
     return text.lstrip("\ufeff"), encoding
 
 
@@ -199,29 +199,29 @@ def _open_zip(name: str, data: bytes) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise CorpusError(t("char.text.bad_zip", name=name)) from None
+        raise CorpusError(tr("char.text.bad_zip", name=name)) from None
 
 
 def _txt_infos(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     txts = [i for i in zf.infolist() if i.filename.lower().endswith(".txt") and not i.is_dir()]
     if not txts:
-        members = ", ".join(zf.namelist()[:5]) or t("char.text.nothing")
-        raise CorpusError(t("char.text.no_txt", name=name, members=members))
+        members = ", ".join(zf.namelist()[:5]) or tr("char.text.nothing")
+        raise CorpusError(tr("char.text.no_txt", name=name, members=members))
     return txts
 
 
 def _unpack(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     if info.file_size > MAX_BYTES or (info.file_size > ZIP_RATIO_FROM
                                       and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
-        raise CorpusError(t("char.text.zip_bomb", name=name, member=info.filename, size=info.file_size,
+        raise CorpusError(tr("char.text.zip_bomb", name=name, member=info.filename, size=info.file_size,
                             packed=info.compress_size, limit=MAX_BYTES, ratio=MAX_ZIP_RATIO))
     try:
         with zf.open(info) as f:
             out = f.read(MAX_BYTES + 1)
     except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
-        raise CorpusError(t("char.text.damaged", name=name, member=info.filename, exc=exc)) from None
+        raise CorpusError(tr("char.text.damaged", name=name, member=info.filename, exc=exc)) from None
     if len(out) > MAX_BYTES:
-        raise CorpusError(t("char.text.unpacks_too_big", name=name, member=info.filename, limit=MAX_BYTES))
+        raise CorpusError(tr("char.text.unpacks_too_big", name=name, member=info.filename, limit=MAX_BYTES))
     return out
 
 
@@ -268,7 +268,7 @@ class Vocab:
         missing = sorted({c for c in text if c not in index})
         if missing:
             shown = ", ".join(repr(c) for c in missing[:8])
-            raise CorpusError(t("char.text.not_in_vocab", chars=shown))
+            raise CorpusError(tr("char.text.not_in_vocab", chars=shown))
         return [index[c] for c in text]
 
     def decode(self, ids) -> str:

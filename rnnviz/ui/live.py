@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from rnnviz import cost
-from rnnviz.i18n import language, t
+from rnnviz.i18n import language, tr
 from rnnviz.train import Snapshot
 
 # Every update is a message to the browser, and Streamlit drops a session whose browser falls
@@ -87,9 +87,9 @@ def live_training(
     if state is not None and state.status == "running":  # the loop was interrupted by a rerun
         state.status = "stopped"
         if state.history:
-            state.message = t("live.stopped", step=state.last.step, total=state.last.total)
+            state.message = tr("live.stopped", step=state.last.step, total=state.last.total)
         else:  # stopped before its first step: nothing learnt, the last model stays (and no auto-retrain)
-            st.session_state[fkey] = (state.config, t("live.stopped_before"), "warning")
+            st.session_state[fkey] = (state.config, tr("live.stopped_before"), "warning")
             state = st.session_state[skey] = state.previous
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] != config:
@@ -103,16 +103,16 @@ def live_training(
         over = cost.over_budget(config, vocab, estimate)
         if will_train and (estimate > AUTO_SECONDS or over):
             will_train, waiting = False, estimate
-    label = t("live.retrain") if state is not None or will_train else t("live.train")
+    label = tr("live.retrain") if state is not None or will_train else tr("live.train")
     note = st.empty()  # the estimate of a waiting run; gone once it trains
     if over:
-        label = t("live.train_anyway", about=about(waiting or estimate))
+        label = tr("live.train_anyway", about=about(waiting or estimate))
         note.error(heavy(config, vocab, over, what, state is not None), icon=":material/memory:")
     elif waiting is not None:
-        label = t("live.train_about", label=t("live.train"), about=about(waiting))
-        previous = t("live.waiting_previous") if state is not None else ""
-        note.info(t("live.waiting", what=what, about=about(waiting), previous=previous), icon=":material/schedule:")
-    clicked = st.button(label, key=f"{key}__train", type="primary", help=t("live.train_help", what=what),
+        label = tr("live.train_about", label=tr("live.train"), about=about(waiting))
+        previous = tr("live.waiting_previous") if state is not None else ""
+        note.info(tr("live.waiting", what=what, about=about(waiting), previous=previous), icon=":material/schedule:")
+    clicked = st.button(label, key=f"{key}__train", type="primary", help=tr("live.train_help", what=what),
                         disabled=bool(over) and HOSTED)
     if clicked:
         note.empty()
@@ -123,7 +123,7 @@ def live_training(
         state = _train(key, config, start, render, what, previous=state)
         if not clicked and state is not None and state.status == "done" and config == default:
             shared.setdefault(shared_key, state)
-        if clicked and label != t("live.retrain") and state is not None and state.config == config:
+        if clicked and label != tr("live.retrain") and state is not None and state.config == config:
             st.rerun()  # the button above still says "Train (about 2 min)": draw the page again, with Retrain
     failed = st.session_state.get(fkey)
     if failed is not None and failed[0] == config:
@@ -132,7 +132,7 @@ def live_training(
         else:
             st.error(failed[1], icon=":material/error:")
     if state is not None and state.config != config and waiting is None:
-        st.info(t("live.previous_settings"), icon=":material/info:")
+        st.info(tr("live.previous_settings"), icon=":material/info:")
     if state is None:
         return None
     if state.message:
@@ -142,8 +142,8 @@ def live_training(
         st.warning(grew, icon=":material/trending_up:")
     if state.last is not None:
         parts = len(state.last.info.get("losses", {}))  # several models trained side by side: their sum
-        st.caption(t("live.final", step=state.last.step, loss=state.last.loss)
-                   + (t("live.final_sum", n=parts) if parts > 1 else ""))
+        st.caption(tr("live.final", step=state.last.step, loss=state.last.loss)
+                   + (tr("live.final_sum", n=parts) if parts > 1 else ""))
     with st.container():
         render(thinned(state, FINAL_POINTS))
     return state
@@ -151,22 +151,22 @@ def live_training(
 
 def heavy(config, vocab: int | None, over: dict[str, float], what: str, shown: bool) -> str:
     """Why a run is over the budget, with its estimates, and the knob to turn."""
-    why = [t(f"live.over_{limit}", value=value, about=about(value),
+    why = [tr(f"live.over_{limit}", value=value, about=about(value),
              limit=cost.RUN_MEMORY_MB if limit == "memory" else cost.STEP_SECONDS if limit == "step"
              else about(cost.RUN_SECONDS)) for limit, value in over.items()]
-    knob = t("live.knob_run") if set(over) == {"run"} else t(f"live.knob_{cost.largest(config, vocab)}", vocab=vocab)
-    ending = t("live.refused") if HOSTED else t("live.ask")
-    previous = t("live.waiting_previous") if shown else ""
-    return t("live.heavy", what=what, why=t("live.why_join").join(why), knob=knob, ending=ending, previous=previous)
+    knob = tr("live.knob_run") if set(over) == {"run"} else tr(f"live.knob_{cost.largest(config, vocab)}", vocab=vocab)
+    ending = tr("live.refused") if HOSTED else tr("live.ask")
+    previous = tr("live.waiting_previous") if shown else ""
+    return tr("live.heavy", what=what, why=tr("live.why_join").join(why), knob=knob, ending=ending, previous=previous)
 
 
 def about(seconds: float) -> str:
     """A run's estimated length in words: about 20 s, about 3 min."""
     if seconds < 90:
-        return t("live.about_seconds", seconds=max(1, round(seconds / 10) * 10 if seconds > 15 else round(seconds)))
+        return tr("live.about_seconds", seconds=max(1, round(seconds / 10) * 10 if seconds > 15 else round(seconds)))
     if seconds < 90 * 60:
-        return t("live.about_minutes", minutes=round(seconds / 60))
-    return t("live.about_hours", hours=round(seconds / 3600, 1 if seconds < 10 * 3600 else None))
+        return tr("live.about_minutes", minutes=round(seconds / 60))
+    return tr("live.about_hours", hours=round(seconds / 3600, 1 if seconds < 10 * 3600 else None))
 
 
 def thinned(state: TrainState, limit: int = LIVE_POINTS) -> TrainState:
@@ -190,8 +190,8 @@ def _loss_grew(state: TrainState) -> str:
     if last > 2 * first:
         configs = state.config if isinstance(state.config, tuple) else (state.config,)  # (corpus, ..., config)
         lr = next((c.lr for c in configs if hasattr(c, "lr")), None)
-        tail = t("live.lr_too_large", lr=lr) if lr is not None else ""
-        return t("live.loss_grew", first=first, last=last, tail=tail)
+        tail = tr("live.lr_too_large", lr=lr) if lr is not None else ""
+        return tr("live.loss_grew", first=first, last=last, tail=tail)
     return ""
 
 
@@ -207,9 +207,9 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     state = TrainState(config, model, previous=previous)
     st.session_state[skey] = state
     st.session_state.pop(fkey, None)
-    progress = st.progress(0.0, text=t("live.training", what=what))
+    progress = st.progress(0.0, text=tr("live.training", what=what))
     stop = st.empty()
-    stop.button(t("live.stop"), key=f"{key}__stop", icon=":material/stop:", help=t("live.stop_help"))
+    stop.button(tr("live.stop"), key=f"{key}__stop", icon=":material/stop:", help=tr("live.stop_help"))
     area = st.empty()
     began = drawn = moved = time.perf_counter()
     try:
@@ -223,7 +223,7 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
             state.previous = None
             if time.perf_counter() - moved > PROGRESS_SECONDS:
                 progress.progress(snap.step / snap.total,
-                                  text=t("live.progress", what=what, step=snap.step, total=snap.total, loss=snap.loss))
+                                  text=tr("live.progress", what=what, step=snap.step, total=snap.total, loss=snap.loss))
                 moved = time.perf_counter()
             now = time.perf_counter()
             if now - drawn > max(REDRAW_SECONDS, (now - began) * REDRAW_SHARE):
@@ -233,7 +233,7 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     except StopException:  # Streamlit's own Stop (the toolbar): nothing can be drawn any more this run,
         if state.history:  # so the next run finds the model kept and says why, as after our Stop button
             state.status = "stopped"
-            state.message = t("live.stopped", step=state.last.step, total=state.last.total)
+            state.message = tr("live.stopped", step=state.last.step, total=state.last.total)
         raise
     progress.empty()
     stop.empty()

@@ -20,7 +20,7 @@ import torch._dynamo  # torch imports it with the first optimiser (1.5 s): pay i
 
 import rnnviz
 from rnnviz.charts import chart_data, chart_title
-from rnnviz.i18n import DEFAULT, LANGUAGES, set_language, t
+from rnnviz.i18n import DEFAULT, LANGUAGES, set_language, tr
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def existing_pages() -> list[tuple[str, str, str, str]]:
     """(file, name, icon, one line on what it teaches) of the pages whose files existed when
     the server started, in lesson order and the current language (Streamlit registers pages/
     once; linking a page added later would fail until a restart)."""
-    return [(file, t(f"pages.{key}"), icon, t(f"pages.{key}_blurb")) for file, key, icon in _EXISTING]
+    return [(file, tr(f"pages.{key}"), icon, tr(f"pages.{key}_blurb")) for file, key, icon in _EXISTING]
 
 
 _EXISTING = [p for p in PAGES if (ROOT / p[0]).exists()]
@@ -50,18 +50,18 @@ def page_setup(title: str, icon: str):
     # the link this page was first opened with in this session, before anything reads it
     st.session_state.setdefault(f"_opened {title}", {k: st.query_params.get_all(k) for k in st.query_params})
     lang = _language_from_link()
-    st.set_page_config(page_title=f"{t(title)} · rnnviz", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=f"{tr(title)} · rnnviz", page_icon=icon, layout="wide")
     st.session_state[SHOWN] = {}  # the charts this run draws, for exports()
     st.html(Path(__file__).with_name("page.css"))  # style only: takes no room on the page
     with st.sidebar:
-        st.segmented_control(t("common.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=LANG,
+        st.segmented_control(tr("common.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=LANG,
                              on_change=_language_chosen)
-        st.page_link("streamlit_app.py", label=t("common.home"), icon=":material/home:")
+        st.page_link("streamlit_app.py", label=tr("common.home"), icon=":material/home:")
         for file, name, page_icon, _ in existing_pages():
             st.page_link(file, label=name, icon=page_icon)
         st.divider()
-        where = t("common.gpu") if rnnviz.device().type == "cuda" else t("common.cpu")
-        st.caption(t("common.trains_on", where=where, torch=torch.__version__.split("+")[0],
+        where = tr("common.gpu") if rnnviz.device().type == "cuda" else tr("common.cpu")
+        st.caption(tr("common.trains_on", where=where, torch=torch.__version__.split("+")[0],
                      threads=torch.get_num_threads()))
     if lang != DEFAULT:
         st.query_params[LANG] = lang  # in every link to this page
@@ -105,12 +105,12 @@ def share_link(title: str, note_at) -> None:
             if k in st.query_params and not _is_setting(k):
                 del st.query_params[k]  # unknown: out of the link
     if st.session_state[key]:
-        note_at.warning(t("common.link_unusable", settings=", ".join(st.session_state[key])),
+        note_at.warning(tr("common.link_unusable", settings=", ".join(st.session_state[key])),
                         icon=":material/link_off:")
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     url = (st.context.url or "") + ("?" + urlencode(params, doseq=True) if params else "")
     with st.sidebar:
-        st.caption(t("common.link_caption"))
+        st.caption(tr("common.link_caption"))
         st.code(url, language=None, wrap_lines=True)
 
 
@@ -179,21 +179,21 @@ def exports(runs: dict[str, str], scripts: dict[str, Callable[[], str]] | None =
     file name -> its live_training key), a state dict to load with
     torch.load(path, weights_only=True); and standalone scripts (file name -> a function
     that writes the source, e.g. lambda: rnnviz.export.script(cfg); or a .txt the script reads)."""
-    with st.sidebar.expander(t("common.export"), icon=":material/download:"):
-        st.caption(t("common.export_csv"))
+    with st.sidebar.expander(tr("common.export"), icon=":material/download:"):
+        st.caption(tr("common.export_csv"))
         for title, chart in st.session_state.get(SHOWN, {}).items():
             st.download_button(title, lambda c=chart: chart_data(c).to_csv(index=False), f"{_slug(title)}.csv",
                                "text/csv", key=f"_csv {title}", on_click="ignore", icon=":material/table:",
                                type="tertiary")
         models = {name: run.model for name, key in runs.items() if (run := st.session_state.get(f"{key}__run"))}
         if models:
-            st.caption(t("common.export_weights"))
+            st.caption(tr("common.export_weights"))
         for name, model in models.items():
             st.download_button(f"{name}.pt", lambda m=model: _state_dict_bytes(m), f"{name}.pt",
                                "application/octet-stream", key=f"_pt {name}", on_click="ignore",
                                icon=":material/memory:", type="tertiary")
         if scripts:
-            st.caption(t("common.export_scripts"))
+            st.caption(tr("common.export_scripts"))
         for name, source in (scripts or {}).items():  # a script, or a text file it reads
             st.download_button(name, source, name, "text/x-python" if name.endswith(".py") else "text/plain",
                                key=f"_py {name}", on_click="ignore", icon=":material/code:", type="tertiary")
