@@ -55,3 +55,40 @@ def tr(key: str, **values) -> str:
     """The text of `key` in the current language, with {placeholders} filled from values."""
     text = CATALOGUES[_language.get()][key]
     return text.format(**values) if values else text
+
+
+class Message:
+    """A sentence the engine hands to the page without choosing its language: a catalogue key
+    and its values. str(message) says it in the language of the run that shows it."""
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+
+    def __str__(self) -> str:
+        return tr(self.key, **self.values)
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, **{self.values!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Message) and (self.key, self.values) == (other.key, other.values)
+
+
+class Problem(ValueError):
+    """An engine error the learner can fix: a catalogue key and its values, said in the
+    learner's language when shown (str(error)), never when raised."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(key)
+        self.message = Message(key, **values)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def words(values, prefix: str):
+    """The learner's words for the engine's stable values: each value v becomes tr(f"{prefix}.{v}").
+    Takes a pandas Series (returns one) or any iterable (returns a list)."""
+    if hasattr(values, "map"):
+        return values.map(lambda v: tr(f"{prefix}.{v}"))
+    return [tr(f"{prefix}.{v}") for v in values]
