@@ -7,56 +7,20 @@ test_page_char.py."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from apptest import APP, chart_words, english_on, no_exception, open_page
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
-from zh import chart_words, english_left
 
 from rnnviz.i18n import CATALOGUES
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/4_Char_Generation.py"
 ZH = CATALOGUES["zh"]
 QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps: the words, not the fit, are tested
 HEADERS = ["corpus", "model", "batches", "train", "gen", "inside"]
 
-def open_char_zh(**preset) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["lang"] = "zh"
-    at.run()
-    for key, value in {**QUICK, **preset}.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def readable(at: AppTest) -> list[str]:
-    """Everything on the page a learner reads, as text (generated samples and code aside)."""
-    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
-                                  "error", "success") for e in getattr(at, kind)]
-    for kind in ("number_input", "selectbox", "radio", "text_input", "toggle", "button", "expander"):
-        for w in at.get(kind):
-            texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
-            texts += [str(o) for o in getattr(w, "options", [])]
-    for w in at.radio:
-        texts += list(w.proto.captions)
-    for table in at.table:
-        frame = table.value
-        texts += [str(c) for c in frame.columns] + [str(n) for n in frame.index.names if n]
-    for chart in at.get("vega_lite_chart"):
-        texts += chart_words(json.loads(chart.proto.spec))
-    return texts
-
-
-def leftovers(at: AppTest) -> list[tuple[str, list[str]]]:
-    return [(text, english_left(text)) for text in readable(at) if english_left(text)]
+def open_char_zh(**preset):
+    return open_page(PAGE, timeout=180, lang="zh", **{**QUICK, **preset})
 
 
 def test_the_char_page_in_chinese_has_no_english_left():
@@ -65,7 +29,7 @@ def test_the_char_page_in_chinese_has_no_english_left():
     assert [h.value for h in at.header] == [ZH[f"char.{part}.header"] for part in HEADERS]
     state = at.session_state["char__run"]
     assert state.status == "done"
-    assert leftovers(at) == []
+    assert english_on(at) == []
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
     kept = ZH["char.check.kept"].format(epoch=1, ppl=state.last.info["best_ppl"])
     done = ZH["char.check.all_done"].format(epochs=1, kept=kept)
@@ -101,7 +65,7 @@ def test_options_keep_their_values_under_chinese_labels():
     assert at.selectbox(key="char_mode").value == "top-k"
     assert at.selectbox(key="char_feature").value in ("inside quotes", "position in the line", "bracket depth",
                                                       "after a space")
-    assert leftovers(at) == []
+    assert english_on(at) == []
 
 
 def test_engine_messages_and_a_stop_message_from_another_language_in_chinese():
@@ -128,7 +92,7 @@ def test_engine_messages_and_a_stop_message_from_another_language_in_chinese():
     assert short in [e.value for e in at.error], [e.value for e in at.error]
     assert any(m.value.startswith(f"**{ZH['char.corpora.hello']}**") for m in at.markdown)
     assert ZH["char.train.last_model"].format(name=ZH["char.corpora.reber"]) in [i.value for i in at.info]
-    assert leftovers(at) == []
+    assert english_on(at) == []
 
 
 def test_the_chinese_catalogue_follows_the_glossary():

@@ -5,73 +5,27 @@ and legends); the engine's messages speak Chinese too. English is tested in test
 
 from __future__ import annotations
 
-import re
-import time
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
-from zh import chart_words, english_left, specs
+from apptest import english_on, finished_job, no_exception, open_page, readable, specs
 
 from rnnviz import gates as G
 from rnnviz.i18n import CATALOGUES
 from rnnviz.inspect import SHOWN
-from rnnviz.ui.background import shared_job
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/3_LSTM_Gates.py"
 ZH = CATALOGUES["zh"]
 JOB = "gates-default-sweep"  # the page's background comparison, replaced by finished rows
 SWEEP_ROWS = [{"kind": k, "gap": g, "accuracy": 1.0, "seconds": 1.0} for g in (5, 20, 50) for k in G.KINDS]
 HEADERS = ["train", "heat", "eq", "held", "numbers", "sweep"]
 
-def readable(at: AppTest) -> list[str]:
-    """Everything on the page a learner reads, as text."""
-    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
-                                  "error", "success") for e in getattr(at, kind)]
-    for kind in ("number_input", "selectbox", "multiselect", "radio", "slider", "button", "expander"):
-        for w in at.get(kind):
-            texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
-    for w in at.radio:
-        texts += [w.format_func(o) for o in w.options] + list(w.proto.captions)
-    texts += [p.proto.text for p in at.get("progress")]
-    texts += [" ".join(re.findall(r"\\text\{([^}]*)\}", x.value)) for x in at.latex]
-    for table in at.table:
-        frame = table.value
-        texts += [str(n) for n in [*frame.index.names, *frame.columns.names] if n]
-    for spec in specs(at):
-        texts += chart_words(spec)
-    return [str(x) for x in texts if x]
-
-
-def left(at: AppTest) -> list[tuple[str, list[str]]]:
-    return [(text, english_left(text)) for text in readable(at) if english_left(text)]
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
 @pytest.fixture(scope="module", autouse=True)
 def finished_sweep():
     """The default comparison, already finished: its chart and table are on the page at once."""
-    shared_job.clear()
-    job = shared_job(JOB, lambda stop: iter(SWEEP_ROWS))
-    deadline = time.monotonic() + 10
-    while not job.done and time.monotonic() < deadline:
-        time.sleep(0.01)
-    yield job
-    shared_job.clear()
+    yield from finished_job(JOB, SWEEP_ROWS)
 
 
-def open_gates_zh() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["lang"] = "zh"
-    at.run()
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
+def open_gates_zh():
+    return open_page(PAGE, timeout=180, lang="zh")
 
 
 def test_the_gates_page_in_chinese_has_no_english_left():
@@ -79,7 +33,7 @@ def test_the_gates_page_in_chinese_has_no_english_left():
     assert at.title[0].value == ZH["gates.title"]
     assert [h.value for h in at.header] == [ZH[f"gates.{part}.header"].format(n=n) for n, part in enumerate(HEADERS, 1)]
     assert at.session_state["gates__run"].status == "done"
-    assert left(at) == []
+    assert english_on(at) == []
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
     # the task options keep their values (the link's) under Chinese labels and captions
     task = at.radio(key="gates_task")
@@ -105,26 +59,26 @@ def test_gru_and_a_bad_gap_in_chinese():
     no_exception(at)
     assert at.session_state["gates__run"].config.kind == "GRU"
     assert ZH["gates.eq.update"] in at.latex[0].value and ZH["gates.eq.reset"] in at.latex[0].value
-    assert left(at) == []
+    assert english_on(at) == []
     at.radio(key="gates_kind").set_value("RNN").run()
     no_exception(at)
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"]
-    assert left(at) == []
+    assert english_on(at) == []
     assert "预激活值" not in " ".join(readable(at))
     at.radio(key="gates_kind").set_value("GRU").run()
     at.radio(key="gates_task").set_value("counting").run()
     no_exception(at)
     assert at.session_state["gates__run"].config.task == "counting"
-    assert left(at) == []
+    assert english_on(at) == []
     at.radio(key="gates_task").set_value("replace").run()
     no_exception(at)
     assert at.session_state["gates__run"].config.task == "replace"
     assert ZH["gates.held.header"].format(n=4) in [h.value for h in at.header]
     assert any(i.value.startswith("**为什么任务解决后训练还在继续**") for i in at.info)  # and why it went on
-    assert left(at) == []
+    assert english_on(at) == []
     at.radio(key="gates_task").set_value("memory").run()
     at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()
     no_exception(at)
     assert ZH["gates.check.gap"].format(max_gap=G.MAX_GAP, gap=G.MAX_GAP + 1) in [e.value for e in at.error]
     assert ZH["gates.train.last_valid"] in [i.value for i in at.info]
-    assert left(at) == []
+    assert english_on(at) == []

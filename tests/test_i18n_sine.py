@@ -5,47 +5,18 @@ widget labels and options, table headers, chart titles, axes and legends)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-from zh import chart_words, english_left
+from apptest import english_left, open_page, readable
 
 from rnnviz.i18n import CATALOGUES
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/2_Sine_Forecasting.py"
 ZH = CATALOGUES["zh"]
 QUICK = {"sine_steps_fast": 20, "sine_passes": 1, "sine_steps_random": 30, "sc_steps": 20}  # cheap training: the words, not the fit, are tested
 HEADERS = ["data", "sample", "train", "forecast", "inside", "sc", "faq"]
 
-def open_sine_zh() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["lang"] = "zh"
-    at.run()
-    for key, value in QUICK.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def readable(at: AppTest) -> list[str]:
-    """Everything on the page a learner reads, as text."""
-    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
-                                  "error", "success") for e in getattr(at, kind)]
-    for kind in ("number_input", "selectbox", "multiselect", "radio", "slider", "button", "expander"):
-        for w in at.get(kind):
-            texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
-            texts += [str(o) for o in getattr(w, "options", []) if kind != "multiselect"]  # model kinds are names
-    for w in at.radio:
-        texts += list(w.proto.captions)
-    for table in at.table:
-        frame = table.value
-        texts += [str(c) for c in frame.columns] + [str(n) for n in frame.index.names if n]
-    for chart in at.get("vega_lite_chart"):
-        texts += chart_words(json.loads(chart.proto.spec))
-    return texts
+def open_sine_zh():
+    return open_page(PAGE, timeout=180, lang="zh", **QUICK)
 
 
 def test_the_sine_page_in_chinese_has_no_english_left():

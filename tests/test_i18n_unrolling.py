@@ -5,55 +5,21 @@ the engine's shape table speaks Chinese too. English is tested in test_pages.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-from zh import chart_words, english_left, specs
+from apptest import english_on, no_exception, open_page, readable, specs
 
 from rnnviz import unrolling as U
 from rnnviz.i18n import CATALOGUES, set_language
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/1_RNN_Unrolling.py"
 ZH = CATALOGUES["zh"]
 HEADERS = ["step", "ways", "shapes", "hello", "grad", "faq"]
 
-def readable(at: AppTest) -> list[str]:
-    """Everything on the page a learner reads, as text."""
-    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
-                                  "error", "success", "code") for e in getattr(at, kind)
-             if not (kind == "code" and e.value.startswith("Predicted"))]  # the notes' printout, as they print it
-    for kind in ("number_input", "selectbox", "radio", "slider", "toggle", "button", "expander", "metric"):
-        for w in at.get(kind):
-            texts += [getattr(w, "label", "") or "", getattr(w, "help", "") or ""]
-    for w in at.radio:
-        texts += [w.format_func(o) for o in w.options] + list(w.proto.captions)
-    texts += [p.proto.text for p in at.get("progress")]
-    for table in at.table:
-        frame = table.value
-        texts += [str(n) for n in [*frame.index.names, *frame.columns] if n]
-        texts += [v for v in frame.to_numpy().ravel() if isinstance(v, str)]
-    for spec in specs(at):
-        texts += chart_words(spec)
-    return [str(x) for x in texts if x]
+READ = {"code": lambda value: not value.startswith("Predicted"),  # the notes' printout, as they print it
+        "table_values": True}  # the engine's shape table
 
 
-def left(at: AppTest) -> list[tuple[str, list[str]]]:
-    return [(text, english_left(text)) for text in readable(at) if english_left(text)]
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def open_unrolling_zh() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["lang"] = "zh"
-    at.run()
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
+def open_unrolling_zh():
+    return open_page(PAGE, timeout=180, lang="zh")
 
 
 def test_the_unrolling_page_in_chinese_has_no_english_left():
@@ -61,7 +27,7 @@ def test_the_unrolling_page_in_chinese_has_no_english_left():
     assert at.title[0].value == ZH["unrolling.title"]
     assert [h.value for h in at.header] == [ZH[f"unrolling.{part}.header"] for part in HEADERS]
     assert at.session_state["hello__run"].status == "done"
-    assert left(at) == []
+    assert english_on(at, **READ) == []
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
     # the notes' three scripts: Chinese names and captions, their values (the link's) kept
     variant = at.radio(key="hello_variant")
@@ -76,7 +42,7 @@ def test_the_unrolling_page_in_chinese_has_no_english_left():
     for key in ("hello.memory_ok", "grad.lesson_shown", "step.shared"):
         assert ZH[f"unrolling.{key}"].split("{")[0] in text, key
     assert any(c.value.startswith(ZH["unrolling.ways.agree"].split("{")[0]) for c in at.caption)
-    assert "隐藏状态" not in " ".join(readable(at))  # the glossary: 隐状态
+    assert "隐藏状态" not in " ".join(readable(at, **READ))  # the glossary: 隐状态
     shapes = next(tb.value for tb in at.table if tb.value.index.name == ZH["unrolling.shapes.tensor"])
     assert shapes.loc["h_n", ZH["unrolling.shapes.holds"]] == ZH["unrolling.shapes.h_n"]
     titles = [s.get("title") for s in specs(at)]
@@ -94,13 +60,13 @@ def test_other_settings_and_an_overflow_in_chinese():
     assert any(c.value.startswith(ZH["unrolling.ways.first_rows"].split("{")[0]) for c in at.caption)
     faq = next(e for e in at.expander if e.label == ZH["unrolling.faq.batch_first_q"])
     assert "batch_first=True" in " ".join(m.value for m in faq.markdown)
-    assert left(at) == []
+    assert english_on(at, **READ) == []
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.slider(key="gtt_scale").set_value(4.0).run()
     at.number_input(key="gtt_len").set_value(400).run()
     no_exception(at)
     assert at.error and at.error[0].value.startswith(ZH["unrolling.grad.overflow"].split("{")[0])
-    assert left(at) == []
+    assert english_on(at, **READ) == []
 
 
 def test_picking_a_script_in_chinese_puts_its_value_in_the_link():
@@ -112,7 +78,7 @@ def test_picking_a_script_in_chinese_puts_its_value_in_the_link():
     assert "hello_variant=embed" in next(c.value for c in at.sidebar.code)
     titles = [s.get("title") for s in specs(at)]
     assert ZH["unrolling.hello.emb_title"] in titles
-    assert left(at) == []
+    assert english_on(at, **READ) == []
 
 
 def test_the_shape_table_speaks_the_current_language():
@@ -147,4 +113,4 @@ def test_relu_batch_2_and_2_layers_in_chinese_follow_the_settings():
     assert "**不是 3 × 2 层：**" in text and "**40** 个数" in text
     titles = [s.get("title") for s in specs(at)]
     assert ZH["unrolling.step.heat_title_batch"].format(layer=1, sample=1, batch=2) in titles
-    assert left(at) == []
+    assert english_on(at, **READ) == []
