@@ -34,13 +34,13 @@ TIMEOUT = 60  # seconds per script run; a cold torch import on a busy machine ta
 # ---------------------------------------------------------------- opening a page
 
 
-def open_page(page: str | None, timeout: float = TIMEOUT, lang: str | None = None, link: dict | None = None,
+def open_page(page: str | None, timeout: float = TIMEOUT, language: str | None = None, link: dict | None = None,
               **state) -> AppTest:
-    """A fresh session: home (in `lang`, with the query parameters of `link`), widget values
+    """A fresh session: home (in `language`, a link's lang=, with the query parameters of `link`), widget values
     preset by key, then `page` (None: stay home). Asserts the page ran without an exception."""
     at = AppTest.from_file(APP, default_timeout=timeout)
-    if lang:
-        at.query_params["lang"] = lang
+    if language:
+        at.query_params["lang"] = language
     at.run()
     for name, value in (link or {}).items():
         at.query_params[name] = value

@@ -12,23 +12,20 @@ so no torch thread runs behind the tests.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import apptest
 import pytest
 import torch
+from apptest import no_exception, sections, texts, zip_of
 from streamlit.testing.v1 import AppTest
 from test_text import reference_routes, serve
 
 import rnnviz.data.text as T
 from rnnviz import gates as G
 from rnnviz.ui import TrainState
-from rnnviz.ui.background import shared_job
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 120  # seconds per script run: the default runs train on a busy, shared machine
 UNROLL = "pages/1_RNN_Unrolling.py"
 SINE = "pages/2_Sine_Forecasting.py"
@@ -53,39 +50,11 @@ BUILT_IN = "Embedded Reber grammar (built in)"  # its default corpus, as the pag
 def open_page(page: str, link: dict | None = None, **preset) -> AppTest:
     """A fresh session: home, then `page` by a link with these query parameters, with widget
     values preset by key before the page's first run."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    for name, value in (link or {}).items():
-        at.query_params[name] = value
-    for key, value in preset.items():
-        at.session_state[key] = value
-    at.switch_page(page).run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def texts(elements) -> str:
-    return " ".join(e.value for e in elements)
-
-
-def sections(at: AppTest) -> list[str]:
-    return [h.value.split(".")[0] for h in at.header]
+    return apptest.open_page(page, timeout=TIMEOUT, link=link, **preset)
 
 
 def run(at: AppTest, page: str) -> TrainState | None:
     return at.session_state.get(RUN[page])
-
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 @pytest.fixture(autouse=True)
@@ -98,12 +67,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="module", autouse=True)
 def finished_default_sweep():
     """The gates page's server-wide background comparison, replaced by a finished one."""
-    rows = [{"kind": k, "gap": g, "accuracy": 0.5, "seconds": 1.0} for g in (5, 20, 50) for k in G.KINDS]
-    shared_job.clear()
-    job = shared_job("gates-default-sweep", lambda stop: iter(rows))
-    job.close()
-    yield job
-    shared_job.clear()
+    yield from apptest.finished_job("gates-default-sweep", [{"kind": k, "gap": g, "accuracy": 0.5, "seconds": 1.0}
+                                                            for g in (5, 20, 50) for k in G.KINDS])
 
 
 # ---------------------------------------------------------------- links: values past a widget's bounds

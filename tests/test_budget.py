@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from apptest import open_page
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import charlm as C
@@ -63,13 +64,7 @@ def open_heavy(monkeypatch, hosted: bool) -> AppTest:
     from rnnviz.ui import live
 
     monkeypatch.setattr(live, "HOSTED", hosted)
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    for key, value in HEAVY.items():
-        at.session_state[key] = value
-    at.switch_page("pages/4_Char_Generation.py").run()
-    assert not at.exception
-    return at
+    return open_page("pages/4_Char_Generation.py", timeout=120, **HEAVY)
 
 
 def train_button(at: AppTest):

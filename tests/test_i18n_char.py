@@ -20,7 +20,7 @@ QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps
 HEADERS = ["corpus", "model", "batches", "train", "gen", "inside"]
 
 def open_char_zh(**preset):
-    return open_page(PAGE, timeout=180, lang="zh", **{**QUICK, **preset})
+    return open_page(PAGE, timeout=180, language="zh", **{**QUICK, **preset})
 
 
 def test_the_char_page_in_chinese_has_no_english_left():

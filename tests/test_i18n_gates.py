@@ -25,7 +25,7 @@ def finished_sweep():
 
 
 def open_gates_zh():
-    return open_page(PAGE, timeout=180, lang="zh")
+    return open_page(PAGE, timeout=180, language="zh")
 
 
 def test_the_gates_page_in_chinese_has_no_english_left():

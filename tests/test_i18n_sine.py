@@ -16,7 +16,7 @@ QUICK = {"sine_steps_fast": 20, "sine_passes": 1, "sine_steps_random": 30, "sc_s
 HEADERS = ["data", "sample", "train", "forecast", "inside", "sc", "faq"]
 
 def open_sine_zh():
-    return open_page(PAGE, timeout=180, lang="zh", **QUICK)
+    return open_page(PAGE, timeout=180, language="zh", **QUICK)
 
 
 def test_the_sine_page_in_chinese_has_no_english_left():

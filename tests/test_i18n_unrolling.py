@@ -19,7 +19,7 @@ READ = {"code": lambda value: not value.startswith("Predicted"),  # the notes' p
 
 
 def open_unrolling_zh():
-    return open_page(PAGE, timeout=180, lang="zh")
+    return open_page(PAGE, timeout=180, language="zh")
 
 
 def test_the_unrolling_page_in_chinese_has_no_english_left():

@@ -10,13 +10,10 @@ test_browser_links.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest import open_page
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 120
 
 # per page: a link of cheap non-default settings, the run it trains, and a malformed link
@@ -51,13 +48,7 @@ PAGES = {
 
 def open_link(page: str, params: dict) -> AppTest:
     """A fresh session opening `page` by a link with these query parameters."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()  # AppTest starts at the entry file; the link's parameters go to the page itself
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page, timeout=TIMEOUT, link=params)
 
 
 def widget_value(at: AppTest, key: str):

@@ -11,17 +11,22 @@ case, to the canonical address with name resolution switched off; the cache is a
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import socket
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from streamlit import dataframe_util
+from apptest import (
+    APP,
+    chart,
+    chart_titles,
+    no_exception,
+    open_page,
+    sections,
+    texts,
+    zip_of,
+)
 from streamlit.testing.v1 import AppTest
 from test_text import reference_routes, serve
 
@@ -29,8 +34,6 @@ import rnnviz.data.text as T
 from rnnviz import charlm as C
 from rnnviz.data import grammar
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/4_Char_Generation.py"
 TIMEOUT = 90  # seconds per script run: the defaults train 4 epochs on a busy machine
 QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps on the grammar
@@ -48,17 +51,7 @@ WARMUP_TITLE = "The hidden state warming up on the prefix (first 32 units)"
 
 def open_char(**preset) -> AppTest:
     """The page as a learner reaches it from home, with widget values preset by key."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    for key, value in preset.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    return open_page(PAGE, timeout=TIMEOUT, **preset)
 
 
 def run(at: AppTest):
@@ -67,29 +60,6 @@ def run(at: AppTest):
 
 def cfg(at: AppTest) -> C.CharConfig:
     return run(at).config[2]  # (corpus name, length, CharConfig)
-
-
-def texts(elements) -> str:
-    return " ".join(e.value for e in elements)
-
-
-def sections(at: AppTest) -> list[str]:
-    return [h.value.split(".")[0] for h in at.header]
-
-
-def titles(at: AppTest) -> list[str]:
-    out = []
-    for c in at.get("vega_lite_chart"):
-        t = json.loads(c.proto.spec).get("title", "")
-        out.append(t if isinstance(t, str) else t.get("text", ""))
-    return out
-
-
-def chart_frames(at: AppTest, title: str) -> list[pd.DataFrame]:
-    """The datasets of the chart with this title (Streamlit sends them beside the spec)."""
-    found = [c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == title]
-    assert len(found) == 1, (title, titles(at))
-    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in found[0].proto.datasets]
 
 
 def codes(at: AppTest) -> list[str]:
@@ -120,16 +90,8 @@ def assert_results_shown(at: AppTest) -> None:
     """Sections 4 to 6 with their charts, as after any successful training."""
     assert {"4", "5", "6"} <= set(sections(at)), sections(at)
     for title in (PPL_TITLE, GRAD_TITLE, WARMUP_TITLE):
-        assert title in titles(at), (title, titles(at))
+        assert title in chart_titles(at), (title, chart_titles(at))
     assert "coloured by unit" in texts(at.caption)
-
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 @pytest.fixture(autouse=True)
@@ -157,17 +119,17 @@ def test_defaults_train_and_draw_everything():
     state = run(at)
     assert state.status == "done" and state.config == (BUILT_IN, len(grammar.corpus()), C.CharConfig())
     assert distinct_line(at).startswith(f"**{SHOWN[BUILT_IN]}**: 39,160 characters, 8 distinct")
-    assert BATCH_TITLE in titles(at)
+    assert BATCH_TITLE in chart_titles(at)
     assert_results_shown(at)
     # the perplexity chart: train and held-out per epoch, under the bigram baseline at the end
-    frames = chart_frames(at, PPL_TITLE)
+    frames = chart(at, PPL_TITLE)[1]
     ppl = next(f for f in frames if "curve" in f.columns)
     base = next(f for f in frames if "baseline" in f.columns).set_index("baseline")["perplexity"]
     held = ppl[ppl["curve"] == "held-out"].set_index("epoch")["perplexity"]
     assert list(held.index) == [1, 2, 3, 4] and set(ppl["curve"]) == {"train", "held-out"}
     assert held.iloc[-1] < base["bigram"] < base["unigram"] < base["uniform"] == 8
     # the gradient chart: one point per step, before and after clipping (θ = 1)
-    grads = next(iter(chart_frames(at, GRAD_TITLE)))
+    grads = next(iter(chart(at, GRAD_TITLE)[1]))
     assert len(grads) == 2 * state.last.step
     after = grads[grads["norm"] == "after clipping"]["gradient norm"]
     assert after.max() <= 1.0
@@ -212,7 +174,7 @@ def test_model_and_recipe_controls_retrain(quick: AppTest):
     assert model.kind == "LSTM" and model.rnn.num_layers == 2 and model.rnn.hidden_size == 12
     assert model.embed.embedding_dim == 4 and model.dropout == pytest.approx(0.2)
     assert "\nepoch 2, perplexity " in summary(at)
-    held = next(f for f in chart_frames(at, PPL_TITLE) if "curve" in f.columns)
+    held = next(f for f in chart(at, PPL_TITLE)[1] if "curve" in f.columns)
     assert sorted(set(held["epoch"])) == [1, 2]
     # the held-out share is the text the model is scored on: the last 20 % now
     assert len(model.held_text) == len(grammar.corpus()) - int(len(grammar.corpus()) * 0.8)
@@ -221,17 +183,17 @@ def test_model_and_recipe_controls_retrain(quick: AppTest):
 
 def test_the_minibatch_chart_follows_the_sampling_and_its_shape(quick: AppTest):
     at = quick
-    frame = next(iter(chart_frames(at, BATCH_TITLE)))
+    frame = next(iter(chart(at, BATCH_TITLE)[1]))
     assert len(frame) == 3 * 64 and (frame["end"] - frame["start"] == 35).all()
     before = run(at)
     at.radio(key="char_sampling").set_value("consecutive").run()
     no_exception(at)
     assert run(at) is not before and cfg(at).sampling == "consecutive"
-    frame = next(iter(chart_frames(at, BATCH_TITLE))).pivot(index="row", columns="minibatch", values="start")
+    frame = next(iter(chart(at, BATCH_TITLE)[1])).pivot(index="row", columns="minibatch", values="start")
     assert ((frame[2] - frame[1]) == 35).all() and ((frame[3] - frame[2]) == 35).all()  # rows continue
     at.number_input(key="char_steps").set_value(10).run()
     no_exception(at)
-    frame = next(iter(chart_frames(at, BATCH_TITLE)))
+    frame = next(iter(chart(at, BATCH_TITLE)[1]))
     assert (frame["end"] - frame["start"] == 10).all()
     assert_results_shown(at)
 
@@ -274,8 +236,8 @@ def test_retrain_repeats_and_an_interrupted_run_stays_usable(quick: AppTest):
     no_exception(at)
     assert run(at) is again and again.status == "stopped"
     assert f"Stopped after step 5 of {first.last.total}" in texts(at.warning)
-    assert {"5", "6"} <= set(sections(at)) and GRAD_TITLE in titles(at)  # the partial model generates
-    assert PPL_TITLE not in titles(at)  # stopped before the first epoch's end: nothing scored yet
+    assert {"5", "6"} <= set(sections(at)) and GRAD_TITLE in chart_titles(at)  # the partial model generates
+    assert PPL_TITLE not in chart_titles(at)  # stopped before the first epoch's end: nothing scored yet
 
 
 def test_generation_controls_change_the_text_without_retraining(quick: AppTest):
@@ -301,7 +263,7 @@ def test_generation_controls_change_the_text_without_retraining(quick: AppTest):
     assert shows_generation(at, greedy)  # top-1 sampling is greedy
     at.number_input(key="char_k").set_value(3).run()
     assert shows_generation(at, generated(at, "BT", 40, "top-k", 2.0, 3))
-    warm = next(iter(chart_frames(at, WARMUP_TITLE)))
+    warm = next(iter(chart(at, WARMUP_TITLE)[1]))
     assert sorted(set(warm["t"])) == [1, 2] and set(warm["char"]) == {"1 B", "2 T"}  # the characters, not repr
     # section 6: the feature to correlate with, the unit to colour the held-out text by
     feature = at.selectbox(key="char_feature")

@@ -14,15 +14,22 @@ in a daemon thread).
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit import dataframe_util
+from apptest import (
+    chart,
+    chart_titles,
+    elements,
+    frames_of,
+    no_exception,
+    open_page,
+    texts,
+    title_of,
+)
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import gates as G
@@ -30,8 +37,6 @@ from rnnviz.i18n import CATALOGUES
 from rnnviz.inspect import SHOWN
 from rnnviz.ui.background import shared_job
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/3_LSTM_Gates.py"
 TIMEOUT = 60  # seconds per script run; a cold torch import on a busy machine takes a few
 ATOL = 1e-5  # the design's tolerance between the transparent cells and torch
@@ -71,50 +76,17 @@ def background_sweep():
 # ---------------------------------------------------------------- helpers
 
 
-def open_page(**preset) -> AppTest:
+def open_gates(**preset) -> AppTest:
     """Home, then the gates page; preset sets widget values (by key) before the page's first run."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    for key, value in preset.items():
-        at.session_state[key] = value
-    at.run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def specs(at: AppTest) -> list[tuple[dict, object]]:
-    return [(json.loads(c.proto.spec), c) for c in at.get("vega_lite_chart")]
-
-
-def title_of(spec: dict) -> str:
-    t = spec.get("title", "")
-    return t if isinstance(t, str) else t.get("text", "")
-
-
-def chart_titles(at: AppTest) -> list[str]:
-    return [title_of(s) for s, _ in specs(at) if title_of(s)]  # (the heatmaps' stack has no title of its own)
-
-
-def chart(at: AppTest, title_start: str):
-    """The one chart whose title starts so: (spec, datasets as DataFrames)."""
-    found = [(s, c) for s, c in specs(at) if title_of(s).startswith(title_start)]
-    assert len(found) == 1, (title_start, chart_titles(at))
-    s, c = found[0]
-    return s, [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in c.proto.datasets]
+    return open_page(PAGE, timeout=TIMEOUT, **preset)
 
 
 def heatmaps(at: AppTest):
     """Section 2's stacked heatmaps: (spec, element, panel titles, datasets)."""
-    found = [(s, c) for s, c in specs(at) if "vconcat" in s and not title_of(s)]
-    assert len(found) == 1, [list(s) for s, _ in specs(at)]
+    found = [(s, c) for s, c in elements(at) if "vconcat" in s and not title_of(s)]
+    assert len(found) == 1, [list(s) for s, _ in elements(at)]
     s, c = found[0]
-    frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in c.proto.datasets]
-    return s, c, [title_of(p) for p in s["vconcat"]], frames
+    return s, c, [title_of(p) for p in s["vconcat"]], frames_of(c)
 
 
 def input_row(at: AppTest) -> list[str]:
@@ -127,10 +99,6 @@ def input_row(at: AppTest) -> list[str]:
 def run_state(at: AppTest):
     """The training run the page keeps (rnnviz.ui.TrainState)."""
     return at.session_state["gates__run"]
-
-
-def texts(elements) -> str:
-    return " ".join(e.value for e in elements)
 
 
 def latex(at: AppTest) -> str:
@@ -171,7 +139,7 @@ def sweep_table(at: AppTest):
 
 
 def test_defaults_train_and_draw_every_section():
-    at = open_page()
+    at = open_gates()
     assert at.title[0].value == "LSTM gates"
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
     state = run_state(at)
@@ -254,7 +222,7 @@ def test_defaults_train_and_draw_every_section():
 
 def test_default_comparison_shown_while_and_after_background_training(background_sweep):
     job, release = background_sweep
-    at = open_page()
+    at = open_gates()
     if not job.done:  # only the first rows have arrived
         progress = at.get("progress")
         assert any(f"{FIRST_ROWS} of {len(SWEEP_ROWS)} models done" in p.proto.text for p in progress), progress
@@ -291,7 +259,7 @@ def test_default_comparison_shown_while_and_after_background_training(background
 
 
 def test_unit_time_step_and_example_inputs():
-    at = open_page()
+    at = open_gates()
     state = run_state(at)
     at.number_input(key="gates_unit").set_value(5).run()
     at.number_input(key="gates_t").set_value(7).run()
@@ -325,7 +293,7 @@ def test_unit_time_step_and_example_inputs():
 
 
 def test_gru_equations_and_gates():
-    at = open_page()
+    at = open_gates()
     at.radio(key="gates_kind").set_value("GRU").run()
     no_exception(at)
     assert run_state(at).config.kind == "GRU"
@@ -347,7 +315,7 @@ def test_gru_equations_and_gates():
 
 
 def test_vanilla_rnn_has_no_gates():
-    at = open_page()
+    at = open_gates()
     at.radio(key="gates_kind").set_value("RNN").run()
     no_exception(at)
     assert run_state(at).config.kind == "RNN"
@@ -377,7 +345,7 @@ def test_vanilla_rnn_has_no_gates():
 
 
 def test_counting_task():
-    at = open_page()
+    at = open_gates()
     at.radio(key="gates_task").set_value("counting").run()
     assert not at.number_input(key="gates_length").disabled and at.number_input(key="gates_gap").disabled
     at.number_input(key="gates_length").set_value(12).run()
@@ -398,7 +366,7 @@ def test_counting_task():
 
 
 def test_sine_task():
-    at = open_page()
+    at = open_gates()
     at.radio(key="gates_task").set_value("sine").run()
     no_exception(at)
     assert run_state(at).config.task == "sine"
@@ -410,7 +378,7 @@ def test_sine_task():
 
 
 def test_forget_bias_seed_steps_and_hidden_retrain():
-    at = open_page()
+    at = open_gates()
     first = run_state(at)
     at.number_input(key="gates_fb").set_value(1.0).run()
     no_exception(at)
@@ -434,7 +402,7 @@ def test_forget_bias_seed_steps_and_hidden_retrain():
 
 
 def test_retrain_button_reproduces_the_run():
-    at = open_page()
+    at = open_gates()
     first = run_state(at)
     at.button(key="gates__train").click().run()
     no_exception(at)
@@ -444,7 +412,7 @@ def test_retrain_button_reproduces_the_run():
 
 
 def test_unit_follows_a_smaller_model():
-    at = open_page()
+    at = open_gates()
     at.number_input(key="gates_unit").set_value(16).run()
     at.number_input(key="gates_hidden").set_value(4).run()
     no_exception(at)
@@ -454,7 +422,7 @@ def test_unit_follows_a_smaller_model():
 
 
 def test_train_all_three_at_these_gaps():
-    at = open_page()
+    at = open_gates()
     at.number_input(key="gates_steps").set_value(20).run()
     at.number_input(key="gates_hidden").set_value(4).run()
     at.multiselect(key="gates_gaps").set_value([5]).run()
@@ -478,7 +446,7 @@ def test_train_all_three_at_these_gaps():
 
 
 def test_gap_above_the_maximum_keeps_the_last_model():
-    at = open_page()
+    at = open_gates()
     kept = run_state(at)
     at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()
     no_exception(at)
@@ -498,7 +466,7 @@ def test_gap_above_the_maximum_keeps_the_last_model():
 
 
 def test_gap_above_the_maximum_on_the_first_visit():
-    at = open_page(gates_gap=500)
+    at = open_gates(gates_gap=500)
     assert "The gap must be between 1 and 200 steps (it is 500)." in texts(at.error)
     assert "gates__run" not in at.session_state
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2"]
@@ -506,7 +474,7 @@ def test_gap_above_the_maximum_on_the_first_visit():
 
 
 def test_gap_1_is_three_steps():
-    at = open_page()
+    at = open_gates()
     at.number_input(key="gates_t").set_value(20).run()
     at.number_input(key="gates_gap").set_value(1).run()
     no_exception(at)
@@ -519,7 +487,7 @@ def test_gap_1_is_three_steps():
 
 
 def test_hidden_size_1():
-    at = open_page()
+    at = open_gates()
     at.number_input(key="gates_hidden").set_value(1).run()
     no_exception(at)
     assert not at.error
@@ -533,7 +501,7 @@ def test_hidden_size_1():
 
 
 def test_counting_string_of_length_1():
-    at = open_page()
+    at = open_gates()
     kept = run_state(at)
     at.radio(key="gates_task").set_value("counting").run()
     at.number_input(key="gates_length").set_value(1).run()
@@ -549,7 +517,7 @@ def test_counting_string_of_length_1():
 
 
 def test_replace_task_shows_the_forget_gate_dropping():
-    at = open_page(gates_task="replace")
+    at = open_gates(gates_task="replace")
     state = run_state(at)
     assert state.config.task == "replace" and state.status == "done"
     assert state.last.step == state.config.steps, "the replace task trains all its steps"
@@ -581,19 +549,19 @@ def test_replace_task_shows_the_forget_gate_dropping():
 
 
 def test_replace_gap_too_short():
-    at = open_page(gates_task="replace", gates_gap=2)
+    at = open_gates(gates_task="replace", gates_gap=2)
     assert "The replace task needs a gap of at least 3 steps" in texts(at.error)
 
 
 def test_sine_input_is_a_coloured_strip():
-    at = open_page(gates_task="sine")
+    at = open_gates(gates_task="sine")
     spec, _, _, _ = heatmaps(at)
     head = spec["vconcat"][0]
     assert head["mark"]["type"] == "rect" and head["encoding"]["color"]["field"] == "value"
 
 
 def test_plain_rnn_at_a_long_gap_is_told_why():
-    at = open_page(gates_kind="RNN", gates_gap=50)
+    at = open_gates(gates_kind="RNN", gates_gap=50)
     state = run_state(at)
     acc = state.last.info["accuracy"]
     assert acc <= G.chance(state.config) + G.NEAR_CHANCE

@@ -10,20 +10,25 @@ second; one test opens the page with its real defaults.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from pathlib import Path
 
 import pytest
+from apptest import (
+    chart_titles,
+    no_exception,
+    open_page,
+    sections,
+    specs,
+    texts,
+    title_of,
+)
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.charts import chart_data
 from rnnviz.models import KINDS
 from rnnviz.ui.page import SHOWN
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/2_Sine_Forecasting.py"
 TIMEOUT = 120  # seconds per script run: the defaults train two models on a busy machine
 QUICK = {"sine_steps_fast": 20, "sine_passes": 1, "sine_steps_random": 30, "sc_steps": 20}  # cheap retraining
@@ -35,39 +40,11 @@ FORECAST_TITLE = ": truth, clean sine, single-step and multi-step forecasts"  # 
 
 def open_sine(**preset) -> AppTest:
     """The page as a learner reaches it from home, with widget values preset by key."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    for key, value in preset.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def _title(spec: dict) -> str:
-    """A chart's title; a layered chart's comes from its first titled layer."""
-    t = spec.get("title") or next((la["title"] for la in spec.get("layer", []) if la.get("title")), "")
-    return t if isinstance(t, str) else t.get("text", "")
-
-
-def titles(at: AppTest) -> list[str]:
-    return [_title(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+    return open_page(PAGE, timeout=TIMEOUT, **preset)
 
 
 def has_title(at: AppTest, part: str) -> bool:
-    return any(part in t for t in titles(at))
-
-
-def sections(at: AppTest) -> list[str]:
-    return [h.value.split(".")[0] for h in at.header]
-
-
-def texts(elements) -> str:
-    return " ".join(e.value for e in elements)
+    return any(part in t for t in chart_titles(at))
 
 
 def run(at: AppTest, key: str = "sine__run"):
@@ -92,7 +69,7 @@ def weight_table(at: AppTest) -> dict[str, str]:
 def assert_results_shown(at: AppTest, kind: str = "RNN") -> None:
     """Sections 4 and 5 with their charts, as after any successful training."""
     assert {"4", "5", "7"} <= set(sections(at)), sections(at)
-    assert has_title(at, kind + FORECAST_TITLE), titles(at)
+    assert has_title(at, kind + FORECAST_TITLE), chart_titles(at)
     assert has_title(at, "Error vs horizon") and has_title(at, "Hidden-state trajectory (PCA)")
     assert has_title(at, f"{kind}: hidden state h_T after each window")
     mse = scores(at).to_numpy()
@@ -122,7 +99,7 @@ def test_defaults_render_every_section_with_the_tutorials_numbers():
                  "Training loss (MSE, log scale)", "Multi-step forecast of the test part, as it trains",
                  "Multi-step forecast of the test part, one line per recipe",
                  "Training loss per chunk", "After training: cos t"):
-        assert has_title(at, part), (part, titles(at))
+        assert has_title(at, part), (part, chart_titles(at))
     assert_results_shown(at)
     mse = scores(at)
     single, multi = (mse.loc[("RNN", how), "MSE vs clean sine"] for how in ("single-step", "multi-step"))
@@ -354,7 +331,7 @@ def test_an_interrupted_run_is_reported_and_stays_usable(quick: AppTest):
 
 
 def spec_with_title(at: AppTest, part: str) -> dict:
-    return next(s for s in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart"))) if part in _title(s))
+    return next(s for s in specs(at) if part in title_of(s))
 
 
 def encodings(spec: dict) -> list[dict]:
@@ -408,13 +385,13 @@ def test_charts_axes_span_the_data_and_legends_match_the_lines(quick: AppTest):
     assert opacity["domain"][0] == "cos t (target)" and opacity["range"] == [0.35, 1.0, 1.0]
     assert opacity["type"] == "ordinal"  # the carried prediction fully opaque, not half way on a ramp
     # a mark's own width or opacity would override the encoded one (MyRNN's wide line was drawn 2 px)
-    for spec in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart"))):
+    for spec in specs(at):
         todo = [spec]
         while todo:
             part = todo.pop()
             todo += part.get("layer", [])
             mark = part.get("mark") if isinstance(part.get("mark"), dict) else {}
             for channel in ("strokeWidth", "opacity", "strokeDash"):
-                assert not (channel in part.get("encoding", {}) and channel in mark), (_title(spec), channel)
+                assert not (channel in part.get("encoding", {}) and channel in mark), (title_of(spec), channel)
     trains = spec_with_title(at, "Multi-step forecast of the test part, as it trains")
     assert [e["strokeWidth"]["scale"]["range"] for e in encodings(trains) if "strokeWidth" in e] == [[7, 2, 2]] * 2

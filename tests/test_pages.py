@@ -11,15 +11,14 @@ is the DataFrame with its index; st.code as at.code.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from pathlib import Path
 
+import apptest
 import pandas as pd
 import pytest
 import torch
-from streamlit import dataframe_util
+from apptest import chart, chart_titles, no_exception, specs, title_of
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import unrolling as U
@@ -27,8 +26,6 @@ from rnnviz.train import train
 from rnnviz.ui import TrainState
 from rnnviz.ui.page import existing_pages
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")  # from_file resolves relative paths against this test file
 PAGE1 = "pages/1_RNN_Unrolling.py"
 TIMEOUT = 60  # seconds per script run; a cold torch import on a busy machine takes a few
 ATOL = 1e-5  # the design's tolerance between the transparent cells and torch
@@ -41,19 +38,11 @@ DIAGRAM = "Unrolled over time"
 
 
 def open_home() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    return at
+    return apptest.open_page(None, timeout=TIMEOUT)
 
 
 def open_page(page: str = PAGE1) -> AppTest:
-    at = open_home()
-    at.switch_page(page).run()
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    return apptest.open_page(page, timeout=TIMEOUT)
 
 
 def number(at: AppTest, label: str):
@@ -61,32 +50,9 @@ def number(at: AppTest, label: str):
     return next(w for w in at.number_input if w.label == label)
 
 
-def charts(at: AppTest) -> list[dict]:
-    """The Altair charts on the page, as Vega-Lite specs."""
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-
-
-def title_of(spec: dict) -> str:
-    return spec.get("title", "") if isinstance(spec.get("title", ""), str) else spec["title"]["text"]
-
-
-def chart_titles(at: AppTest) -> list[str]:
-    return [title_of(spec) for spec in charts(at)]
-
-
-def chart_data(at: AppTest, title_start: str) -> tuple[dict, list[pd.DataFrame]]:
-    """The one chart whose title starts so: its spec and its datasets (Streamlit sends a chart's
-    data beside the spec, in the element's datasets, not inside it)."""
-    found = [c for c in at.get("vega_lite_chart") if title_of(json.loads(c.proto.spec)).startswith(title_start)]
-    assert len(found) == 1, (title_start, chart_titles(at))
-    c = found[0]
-    return json.loads(c.proto.spec), [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data)
-                                      for d in c.proto.datasets]
-
-
 def diagram(at: AppTest) -> tuple[str, pd.DataFrame]:
     """Section 1's unrolled diagram: its title and its nodes (col, row, label, kind, now)."""
-    spec, frames = chart_data(at, DIAGRAM)
+    spec, frames = chart(at, DIAGRAM)
     return title_of(spec), next(f for f in frames if "now" in f.columns)
 
 
@@ -131,7 +97,7 @@ def hello_history(at: AppTest) -> pd.DataFrame:
 
 def loss_per_epoch(at: AppTest) -> pd.DataFrame:
     """The data of section 4's loss chart: every epoch of the shown run."""
-    _, frames = chart_data(at, "Training loss per epoch")
+    _, frames = chart(at, "Training loss per epoch")
     return frames[0]
 
 
@@ -228,7 +194,7 @@ def test_page1_renders_every_section(page1: AppTest):
     assert any(c.value.startswith("They agree: over all 6 numbers") for c in at.caption)
     assert any("the input “l” comes twice" in c.value for c in at.caption)
     assert any("says “l” then “o”" in m.value and "“ohlll”" in m.value for m in at.markdown)
-    spec, _ = chart_data(at, "Training loss per epoch")
+    spec, _ = chart(at, "Training loss per epoch")
     assert spec["encoding"]["y"]["title"] == "loss: sum over the 5 letters"
     assert any(c.value.startswith("**The loss here is a sum:**") for c in at.caption)
     lesson = messages(at.markdown)
@@ -367,7 +333,7 @@ def test_the_notes_rnn_recipe_on_a_seed_where_it_misses_says_so(page1: AppTest):
     assert any(c.value.startswith("The notes' recipe (nn.RNN, Adam lr 0.05)")
                and "not on this one (0): it has printed “ohlll” for the last 9 epochs" in c.value for c in at.caption)
     assert any("says “l” both times" in m.value for m in at.markdown)
-    spec, _ = chart_data(at, "Training loss per epoch")
+    spec, _ = chart(at, "Training loss per epoch")
     assert spec["encoding"]["y"]["title"] == "loss: mean over the 5 letters"
     assert not at.success
 
@@ -486,7 +452,7 @@ def test_gradients_vanish_and_explode(page1: AppTest):
     at.number_input(key="gtt_len").set_value(10).run()
     at.number_input(key="gtt_seed").set_value(7).run()
     no_exception(at)
-    spec = next(s for s in charts(at) if s.get("title", "").startswith("‖∂L/∂hₜ‖"))
+    spec = next(s for s in specs(at) if s.get("title", "").startswith("‖∂L/∂hₜ‖"))
     assert spec["encoding"]["y"]["scale"]["type"] == "log"
 
 
