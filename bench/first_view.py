@@ -153,6 +153,15 @@ def _start_server(log) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"streamlit did not become healthy within 60 s; see {log.name}")
 
 
+def _until_complete(page, t0: float, timeout_s: float) -> tuple[float, dict]:
+    """Wait until the page is complete: seconds since t0, and what the page showed."""
+    page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
+    elapsed = time.perf_counter() - t0
+    marks = page.evaluate("() => window.__marks")
+    marks["exceptions"] = page.locator('[data-testid="stException"]').count()
+    return elapsed, marks
+
+
 def _visit(browser, url: str, timeout_s: float = 120) -> tuple[float, dict]:
     """Open url in a fresh context: seconds from goto until complete, and what the page showed."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -161,11 +170,7 @@ def _visit(browser, url: str, timeout_s: float = 120) -> tuple[float, dict]:
         page = ctx.new_page()
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit")
-        page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
-        elapsed = time.perf_counter() - t0
-        marks = page.evaluate("() => window.__marks")
-        marks["exceptions"] = page.locator('[data-testid="stException"]').count()
-        return elapsed, marks
+        return _until_complete(page, t0, timeout_s)
     finally:
         ctx.close()
 
@@ -178,15 +183,11 @@ def _visit_from_home(browser, base: str, p: Page, timeout_s: float = 120) -> tup
         ctx.add_init_script(DONE_JS)
         page = ctx.new_page()
         page.goto(base + HOME.url)
-        page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
+        _until_complete(page, time.perf_counter(), timeout_s)
         page.evaluate(f"() => window.__arm({json.dumps(p.url)})")
         t0 = time.perf_counter()
         page.locator(f'[data-testid=stSidebar] a[href$="{p.url[1:]}"]').click()
-        page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
-        elapsed = time.perf_counter() - t0
-        marks = page.evaluate("() => window.__marks")
-        marks["exceptions"] = page.locator('[data-testid="stException"]').count()
-        return elapsed, marks
+        return _until_complete(page, t0, timeout_s)
     finally:
         ctx.close()
 

@@ -122,7 +122,12 @@ def run_rnn(seed: int, lr: float = NOTES_LR["rnn"], epochs: int = 15, verbose: b
 
     torch.manual_seed(seed)
     net = Model(input_size, hidden_size, batch_size, num_layers)
+    return _train_whole_sequence(net, inputs, labels, lr, epochs, t0, verbose)
 
+
+def _train_whole_sequence(net, inputs, labels, lr: float, epochs: int, t0: float, verbose: bool) -> dict:
+    """The notes' loop for scripts 2 and 3 (the same lines in both): one Adam step per epoch on
+    the whole sequence, the prediction read from the outputs."""
     criterion = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
 
@@ -178,27 +183,7 @@ def run_embed(seed: int, lr: float = NOTES_LR["embed"], epochs: int = 15, verbos
 
     torch.manual_seed(seed)
     net = Model()
-
-    criterion = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-
-    predicted, losses, times = [], [], []
-    for epoch in range(epochs):
-        optimizer.zero_grad()
-        outputs = net(inputs)
-        loss = criterion(outputs, labels)
-        loss.backward()
-        optimizer.step()
-
-        _, idx = outputs.max(dim=1)
-        idx = idx.data.numpy()
-        predicted.append(''.join([idx2char[x] for x in idx]))
-        losses.append(loss.item())
-        times.append(time.perf_counter() - t0)
-        if verbose:
-            print('Predicted: ', predicted[-1], end='')
-            print(', Epoch [%d/15] loss = %.3f' % (epoch + 1, loss.item()))
-    return {"predicted": predicted, "losses": losses, "times": times}
+    return _train_whole_sequence(net, inputs, labels, lr, epochs, t0, verbose)
 
 
 RUN = {"cell": run_cell, "rnn": run_rnn, "embed": run_embed}

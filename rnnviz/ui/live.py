@@ -58,6 +58,16 @@ class TrainState:
         return self.history[-1] if self.history else None
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A run that gave nothing to show (it diverged, or was stopped before its first step): the
+    settings it was for, why, and how loud to say it. Kept until the settings change."""
+
+    config: Any
+    message: str
+    severity: str = "error"  # error (diverged), warning (stopped by the learner)
+
+
 def live_training(
     key: str,
     config: Any,
@@ -89,10 +99,10 @@ def live_training(
         if state.history:
             state.message = tr("live.stopped", step=state.last.step, total=state.last.total)
         else:  # stopped before its first step: nothing learnt, the last model stays (and no auto-retrain)
-            st.session_state[fkey] = (state.config, tr("live.stopped_before"), "warning")
+            st.session_state[fkey] = Failure(state.config, tr("live.stopped_before"), "warning")
             state = st.session_state[skey] = state.previous
-    failed = st.session_state.get(fkey)
-    if failed is not None and failed[0] != config:
+    failed: Failure | None = st.session_state.get(fkey)
+    if failed is not None and failed.config != config:
         failed = None
     stale = state is None or state.config != config
     will_train = auto and stale and failed is None
@@ -126,11 +136,11 @@ def live_training(
         if clicked and label != tr("live.retrain") and state is not None and state.config == config:
             st.rerun()  # the button above still says "Train (about 2 min)": draw the page again, with Retrain
     failed = st.session_state.get(fkey)
-    if failed is not None and failed[0] == config:
-        if failed[2] == "warning":
-            st.warning(failed[1], icon=":material/pause_circle:")
+    if failed is not None and failed.config == config:
+        if failed.severity == "warning":
+            st.warning(failed.message, icon=":material/pause_circle:")
         else:
-            st.error(failed[1], icon=":material/error:")
+            st.error(failed.message, icon=":material/error:")
     if state is not None and state.config != config and waiting is None:
         st.info(tr("live.previous_settings"), icon=":material/info:")
     if state is None:
@@ -188,11 +198,19 @@ def _loss_grew(state: TrainState) -> str:
         return ""
     first, last = state.history[0].loss, state.history[-1].loss
     if last > 2 * first:
-        configs = state.config if isinstance(state.config, tuple) else (state.config,)  # (corpus, ..., config)
-        lr = next((c.lr for c in configs if hasattr(c, "lr")), None)
+        lr = learning_rate(state.config)
         tail = tr("live.lr_too_large", lr=lr) if lr is not None else ""
         return tr("live.loss_grew", first=first, last=last, tail=tail)
     return ""
+
+
+def learning_rate(config) -> float | None:
+    """A run's learning rate: its config's lr, or the lr of the config a run key wraps (the char
+    page's key names its corpus too, and holds the model's settings as .config)."""
+    for c in (config, getattr(config, "config", None)):
+        if hasattr(c, "lr"):
+            return c.lr
+    return None
 
 
 @st.cache_resource(show_spinner=False)
@@ -215,7 +233,7 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     try:
         for snap in snapshots:
             if snap.stopped:
-                st.session_state[fkey] = (config, snap.stopped, "error")
+                st.session_state[fkey] = Failure(config, str(snap.stopped))
                 break
             state.history.append(snap)
             if len(state.history) > HISTORY_LIMIT:  # halve it: every other step, all milestones, the last
