@@ -34,8 +34,8 @@ def test_every_key_the_code_asks_for_exists():
     asked, prefixes = set(), set()
     for path in SOURCES:
         source = path.read_text(encoding="utf-8")
-        asked |= set(re.findall(r'\btr\(\s*"([\w.]+)"', source))
-        prefixes |= {p for p in re.findall(r'\btr\(\s*f"([\w.]+)\{', source)}
+        asked |= set(re.findall(r'\b(?:tr|Message|Problem|\w+Error)\(\s*"([\w.]+)"', source))
+        prefixes |= {p for p in re.findall(r'\b(?:tr|Message|Problem|\w+Error)\(\s*f"([\w.]+)\{', source)}
     assert len(asked) >= 15
     assert sorted(asked - set(CATALOGUES["en"])) == []
     for prefix in prefixes:  # keys built at run time, tr(f"pages.{key}"): some key has that prefix
