@@ -1,6 +1,9 @@
 """Pure chart builders: tidy DataFrame in, Altair chart (or Graphviz DOT / LaTeX text) out.
 
-They know nothing about where the data came from; tests check them through to_dict().
+They know nothing about where the data came from, and speak no language of their own: a
+chart's title, axis titles and legend labels are arguments (the page passes tr(...)), its
+data a frame with the engine's stable column names. Tests check them through to_dict().
+A new chart: one function here taking a tidy frame and its words; a test in tests/test_charts.py.
 """
 
 from __future__ import annotations

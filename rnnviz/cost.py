@@ -7,6 +7,8 @@ a price per character generated for the samples. This machine's price for each i
 once per process, on small recurrent layers, the first time an estimate is asked for.
 The estimate decides *whether* to start (train at once, or wait for the learner's Train
 button with the estimate shown): it aims at the right order of magnitude, not the second (bench/cost_estimate.py measures how close it gets).
+A new page's config: add its multiply-adds and steps to seconds() (and its activations to
+memory_mb()); bench/cost_estimate.py and bench/memory_estimate.py then report how close they are.
 """
 
 from __future__ import annotations

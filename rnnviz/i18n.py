@@ -5,6 +5,13 @@ The language is per script run: the UI sets it (set_language) at the top of ever
 the thread that runs that session's script, so visitors on one server each read their own.
 The engine's own messages use tr() too; code that runs elsewhere (a background thread)
 speaks the default, English.
+
+The engine chooses no words: it returns Message(key, **values) for a sentence it decides and
+raises Problem(key, **values) for a setting the learner can fix; both are said (str()) in the
+learner's language where the page shows them. words() maps the engine's stable values
+("forget", "carried") to the learner's words for legends and tables.
+A new language: <code>.toml and <code>.<part>.toml with every key, and one entry in LANGUAGES.
+A new page's words: en.<page>.toml and zh.<page>.toml (tests/test_i18n.py checks the keys).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Streamlit discovers pages/ by itself (deep links and AppTest work that way); its own
 navigation is hidden in .streamlit/config.toml and this sidebar draws the links with
 proper names, listing only the pages that exist.
+A new page: a file in pages/ that calls page_setup first, and its name in PAGES below; a new
+sidebar export: exports(); a new language: rnnviz.i18n.LANGUAGES (the switch lists it).
 """
 
 from __future__ import annotations
