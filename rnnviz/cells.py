@@ -18,6 +18,10 @@ Names follow the equations on the pages (torch's documentation, d2l):
           z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)              update gate
           n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))   candidate
           h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}                       hidden
+
+Where a change goes: a new cell type is one more entry in MODES, TRACE_NAMES, GATES and
+GATE_ORDER, a branch in step() (its equations, its trace), and a test against its torch
+module in tests/test_cells.py; pages and charts then read its gates from here.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-KINDS = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
+MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")  # torch's names (nn.RNNBase.mode) for the cells below
 
 # What each kind records at every step, in the order the equations compute it.
 # "ih" is W_ih x_t + b_ih and "hh" is W_hh h_{t-1} + b_hh (all gates stacked, as torch).
@@ -40,13 +44,27 @@ TRACE_NAMES = {
             "reset", "update", "candidate", "hidden"),
 }
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+# torch's order of the stacked blocks in W_ih, W_hh, b_ih, b_hh (the candidate is torch's g / n)
+GATE_ORDER = {"LSTM": ("input", "forget", "candidate", "output"), "GRU": ("reset", "update", "candidate")}
+SIGMOID_GATES = ("forget", "input", "output", "update", "reset")  # σ(·): values in (0, 1)
+
+
+def set_gate_bias(module: nn.RNNBase, gate: str, value: float, layer: int = 0) -> None:
+    """Start one gate at σ(value): its block of b_ih filled with value, of b_hh zeroed (so the
+    bias is exactly value). The forget-gate bias of Gers et al. (LSTM "forget", GRU "update"):
+    near 1 at the start, the memory and its gradient survive many steps."""
+    block = GATE_ORDER[module.mode].index(gate)
+    H = module.hidden_size
+    with torch.no_grad():
+        getattr(module, f"bias_ih_l{layer}")[block * H:(block + 1) * H].fill_(value)
+        getattr(module, f"bias_hh_l{layer}")[block * H:(block + 1) * H].zero_()
 
 
 @dataclass(frozen=True)
 class CellWeights:
     """One layer's weights, in torch's layout (gates stacked along the first axis)."""
 
-    kind: str  # one of KINDS
+    kind: str  # one of MODES
     W_ih: Tensor  # (G*H, I)
     W_hh: Tensor  # (G*H, H)
     b_ih: Tensor | None  # (G*H,) or None when the module has bias=False

@@ -1,5 +1,17 @@
 """The experiments of the "LSTM gates" page: train an LSTM (or GRU, or vanilla RNN) on a task
 where gates have something to do, then read every gate through the transparent cells.
+
+Numbers, frames with stable names ("forget", "memory", "LSTM") and verdicts as Messages; the
+page (pages/3_LSTM_Gates.py, rnnviz/ui/gates.py) says them in the learner's language.
+Where a change goes:
+- a new task: its name in TASKS, its sampler in rnnviz/data/tasks.py called from sample(),
+  its shapes in make_model(), its words gates.task.<name> and gates.task_caption.<name>;
+- a new cell type: its torch module name in CELL_TYPES (GateNet builds getattr(nn, name)),
+  its gates in rnnviz/cells.py, its keep gate in KEEP and its memory in STATE;
+- a new verdict: a function returning Message("gates.<section>.<verdict>", ...) here, tested
+  in tests/test_gates.py (and on several seeds in tests/test_lessons.py), its words in
+  rnnviz/locales/{en,zh}.gates.toml;
+- a new gate chart: a function in rnnviz/charts.py that takes a frame from here and its titles.
 """
 
 from __future__ import annotations
@@ -7,7 +19,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from functools import partial
 
 import pandas as pd
 import torch
@@ -24,16 +37,17 @@ from rnnviz.data.tasks import (
     replace_batch,
     replaced_at,
 )
-from rnnviz.i18n import tr
+from rnnviz.i18n import Message, Problem
 from rnnviz.inspect import trace_frame
 from rnnviz.train import Snapshot, seeded, train
 
 TASKS = ("memory", "replace", "counting", "sine")  # their names and captions: gates.task.*, gates.task_caption.*
-KINDS = ("LSTM", "GRU", "RNN")
+CELL_TYPES = ("LSTM", "GRU", "RNN")  # the torch modules the page offers (GateConfig.kind)
 MAX_GAP = 200  # beyond this a live run takes minutes on two cores
 MIN_REPLACE_GAP = 3  # replace: a distractor before and after the second symbol
 RECALL_TASKS = ("memory", "replace")  # one answer at the cue, chance 1/symbols
 KEEP = {"LSTM": "forget", "GRU": "update"}  # the gate whose value near 1 keeps the memory
+KEEP_BIAS = {"LSTM": "b_f", "GRU": "b_z"}  # its bias, as the page's equations name it
 STATE = {"LSTM": "cell", "GRU": "hidden", "RNN": "hidden"}  # where each kind holds its memory
 EVAL_SIZE = 500  # sequences in the held-out batch that scores the memory and counting tasks
 SOLVED = 0.995  # held-out accuracy at which training stops early: nothing left to learn
@@ -58,17 +72,22 @@ class GateConfig:
     seed: int = 0  # same seed, same weights, same sequences
 
 
-def problem(cfg: GateConfig) -> str:
-    """A learner-readable reason the settings cannot train, or ""."""
+def keep_bias(cfg: GateConfig) -> float:
+    """The initial bias of the keep gate (LSTM b_f, GRU b_z); the vanilla RNN has none (0)."""
+    return {"LSTM": cfg.forget_bias, "GRU": cfg.update_bias}.get(cfg.kind, 0.0)
+
+
+def problem(cfg: GateConfig) -> Problem | None:
+    """Why the settings cannot train, for the learner to fix (str() says it), or None."""
     if cfg.task in RECALL_TASKS and not 1 <= cfg.gap <= MAX_GAP:
-        return tr("gates.check.gap", max_gap=MAX_GAP, gap=cfg.gap)
+        return Problem("gates.check.gap", max_gap=MAX_GAP, gap=cfg.gap)
     if cfg.task == "replace" and cfg.gap < MIN_REPLACE_GAP:
-        return tr("gates.check.replace_gap", min_gap=MIN_REPLACE_GAP, gap=cfg.gap)
+        return Problem("gates.check.replace_gap", min_gap=MIN_REPLACE_GAP, gap=cfg.gap)
     if cfg.task == "counting" and cfg.length < 2:
-        return tr("gates.check.length")
+        return Problem("gates.check.length")
     if cfg.hidden_size < 1:
-        return tr("gates.check.hidden")
-    return ""
+        return Problem("gates.check.hidden")
+    return None
 
 
 class GateNet(nn.Module):
@@ -110,16 +129,8 @@ def make_model(cfg: GateConfig) -> GateNet:
               "counting": (2, cfg.max_depth + 1, True), "sine": (1, 1, True)}[cfg.task]
     with seeded(cfg.seed):
         model = GateNet(cfg.kind, shapes[0], cfg.hidden_size, shapes[1], shapes[2])
-    if cfg.kind == "LSTM":
-        H = cfg.hidden_size
-        with torch.no_grad():  # torch's gate order i, f, g, o: the forget gate is the second block
-            model.rnn.bias_ih_l0[H:2 * H].fill_(cfg.forget_bias)
-            model.rnn.bias_hh_l0[H:2 * H].zero_()
-    if cfg.kind == "GRU":
-        H = cfg.hidden_size
-        with torch.no_grad():  # torch's gate order r, z, n: the update gate is the second block
-            model.rnn.bias_ih_l0[H:2 * H].fill_(cfg.update_bias)
-            model.rnn.bias_hh_l0[H:2 * H].zero_()
+    if cfg.kind in KEEP:  # the keep gate starts near 1 (σ(4) ≈ 0.98): the memory survives the gap
+        cells.set_gate_bias(model.rnn, KEEP[cfg.kind], keep_bias(cfg))
     return model
 
 
@@ -135,6 +146,7 @@ def loss_and_score(model: GateNet, cfg: GateConfig, b: Batch) -> tuple[torch.Ten
 
 
 def score_name(cfg: GateConfig) -> str:
+    """The held-out score of cfg's task (the key in the snapshots' info, gates.score.<name>)."""
     return "MSE" if cfg.task == "sine" else "accuracy"
 
 
@@ -160,7 +172,7 @@ def build(cfg: GateConfig) -> tuple[GateNet, Iterator[Snapshot]]:
         if track and "when_solved" not in seen and info["accuracy"] >= SOLVED:
             drop = keep_gate_drop(model, cfg, memory_units(model, cfg)[0])
             seen["when_solved"] = {"step": min(seen["calls"] * log_every, cfg.steps),
-                                   "drop": drop["elsewhere"] - drop["at_replace"]}
+                                   "drop": drop.elsewhere - drop.at_replace}
         if "when_solved" in seen:
             info["when_solved"] = seen["when_solved"]
         return info
@@ -173,25 +185,35 @@ def build(cfg: GateConfig) -> tuple[GateNet, Iterator[Snapshot]]:
                         clip=1.0, describe=describe, done=None if track else solved)
 
 
-def after_solved(cfg: GateConfig, info: dict, model: GateNet) -> dict | None:
-    """Replace task with gates: why training went on after the task was solved. None when it
-    was never solved; else the step it was first solved, the step it ended, the keep gate's
-    drop at the second symbol then and now (the same read-out as keep_gate_drop), and a
-    verdict: "learnt_after" when the drop grew by at least DROP after solving, else "already"."""
+@dataclass(frozen=True)
+class AfterSolved:
+    """Replace task with gates: the step it was first solved, the keep gate's drop at the second
+    symbol then and now (the same read-out as keep_gate_drop), and the verdict: "learnt_after"
+    when the drop grew by at least DROP after solving, else "already"."""
+
+    solved_step: int
+    drop_then: float
+    drop_now: float
+    verdict: str
+
+
+def after_solved(cfg: GateConfig, info: dict, model: GateNet) -> AfterSolved | None:
+    """Why training went on after the task was solved (info: the last snapshot's); None when it
+    was never solved."""
     when = info.get("when_solved")
     if when is None:
         return None
     drop = keep_gate_drop(model, cfg, memory_units(model, cfg)[0])
-    now = drop["elsewhere"] - drop["at_replace"]
+    now = drop.elsewhere - drop.at_replace
     verdict = "learnt_after" if now >= when["drop"] + DROP else "already"
-    return {"solved_step": when["step"], "drop_then": when["drop"], "drop_now": now, "verdict": verdict}
+    return AfterSolved(when["step"], when["drop"], now, verdict)
 
 
-def solved(info: dict) -> str:
-    """Why training stopped early (held-out accuracy high enough), in the current language; or ""."""
+def solved(info: dict) -> Message | None:
+    """Why training stopped early (held-out accuracy high enough), or None."""
     if info.get("accuracy", 0.0) >= SOLVED:
-        return tr("gates.check.solved", accuracy=info["accuracy"])
-    return ""
+        return Message("gates.check.solved", accuracy=info["accuracy"])
+    return None
 
 
 # ---------------------------------------------------------------- reading the gates
@@ -239,7 +261,7 @@ def step_values(frame: pd.DataFrame, t: int, unit: int) -> dict[str, float]:
 
 def saturation(frame: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.DataFrame:
     """Per gate (sigmoid gates only): the share of values below `low`, between, above `high`."""
-    gates = frame[frame["gate"].isin(["forget", "input", "output", "update", "reset"])]
+    gates = frame[frame["gate"].isin(cells.SIGMOID_GATES)]
     rows = []  # in the frame's order (the equations' order: forget, input, output), the same in every language
     for gate, v in gates.groupby("gate", sort=False)["value"]:
         rows += [(gate, f"< {low}", float((v < low).mean())), (gate, "between", float(v.between(low, high).mean())),
@@ -302,8 +324,16 @@ def memory_traces(model: GateNet, cfg: GateConfig, units: list[int], n: int = 24
     return pd.DataFrame(rows, columns=["unit", "example", "t", "value", "symbol", "first"])
 
 
+@dataclass(frozen=True)
+class Separation:
+    """How often the symbol is read back from the memory units (chance 1/symbols)."""
+
+    lowest: float  # the lowest share over the steps from the symbol to the cue
+    at_cue: float  # the share at the cue
+
+
 @torch.no_grad()
-def separation(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> dict[str, float]:
+def separation(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> Separation:
     """How well the units' memory (LSTM cell state, else hidden state) keeps the symbols
     apart across the gap: at each step from the symbol to recall (the last marked one) to the
     cue, the share of n sequences whose symbol is read back by the nearest per-symbol mean of
@@ -321,14 +351,14 @@ def separation(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) 
         means = torch.stack([x[y == s].mean(0) for s in present])  # (S, k)
         guess = torch.tensor(present)[torch.cdist(x, means).argmin(-1)]
         read.append(float((guess == y).float().mean()))
-    return {"lowest": min(read), "at_cue": read[-1]}
+    return Separation(min(read), read[-1])
 
 
-def memory_held(sep: dict[str, float], cfg: GateConfig) -> bool:
+def memory_held(sep: Separation, cfg: GateConfig) -> bool:
     """Whether the units held the symbol: read back at the cue (at least HELD_CUE) and, on the
     memory task, all across the gap (at least HELD_GAP; on the replace task the steps just
     after the second symbol are still settling)."""
-    return sep["at_cue"] >= HELD_CUE and (cfg.task == "replace" or sep["lowest"] >= HELD_GAP)
+    return sep.at_cue >= HELD_CUE and (cfg.task == "replace" or sep.lowest >= HELD_GAP)
 
 
 @torch.no_grad()
@@ -342,24 +372,40 @@ def keep_gate_frame(model: GateNet, cfg: GateConfig, units: list[int], n: int = 
     return pd.DataFrame(rows, columns=["t", "unit", gate])
 
 
-def keep_gate_spread(rows: pd.DataFrame, gate: str) -> dict[str, float]:
-    """How far apart the units' keep-gate lines lie (rows from keep_gate_frame): the largest
-    gap between units at any one step, and the lowest and highest value drawn. Lines closer
-    than OVERLAP at every step are drawn on top of each other; the page says so."""
+@dataclass(frozen=True)
+class Spread:
+    """How far apart the units' keep-gate lines lie. Lines closer than OVERLAP at every step
+    are drawn on top of each other; the page says so."""
+
+    spread: float  # the largest gap between units at any one step
+    lo: float  # the lowest value drawn
+    hi: float  # the highest value drawn
+
+
+def keep_gate_spread(rows: pd.DataFrame, gate: str) -> Spread:
+    """The spread of the keep-gate lines in rows (from keep_gate_frame)."""
     by_step = rows.groupby("t")[gate]
-    return {"spread": float((by_step.max() - by_step.min()).max()), "lo": float(rows[gate].min()),
-            "hi": float(rows[gate].max())}
+    return Spread(float((by_step.max() - by_step.min()).max()), float(rows[gate].min()), float(rows[gate].max()))
 
 
-def keep_axis_low(spread: dict[str, float]) -> float:
+def keep_axis_low(spread: Spread) -> float:
     """Where the keep-gate chart's y axis starts: 0, or (every value at or above 0.5) the
     multiple of 0.05 at least 0.01 below the lowest value, so lines near 1 are drawn apart
     instead of on top of each other (0.984 -> 0.95: a 0.01 gap is 5 % of the axis)."""
-    return 0.0 if spread["lo"] < 0.5 else math.floor(round((spread["lo"] - 0.01) * 20, 9)) / 20
+    return 0.0 if spread.lo < 0.5 else math.floor(round((spread.lo - 0.01) * 20, 9)) / 20
+
+
+@dataclass(frozen=True)
+class KeepGateLearnt:
+    """The memory units' keep gate over the gap's distractor steps, before and after training."""
+
+    trained: float  # its mean after training
+    init: float  # its mean in the same model before training (same sequences)
+    sigma_b: float  # σ(b) of its initial bias
 
 
 @torch.no_grad()
-def keep_gate_learnt(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> dict[str, float]:
+def keep_gate_learnt(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> KeepGateLearnt:
     """The keep gate (LSTM forget, GRU update) of the memory units over the gap's distractor
     steps: its mean after training, its mean in the same model before training (same
     sequences), and sigma(b) of its initial bias."""
@@ -372,16 +418,25 @@ def keep_gate_learnt(model: GateNet, cfg: GateConfig, units: list[int], n: int =
         g = cells.run(m.rnn, b.x).traces[0][gate][:, :, idx]  # (T, n, k)
         return float(g[distractor].mean())
 
-    bias = cfg.forget_bias if cfg.kind == "LSTM" else cfg.update_bias
-    return {"trained": mean_gate(model), "init": mean_gate(make_model(cfg)),
-            "sigma_b": float(torch.sigmoid(torch.tensor(bias)))}
+    return KeepGateLearnt(mean_gate(model), mean_gate(make_model(cfg)), float(torch.sigmoid(torch.tensor(keep_bias(cfg)))))
+
+
+@dataclass(frozen=True)
+class KeepGateDrop:
+    """Replace task: the keep gate at the step where the second symbol arrives vs at the
+    distractor steps (means over the probe sequences)."""
+
+    unit: int  # the memory unit whose gate drops most there
+    at_replace: float  # its gate at the second symbol
+    elsewhere: float  # its gate at the distractors
+    mean_at: float  # all memory units' gate at the second symbol
+    mean_elsewhere: float  # ... and at the distractors
 
 
 @torch.no_grad()
-def keep_gate_drop(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> dict:
-    """Replace task: each unit's keep gate (LSTM forget, GRU update) at the step where the
-    second symbol arrives vs at the distractor steps (means over n sequences); "unit" is the
-    one that drops most (unit, at_replace, elsewhere), "mean_at" / "mean_elsewhere" all units'."""
+def keep_gate_drop(model: GateNet, cfg: GateConfig, units: list[int], n: int = 256) -> KeepGateDrop:
+    """Replace task: each memory unit's keep gate (LSTM forget, GRU update) at the second
+    symbol vs at the distractors, over n sequences."""
     gate = KEEP[cfg.kind]
     b = _probe(cfg, n)
     g = cells.run(model.rnn, b.x).traces[0][gate][:, :, [u - 1 for u in units]]  # (T, n, k)
@@ -390,14 +445,24 @@ def keep_gate_drop(model: GateNet, cfg: GateConfig, units: list[int], n: int = 2
     at_replace = g[at, torch.arange(n)].mean(0)  # (k,)
     elsewhere = g[distractor].mean(0)  # (k,)
     best = int(torch.argmax(elsewhere - at_replace))
-    return {"unit": units[best], "at_replace": float(at_replace[best]), "elsewhere": float(elsewhere[best]),
-            "mean_at": float(at_replace.mean()), "mean_elsewhere": float(elsewhere.mean())}
+    return KeepGateDrop(units[best], float(at_replace[best]), float(elsewhere[best]), float(at_replace.mean()),
+                        float(elsewhere.mean()))
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One model of the comparison: a cell type trained on the memory task at one gap."""
+
+    kind: str  # one of CELL_TYPES
+    gap: int  # distractors between the symbol and the cue
+    accuracy: float  # its final held-out accuracy
+    seconds: float  # how long it trained
 
 
 def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...],
-              stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
-    """Train every kind at every gap from the same seed; yield kind, gap, accuracy, seconds.
-    stop() turning True ends the sweep between two training steps."""
+              stop: Callable[[], bool] = lambda: False) -> Iterator[SweepRow]:
+    """Train every kind at every gap from the same seed (base's other settings), one SweepRow
+    each. stop() turning True ends the sweep between two training steps."""
     for gap in gaps:
         for kind in kinds:
             cfg = replace(base, task="memory", kind=kind, gap=gap)
@@ -410,7 +475,7 @@ def gap_sweep(base: GateConfig, kinds: tuple[str, ...], gaps: tuple[int, ...],
             if stop():
                 return
             acc = last.info.get("accuracy", float("nan")) if last else float("nan")
-            yield {"kind": kind, "gap": gap, "accuracy": acc, "seconds": time.perf_counter() - t0}
+            yield SweepRow(kind, gap, acc, time.perf_counter() - t0)
 
 
 HELD_CUE = 0.9  # memory units hold the symbol when it is read back from them this often at the cue
@@ -420,13 +485,14 @@ OVERLAP = 0.02  # keep-gate lines closer than this (5 px of a 0..1 axis) lie on 
 MOVED = 0.02  # a keep gate whose mean moved less than this from its start learnt nothing new
 
 
-def keep_verdict(learnt: dict[str, float]) -> str:
+def keep_verdict(learnt: KeepGateLearnt) -> str:
     """"stayed" when training left the keep gate where its initial bias put it, else "up" / "down"."""
-    change = learnt["trained"] - learnt["init"]
+    change = learnt.trained - learnt.init
     return "stayed" if abs(change) < MOVED else ("up" if change > 0 else "down")
 
 
 def chance(cfg: GateConfig) -> float:
+    """The accuracy of guessing on the recall tasks: one of cfg.symbols."""
     return 1.0 / cfg.symbols
 
 
@@ -437,7 +503,47 @@ CLEAR = 0.1  # "the RNN below the GRU" means by at least this much
 SHORT_GAP = 10  # at or below this gap even a plain RNN carries the symbol
 
 
-def sweep_lesson(rows: pd.DataFrame, cfg: GateConfig) -> dict:
+SWEEP_GAPS = (5, 10, 20, 50, 100)  # the gaps a learner may compare
+DEFAULT_GAPS = (5, 20, 50)  # the comparison shown by default: short, section 1's default gap, long
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A finished comparison: the settings it was trained with and its rows."""
+
+    config: GateConfig  # section 1's settings (the sweep trains the memory task at each gap)
+    gaps: tuple[int, ...]  # sorted
+    rows: tuple[SweepRow, ...]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return sweep_frame(self.rows)
+
+
+def sweep_frame(rows) -> pd.DataFrame:
+    """The comparison's rows (SweepRows) as a frame: kind, gap, accuracy, seconds."""
+    return pd.DataFrame(rows, columns=["kind", "gap", "accuracy", "seconds"])
+
+
+def sweep_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy by gap (index) and kind (columns), the models not yet trained NaN."""
+    return rows.pivot(index="gap", columns="kind", values="accuracy")
+
+
+@dataclass(frozen=True)
+class SweepLesson:
+    """What the comparison shows at its longest gap (see sweep_lesson)."""
+
+    gap: int  # the longest gap
+    lstm: float  # each kind's accuracy there (NaN when it was not trained)
+    gru: float
+    rnn: float
+    chance: float
+    coincide: tuple[int, ...]  # the gaps where the LSTM's and GRU's lines lie on top of each other
+    verdict: str  # holds, short_gap, rnn_carried, no_steps, lstm_stuck, gru_stuck, partial
+
+
+def sweep_lesson(rows: pd.DataFrame, cfg: GateConfig) -> SweepLesson:
     """What the comparison shows at its longest gap: verdict "holds" when RNN < GRU <= LSTM
     (the RNN below the GRU by a clear margin, the GRU not above the LSTM beyond COINCIDE), else
     the likely reason the order broke ("short_gap", "rnn_carried", "no_steps", "lstm_stuck",
@@ -445,29 +551,108 @@ def sweep_lesson(rows: pd.DataFrame, cfg: GateConfig) -> dict:
     acc = rows.pivot_table(index="gap", columns="kind", values="accuracy")
     gap = int(acc.index.max())
     at = {k: float(acc.loc[gap, k]) for k in acc.columns}
-    out = {"gap": gap, **{k.lower(): v for k, v in at.items()}, "chance": chance(cfg),
-           "coincide": [int(g) for g in acc.index if {"LSTM", "GRU"} <= set(acc.columns)
-                        and abs(acc.loc[g, "LSTM"] - acc.loc[g, "GRU"]) < COINCIDE]}
+    coincide = tuple(int(g) for g in acc.index if {"LSTM", "GRU"} <= set(acc.columns)
+                     and abs(acc.loc[g, "LSTM"] - acc.loc[g, "GRU"]) < COINCIDE)
+    lesson = partial(SweepLesson, gap, *(at.get(k, math.nan) for k in ("LSTM", "GRU", "RNN")), chance(cfg), coincide)
     if not {"LSTM", "GRU", "RNN"} <= set(at):
-        out["verdict"] = "partial"
-        return out
+        return lesson("partial")
     rnn, gru, lstm = at["RNN"], at["GRU"], at["LSTM"]
-    holds = rnn + CLEAR < gru <= lstm + COINCIDE
-    near = lambda a: a <= out["chance"] + NEAR_CHANCE
-    if holds:
-        verdict = "holds"
-    elif gap <= SHORT_GAP and rnn >= CARRIED:
-        verdict = "short_gap"
-    elif rnn >= CARRIED:
-        verdict = "rnn_carried"
-    elif near(lstm) and near(gru):
-        verdict = "no_steps"
-    elif gru > lstm + COINCIDE:
-        verdict = "lstm_stuck"
-    else:
-        verdict = "gru_stuck"
-    out["verdict"] = verdict
-    return out
+    near = lambda a: a <= chance(cfg) + NEAR_CHANCE
+    if rnn + CLEAR < gru <= lstm + COINCIDE:
+        return lesson("holds")
+    if gap <= SHORT_GAP and rnn >= CARRIED:
+        return lesson("short_gap")
+    if rnn >= CARRIED:
+        return lesson("rnn_carried")
+    if near(lstm) and near(gru):
+        return lesson("no_steps")
+    return lesson("lstm_stuck" if gru > lstm + COINCIDE else "gru_stuck")
 
 
-__all__ = ["GateConfig", "build", "gap_sweep", "gate_frame", "memory_units", "proof", "saturation"]
+# ---------------------------------------------------------------- what the page says
+
+
+class Listing(tuple):
+    """Numbers said as a list in the learner's language: 3, 5, 7 / 3、5、7 (gates.list_sep)."""
+
+    def __str__(self) -> str:
+        return str(Message("gates.list_sep")).join(map(str, self))
+
+
+def sections(cfg: GateConfig | None) -> dict[str, int]:
+    """The page's sections for a trained config (None: no model yet), numbered 1, 2, ... with no
+    gaps whichever task and cell type are chosen: train, heat, eq, held, numbers, sweep."""
+    names = ["train"]
+    if cfg is not None:
+        names += ["heat", "eq"] + (["held"] if cfg.task in RECALL_TASKS else []) + \
+                 (["numbers"] if cfg.kind != "RNN" else [])
+    return {name: n for n, name in enumerate(names + ["sweep"], start=1)}
+
+
+def score_frame(history: list[Snapshot], cfg: GateConfig) -> pd.DataFrame:
+    """The held-out score while training: step, <score_name(cfg)> (snapshots that have it)."""
+    score = score_name(cfg)
+    return pd.DataFrame([{"step": s.step, score: s.info[score]} for s in history if score in s.info])
+
+
+def recall_note(cfg: GateConfig, last: Snapshot) -> Message | None:
+    """A recall task's run near chance, or a plain RNN's only partly above it: why, in its numbers."""
+    acc, guess = last.info.get("accuracy", 0.0), chance(cfg)
+    if acc <= guess + NEAR_CHANCE:
+        why = "rnn" if cfg.kind == "RNN" else "gated"  # the plain RNN's limit, or too few steps
+        return Message(f"gates.train.at_chance_{why}", kind=cfg.kind, accuracy=acc, gap=cfg.gap, chance=guess,
+                       steps=last.step, default=GateConfig.steps)
+    if cfg.kind == "RNN" and acc < CARRIED:  # above chance, far from solved: say what that means
+        return Message("gates.train.partial_rnn", accuracy=acc, gap=cfg.gap, chance=guess)
+    return None
+
+
+def went_on_note(cfg: GateConfig, last: Snapshot, model: GateNet) -> Message | None:
+    """The replace task with gates trained past solved: why, with the run's numbers."""
+    went_on = after_solved(cfg, last.info, model) if cfg.task == "replace" and cfg.kind in KEEP else None
+    if went_on is None:
+        return None
+    return Message(f"gates.train.went_on_{went_on.verdict}", step=last.step, gate=Message(f"gates.eq.{KEEP[cfg.kind]}"),
+                   n=sections(cfg)["numbers"], **asdict(went_on))
+
+
+def held_note(cfg: GateConfig, units: list[int], sep: Separation) -> Message:
+    """Whether the memory units held the symbol across the gap, with the read-back figures."""
+    held = "held" if memory_held(sep, cfg) else "lost"
+    return Message(f"gates.held.{held}_{cfg.task}", units=Listing(units), state=Message(f"gates.gate.{STATE[cfg.kind]}"),
+                   lowest=sep.lowest, cue=sep.at_cue, kind=cfg.kind, chance=chance(cfg))
+
+
+def keep_axis_note(spread: Spread, low: float, units: list[int], gate: str) -> Message | None:
+    """The keep-gate lines lie on top of each other, or the axis does not start at 0: said."""
+    close = spread.spread < OVERLAP  # closer than a few pixels of a 0..1 axis
+    if not close and low == 0:
+        return None
+    key = "overlap_zoomed" if close and low > 0 else "overlap" if close else "zoomed"
+    return Message(f"gates.numbers.{key}", units=Listing(units), gate=Message(f"gates.eq.{gate}"), low=low,
+                   **asdict(spread))
+
+
+def learnt_note(cfg: GateConfig, units: list[int], learnt: KeepGateLearnt) -> Message:
+    """Did the keep gate learn anything, from where its initial bias put it?"""
+    return Message(f"gates.numbers.learnt_{keep_verdict(learnt)}", units=Listing(units),
+                   gate=Message(f"gates.eq.{KEEP[cfg.kind]}"), bias=KEEP_BIAS[cfg.kind], b=keep_bias(cfg),
+                   **asdict(learnt))
+
+
+def drop_note(cfg: GateConfig, drop: KeepGateDrop) -> Message:
+    """Replace task: does the keep gate drop where the second symbol arrives?"""
+    dropped = "dropped" if drop.at_replace < drop.elsewhere - DROP else "no_drop"
+    return Message(f"gates.numbers.{dropped}", gate=Message(f"gates.eq.{KEEP[cfg.kind]}"),
+                   diff=drop.elsewhere - drop.at_replace, **asdict(drop))
+
+
+def coincide_note(lesson: SweepLesson) -> Message | None:
+    """The gaps where the LSTM's and GRU's lines lie on top of each other, said (or None)."""
+    return Message("gates.sweep.coincide", gaps=Listing(lesson.coincide)) if lesson.coincide else None
+
+
+def sweep_verdict(lesson: SweepLesson, rows: pd.DataFrame, cfg: GateConfig) -> Message:
+    """What the finished comparison of rows (trained with cfg's settings) shows, and why."""
+    return Message(f"gates.sweep.verdict_{lesson.verdict}", **asdict(lesson) | {"coincide": Listing(lesson.coincide)},
+                   hidden=cfg.hidden_size, steps=cfg.steps, ub=cfg.update_bias, seconds=float(rows["seconds"].sum()))

@@ -1,4 +1,8 @@
-"""Tidy DataFrames out of transparent runs: one row per (t, layer, unit, gate) value."""
+"""Tidy DataFrames out of transparent runs: one row per (t, layer, unit, gate) value.
+
+The gate column holds the equations' stable names (forget, input, ...); pages say them with
+rnnviz.i18n.words(frame["gate"], "gates.gate"). A new cell type: its plotted names in SHOWN.
+"""
 
 from __future__ import annotations
 

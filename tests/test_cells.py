@@ -67,7 +67,7 @@ def assert_run_matches(module: nn.RNNBase, x: Tensor, state) -> cells.Run:
 # ---------------------------------------------------------------- whole modules
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 @pytest.mark.parametrize("num_layers", [1, 2, 3])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -88,7 +88,7 @@ def test_run_matches_module(kind, num_layers, bias, batch_first, batched, given_
     assert len(run.traces) == len(run.hiddens) == num_layers
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 def test_eval_mode_dropout_is_not_applied(kind):
     with seeded(SEED):
         module = make_module(kind, num_layers=3, dropout=0.5).eval()
@@ -96,7 +96,7 @@ def test_eval_mode_dropout_is_not_applied(kind):
     assert_run_matches(module, x, None)
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 def test_weights_are_copies_without_gradient_link(kind):
     with seeded(SEED):
         module = make_module(kind, num_layers=2)
@@ -115,7 +115,7 @@ def test_weights_are_copies_without_gradient_link(kind):
 # ---------------------------------------------------------------- *Cell modules
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("given_state", [True, False])
 def test_cell_loop_matches_run_and_step(kind, bias, given_state):
@@ -145,7 +145,7 @@ def test_cell_loop_matches_run_and_step(kind, bias, given_state):
     close(s[0] if kind == "LSTM" else s, h_ref)
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 def test_unbatched_cell_run(kind):
     with seeded(SEED):
         cell = make_cell(kind)
@@ -177,7 +177,7 @@ def previous(hidden: Tensor, h0: Tensor) -> Tensor:
     return torch.cat([h0.unsqueeze(0), hidden[:-1]])
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 @pytest.mark.parametrize("num_layers", [1, 3])
 def test_trace_names_shapes_and_layer_outputs(kind, num_layers):
     module, x, state, run = traced_run(kind, num_layers)
@@ -255,11 +255,28 @@ def test_gru_trace_follows_equation():
         z, n = trace["update"], trace["candidate"]
         close(trace["hidden"], (1 - z) * n + z * previous(trace["hidden"], h0[k]))
 
+@pytest.mark.parametrize("kind, gate, others", [("LSTM", "forget", ("input", "output")),
+                                                ("GRU", "update", ("reset",))])
+def test_set_gate_bias_moves_only_that_gate(kind: str, gate: str, others: tuple[str, ...]):
+    # the bias is read back through the trace: with zero weights a gate is σ(its bias) exactly
+    module = make_module(kind, num_layers=2)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.zero_()
+    cells.set_gate_bias(module, gate, 4.0, layer=1)
+    trace0, trace1 = cells.run(module, torch.randn(SEQ_LEN, BATCH, INPUT)).traces
+    close(trace1[gate], torch.full_like(trace1[gate], float(torch.sigmoid(torch.tensor(4.0)))))
+    for other in others:
+        close(trace1[other], torch.full_like(trace1[other], 0.5))
+    close(trace0[gate], torch.full_like(trace0[gate], 0.5))  # layer 0 untouched
+    assert set(cells.GATE_ORDER[kind]) - {"candidate"} <= set(cells.SIGMOID_GATES)
+
+
 
 # ---------------------------------------------------------------- gradients through time
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("x_requires_grad", [False, True])
 def test_hiddens_support_autograd(kind, num_layers, x_requires_grad):
@@ -277,7 +294,7 @@ def test_hiddens_support_autograd(kind, num_layers, x_requires_grad):
     assert all(g.abs().sum() > 0 for g in grads[:-1])
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 def test_hidden_gradients_match_a_torch_cell_loop(kind):
     with seeded(SEED):
         cell = make_cell(kind)
@@ -305,7 +322,7 @@ def test_no_grad_mode_builds_no_graph():
 # ---------------------------------------------------------------- what is refused
 
 
-@pytest.mark.parametrize("kind", cells.KINDS)
+@pytest.mark.parametrize("kind", cells.MODES)
 def test_bidirectional_is_refused(kind):
     module = make_module(kind, bidirectional=True)
     with pytest.raises(ValueError, match="bidirectional"):
@@ -338,7 +355,7 @@ def test_non_recurrent_module_is_refused(module):
 
 
 @settings(max_examples=60, deadline=None)
-@given(kind=st.sampled_from(cells.KINDS), seq_len=st.integers(1, 8), batch=st.integers(1, 4),
+@given(kind=st.sampled_from(cells.MODES), seq_len=st.integers(1, 8), batch=st.integers(1, 4),
        input_size=st.integers(1, 6), hidden_size=st.integers(1, 6), num_layers=st.integers(1, 3),
        bias=st.booleans(), batch_first=st.booleans(), given_state=st.booleans(),
        seed=st.integers(0, 2**31 - 1))

@@ -8,14 +8,14 @@ from __future__ import annotations
 import pytest
 from apptest import english_on, finished_job, no_exception, open_page, readable, specs
 
-from rnnviz import gates as G
+from rnnviz import gates
 from rnnviz.i18n import CATALOGUES
 from rnnviz.inspect import SHOWN
 
 PAGE = "pages/3_LSTM_Gates.py"
 ZH = CATALOGUES["zh"]
 JOB = "gates-default-sweep"  # the page's background comparison, replaced by finished rows
-SWEEP_ROWS = [{"kind": k, "gap": g, "accuracy": 1.0, "seconds": 1.0} for g in (5, 20, 50) for k in G.KINDS]
+SWEEP_ROWS = [gates.SweepRow(kind=k, gap=g, accuracy=1.0, seconds=1.0) for g in (5, 20, 50) for k in gates.CELL_TYPES]
 HEADERS = ["train", "heat", "eq", "held", "numbers", "sweep"]
 
 @pytest.fixture(scope="module", autouse=True)
@@ -37,8 +37,8 @@ def test_the_gates_page_in_chinese_has_no_english_left():
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
     # the task options keep their values (the link's) under Chinese labels and captions
     task = at.radio(key="gates_task")
-    assert task.options == [ZH[f"gates.task.{k}"] for k in G.TASKS]
-    assert list(task.proto.captions) == [ZH[f"gates.task_caption.{k}"] for k in G.TASKS]
+    assert task.options == [ZH[f"gates.task.{k}"] for k in gates.TASKS]
+    assert list(task.proto.captions) == [ZH[f"gates.task_caption.{k}"] for k in gates.TASKS]
     # the engine's message, the heatmaps' panels and the comparison table speak Chinese
     assert ZH["gates.check.solved"].split("{")[0] in " ".join(s.value for s in at.success)
     panels = next(s for s in specs(at) if "vconcat" in s and not s.get("title"))["vconcat"]
@@ -50,7 +50,7 @@ def test_the_gates_page_in_chinese_has_no_english_left():
     assert not any("记忆单元" in text for text in readable(at))
     table = at.table[0].value
     assert (table.index.name, table.columns.name) == (ZH["gates.sweep.gap"], ZH["gates.sweep.kind"])
-    assert sorted(table.columns) == sorted(G.KINDS)
+    assert sorted(table.columns) == sorted(gates.CELL_TYPES)
 
 
 def test_gru_and_a_bad_gap_in_chinese():
@@ -77,8 +77,8 @@ def test_gru_and_a_bad_gap_in_chinese():
     assert any(i.value.startswith("**为什么任务解决后训练还在继续**") for i in at.info)  # and why it went on
     assert english_on(at) == []
     at.radio(key="gates_task").set_value("memory").run()
-    at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()
+    at.number_input(key="gates_gap").set_value(gates.MAX_GAP + 1).run()
     no_exception(at)
-    assert ZH["gates.check.gap"].format(max_gap=G.MAX_GAP, gap=G.MAX_GAP + 1) in [e.value for e in at.error]
+    assert ZH["gates.check.gap"].format(max_gap=gates.MAX_GAP, gap=gates.MAX_GAP + 1) in [e.value for e in at.error]
     assert ZH["gates.train.last_valid"] in [i.value for i in at.info]
     assert english_on(at) == []

@@ -32,7 +32,7 @@ from apptest import (
 )
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import gates as G
+from rnnviz import gates
 from rnnviz.i18n import CATALOGUES
 from rnnviz.inspect import SHOWN
 from rnnviz.ui.background import shared_job
@@ -47,9 +47,9 @@ HEAT_PANELS = {kind: [EN["gates.heat.input"], *(EN[f"gates.gate.{g}"] for g in S
                for kind, shown in (("LSTM", "LSTM"), ("GRU", "GRU"), ("RNN", "RNN_TANH"))}
 NUMBER = re.compile(r"-?\d+\.\d{3}")  # the page writes every value with 3 decimals
 # Rows the stand-in background job yields, in the order the real one does (gap, then kind).
-SWEEP_ROWS = [{"kind": k, "gap": g, "accuracy": acc, "seconds": 1.0}
+SWEEP_ROWS = [gates.SweepRow(kind=k, gap=g, accuracy=acc, seconds=1.0)
               for g, accs in ((5, (1.0, 1.0, 0.9)), (20, (1.0, 1.0, 0.3)), (50, (1.0, 0.25, 0.25)))
-              for k, acc in zip(G.KINDS, accs)]
+              for k, acc in zip(gates.CELL_TYPES, accs)]
 FIRST_ROWS = 2  # the stand-in yields these at once, the rest when released
 
 
@@ -109,9 +109,9 @@ def latex(at: AppTest) -> str:
 def shown_values(at: AppTest) -> dict[str, float]:
     """What the engine says the equations should show, for the page's model, example, unit and t."""
     state = run_state(at)
-    ex = G.example(state.config, int(at.number_input(key="gates_example").value))
-    frame = G.gate_frame(state.model, ex)
-    return G.step_values(frame, int(at.number_input(key="gates_t").value), int(at.number_input(key="gates_unit").value))
+    ex = gates.example(state.config, int(at.number_input(key="gates_example").value))
+    frame = gates.gate_frame(state.model, ex)
+    return gates.step_values(frame, int(at.number_input(key="gates_t").value), int(at.number_input(key="gates_unit").value))
 
 
 def assert_equations_match(at: AppTest, names: list[str]) -> None:
@@ -143,13 +143,13 @@ def test_defaults_train_and_draw_every_section():
     assert at.title[0].value == "LSTM gates"
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
     state = run_state(at)
-    assert state.config == G.GateConfig() and state.status == "done"
+    assert state.config == gates.GateConfig() and state.status == "done"
     # trained on opening and stopped early, solved
     assert "solved, so training stopped early" in texts(at.success)
-    assert state.last.step < G.GateConfig.steps and state.last.info["accuracy"] >= G.SOLVED
+    assert state.last.step < gates.GateConfig.steps and state.last.info["accuracy"] >= gates.SOLVED
     assert "Chance is 25%" in texts(at.caption)
     titles = chart_titles(at)
-    unit = G.memory_unit(state.model, state.config)  # the unit shown first: the one holding the memory
+    unit = gates.memory_unit(state.model, state.config)  # the unit shown first: the one holding the memory
     assert at.number_input(key="gates_unit").value == unit
     for expected in ("Held-out accuracy while training", f"Unit {unit}: its gates and states over time",
                      "The cell state C_t of units",
@@ -160,8 +160,8 @@ def test_defaults_train_and_draw_every_section():
     assert panels == HEAT_PANELS["LSTM"]
     assert {(v["encoding"]["x"]["field"], v["encoding"]["x"]["type"]) for v in spec["vconcat"]} == {("t", "ordinal")}
     assert element.proto.selection_mode == ["unit_pick"]
-    assert input_row(at) == G.example(G.GateConfig()).tokens[0]
-    assert len(input_row(at)) == G.GateConfig.gap + 2
+    assert input_row(at) == gates.example(gates.GateConfig()).tokens[0]
+    assert len(input_row(at)) == gates.GateConfig.gap + 2
     # the equations, with live numbers that match the engine's
     eq = latex(at)
     for name in ("f_t", "i_t", r"\tilde{C}_t", "o_t", "C_t", "h_t"):  # the definitions' names (colah's, d2l's)
@@ -173,12 +173,12 @@ def test_defaults_train_and_draw_every_section():
     assert 0 <= proof_shown(at) < ATOL
     # the memory units' forget gate stays near 1 across the gap
     # did the forget gate learn? the page compares it with its start, from the run
-    units = G.memory_units(state.model, state.config)[0]
-    learnt = G.keep_gate_learnt(state.model, state.config, units)
+    units = gates.memory_units(state.model, state.config)[0]
+    learnt = gates.keep_gate_learnt(state.model, state.config, units)
     m = re.search(r"average \*\*([0-9.]+)\*\* after training; before training .* averaged \*\*([0-9.]+)\*\* "
                   r"\(σ\(b_f = 4.0\) = 0.982\)\. It \*\*stayed where its initial bias put it\*\*", texts(at.markdown))
-    assert m and float(m[1]) == pytest.approx(learnt["trained"], abs=1e-3), m
-    assert float(m[2]) == pytest.approx(learnt["init"], abs=1e-3)
+    assert m and float(m[1]) == pytest.approx(learnt.trained, abs=1e-3), m
+    assert float(m[2]) == pytest.approx(learnt.init, abs=1e-3)
     # the memory held: lines coloured by the symbol, and the read-back figures of the run
     spec, frames = chart(at, f"The cell state C_t of units {', '.join(map(str, units))} (those that hold the symbol best)")
     lines = pd.concat([f for f in frames if "example" in f.columns])
@@ -186,22 +186,22 @@ def test_defaults_train_and_draw_every_section():
     assert sorted(set(lines["unit"])) == sorted(units), "one panel per memory unit"
     assert [p["title"] for p in spec["hconcat"]] == [f"unit {u}" for u in units]
     assert spec["hconcat"][0]["layer"][0]["encoding"]["color"]["field"] == "symbol to recall"
-    sep = G.separation(state.model, state.config, units)
-    assert f"at least **{sep['lowest']:.0%}** of sequences at every step of the gap" in texts(at.markdown)
+    sep = gates.separation(state.model, state.config, units)
+    assert f"at least **{sep.lowest:.0%}** of sequences at every step of the gap" in texts(at.markdown)
     assert "stay apart by colour" in texts(at.markdown)
     # the memory units' forget-gate lines near 1: drawn apart (axis from the tenth below, a dash each), and said
     spec, frames = chart(at, "The memory units' forget gate")
-    rows = G.keep_gate_frame(state.model, state.config, units)
-    spread = G.keep_gate_spread(rows, "forget")
-    low = G.keep_axis_low(spread)
+    rows = gates.keep_gate_frame(state.model, state.config, units)
+    spread = gates.keep_gate_spread(rows, "forget")
+    low = gates.keep_axis_low(spread)
     assert spec["encoding"]["y"]["scale"]["domain"] == [low, 1] and spec["encoding"]["strokeDash"]["field"] == "unit"
-    assert low > 0 and 0.01 <= spread["lo"] - low <= 0.06, (low, spread)
-    if spread["spread"] < G.OVERLAP:
-        assert (f"lie almost on top of each other: at every step their forget gate is within {spread['spread']:.3f} "
-                f"of each other (all between {spread['lo']:.3f} and {spread['hi']:.3f})") in texts(at.caption)
+    assert low > 0 and 0.01 <= spread.lo - low <= 0.06, (low, spread)
+    if spread.spread < gates.OVERLAP:
+        assert (f"lie almost on top of each other: at every step their forget gate is within {spread.spread:.3f} "
+                f"of each other (all between {spread.lo:.3f} and {spread.hi:.3f})") in texts(at.caption)
     else:  # apart enough to see, on an axis that does not start at 0: said
-        assert (f"The axis starts at {low:.2f}, not 0: every value here lies between {spread['lo']:.3f} and "
-                f"{spread['hi']:.3f}") in texts(at.caption)
+        assert (f"The axis starts at {low:.2f}, not 0: every value here lies between {spread.lo:.3f} and "
+                f"{spread.hi:.3f}") in texts(at.caption)
     # saturation bars in the equations' order (forget, input, output), whatever the language
     spec, _ = chart(at, "Saturation")
     assert spec["encoding"]["y"]["sort"] == [EN[f"gates.gate.{g}"] for g in ("forget", "input", "output")]
@@ -213,8 +213,8 @@ def test_defaults_train_and_draw_every_section():
     assert "One setting for the whole page" in texts(at.caption)
     assert "its LSTM point at gap 20 is section 1's default run" in texts(at.caption)
     # the inputs' ranges follow the model
-    assert at.number_input(key="gates_unit").max == G.GateConfig.hidden_size
-    assert at.number_input(key="gates_t").max == G.GateConfig.gap + 2
+    assert at.number_input(key="gates_unit").max == gates.GateConfig.hidden_size
+    assert at.number_input(key="gates_t").max == gates.GateConfig.gap + 2
     assert at.multiselect(key="gates_gaps").value == list(DEFAULT_GAPS)
     assert not at.button(key="gates_sweep_go").disabled
     assert at.number_input(key="gates_length").disabled and not at.number_input(key="gates_gap").disabled
@@ -238,7 +238,7 @@ def test_default_comparison_shown_while_and_after_background_training(background
     no_exception(at)
     table = sweep_table(at)
     assert table.index.tolist() == list(DEFAULT_GAPS)
-    assert sorted(table.columns) == sorted(G.KINDS)
+    assert sorted(table.columns) == sorted(gates.CELL_TYPES)
     assert table.loc[50, "LSTM"] == 1.0 and table.loc[50, "RNN"] == 0.25
     spec, frames = chart(at, "Recall accuracy vs gap")
     assert len(frames[0]) == len(SWEEP_ROWS)
@@ -274,7 +274,7 @@ def test_unit_time_step_and_example_inputs():
     assert panels[("candidate", "hidden")]["scale"]["domain"] == [-1, 1]
     assert "domain" not in panels[("cell",)]["scale"], "the cell state on an axis of its own range"
     assert spec["vconcat"][0]["encoding"]["color"]["title"] == "gate or state"
-    token = G.example(state.config).tokens[0][6]
+    token = gates.example(state.config).tokens[0][6]
     assert f"Unit **5** at step **t = 7** (the model reads x_t = `{token}`):" in texts(at.markdown)
     assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
     # the cell equation's middle: f x c_prev + i x g, with c_prev the cell at t = 6
@@ -287,7 +287,7 @@ def test_unit_time_step_and_example_inputs():
     at.number_input(key="gates_example").set_value(3).run()
     no_exception(at)
     assert run_state(at) is state
-    assert input_row(at) == G.example(state.config, 3).tokens[0] != before
+    assert input_row(at) == gates.example(state.config, 3).tokens[0] != before
     assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
     assert 0 <= proof_shown(at) < ATOL
 
@@ -325,7 +325,7 @@ def test_vanilla_rnn_has_no_gates():
     assert NUMBER.findall(eq) == [f"{v['preact']:.3f}", f"{v['hidden']:.3f}"]
     assert "A vanilla RNN has no gates" in texts(at.caption)
     acc = run_state(at).last.info["accuracy"]
-    if G.chance(run_state(at).config) + G.NEAR_CHANCE < acc < G.CARRIED:  # above chance, not solved: said
+    if gates.chance(run_state(at).config) + gates.NEAR_CHANCE < acc < gates.CARRIED:  # above chance, not solved: said
         assert (f"This plain RNN carried the symbol only partly across the gap of 20: held-out accuracy {acc:.0%}, "
                 "above chance (25%) but far from solved") in texts(at.info)
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"], "numbered without a gap"
@@ -353,7 +353,7 @@ def test_counting_task():
     state = run_state(at)
     assert (state.config.task, state.config.length) == ("counting", 12)
     row = input_row(at)
-    assert len(row) == 12 and set(row) <= {"(", ")"} and row == G.example(state.config).tokens[0]
+    assert len(row) == 12 and set(row) <= {"(", ")"} and row == gates.example(state.config).tokens[0]
     assert at.number_input(key="gates_t").max == 12
     assert any(t == "Held-out accuracy while training" for t in chart_titles(at))
     assert "Chance is" not in texts(at.caption), "chance is a memory-task figure"
@@ -416,7 +416,7 @@ def test_unit_follows_a_smaller_model():
     at.number_input(key="gates_unit").set_value(16).run()
     at.number_input(key="gates_hidden").set_value(4).run()
     no_exception(at)
-    unit = G.memory_unit(run_state(at).model, run_state(at).config)
+    unit = gates.memory_unit(run_state(at).model, run_state(at).config)
     assert at.number_input(key="gates_unit").value == unit <= 4, "a new model shows its own memory unit"
     chart(at, f"Unit {unit}: its gates and states over time")
 
@@ -429,8 +429,8 @@ def test_train_all_three_at_these_gaps():
     at.button(key="gates_sweep_go").click().run()
     no_exception(at)
     table = sweep_table(at)
-    assert table.index.tolist() == [5] and sorted(table.columns) == sorted(G.KINDS)
-    rows = at.session_state["gates_sweep"][1]
+    assert table.index.tolist() == [5] and sorted(table.columns) == sorted(gates.CELL_TYPES)
+    rows = at.session_state["gates_sweep"].frame
     assert rows["accuracy"].between(0, 1).all() and (rows["seconds"] > 0).all()
     assert "Until you press the button" not in texts(at.caption)
     assert "earlier settings" not in texts(at.info)
@@ -448,9 +448,9 @@ def test_train_all_three_at_these_gaps():
 def test_gap_above_the_maximum_keeps_the_last_model():
     at = open_gates()
     kept = run_state(at)
-    at.number_input(key="gates_gap").set_value(G.MAX_GAP + 1).run()
+    at.number_input(key="gates_gap").set_value(gates.MAX_GAP + 1).run()
     no_exception(at)
-    assert f"The gap must be between 1 and {G.MAX_GAP} steps (it is {G.MAX_GAP + 1})." in texts(at.error)
+    assert f"The gap must be between 1 and {gates.MAX_GAP} steps (it is {gates.MAX_GAP + 1})." in texts(at.error)
     assert "Showing the last model trained with valid settings." in texts(at.info)
     assert run_state(at) is kept, "no training with bad settings"
     assert at.button(key="gates_sweep_go").disabled
@@ -460,7 +460,7 @@ def test_gap_above_the_maximum_keeps_the_last_model():
     at.number_input(key="gates_gap").set_value(5000).run()
     no_exception(at)
     assert "(it is 5000)" in texts(at.error) and run_state(at) is kept
-    at.number_input(key="gates_gap").set_value(G.GateConfig.gap).run()
+    at.number_input(key="gates_gap").set_value(gates.GateConfig.gap).run()
     no_exception(at)
     assert not at.error and run_state(at) is kept, "back to the trained settings: nothing to retrain"
 
@@ -509,7 +509,7 @@ def test_counting_string_of_length_1():
     assert "A bracket string needs at least 2 steps" in texts(at.error)
     assert "Showing the last model trained with valid settings." in texts(at.info)
     assert run_state(at).config.task == "counting" and run_state(at) is not kept  # the counting model
-    assert run_state(at).config.length == G.GateConfig.length
+    assert run_state(at).config.length == gates.GateConfig.length
     assert at.button(key="gates_sweep_go").disabled
     at.number_input(key="gates_length").set_value(2).run()
     no_exception(at)
@@ -522,24 +522,24 @@ def test_replace_task_shows_the_forget_gate_dropping():
     assert state.config.task == "replace" and state.status == "done"
     assert state.last.step == state.config.steps, "the replace task trains all its steps"
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
-    units = G.memory_units(state.model, state.config)[0]
-    drop = G.keep_gate_drop(state.model, state.config, units)
+    units = gates.memory_units(state.model, state.config)[0]
+    drop = gates.keep_gate_drop(state.model, state.config, units)
     words = texts(at.markdown)
-    assert (f"in unit **{drop['unit']}** the forget gate averages **{drop['at_replace']:.3f}** at the step where "
-            f"the second symbol arrives, against **{drop['elsewhere']:.3f}** at the distractors") in words
+    assert (f"in unit **{drop.unit}** the forget gate averages **{drop.at_replace:.3f}** at the step where "
+            f"the second symbol arrives, against **{drop.elsewhere:.3f}** at the distractors") in words
     assert "drops by" in words and "Alice → Bob" in words
     # it trained past 100 %: the page says why, with the step it was solved and the drop then and now
-    went_on = G.after_solved(state.config, state.last.info, state.model)
-    assert went_on is not None and went_on["solved_step"] < state.config.steps
+    went_on = gates.after_solved(state.config, state.last.info, state.model)
+    assert went_on is not None and went_on.solved_step < state.config.steps
     why = texts(at.info)
     assert "**Why training went on after the task was solved:**" in why
-    assert f"first reached 99.5 % at step {went_on['solved_step']}" in why
-    assert f"**{went_on['drop_then']:.3f}**" in why and f"**{went_on['drop_now']:.3f}**" in why
-    assert went_on["drop_now"] == pytest.approx(drop["elsewhere"] - drop["at_replace"], abs=1e-6), "section 5's figure"
+    assert f"first reached 99.5 % at step {went_on.solved_step}" in why
+    assert f"**{went_on.drop_then:.3f}**" in why and f"**{went_on.drop_now:.3f}**" in why
+    assert went_on.drop_now == pytest.approx(drop.elsewhere - drop.at_replace, abs=1e-6), "section 5's figure"
     # the memory chart marks the second symbol's step; every line gets it there
     _, frames = chart(at, "The cell state C_t of units")
     rule = next(f for f in frames if list(f.columns) == ["t", "label"])
-    assert rule["t"].tolist() == [G.replace_step(state.config)] and rule["label"].tolist() == ["second symbol"]
+    assert rule["t"].tolist() == [gates.replace_step(state.config)] and rule["label"].tolist() == ["second symbol"]
     assert "regroup by the new symbol" in words
     # the forget gate chart: the memory units, on the same fixed step
     _, frames = chart(at, "The memory units' forget gate")
@@ -564,7 +564,7 @@ def test_plain_rnn_at_a_long_gap_is_told_why():
     at = open_gates(gates_kind="RNN", gates_gap=50)
     state = run_state(at)
     acc = state.last.info["accuracy"]
-    assert acc <= G.chance(state.config) + G.NEAR_CHANCE
+    assert acc <= gates.chance(state.config) + gates.NEAR_CHANCE
     assert (f"This plain RNN did not carry the symbol across the gap of 50: held-out accuracy {acc:.0%}, "
             "chance 25%") in texts(at.info)
     assert "do **not** hold the symbol" in texts(at.markdown) or "does **not** hold the symbol" in texts(at.markdown)

@@ -5,6 +5,8 @@
   replaces the first, more distractors, the cue; answer the most recent marked symbol.
 - counting: a string of brackets; at every step, answer the current nesting depth.
 Each batch comes from a seeded torch.Generator, so a config and a seed give the same data.
+A new task: its sampler here (returning a Batch), then its name in rnnviz.gates.TASKS and a
+branch in gates.sample() and gates.make_model(); its words under gates.task.* in the catalogues.
 """
 
 from __future__ import annotations

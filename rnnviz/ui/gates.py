@@ -1,0 +1,225 @@
+"""The LSTM gates page's longer Streamlit pieces, in the order the page calls them: section 1's
+settings and its training chart, section 2's heatmaps and one unit's lines, section 3's
+equations, section 4's memory chart, section 5's keep-gate chart, and the comparison.
+
+The numbers and verdicts come from rnnviz.gates; here they are drawn and said (tr) in the
+learner's language. A new widget or chart of the page goes here when it would make the page
+long; its words in rnnviz/locales/{en,zh}.gates.toml.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from rnnviz import charts, gates
+from rnnviz.i18n import tr, words
+from rnnviz.ui import TrainState, choice, show
+from rnnviz.ui.background import shared_job
+
+EQ_NAMES = ("forget", "input", "output", "candidate", "cell", "hidden", "reset", "update")  # gates.eq.*
+
+
+# ---------------------------------------------------------------- 1. train
+
+
+def train_settings() -> gates.GateConfig:
+    """Section 1's widgets: the task, the cell type and their knobs, as a GateConfig."""
+    default = gates.GateConfig
+    c = st.columns([3, 1, 1, 1])
+    task = choice(c[0].radio, tr("gates.train.task"), list(gates.TASKS), key="gates_task",
+                  labels={k: tr(f"gates.task.{k}") for k in gates.TASKS},
+                  captions=[tr(f"gates.task_caption.{k}") for k in gates.TASKS])
+    kind = c[1].radio(tr("gates.train.model"), list(gates.CELL_TYPES), key="gates_kind", bind="query-params")
+    hidden = c[2].number_input(tr("gates.train.hidden"), 1, 128, default.hidden_size, key="gates_hidden",
+                               bind="query-params")
+    seed = c[3].number_input(tr("gates.train.seed"), 0, 10_000, default.seed, key="gates_seed", bind="query-params")
+    c = st.columns(5)
+    gap = c[0].number_input(tr("gates.train.gap"), 1, 10_000, default.gap, key="gates_gap", bind="query-params",
+                            help=tr("gates.train.gap_help", max_gap=gates.MAX_GAP),
+                            disabled=task not in gates.RECALL_TASKS)
+    length = c[1].number_input(tr("gates.train.length"), 1, 200, default.length, key="gates_length",
+                               bind="query-params", disabled=task != "counting")
+    steps = c[2].number_input(tr("gates.train.steps"), 1, 5000, default.steps, key="gates_steps", bind="query-params",
+                              help=tr("gates.train.steps_help"))
+    forget_bias = c[3].number_input(tr("gates.train.forget_bias"), -5.0, 10.0, default.forget_bias, 0.5, key="gates_fb",
+                                    bind="query-params", disabled=kind != "LSTM",
+                                    help=tr("gates.train.forget_bias_help"))
+    update_bias = c[4].number_input(tr("gates.train.update_bias"), -5.0, 10.0, default.update_bias, 0.5, key="gates_ub",
+                                    bind="query-params", disabled=kind != "GRU",
+                                    help=tr("gates.train.update_bias_help"))
+    return gates.GateConfig(task=task, kind=kind, gap=int(gap), length=int(length), hidden_size=int(hidden),
+                            steps=int(steps), forget_bias=float(forget_bias), update_bias=float(update_bias),
+                            seed=int(seed))
+
+
+def training_chart(state: TrainState) -> None:
+    """The held-out score while training (live_training's render callback)."""
+    cfg, score = state.config, gates.score_name(state.config)
+    rows = gates.score_frame(state.history, cfg)
+    if rows.empty:
+        return
+    name = tr(f"gates.score.{score}")
+    chart = charts.line(rows, "step", score, tr("gates.train.chart_title", score=name), tr("gates.train.step"), name,
+                        log_y=score == "MSE", points=True)
+    if score == "accuracy" and cfg.task in gates.RECALL_TASKS:  # the full 0..1 axis, chance drawn:
+        chance = gates.chance(cfg)  # noise around chance must not look like progress
+        chart = charts.with_chance(chart, chance, tr("gates.train.chance_rule", chance=chance))
+    elif score == "accuracy":  # counting: the full 0..1 axis, no "chance 0 %" (guessing is not 0 here)
+        chart.encoding.y.scale, chart.encoding.y.axis = alt.Scale(domain=[0, 1]), alt.Axis(format="%")
+    show(chart)
+
+
+# ---------------------------------------------------------------- 2. every gate, every unit, every step
+
+
+def _picked() -> None:
+    """A click on a heatmap cell: show its unit."""
+    selected = st.session_state["gates_heat"].selection.get(charts.UNIT_PICK) or []
+    if selected and "unit" in selected[0]:
+        st.session_state["gates_unit"] = int(selected[0]["unit"])
+
+
+def heatmaps(state: TrainState, frame: pd.DataFrame, title: str) -> None:
+    """The input above one heatmap per gate and state; a click picks a unit. A new run first
+    shows the unit that holds its memory (unless a link chose one it has)."""
+    T, H = int(frame["t"].max()), int(frame["unit"].max())
+    if st.session_state.get("_gates_unit_run") is not state:
+        st.session_state["_gates_unit_run"] = state
+        if "gates_unit" not in st.query_params or st.session_state.get("gates_unit", 1) > H:
+            st.session_state["gates_unit"] = gates.memory_unit(state.model, state.config)
+    if st.session_state.get("gates_unit", 1) > H:
+        st.session_state["gates_unit"] = 1
+    names = frame["gate"].unique()
+    panels = charts.gate_panels(frame, dict(zip(names, words(names, "gates.gate"))), tr("gates.heat.input"),
+                                tr("charts.time_step"), tr("charts.unit"), width=min(900, max(320, 14 * T)))
+    # its CSV: every gate and state, not only the first panel's input
+    show(panels, on_select=_picked, key="gates_heat", selection_mode=charts.UNIT_PICK, title=title)
+
+
+def unit_chart(frame: pd.DataFrame, unit: int, kind: str) -> alt.VConcatChart:
+    """One unit's gates and states over time, one panel per range of values."""
+    gated = "rnn" if kind == "RNN" else "gated"
+    names = frame["gate"].unique()
+    return charts.unit_lines(frame, unit, tr(f"gates.lines.title_{gated}", unit=unit), tr("gates.heat.t"),
+                             tr(f"gates.lines.legend_{gated}"), dict(zip(names, words(names, "gates.gate"))),
+                             {k: tr(f"gates.lines.y_{k}") for k in ("gates", "preact", "bounded", "cell")})
+
+
+# ---------------------------------------------------------------- 3. the equations
+
+
+def _operand(x: float) -> str:
+    """A value inside an equation: 3 decimals, a negative one in parentheses, 0.3 × (−1.2)."""
+    return f"{x:.3f}" if x >= 0 else f"({x:.3f})"
+
+
+def equations(kind: str, v: dict[str, float]) -> None:
+    """The cell's equations at one step with their values v (gates.step_values)."""
+    w = {k: _operand(x) for k, x in v.items()}  # as operands: negative values in parentheses
+    L = dict(zip(EQ_NAMES, words(EQ_NAMES, "gates.eq")))
+    if kind == "LSTM":
+        st.latex(rf"""\begin{{aligned}}
+f_t &= \sigma(W_{{if}}x_t + b_{{if}} + W_{{hf}}h_{{t-1}} + b_{{hf}}) = {v['forget']:.3f} && \text{{{L['forget']}}}\\
+i_t &= \sigma(W_{{ii}}x_t + b_{{ii}} + W_{{hi}}h_{{t-1}} + b_{{hi}}) = {v['input']:.3f} && \text{{{L['input']}}}\\
+\tilde{{C}}_t &= \tanh(W_{{ig}}x_t + b_{{ig}} + W_{{hg}}h_{{t-1}} + b_{{hg}}) = {v['candidate']:.3f} && \text{{{L['candidate']}}}\\
+o_t &= \sigma(W_{{io}}x_t + b_{{io}} + W_{{ho}}h_{{t-1}} + b_{{ho}}) = {v['output']:.3f} && \text{{{L['output']}}}\\
+C_t &= f_t \odot C_{{t-1}} + i_t \odot \tilde{{C}}_t = {w['forget']}\times{w['cell_prev']} + {w['input']}\times{w['candidate']} = {v['cell']:.3f} && \text{{{L['cell']}}}\\
+h_t &= o_t \odot \tanh(C_t) = {w['output']}\times\tanh({v['cell']:.3f}) = {v['hidden']:.3f} && \text{{{L['hidden']}}}
+\end{{aligned}}""")
+        st.caption(tr("gates.eq.names_lstm"))
+    elif kind == "GRU":
+        st.latex(rf"""\begin{{aligned}}
+r_t &= \sigma(W_{{ir}}x_t + b_{{ir}} + W_{{hr}}h_{{t-1}} + b_{{hr}}) = {v['reset']:.3f} && \text{{{L['reset']}}}\\
+z_t &= \sigma(W_{{iz}}x_t + b_{{iz}} + W_{{hz}}h_{{t-1}} + b_{{hz}}) = {v['update']:.3f} && \text{{{L['update']}}}\\
+n_t &= \tanh(W_{{in}}x_t + b_{{in}} + r_t \odot (W_{{hn}}h_{{t-1}} + b_{{hn}})) = {v['candidate']:.3f} && \text{{{L['candidate']}}}\\
+h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {_operand(1 - v['update'])}\times{w['candidate']} + {w['update']}\times{w['hidden_prev']} = {v['hidden']:.3f} && \text{{{L['hidden']}}}
+\end{{aligned}}""")
+    else:
+        st.latex(rf"h_t = \tanh(\underbrace{{W_{{ih}}x_t + b_{{ih}} + W_{{hh}}h_{{t-1}} + b_{{hh}}}}_{{\text{{{tr('gates.eq.preact')}}}}}) = "
+                 rf"\tanh({v['preact']:.3f}) = {v['hidden']:.3f}")
+        st.caption(tr("gates.eq.vanilla"))
+
+
+# ---------------------------------------------------------------- 4. memory held, 5. in numbers
+
+
+def memory_chart(model: gates.GateNet, cfg: gates.GateConfig, units: list[int]) -> None:
+    """The memory units' state in held-out sequences, one line each, coloured by the symbol to recall."""
+    memory, symbol = tr(f"gates.gate.{gates.STATE[cfg.kind]}"), tr("gates.held.symbol")
+    at = gates.replace_step(cfg) if cfg.task == "replace" else None
+    traces = gates.memory_traces(model, cfg, units).rename(columns={"symbol": symbol})
+    show(charts.memory_lines(traces, tr("gates.held.title", state=memory, units=gates.Listing(units)), tr("gates.heat.t"),
+                             memory, symbol, at, tr("gates.held.second") if at else "",
+                             tr("gates.numbers.unit_label", unit="{unit}")))
+
+
+def keep_gate_chart(model: gates.GateNet, cfg: gates.GateConfig, units: list[int], where) -> None:
+    """The memory units' keep gate over time (mean of the probe sequences), its axis said when zoomed."""
+    keep, at = gates.KEEP[cfg.kind], gates.replace_step(cfg) if cfg.task == "replace" else None
+    rows = gates.keep_gate_frame(model, cfg, units, at=at)
+    unit = tr("gates.numbers.unit")
+    named = rows.assign(**{unit: rows["unit"].map(lambda u: tr("gates.numbers.unit_label", unit=u))})
+    spread = gates.keep_gate_spread(rows, keep)
+    low = gates.keep_axis_low(spread)  # lines all near 1: the axis starts higher so each stays visible
+    chart = charts.line(named, "t", keep, tr("gates.numbers.keep_title", gate=tr(f"gates.eq.{keep}")),
+                        tr("gates.heat.t"), tr(f"gates.numbers.{keep}_axis"), color=unit, dash=unit, points=True,
+                        y_domain=(low, 1), x_domain=(1, int(rows["t"].max())), x_whole=True)
+    show(charts.with_rule(chart, at, tr("gates.held.second")) if at else chart, where)
+    if note := gates.keep_axis_note(spread, low, units, keep):
+        where.caption(str(note))
+
+
+# ---------------------------------------------------------------- last: RNN vs LSTM vs GRU
+
+
+def train_sweep(cfg: gates.GateConfig, gaps: tuple[int, ...]) -> gates.Sweep:
+    """Train every cell type at these gaps with cfg's settings, a progress bar saying which."""
+    rows, total = [], len(gaps) * len(gates.CELL_TYPES)
+    bar = st.progress(0.0, text=tr("gates.sweep.training"))
+    for k, row in enumerate(gates.gap_sweep(cfg, gates.CELL_TYPES, gaps), start=1):
+        rows.append(row)
+        bar.progress(k / total, text=tr("gates.sweep.progress", kind=row.kind, gap=row.gap, accuracy=row.accuracy,
+                                        k=k, total=total))
+    bar.empty()
+    return gates.Sweep(cfg, gaps, tuple(rows))
+
+
+def sweep_view(rows: pd.DataFrame, base: gates.GateConfig, done: bool) -> None:
+    """The comparison's chart and table; once done, what it shows."""
+    kind, chance = tr("gates.sweep.kind"), gates.chance(base)
+    show(charts.sweep_chart(rows.rename(columns={"kind": kind}), tr("gates.sweep.title"), tr("gates.sweep.x"),
+                            tr("gates.sweep.y"), kind, chance, tr("gates.train.chance_rule", chance=chance)))
+    table = gates.sweep_table(rows).rename_axis(index=tr("gates.sweep.gap"), columns=kind)
+    st.table(table.style.format("{:.0%}", na_rep="…"))
+    if done:
+        lesson = gates.sweep_lesson(rows, base)
+        if note := gates.coincide_note(lesson):
+            st.caption(str(note))
+        st.markdown(str(gates.sweep_verdict(lesson, rows, base)))
+
+
+def default_sweep() -> None:
+    """Section 1's defaults at the default gaps, trained once per server in the background;
+    its rows drawn as they arrive."""
+    base = gates.GateConfig()  # one setting: the comparison shown is section 1's defaults at these gaps
+    job = shared_job("gates-default-sweep", lambda stop: gates.gap_sweep(base, gates.CELL_TYPES, gates.DEFAULT_GAPS,
+                                                                          stop))
+    polling = not job.done
+
+    @st.fragment(run_every=1.0 if polling else None)
+    def rows_so_far() -> None:
+        if polling and job.done:
+            st.rerun()  # once, to draw the final results without polling
+        if job.error:
+            st.error(tr("gates.sweep.failed", error=job.error))
+        elif job.done:
+            sweep_view(gates.sweep_frame(job.rows), base, True)
+        else:
+            total = len(gates.DEFAULT_GAPS) * len(gates.CELL_TYPES)
+            st.progress(len(job.rows) / total, text=tr("gates.sweep.background", done=len(job.rows), total=total))
+            if job.rows:
+                sweep_view(gates.sweep_frame(job.rows), base, False)
+
+    rows_so_far()
