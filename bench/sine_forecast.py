@@ -58,11 +58,11 @@ def run_ours(seed: int, kind: str = "LSTM", recipe: str = "fast", steps: int | N
     t1 = time.perf_counter()
     sc = S.forecast(model, make_series(cfg.series), cfg.series.window).scores
     forecast_s = time.perf_counter() - t1
-    row = sc[(sc["model"] == kind) & (sc["how"] == "multi-step")].iloc[0]
-    one = sc[(sc["model"] == kind) & (sc["how"] == "single-step")].iloc[0]
+    row = sc[(sc["model"] == kind) & (sc["how"] == "multi_step")].iloc[0]
+    one = sc[(sc["model"] == kind) & (sc["how"] == "single_step")].iloc[0]
     return {"train_s": train_s, "forecast_s": forecast_s, "steps_done": n,
-            "mse_clean": float(row["MSE vs clean sine"]), "mse_noisy": float(row["MSE vs noisy truth"]),
-            "single_step_mse_clean": float(one["MSE vs clean sine"])}
+            "mse_clean": float(row["mse_clean"]), "mse_noisy": float(row["mse_noisy"]),
+            "single_step_mse_clean": float(one["mse_clean"])}
 
 
 def main(quick: bool = False) -> dict:

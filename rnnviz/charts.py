@@ -248,11 +248,13 @@ def window_chart(df: pd.DataFrame, roles: list[str] | None = None, title: str | 
     ).properties(title=title or tr("charts.sample_title"), height=HEIGHT)
 
 
-def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> alt.LayerChart:
+def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str,
+                   color_title: str | None = None) -> alt.LayerChart:
     """Test part: noisy truth (points), clean sine (dashed), forecasts (lines).
 
     preds: i, x, model, how, value. With `how` given only that kind of forecast is drawn,
-    one line per model; otherwise one line per kind of forecast.
+    one line per model; otherwise one line per kind of forecast. color_title: the legend's
+    title (default: the column's name).
     """
     start = series.split
     truth = pd.DataFrame({"x": series.x[start:], "value": series.y[start:]})
@@ -265,19 +267,60 @@ def forecast_chart(series, preds: pd.DataFrame, how: str | None, title: str) -> 
         tooltip=[alt.Tooltip("value:Q", title=tr("charts.noisy_truth"), format=".3f")])
     sine = alt.Chart(clean).mark_line(strokeDash=[5, 4], color=GREY).encode(x="x:Q", y="value:Q")
     lines = alt.Chart(p).mark_line().encode(  # width 2 by default; a page may encode it (a wide line under another)
-        x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=by, scale=alt.Scale(scheme="tableau10"), sort=None),
+        x="x:Q", y="value:Q", color=alt.Color(f"{by}:N", title=color_title or by, scale=alt.Scale(scheme="tableau10"),
+                                              sort=None),
         tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip("i:Q", title="index"), alt.Tooltip("value:Q", format=".3f")])
     return alt.layer(pts, sine, lines).properties(
         title=alt.TitleParams(title, subtitle=tr("charts.forecast_subtitle")), height=HEIGHT)
 
 
-def trajectory(pca: pd.DataFrame) -> alt.Chart:
-    """The hidden state's path in its first two principal components (pca: i, pc1, pc2, part)."""
+def trajectory(pca: pd.DataFrame, color_title: str = "part") -> alt.Chart:
+    """The hidden state's path in its first two principal components (pca: i, pc1, pc2, part);
+    color_title: the legend's title."""
     return alt.Chart(pca).mark_line(point=alt.OverlayMarkDef(size=12), strokeWidth=1).encode(
         x=alt.X("pc1:Q", title=tr("charts.pc1")), y=alt.Y("pc2:Q", title=tr("charts.pc2")),
-        order="i:Q", color=alt.Color("part:N", title="part", scale=alt.Scale(scheme="tableau10")),
+        order="i:Q", color=alt.Color("part:N", title=color_title, scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip("i:Q", title="index"), "part:N"],
     ).properties(title=tr("charts.trajectory_title"), height=HEIGHT)
+
+
+WIDE = (7, 0.35)  # a line drawn under another: wide and pale (stroke width, opacity)
+THIN = (2, 1.0)  # every other line
+
+
+def styled(chart, field: str, looks: dict[str, tuple], under: tuple[str, ...] = ()):
+    """Give each line of `chart` (one line mark, coloured by `field`) its width, opacity and,
+    when looks' tuples have a third item, its dash, as encodings that share the colour's legend,
+    so each legend swatch looks like its line. Lines in `under` are drawn first (a wide pale
+    line under one that coincides with it)."""
+    values = list(looks)
+    color = chart.encoding.color  # read its properties by item: attribute access gives Altair's setters
+    title = color["title"] if "title" in color._kwds and color["title"] is not alt.Undefined else field
+
+    def channel(cls, k):  # an ordinal scale: each line its own look (a point scale would ramp between the ends)
+        return cls(f"{field}:N", title=title, sort=None,
+                   scale=alt.Scale(type="ordinal", domain=values, range=[looks[v][k] for v in values]))
+
+    if color["scale"].domain is alt.Undefined:  # colours in the same order as the looks
+        color["scale"].domain = values
+    enc = {"strokeWidth": channel(alt.StrokeWidth, 0), "opacity": channel(alt.Opacity, 1)}
+    if all(len(v) > 2 for v in looks.values()):
+        enc["strokeDash"] = channel(alt.StrokeDash, 2)
+    c = chart.encode(**enc)
+    if not under:
+        return c
+    low = alt.FieldOneOfPredicate(field=field, oneOf=list(under))
+    both = alt.layer(c.transform_filter(low), c.transform_filter(alt.LogicalNotPredicate(**{"not": low})))
+    return both if chart.title is alt.Undefined else both.properties(title=chart.title)
+
+
+def twins(chart, field: str, shown: list[str]):
+    """MyRNN and RNN coincide by construction: draw MyRNN as a wide pale line under RNN's, so
+    both stay visible, and its legend swatch wide and pale too (chart: one line mark,
+    field: its colour column, shown: the models drawn)."""
+    if not {"MyRNN", "RNN"} <= set(shown):
+        return chart
+    return styled(chart, field, {k: WIDE if k == "MyRNN" else THIN for k in shown}, under=("MyRNN",))
 
 
 # ---------------------------------------------------------------- gates

@@ -291,7 +291,7 @@ print(f"final loss: {loss.item()}")
 
 def sine_script(cfg: sine.SineConfig) -> str:
     """The sine forecasting experiment (every kind, either recipe) as a standalone script."""
-    settings = _settings(cfg, {"kinds": models.KINDS, "recipe": tuple(sine.RECIPES)}, names={"DEFAULT_LR": sine.DEFAULT_LR})
+    settings = _settings(cfg, {"kinds": models.FORECASTERS, "recipe": tuple(sine.RECIPES)}, names={"DEFAULT_LR": sine.DEFAULT_LR})
     return _fill(_SINE, "Sine forecasting: a standalone reproduction of rnnviz's experiment.", settings)
 
 

@@ -1,4 +1,10 @@
-"""Single-step (teacher forcing) and multi-step (free-running) prediction of a series."""
+"""Single-step (teacher forcing) and multi-step (free-running) prediction of a series, and the
+verdict on a run: what its two forecasts show, and the sentences the page may say about it.
+
+A new claim about forecasts: a field of Verdict computed in verdict(), its threshold named
+here, its sentence a sine.verdict.* key in both catalogues, and a test on several seeds in
+tests/test_lessons.py.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+
+from rnnviz.i18n import Message
 
 
 @torch.no_grad()
@@ -92,3 +100,14 @@ def verdict(single: np.ndarray, multi: np.ndarray, clean: np.ndarray) -> Verdict
     return Verdict(kind, mse_single, mse_multi, ratio, spread, float(np.mean(multi[-2 * SMOOTH:])),
                    float(np.mean(e_multi[:EARLY])), float(np.mean(e_multi[half:])), threshold, crossing,
                    len(clean), float(np.mean(clean.astype(np.float64) ** 2)))
+
+
+def sentences(v: Verdict, kind: str) -> list[Message]:
+    """What the page says about model `kind`'s run: which way its errors went, then where its
+    multi-step error crosses the threshold (or that it never does), with this run's numbers."""
+    head = Message(f"sine.verdict.{v.kind}", kind=kind, multi=v.multi, single=v.single, ratio=v.ratio,
+                   horizon=v.horizon, level=v.level, spread=v.spread, zero=v.zero)
+    tail = Message("sine.verdict.crossing" if v.crossing else "sine.verdict.no_crossing", smooth=SMOOTH,
+                   threshold=v.threshold, crossing=v.crossing, early=v.early, late=v.late, n_early=EARLY,
+                   n_late=v.horizon - v.horizon // 2, horizon=v.horizon)
+    return [head, tail]

@@ -1,9 +1,13 @@
-"""The models the pages train.
+"""The forecasters the sine page trains.
 
 SeqRegressor reads a window of values and predicts the next one. Its `kind` picks the
 recurrent core, as in pytorch/examples' word_language_model: the fused nn.RNN / nn.LSTM /
 nn.GRU, or "MyRNN", the tutorial's hand-written loop (linear_ih, linear_hh, tanh) that
 computes exactly what nn.RNN computes, one value at a time.
+
+A new forecaster: add its name to FORECASTERS and build its core in SeqRegressor.__init__
+(with a `recurrent()` the transparent cells of rnnviz.cells can read); the sine page's
+model picker and the exported script list FORECASTERS, and tests/test_sine.py runs every one.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-KINDS = ("MyRNN", "RNN", "LSTM", "GRU")
+FORECASTERS = ("MyRNN", "RNN", "LSTM", "GRU")  # the recurrent cores SeqRegressor can build
 
 
 class MyRNN(nn.Module):
@@ -46,8 +50,8 @@ class SeqRegressor(nn.Module):
 
     def __init__(self, kind: str = "RNN", hidden_size: int = 12, input_size: int = 1, num_layers: int = 1):
         super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"unknown model kind {kind!r}; choose one of {KINDS}")
+        if kind not in FORECASTERS:
+            raise ValueError(f"unknown model kind {kind!r}; choose one of {FORECASTERS}")
         self.kind = kind
         fused = getattr(nn, "RNN" if kind == "MyRNN" else kind)(input_size, hidden_size, num_layers,
                                                                   batch_first=True)

@@ -5,6 +5,11 @@ chunk (detached, so backprop stops at the chunk's start). Ours, not the tutorial
 that resets its state to zero every chunk, trained alongside from the same weights.
 
 At a chunk's first step sin is 0 whether cos is +1 or -1: only a carried state can tell.
+
+Frames have stable names and values (state "carried" / "reset", curve "target" / "carried" /
+"reset"); the page says them in the learner's words (sine.sc.*). A new way to treat the state
+between chunks: a model in Pair, its name in MODES, its loss in build, its words in both
+catalogues (sine.sc.<mode>, sine.sc.curve.<mode>).
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnviz.i18n import tr
+from rnnviz.i18n import Message
 from rnnviz.train import Snapshot, seeded, train
 
-MODES = ("carried", "reset")
+MODES = ("carried", "reset")  # the state between chunks: carried on (the tutorial's), or reset to zero (ours)
 
 
 @dataclass(frozen=True)
@@ -67,15 +72,17 @@ class Pair(nn.Module):
 
 
 def build(cfg: SinCosConfig) -> tuple[Pair, Iterator[Snapshot]]:
+    """The carried/reset pair and the generator that trains both, one chunk per Adam step."""
     pair = Pair(cfg.hidden_size, cfg.seed)
     opt = torch.optim.Adam(pair.parameters(), lr=cfg.lr)
-    state = {"h": None}
+    h: torch.Tensor | None = None  # the carried model's state, from chunk to chunk
     last: dict[str, float] = {}
 
     def loss_at(step: int) -> torch.Tensor:
+        nonlocal h
         _, x, y = chunk(step - 1, cfg.chunk)
-        pred_c, h = pair.carried(x, state["h"])
-        state["h"] = h.detach()  # carry the state on, but not the graph: backprop stops here
+        pred_c, h = pair.carried(x, h)
+        h = h.detach()  # carry the state on, but not the graph: backprop stops here
         pred_r, _ = pair.reset(x, None)
         losses = {"carried": nn.functional.mse_loss(pred_c, y), "reset": nn.functional.mse_loss(pred_r, y)}
         last.update({k: float(v.detach()) for k, v in losses.items()})
@@ -85,33 +92,45 @@ def build(cfg: SinCosConfig) -> tuple[Pair, Iterator[Snapshot]]:
                        describe=lambda: {"losses": dict(last)})
 
 
-@torch.no_grad()
-def evaluate(pair: Pair, cfg: SinCosConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run both models over eval_chunks chunks after the training range.
+def loss_frame(history: list[Snapshot]) -> pd.DataFrame:
+    """step, state, loss: each model's training loss at each logged step."""
+    rows = [(s.step, k, v) for s in history for k, v in s.info["losses"].items()]
+    return pd.DataFrame(rows, columns=["step", "state", "loss"])
 
-    Returns the curves (t, curve, value) and the scores (mode, MSE, MSE at chunk starts),
-    labelled in the learner's language (sine.sc.*).
-    """
-    curve = tr("sine.col.curve")
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Both models over eval_chunks chunks after the training range."""
+
+    curves: pd.DataFrame  # t, curve ("target", or the MODES: each model's prediction), value
+    scores: pd.DataFrame  # state (MODES, in order), mse (over the chunks), mse_first (at each chunk's first step)
+
+
+@torch.no_grad()
+def evaluate(pair: Pair, cfg: SinCosConfig) -> Evaluation:
+    """Run both models over eval_chunks chunks after the training range, each warmed up on the
+    chunk before (unscored)."""
     frames, scores = [], []
     first = cfg.steps
     for mode in MODES:
         model = getattr(pair, mode)
         _, h = model(chunk(first - 1, cfg.chunk)[1], None)  # warm up on the chunk before, unscored
         errs, start_errs = [], []
-        label = tr("sine.sc.prediction", mode=tr(f"sine.sc.{mode}"))
         for k in range(first, first + cfg.eval_chunks):
             ts, x, y = chunk(k, cfg.chunk)
             pred, h = model(x, h if mode == "carried" else None)
             p = pred.view(-1).numpy()
-            frames.append(pd.DataFrame({"t": ts, curve: label, "value": p}))
+            frames.append(pd.DataFrame({"t": ts, "curve": mode, "value": p}))
             if mode == MODES[0]:
-                frames.append(pd.DataFrame({"t": ts, curve: tr("sine.sc.target"), "value": y.view(-1).numpy()}))
+                frames.append(pd.DataFrame({"t": ts, "curve": "target", "value": y.view(-1).numpy()}))
             errs.append((p - y.view(-1).numpy()) ** 2)
             start_errs.append(errs[-1][0])
-        scores.append((tr(f"sine.sc.{mode}"), float(np.mean(errs)), float(np.mean(start_errs))))
-    return (pd.concat(frames, ignore_index=True),
-            pd.DataFrame(scores, columns=[tr("sine.sc.between"), tr("sine.sc.mse"), tr("sine.sc.mse_first")]))
+        scores.append((mode, float(np.mean(errs)), float(np.mean(start_errs))))
+    return Evaluation(pd.concat(frames, ignore_index=True),
+                      pd.DataFrame(scores, columns=["state", "mse", "mse_first"]))
+
+
+LEARNT_FACTOR = 10  # "knows which": ten times smaller than the reset model's error at chunk starts
 
 
 @dataclass(frozen=True)
@@ -122,12 +141,16 @@ class SinCosVerdict:
     mse: tuple[float, float]  # (carried, reset): MSE over the scored chunks
     start: tuple[float, float]  # (carried, reset): MSE at each chunk's first step (reset: about 1, it cannot know)
 
-
-LEARNT_FACTOR = 10  # "knows which": ten times smaller than the reset model's error at chunk starts
+    @property
+    def message(self) -> Message:
+        """The sentence the page says about this run, with its numbers."""
+        return Message("sine.sc.learnt" if self.learnt else "sine.sc.not_learnt", start_c=self.start[0],
+                       start_r=self.start[1], mse_c=self.mse[0], mse_r=self.mse[1], factor=LEARNT_FACTOR)
 
 
 def verdict(scores: pd.DataFrame) -> SinCosVerdict:
-    """The lesson this run supports (scores: evaluate's, rows in MODES order)."""
-    (mse_c, start_c), (mse_r, start_r) = scores.iloc[:, 1:3].to_numpy().tolist()
+    """The lesson this run supports (scores: evaluate's)."""
+    by = scores.set_index("state")
+    (mse_c, mse_r), (start_c, start_r) = by.loc[list(MODES), "mse"].tolist(), by.loc[list(MODES), "mse_first"].tolist()
     learnt = start_c < start_r / LEARNT_FACTOR and mse_c < mse_r
     return SinCosVerdict(learnt, (mse_c, mse_r), (start_c, start_r))

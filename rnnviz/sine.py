@@ -1,5 +1,15 @@
-"""The experiments of the "Sine forecasting" page: train window forecasters two ways, then
-compare single-step and free-running forecasts and look at the hidden state.
+"""The experiments of the "Sine forecasting" page: train window forecasters by one of four
+recipes, then compare single-step and multi-step (free-running) forecasts, look at the hidden
+state, and train every recipe side by side.
+
+Every frame here has stable column names and values ("model", "how": "single_step" /
+"multi_step"); the page says them in the learner's words (rnnviz/ui/sine.py). Where a change goes:
+- a new recipe: add it to RECIPES (and DEFAULT_LR, DEFAULT_STEPS), say which windows its steps
+  read in window_schedule and which optimiser it uses in build; its label and caption are
+  sine.train.<recipe>[_caption] and its FAQ answer sine.faq.passes_<recipe> in both catalogues.
+- a new forecaster (model kind): rnnviz/models.py (FORECASTERS, SeqRegressor).
+- a new claim about the forecasts: rnnviz/forecast.py (Verdict) and tests/test_lessons.py.
+- a new chart: a pure builder in rnnviz/charts.py fed by a frame from here.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from torch import nn
 from rnnviz import cells
 from rnnviz.data.sine import Series, SeriesConfig, check, make_series, windows
 from rnnviz.forecast import Verdict, free_run, single_step, verdict
-from rnnviz.i18n import tr
+from rnnviz.i18n import Message, Problem
 from rnnviz.models import SeqRegressor
 from rnnviz.train import Snapshot, seeded, train
 
@@ -50,12 +60,12 @@ class SineConfig:
     seed: int = 0  # same seed: same weights for every kind, same random windows
 
 
-def problem(cfg: SineConfig) -> str:
-    """A learner-readable reason the settings cannot train, or ""."""
+def problem(cfg: SineConfig) -> Problem | None:
+    """Why the settings cannot train (said in the learner's language when shown), or None."""
     if not cfg.kinds:
-        return tr("sine.train.no_model")
+        return Problem("sine.train.no_model")
     if cfg.hidden_size < 1:
-        return tr("sine.check.hidden")
+        return Problem("sine.check.hidden")
     return check(cfg.series)
 
 
@@ -130,34 +140,49 @@ def windows_used(cfg: SineConfig, steps: int = 12) -> pd.DataFrame:
 
 
 def series_frame(series: Series) -> pd.DataFrame:
-    """x, value, curve (noisy / clean sine), part (train / test), index; the curve and part
-    columns in the learner's language (sine.col.*), as the chart's legend shows them."""
+    """i, x, value, curve ("noisy": sin(x) + noise / "clean": sin(x)), part ("train" / "test")."""
     n = len(series.x)
-    part = np.where(np.arange(n) < series.split, tr("sine.col.train"), tr("sine.col.test"))
-    curve, part_col = tr("sine.col.curve"), tr("sine.col.part")
-    noisy = pd.DataFrame({"i": range(n), "x": series.x, "value": series.y, curve: tr("sine.col.noisy"), part_col: part})
-    clean = pd.DataFrame({"i": range(n), "x": series.x, "value": series.clean, curve: "sin(x)", part_col: part})
+    part = np.where(np.arange(n) < series.split, "train", "test")
+    noisy = pd.DataFrame({"i": range(n), "x": series.x, "value": series.y, "curve": "noisy", "part": part})
+    clean = pd.DataFrame({"i": range(n), "x": series.x, "value": series.clean, "curve": "clean", "part": part})
     return pd.concat([noisy, clean], ignore_index=True)
 
 
-@dataclass
+def sample_frame(series: Series, start: int, window: int) -> pd.DataFrame:
+    """The training part's noisy points (series_frame's columns) and each one's role in the
+    training sample whose window starts at `start`: "series", "input" (the window) or "target"."""
+    frame = series_frame(series)
+    w = frame[(frame["curve"] == "noisy") & (frame["i"] < series.split)].copy()
+    w["role"] = "series"
+    w.loc[w["i"].between(start, start + window - 1), "role"] = "input"
+    w.loc[w["i"] == start + window, "role"] = "target"
+    return w
+
+
+def loss_frame(history: list[Snapshot]) -> pd.DataFrame:
+    """step, model, loss: every model's training loss at each logged step."""
+    rows = [(s.step, k, v) for s in history for k, v in s.info["losses"].items()]
+    return pd.DataFrame(rows, columns=["step", "model", "loss"])
+
+
+HOW = ("single_step", "multi_step")  # the two ways to forecast: from true values, or from its own outputs
+
+
+@dataclass(frozen=True)
 class Forecast:
     """Every model's test-part forecasts, and how the free run was fed."""
 
-    frame: pd.DataFrame  # i, x, model, how (single-step / multi-step), value
+    frame: pd.DataFrame  # i, x, model, how (HOW), value
     inputs: dict[str, list[list[str]]]  # per model: the labels each free-running prediction read
-    scores: pd.DataFrame  # model, how, MSE vs noisy truth, MSE vs clean sine
-    horizon: pd.DataFrame  # model, how, h (steps ahead), abs_error vs clean sine
+    scores: pd.DataFrame  # model, how, mse_noisy (vs the noisy truth), mse_clean (vs the clean sine)
+    horizon: pd.DataFrame  # model, how, h (steps ahead), abs_error vs the clean sine
     verdicts: dict[str, Verdict]  # per model: what its forecasts show (the lesson, from this run)
-    # the values of how, and the column names of scores and of horizon's model and how, are in
-    # the learner's language (sine.col.*, sine.forecast.mse_*); frame's columns are the charts'
 
 
 @torch.no_grad()
 def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
     """Single-step and free-running forecasts of the whole test part for every model."""
     start, end = series.split, len(series.y)
-    model_col, how_col = tr("sine.col.model"), tr("sine.col.how")
     rows, scores, horizon, inputs, verdicts = [], [], [], {}, {}
     h = np.arange(1, end - start + 1)
     for kind, m in model.models.items():
@@ -165,17 +190,33 @@ def forecast(model: Forecasters, series: Series, window: int) -> Forecast:
         single = single_step(m, series.y, start, end, window)
         multi, inputs[kind] = free_run(m, series.y, start, end, window)
         verdicts[kind] = verdict(single, multi, series.clean[start:end])
-        for how, pred in ((tr("sine.col.single"), single), (tr("sine.col.multi"), multi)):
+        for how, pred in zip(HOW, (single, multi)):
             rows.append(pd.DataFrame({"i": range(start, end), "x": series.x[start:end], "model": kind,
                                       "how": how, "value": pred}))
             scores.append((kind, how, float(np.mean((pred - series.y[start:end]) ** 2)),
                            float(np.mean((pred - series.clean[start:end]) ** 2))))
-            horizon.append(pd.DataFrame({model_col: kind, how_col: how, "h": h,
+            horizon.append(pd.DataFrame({"model": kind, "how": how, "h": h,
                                          "abs_error": np.abs(pred - series.clean[start:end])}))
     return Forecast(pd.concat(rows, ignore_index=True), inputs,
-                    pd.DataFrame(scores, columns=[model_col, how_col, tr("sine.forecast.mse_noisy"),
-                                                  tr("sine.forecast.mse_clean")]),
+                    pd.DataFrame(scores, columns=["model", "how", "mse_noisy", "mse_clean"]),
                     pd.concat(horizon, ignore_index=True), verdicts)
+
+
+def horizon_lines(fc: Forecast) -> pd.DataFrame:
+    """fc.horizon and, per model, its threshold (Verdict.threshold: twice its single-step mean
+    error) as a flat line of its own (how "threshold") over the whole horizon."""
+    last = int(fc.horizon["h"].max())
+    levels = [pd.DataFrame({"model": k, "how": "threshold", "h": [1, last], "abs_error": v.threshold})
+              for k, v in fc.verdicts.items()]
+    return pd.concat([fc.horizon, *levels], ignore_index=True)
+
+
+def feed_frame(fc: Forecast, kind: str, first: int, rows: int = 12) -> pd.DataFrame:
+    """prediction, reads: what the first free-running predictions of `kind` read (first: the
+    index of the first test point), as the tutorial prints them."""
+    inputs = fc.inputs[kind][:rows]
+    return pd.DataFrame({"prediction": [f"pred[{first + k}]" for k in range(len(inputs))],
+                         "reads": [", ".join(r) for r in inputs]})
 
 
 def largest_gap(frame: pd.DataFrame, a: str, b: str) -> float:
@@ -184,10 +225,17 @@ def largest_gap(frame: pd.DataFrame, a: str, b: str) -> float:
     return float(np.max(np.abs(pa - pb)))
 
 
+@dataclass(frozen=True)
+class HiddenStates:
+    """The last hidden state of every window along the series: the state each prediction reads."""
+
+    heat: pd.DataFrame  # i (the index it predicts), unit, value: a heatmap, units x time
+    pca: pd.DataFrame  # i, pc1, pc2, part ("train" / "test"): its path on its 2 principal components
+
+
 @torch.no_grad()
-def hidden_over_time(m: SeqRegressor, series: Series, window: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The last hidden state of every window along the series (the state each prediction
-    reads), as a heatmap frame (i, unit, value) and its 2-D PCA projection (i, pc1, pc2, part)."""
+def hidden_over_time(m: SeqRegressor, series: Series, window: int) -> HiddenStates:
+    """h_T of every window in the series, through the transparent cells, and its PCA projection."""
     X, _, starts = windows(series.y, window, len(series.y))  # every window in the series
     run = cells.run(m.recurrent(), X)  # the transparent cells, same weights
     H = run.traces[-1]["hidden"][-1].numpy()  # (S, H): h_T of each window, time first -> last step
@@ -197,14 +245,26 @@ def hidden_over_time(m: SeqRegressor, series: Series, window: int) -> tuple[pd.D
     centred = H - H.mean(axis=0)
     _, _, Vt = np.linalg.svd(centred, full_matrices=False)
     pcs = centred @ Vt[:2].T if Vt.shape[0] >= 2 else np.c_[centred @ Vt[:1].T, np.zeros(len(H))]
-    part = np.where(i < series.split, tr("sine.col.train"), tr("sine.col.test"))
-    return heat, pd.DataFrame({"i": i, "pc1": pcs[:, 0], "pc2": pcs[:, 1], "part": part})
+    part = np.where(i < series.split, "train", "test")
+    return HiddenStates(heat, pd.DataFrame({"i": i, "pc1": pcs[:, 0], "pc2": pcs[:, 1], "part": part}))
+
+
+def loop_message(v: Verdict) -> Message:
+    """What the hidden state's loop shows for this run: a model that keeps the rhythm, or one that settles."""
+    return Message("sine.inside.loop_flat" if v.kind == "flat" else "sine.inside.loop_learnt",
+                   spread=v.spread, level=v.level)
 
 
 def weight_shapes(m: SeqRegressor) -> pd.DataFrame:
-    """Every parameter's name and shape: where input_size 1 and hidden_size show up."""
+    """parameter, shape: every parameter's name and shape, where input_size 1 and hidden_size show up."""
     return pd.DataFrame([(n, "(" + ", ".join(map(str, p.shape)) + ")") for n, p in m.named_parameters()],
-                        columns=[tr("sine.faq.parameter"), tr("sine.faq.shape")])
+                        columns=["parameter", "shape"])
+
+
+def passes_message(cfg: SineConfig, steps_done: int) -> Message:
+    """How many passes over the training windows the steps trained so far read, in the recipe's terms."""
+    n = one_pass(cfg.series)
+    return Message(f"sine.faq.passes_{cfg.recipe}", steps=steps_done, passes=steps_done / n, n=n)
 
 
 # ---------------------------------------------------------------- the recipes side by side
@@ -226,10 +286,11 @@ def recipe_configs(cmp: CompareConfig) -> list[SineConfig]:
     random windows, and the fast recipe's default steps; each with its default learning rate."""
     n = one_pass(cmp.series)
     steps = {"tutorial": n, "epochs": cmp.passes * n, "random": cmp.passes * n, "fast": DEFAULT_STEPS["fast"]}
-    return [SineConfig(cmp.series, (cmp.kind,), cmp.hidden_size, r, steps[r], DEFAULT_LR[r], cmp.seed) for r in RECIPES]
+    return [SineConfig(series=cmp.series, kinds=(cmp.kind,), hidden_size=cmp.hidden_size, recipe=r,
+                       steps=steps[r], lr=DEFAULT_LR[r], seed=cmp.seed) for r in RECIPES]
 
 
-@dataclass
+@dataclass(frozen=True)
 class RecipeResult:
     """One recipe's run in the comparison."""
 
@@ -262,8 +323,8 @@ def compare(cmp: CompareConfig) -> tuple[dict[str, Forecasters], Iterator[Snapsh
                     seconds = time.perf_counter() - t0
                     fc = forecast(model, series, c.series.window)
                     per_step = one_pass(c.series) if c.recipe == "fast" else 1
-                    results[c.recipe] = RecipeResult(c.recipe, c.steps, c.steps * per_step, seconds,
-                                                     fc.verdicts[cmp.kind])
+                    results[c.recipe] = RecipeResult(recipe=c.recipe, steps=c.steps, windows_read=c.steps * per_step,
+                                                     seconds=seconds, verdict=fc.verdicts[cmp.kind])
                 yield Snapshot(done + snap.step, total, snap.loss, snap.grad_norm,
                                {"recipe": c.recipe, "results": dict(results)})
             done += c.steps
@@ -271,5 +332,23 @@ def compare(cmp: CompareConfig) -> tuple[dict[str, Forecasters], Iterator[Snapsh
     return models, run()
 
 
-__all__ = ["CompareConfig", "SineConfig", "build", "compare", "forecast", "hidden_over_time", "make_series",
-           "problem", "series_frame"]
+def compare_frame(results: dict[str, RecipeResult]) -> pd.DataFrame:
+    """recipe, steps, windows, seconds, single, multi, ratio, shows (the verdict's kind): a row
+    per finished recipe, and a last row (recipe "zero") with the MSE of a model that always says 0."""
+    rows = [{"recipe": r.recipe, "steps": r.steps, "windows": r.windows_read, "seconds": r.seconds,
+             "single": r.verdict.single, "multi": r.verdict.multi, "ratio": r.verdict.ratio, "shows": r.verdict.kind}
+            for r in results.values()]
+    zero = next(iter(results.values())).verdict.zero
+    return pd.DataFrame([*rows, {"recipe": "zero", "single": zero, "multi": zero}])
+
+
+def recipe_forecasts(models: dict[str, Forecasters], series: Series, window: int) -> pd.DataFrame:
+    """x, value, recipe: the clean sine over the test part (recipe "clean"), then each recipe's
+    multi-step forecast of it."""
+    start = series.split
+    lines = [pd.DataFrame({"x": series.x[start:], "value": series.clean[start:], "recipe": "clean"})]
+    for recipe, model in models.items():
+        f = forecast(model, series, window).frame
+        f = f[f["how"] == "multi_step"]
+        lines.append(pd.DataFrame({"x": f["x"], "value": f["value"], "recipe": recipe}))
+    return pd.concat(lines, ignore_index=True)

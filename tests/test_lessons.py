@@ -75,10 +75,8 @@ from torch import nn
 
 import rnnviz.data.text as T
 from rnnviz import charlm as C
-from rnnviz import forecast as F
+from rnnviz import forecast, sincos, sine
 from rnnviz import gates as G
-from rnnviz import sincos as SC
-from rnnviz import sine as S
 from rnnviz import unrolling as U
 from rnnviz.data import grammar
 from rnnviz.data.sine import SeriesConfig, make_series, windows
@@ -151,11 +149,11 @@ def test_the_rnn_gradient_vanishes_where_the_lstm_keeps_it(seed):
 HORIZON = 80  # the page's test part: points 320 .. 399
 
 
-def verdict_of(cfg: S.SineConfig) -> F.Verdict:
-    model, snapshots = S.build(cfg)
+def verdict_of(cfg: sine.SineConfig) -> forecast.Verdict:
+    model, snapshots = sine.build(cfg)
     history = list(snapshots)
     assert history[-1].step == cfg.steps and not history[-1].stopped
-    return S.forecast(model, make_series(cfg.series), cfg.series.window).verdicts[cfg.kinds[0]]
+    return sine.forecast(model, make_series(cfg.series), cfg.series.window).verdicts[cfg.kinds[0]]
 
 
 # ---------------------------------------------------------------- multi-step accumulates error
@@ -163,16 +161,16 @@ def verdict_of(cfg: S.SineConfig) -> F.Verdict:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_default_run_multi_step_error_exceeds_single_step_and_grows(seed: int):
-    cfg = replace(S.SineConfig(), seed=seed)  # the page's defaults: RNN, hidden 12, fast recipe, 400 steps
+    cfg = replace(sine.SineConfig(), seed=seed)  # the page's defaults: RNN, hidden 12, fast recipe, 400 steps
     assert (cfg.kinds, cfg.hidden_size, cfg.recipe, cfg.steps) == (("RNN",), 12, "fast", 400)
     v = verdict_of(cfg)
     assert v.horizon == HORIZON
     assert v.kind == "compounds", v  # the page then says "the errors accumulate"
-    assert v.multi > F.COMPOUND_FACTOR * v.single and v.ratio > 2, v  # measured 6.8, 9.6, 5.0
+    assert v.multi > forecast.COMPOUND_FACTOR * v.single and v.ratio > 2, v  # measured 6.8, 9.6, 5.0
     assert v.single < 0.03  # single-step follows the sine (about the noise's +0.1 offset)
     assert v.grows and v.late > 1.5 * v.early, v  # the error grows with the horizon
     assert v.crossing is not None and v.crossing < HORIZON, v
-    assert v.spread > F.FLAT_SPREAD  # it drifts while it oscillates: not a flat line
+    assert v.spread > forecast.FLAT_SPREAD  # it drifts while it oscillates: not a flat line
 
 
 # ---------------------------------------------------------------- the tutorial's own figures
@@ -183,8 +181,8 @@ def test_tutorial_recipe_reproduces_its_figures(seed: int):
     """TUTORIALS.md, 5 seeds: single-step 0.056, multi-step 0.52, always-0 0.525. Measured here
     (seeds 0..4): single 0.061, 0.071, 0.098, 0.038, 0.044; multi 0.497, 0.507, 0.506, 0.477, 0.502.
     A broken recipe fails: random windows or more passes give single-step <= 0.025, the fast one 0.012."""
-    cfg = S.SineConfig(kinds=("RNN",), recipe="tutorial", steps=S.one_pass(SeriesConfig()),
-                       lr=S.DEFAULT_LR["tutorial"], seed=seed)
+    cfg = sine.SineConfig(kinds=("RNN",), recipe="tutorial", steps=sine.one_pass(SeriesConfig()),
+                       lr=sine.DEFAULT_LR["tutorial"], seed=seed)
     assert cfg.steps == 310 and cfg.lr == 0.01 and cfg.hidden_size == 12
     v = verdict_of(cfg)
     assert v.zero == pytest.approx(0.525, abs=0.005)  # a model that always says 0
@@ -192,14 +190,14 @@ def test_tutorial_recipe_reproduces_its_figures(seed: int):
     assert v.multi == pytest.approx(0.52, abs=0.06), v
     assert v.multi > 4 * v.single
     # the figure behind it: the multi-step forecast is a flat line, and the page says so
-    assert v.kind == "flat" and v.spread < F.FLAT_SPREAD, v
+    assert v.kind == "flat" and v.spread < forecast.FLAT_SPREAD, v
 
 
 def test_tutorial_recipe_is_the_hand_written_ordered_pass():
     """The engine's "tutorial" recipe is tutorial A's loop, weight for weight: for i in range(310),
     read y[i:i+10] from a zero state, predict y[i+10], one SGD step (lr 0.01) on the MSE."""
-    cfg = S.SineConfig(kinds=("RNN",), recipe="tutorial", steps=310, lr=0.01, seed=3)
-    model, snapshots = S.build(cfg)
+    cfg = sine.SineConfig(kinds=("RNN",), recipe="tutorial", steps=310, lr=0.01, seed=3)
+    model, snapshots = sine.build(cfg)
     list(snapshots)
     y = make_series(cfg.series).y
     with seeded(cfg.seed):
@@ -225,9 +223,9 @@ def test_tutorial_recipe_is_the_hand_written_ordered_pass():
     ("LSTM", 32, 800, 1),  # ratio 1.16
 ])
 def test_a_good_model_gets_the_does_not_compound_verdict(kind, hidden, steps, seed):
-    v = verdict_of(S.SineConfig(kinds=(kind,), hidden_size=hidden, steps=steps, seed=seed))
+    v = verdict_of(sine.SineConfig(kinds=(kind,), hidden_size=hidden, steps=steps, seed=seed))
     assert v.kind in ("holds", "close"), v
-    assert v.ratio <= F.COMPOUND_FACTOR and v.spread > 0.7
+    assert v.ratio <= forecast.COMPOUND_FACTOR and v.spread > 0.7
     assert (v.kind == "holds") == (v.multi <= v.single)
 
 
@@ -236,8 +234,8 @@ def test_a_good_model_gets_the_does_not_compound_verdict(kind, hidden, steps, se
 def test_the_knobs_the_does_not_compound_sentence_suggests_make_errors_compound(knob):
     """The "holds" sentence suggests hidden size 4, fewer steps or the tutorial's recipe: on its
     run (LSTM, hidden 12, fast, seed 0; ratio 0.95) each of them brings the lesson back."""
-    v = verdict_of(replace(S.SineConfig(kinds=("LSTM",)), **knob))
-    assert v.kind in ("compounds", "flat") and v.multi > F.COMPOUND_FACTOR * v.single, v
+    v = verdict_of(replace(sine.SineConfig(kinds=("LSTM",)), **knob))
+    assert v.kind in ("compounds", "flat") and v.multi > forecast.COMPOUND_FACTOR * v.single, v
 
 
 def test_verdict_rules_on_made_up_forecasts():
@@ -246,14 +244,14 @@ def test_verdict_rules_on_made_up_forecasts():
     single = clean + 0.1  # the noise's +0.1 offset, nothing else
     drifting = np.sin(x * 1.08 - 0.2) * np.linspace(1, 0.6, HORIZON)  # phase and amplitude drift
     flat = np.full(HORIZON, -0.2, dtype=np.float32)
-    v = F.verdict(single, drifting, clean)
+    v = forecast.verdict(single, drifting, clean)
     assert v.kind == "compounds" and v.grows and v.crossing is not None
-    v = F.verdict(single, flat, clean)
+    v = forecast.verdict(single, flat, clean)
     assert v.kind == "flat" and v.level == pytest.approx(-0.2) and v.spread < 1e-6
-    v = F.verdict(single, clean + 0.05, clean)
+    v = forecast.verdict(single, clean + 0.05, clean)
     assert v.kind == "holds" and v.crossing is None and v.multi < v.single
-    v = F.verdict(single, clean + 0.11, clean)
-    assert v.kind == "close" and 1 < v.ratio <= F.COMPOUND_FACTOR
+    v = forecast.verdict(single, clean + 0.11, clean)
+    assert v.kind == "close" and 1 < v.ratio <= forecast.COMPOUND_FACTOR
     for lang in CATALOGUES:  # every verdict has its sentence and its word in the comparison
         for kind in ("compounds", "close", "holds", "flat"):
             assert f"sine.verdict.{kind}" in CATALOGUES[lang] and f"sine.compare.{kind}" in CATALOGUES[lang]
@@ -262,47 +260,47 @@ def test_verdict_rules_on_made_up_forecasts():
 # ---------------------------------------------------------------- each recipe does what its name says
 
 
-def recorded_windows(cfg: S.SineConfig, monkeypatch) -> list[list[int]]:
+def recorded_windows(cfg: sine.SineConfig, monkeypatch) -> list[list[int]]:
     """The window starts each optimiser step of real training read, recovered from its inputs."""
     X, _, _ = windows(make_series(cfg.series).y, cfg.series.window, cfg.series.split)
     first = {float(v): i for i, v in enumerate(X[:, 0, 0])}
     assert len(first) == len(X)  # the noise makes every window's first value unique
     seen: list[list[int]] = []
-    original = S.Forecasters.losses
+    original = sine.Forecasters.losses
 
     def spy(self, x, y):
         seen.append([first[float(v)] for v in x[:, 0, 0]])
         return original(self, x, y)
 
-    monkeypatch.setattr(S.Forecasters, "losses", spy)
-    list(S.build(cfg)[1])
+    monkeypatch.setattr(sine.Forecasters, "losses", spy)
+    list(sine.build(cfg)[1])
     monkeypatch.undo()
     return seen
 
 
 def test_recipes_read_the_windows_their_names_say(monkeypatch):
-    n = S.one_pass(SeriesConfig())
-    tut = recorded_windows(S.SineConfig(kinds=("RNN",), recipe="tutorial", steps=n, lr=0.01), monkeypatch)
+    n = sine.one_pass(SeriesConfig())
+    tut = recorded_windows(sine.SineConfig(kinds=("RNN",), recipe="tutorial", steps=n, lr=0.01), monkeypatch)
     assert tut == [[i] for i in range(n)]  # windows 0 .. 309, in order, each exactly once
-    epochs = recorded_windows(S.SineConfig(kinds=("RNN",), recipe="epochs", steps=3 * n, lr=0.01), monkeypatch)
+    epochs = recorded_windows(sine.SineConfig(kinds=("RNN",), recipe="epochs", steps=3 * n, lr=0.01), monkeypatch)
     assert epochs == [[i] for i in range(n)] * 3  # the same ordered pass, three times
-    rnd = recorded_windows(S.SineConfig(kinds=("RNN",), recipe="random", steps=n, lr=0.01), monkeypatch)
+    rnd = recorded_windows(sine.SineConfig(kinds=("RNN",), recipe="random", steps=n, lr=0.01), monkeypatch)
     starts = [s[0] for s in rnd]
     assert all(len(s) == 1 for s in rnd) and starts != sorted(starts)
     assert len(set(starts)) < n  # n random draws repeat some windows and miss others
-    assert rnd == recorded_windows(S.SineConfig(kinds=("RNN",), recipe="random", steps=n, lr=0.01), monkeypatch)
-    fast = recorded_windows(S.SineConfig(kinds=("RNN",), recipe="fast", steps=3), monkeypatch)
+    assert rnd == recorded_windows(sine.SineConfig(kinds=("RNN",), recipe="random", steps=n, lr=0.01), monkeypatch)
+    fast = recorded_windows(sine.SineConfig(kinds=("RNN",), recipe="fast", steps=3), monkeypatch)
     assert fast == [list(range(n))] * 3  # every window, every step
-    assert S.windows_used(S.SineConfig(recipe="tutorial", steps=n), steps=n)["start"].tolist() == list(range(n))
+    assert sine.windows_used(sine.SineConfig(recipe="tutorial", steps=n), steps=n)["start"].tolist() == list(range(n))
 
 
 # ---------------------------------------------------------------- sin -> cos: tutorial C's recipe
 
 
-def sincos_verdict(cfg: SC.SinCosConfig) -> SC.SinCosVerdict:
-    pair, snapshots = SC.build(cfg)
+def sincos_verdict(cfg: sincos.SinCosConfig) -> sincos.SinCosVerdict:
+    pair, snapshots = sincos.build(cfg)
     assert list(snapshots)[-1].step == cfg.steps
-    return SC.verdict(SC.evaluate(pair, cfg)[1])
+    return sincos.verdict(sincos.evaluate(pair, cfg).scores)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -310,7 +308,7 @@ def test_sincos_tutorial_recipe_the_carried_state_knows(seed: int):
     """Section 6's defaults are tutorial C's recipe (300 steps, nn.RNN(1, 32), Adam lr 0.02, 10
     points per chunk of length pi), and the page says "the carried state knows". Measured at
     chunk starts, carried vs reset (seeds 0, 1, 2): 0.0017, 0.0001, 0.0003 vs 1.00 each."""
-    cfg = replace(SC.SinCosConfig(), seed=seed)
+    cfg = replace(sincos.SinCosConfig(), seed=seed)
     assert (cfg.steps, cfg.hidden_size, cfg.lr, cfg.chunk) == (300, 32, 0.02, 10)
     v = sincos_verdict(cfg)
     assert v.learnt, v
@@ -321,7 +319,7 @@ def test_sincos_tutorial_recipe_the_carried_state_knows(seed: int):
 def test_sincos_a_failed_run_is_called_one():
     """Seed 4 of the same recipe ends badly (carried 0.62 overall, worse than reset's 0.10): the
     page then says this run did not learn it, rather than the tutorial's lesson."""
-    v = sincos_verdict(replace(SC.SinCosConfig(), seed=4))
+    v = sincos_verdict(replace(sincos.SinCosConfig(), seed=4))
     assert not v.learnt and v.mse[0] > v.mse[1], v
     for lang in CATALOGUES:
         assert {"sine.sc.learnt", "sine.sc.not_learnt"} <= set(CATALOGUES[lang])
@@ -331,11 +329,11 @@ def test_sincos_recipe_is_the_tutorials_loop():
     """The carried model is tutorial C's loop, weight for weight: 300 steps, step k reads
     sin of the 10 points of [k pi, (k+1) pi] and predicts their cos, h_state carried detached,
     Adam lr 0.02 on the MSE (training the reset twin alongside does not change it)."""
-    cfg = SC.SinCosConfig()
-    pair, snapshots = SC.build(cfg)
+    cfg = sincos.SinCosConfig()
+    pair, snapshots = sincos.build(cfg)
     list(snapshots)
     with seeded(cfg.seed):
-        ref = SC.SinToCos(32)
+        ref = sincos.SinToCos(32)
     opt = torch.optim.Adam(ref.parameters(), lr=0.02)
     h_state = None
     for step in range(300):

@@ -26,7 +26,7 @@ from apptest import (
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.charts import chart_data
-from rnnviz.models import KINDS
+from rnnviz.models import FORECASTERS
 from rnnviz.ui.page import SHOWN
 
 PAGE = "pages/2_Sine_Forecasting.py"
@@ -167,10 +167,10 @@ def test_data_controls_retrain_and_redraw(quick: AppTest):
 
 def test_models_recipe_and_training_controls(quick: AppTest):
     at = quick
-    at.multiselect(key="sine_kinds").set_value(list(KINDS)).run()
+    at.multiselect(key="sine_kinds").set_value(list(FORECASTERS)).run()
     no_exception(at)
-    assert run(at).config.kinds == KINDS and set(run(at).model.models) == set(KINDS)
-    assert set(scores(at).index.get_level_values(0)) == set(KINDS) and len(scores(at)) == 8
+    assert run(at).config.kinds == FORECASTERS and set(run(at).model.models) == set(FORECASTERS)
+    assert set(scores(at).index.get_level_values(0)) == set(FORECASTERS) and len(scores(at)) == 8
     # MyRNN and RNN coincide by construction: the page says so, with the largest difference
     caption = texts(at.caption)
     assert "**MyRNN and RNN coincide by construction**" in caption

@@ -12,12 +12,10 @@ import pytest
 import torch
 from torch import nn
 
-from rnnviz import cells
-from rnnviz import sincos as SC
-from rnnviz import sine as S
+from rnnviz import cells, sincos, sine
 from rnnviz.data.sine import SeriesConfig, check, make_series, windows
 from rnnviz.forecast import free_run, single_step
-from rnnviz.models import KINDS, SeqRegressor
+from rnnviz.models import FORECASTERS, SeqRegressor
 from rnnviz.train import seeded
 
 ATOL = 1e-5  # the design's tolerance between two computations of the same numbers
@@ -34,9 +32,9 @@ class NextIsLastPlusOne(nn.Module):
 @pytest.fixture(scope="module")
 def fast_run():
     """The page's default experiment (fast recipe, RNN, seed 0), trained once, and its seconds."""
-    cfg = S.SineConfig()
+    cfg = sine.SineConfig()
     t0 = time.perf_counter()
-    model, snapshots = S.build(cfg)
+    model, snapshots = sine.build(cfg)
     history = list(snapshots)
     return cfg, model, history, time.perf_counter() - t0
 
@@ -89,27 +87,28 @@ def test_gaussian_noise_and_no_noise():
 
 
 def test_check_messages():
-    assert check(SeriesConfig()) == ""
-    msg = check(SeriesConfig(window=320))  # a window as long as the training part
+    assert check(SeriesConfig()) is None
+    msg = str(check(SeriesConfig(window=320)))  # a window as long as the training part
     assert "must be longer than the window (320)" in msg and "320 points" in msg
-    assert "longer than the window" in check(SeriesConfig(window=500))
-    assert check(SeriesConfig(window=319)) == ""  # exactly one training window
-    msg = check(SeriesConfig(split=399))  # one test point left
+    assert "longer than the window" in str(check(SeriesConfig(window=500)))
+    assert check(SeriesConfig(window=319)) is None  # exactly one training window
+    msg = str(check(SeriesConfig(split=399)))  # one test point left
     assert "leaves 1 test point(s) of 400" in msg and "at least 2" in msg
-    assert "leaves" in check(SeriesConfig(n_points=20))  # split 320 beyond the series
-    assert check(SeriesConfig(split=398)) == ""
-    assert "at least one value" in check(SeriesConfig(window=0))
-    assert "Unknown noise kind" in check(SeriesConfig(noise_kind="pink"))
-    assert S.problem(S.SineConfig(kinds=())) == "Pick at least one model to train."
-    assert "at least 1" in S.problem(S.SineConfig(hidden_size=0))
-    assert S.problem(S.SineConfig(series=SeriesConfig(window=320))) == check(SeriesConfig(window=320))
+    assert "leaves" in str(check(SeriesConfig(n_points=20)))  # split 320 beyond the series
+    assert check(SeriesConfig(split=398)) is None
+    assert "at least one value" in str(check(SeriesConfig(window=0)))
+    assert "Unknown noise kind" in str(check(SeriesConfig(noise_kind="pink")))
+    assert str(sine.problem(sine.SineConfig(kinds=()))) == "Pick at least one model to train."
+    assert "at least 1" in str(sine.problem(sine.SineConfig(hidden_size=0)))
+    assert sine.problem(sine.SineConfig(series=SeriesConfig(window=320))).message == check(SeriesConfig(window=320)).message
+    assert isinstance(check(SeriesConfig(window=0)), ValueError)  # a Problem: said in the learner's language when shown
 
 
 def test_series_frame_has_both_curves_and_parts():
     s = make_series(SeriesConfig())
-    f = S.series_frame(s)
-    assert len(f) == 800 and set(f["curve"]) == {"sin(x) + noise", "sin(x)"}
-    noisy = f[f["curve"] == "sin(x) + noise"]
+    f = sine.series_frame(s)
+    assert len(f) == 800 and set(f["curve"]) == {"noisy", "clean"}
+    noisy = f[f["curve"] == "noisy"]
     assert (noisy["part"] == "train").sum() == 320 and (noisy["part"] == "test").sum() == 80
     np.testing.assert_array_equal(noisy["value"].to_numpy(), s.y)
 
@@ -137,17 +136,17 @@ def test_free_run_feeds_its_predictions_back():
 
 def test_forecast_frames_and_scores():
     s = make_series(SeriesConfig())
-    model = S.Forecasters(("RNN", "GRU"), 4, seed=0)
-    fc = S.forecast(model, s, 10)
-    assert len(fc.frame) == 2 * 2 * 80 and set(fc.frame["how"]) == {"single-step", "multi-step"}
+    model = sine.Forecasters(("RNN", "GRU"), 4, seed=0)
+    fc = sine.forecast(model, s, 10)
+    assert len(fc.frame) == 2 * 2 * 80 and set(fc.frame["how"]) == {"single_step", "multi_step"}
     assert fc.frame["i"].min() == 320 and fc.frame["i"].max() == 399
-    assert list(fc.scores.columns) == ["model", "how", "MSE vs noisy truth", "MSE vs clean sine"]
+    assert list(fc.scores.columns) == ["model", "how", "mse_noisy", "mse_clean"]
     assert len(fc.scores) == 4 and set(fc.inputs) == {"RNN", "GRU"}
     for (kind, how), part in fc.frame.groupby(["model", "how"]):
         row = fc.scores[(fc.scores["model"] == kind) & (fc.scores["how"] == how)].iloc[0]
         pred = part.sort_values("i")["value"].to_numpy()
-        assert row["MSE vs noisy truth"] == pytest.approx(np.mean((pred - s.y[320:]) ** 2), rel=1e-5)
-        assert row["MSE vs clean sine"] == pytest.approx(np.mean((pred - s.clean[320:]) ** 2), rel=1e-5)
+        assert row["mse_noisy"] == pytest.approx(np.mean((pred - s.y[320:]) ** 2), rel=1e-5)
+        assert row["mse_clean"] == pytest.approx(np.mean((pred - s.clean[320:]) ** 2), rel=1e-5)
         h = fc.horizon[(fc.horizon["model"] == kind) & (fc.horizon["how"] == how)]
         assert h["h"].tolist() == list(range(1, 81))
         np.testing.assert_allclose(h["abs_error"].to_numpy(), np.abs(pred - s.clean[320:]), atol=1e-6)
@@ -180,7 +179,7 @@ def test_myrnn_starts_from_nn_rnns_recurrent_weights():
 
 
 def test_myrnn_and_rnn_start_identical_and_match_on_the_same_input():
-    models = S.Forecasters(("MyRNN", "RNN"), 12, seed=0).models
+    models = sine.Forecasters(("MyRNN", "RNN"), 12, seed=0).models
     mine, ref = models["MyRNN"], models["RNN"]
     torch.testing.assert_close(mine.linear_ho.weight, ref.linear_ho.weight, atol=0, rtol=0)
     torch.testing.assert_close(mine.linear_ho.bias, ref.linear_ho.bias, atol=0, rtol=0)
@@ -189,7 +188,7 @@ def test_myrnn_and_rnn_start_identical_and_match_on_the_same_input():
         torch.testing.assert_close(mine(x), ref(x), atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", FORECASTERS)
 def test_recurrent_core_through_the_transparent_cells(kind: str):
     with seeded(2):
         m = SeqRegressor(kind, 5)
@@ -211,14 +210,14 @@ def test_fast_recipe_reaches_its_target(fast_run):
     assert (cfg.recipe, cfg.kinds, cfg.steps, cfg.seed) == ("fast", ("RNN",), 400, 0)
     assert history[-1].step == 400 and not history[-1].stopped
     assert history[-1].info["losses"]["RNN"] < history[0].info["losses"]["RNN"] / 10
-    scores = S.forecast(model, make_series(cfg.series), cfg.series.window).scores.set_index(["model", "how"])
-    assert scores.loc[("RNN", "single-step"), "MSE vs clean sine"] <= FAST_TARGET
+    scores = sine.forecast(model, make_series(cfg.series), cfg.series.window).scores.set_index(["model", "how"])
+    assert scores.loc[("RNN", "single_step"), "mse_clean"] <= FAST_TARGET
 
 
 def test_fast_recipe_beats_the_tutorials_in_the_same_seconds(fast_run):
     cfg, fast_model, _, seconds = fast_run
-    tut = S.SineConfig(recipe="random", lr=S.DEFAULT_LR["random"], steps=10_000)
-    model, snapshots = S.build(tut)
+    tut = sine.SineConfig(recipe="random", lr=sine.DEFAULT_LR["random"], steps=10_000)
+    model, snapshots = sine.build(tut)
     t0, done = time.perf_counter(), 0
     for snap in snapshots:  # the tutorial's recipe gets the fast run's wall time
         done = snap.step
@@ -228,28 +227,28 @@ def test_fast_recipe_beats_the_tutorials_in_the_same_seconds(fast_run):
     s = make_series(cfg.series)
 
     def free_mse(m):
-        sc = S.forecast(m, s, cfg.series.window).scores.set_index(["model", "how"])
-        return sc.loc[("RNN", "multi-step"), "MSE vs clean sine"]
+        sc = sine.forecast(m, s, cfg.series.window).scores.set_index(["model", "how"])
+        return sc.loc[("RNN", "multi_step"), "mse_clean"]
 
     assert free_mse(fast_model) < free_mse(model), (done, seconds)
 
 
-@pytest.mark.parametrize("recipe", list(S.RECIPES))
+@pytest.mark.parametrize("recipe", list(sine.RECIPES))
 def test_same_config_gives_the_same_loss_history(recipe: str):
-    cfg = S.SineConfig(kinds=("MyRNN", "GRU"), hidden_size=6, recipe=recipe, steps=30, lr=S.DEFAULT_LR[recipe])
-    runs = [list(S.build(cfg)[1]) for _ in range(2)]
+    cfg = sine.SineConfig(kinds=("MyRNN", "GRU"), hidden_size=6, recipe=recipe, steps=30, lr=sine.DEFAULT_LR[recipe])
+    runs = [list(sine.build(cfg)[1]) for _ in range(2)]
     assert [s.loss for s in runs[0]] == [s.loss for s in runs[1]]
     assert [s.info for s in runs[0]] == [s.info for s in runs[1]]
-    other = list(S.build(S.SineConfig(**{**cfg.__dict__, "seed": 1}))[1])
+    other = list(sine.build(sine.SineConfig(**{**cfg.__dict__, "seed": 1}))[1])
     assert [s.loss for s in other] != [s.loss for s in runs[0]]
 
 
 def test_windows_used_matches_each_recipe():
-    fast = S.windows_used(S.SineConfig(), steps=3)
+    fast = sine.windows_used(sine.SineConfig(), steps=3)
     assert len(fast) == 3 * 310 and fast.groupby("step")["start"].nunique().tolist() == [310] * 3
-    tut = S.windows_used(S.SineConfig(recipe="tutorial", steps=310), steps=12)
+    tut = sine.windows_used(sine.SineConfig(recipe="tutorial", steps=310), steps=12)
     assert tut["start"].tolist() == list(range(12))  # the ordered pass
-    rnd = S.windows_used(S.SineConfig(recipe="random", steps=3100), steps=12)
+    rnd = sine.windows_used(sine.SineConfig(recipe="random", steps=3100), steps=12)
     assert len(rnd) == 12 and rnd["start"].between(0, 309).all()
     # the same draws as the random recipe's training: its generator is seeded by cfg.seed
     pick = torch.Generator().manual_seed(0)
@@ -257,10 +256,10 @@ def test_windows_used_matches_each_recipe():
 
 
 def test_learning_rate_that_overflows_stops_with_a_reason():
-    cfg = S.SineConfig(recipe="tutorial", lr=1000.0, steps=200)
-    model, snapshots = S.build(cfg)
+    cfg = sine.SineConfig(recipe="tutorial", lr=1000.0, steps=200)
+    model, snapshots = sine.build(cfg)
     history = list(snapshots)
-    assert history[-1].stopped and "learning rate 1000" in history[-1].stopped
+    assert history[-1].stopped and "learning rate 1000" in str(history[-1].stopped)
     assert history[-1].step < 200
     assert all(torch.isfinite(p).all() for p in model.parameters())  # put back to its last good weights
 
@@ -268,12 +267,13 @@ def test_learning_rate_that_overflows_stops_with_a_reason():
 # ---------------------------------------------------------------- inside the model
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", FORECASTERS)
 def test_hidden_over_time_heatmap_and_pca(kind: str):
     s = make_series(SeriesConfig())
     with seeded(0):
         m = SeqRegressor(kind, 6)
-    heat, pca = S.hidden_over_time(m, s, 10)
+    states = sine.hidden_over_time(m, s, 10)
+    heat, pca = states.heat, states.pca
     assert list(pca.columns) == ["i", "pc1", "pc2", "part"]
     assert len(pca) == 390 and pca["i"].tolist() == list(range(10, 400))
     assert np.isfinite(pca[["pc1", "pc2"]].to_numpy()).all()
@@ -290,17 +290,17 @@ def test_hidden_over_time_heatmap_and_pca(kind: str):
 
 def test_hidden_over_time_of_trained_model_and_of_one_unit(fast_run):
     cfg, model, _, _ = fast_run
-    _, pca = S.hidden_over_time(model.models[cfg.kinds[0]], make_series(cfg.series), 10)
+    pca = sine.hidden_over_time(model.models[cfg.kinds[0]], make_series(cfg.series), 10).pca
     assert np.isfinite(pca[["pc1", "pc2"]].to_numpy()).all()
     with seeded(0):
         one = SeqRegressor("GRU", 1)
-    _heat, pca = S.hidden_over_time(one, make_series(cfg.series), 10)
+    pca = sine.hidden_over_time(one, make_series(cfg.series), 10).pca
     assert np.isfinite(pca[["pc1", "pc2"]].to_numpy()).all() and (pca["pc2"] == 0).all()
 
 
 def test_weight_shapes_show_hidden_and_input_size():
     with seeded(0):
-        shapes = dict(S.weight_shapes(SeqRegressor("LSTM", 12)).values)
+        shapes = dict(sine.weight_shapes(SeqRegressor("LSTM", 12)).values)
     assert shapes["rnn.weight_ih_l0"] == "(48, 1)" and shapes["rnn.weight_hh_l0"] == "(48, 12)"
     assert shapes["linear_ho.weight"] == "(1, 12)"
 
@@ -309,23 +309,81 @@ def test_weight_shapes_show_hidden_and_input_size():
 
 
 def test_sincos_carried_state_beats_reset_at_chunk_starts():
-    cfg = SC.SinCosConfig()
-    pair, snapshots = SC.build(cfg)
+    cfg = sincos.SinCosConfig()
+    pair, snapshots = sincos.build(cfg)
     history = list(snapshots)
     assert history[-1].step == cfg.steps and set(history[-1].info["losses"]) == {"carried", "reset"}
-    curves, scores = SC.evaluate(pair, cfg)
-    sc = scores.set_index("state between chunks")
-    start = sc["MSE at each chunk's first step"]
+    result = sincos.evaluate(pair, cfg)
+    curves, sc = result.curves, result.scores.set_index("state")
+    start = sc["mse_first"]
     assert start["reset"] == pytest.approx(1.0, abs=0.1)  # sin t = 0, cos t = ±1: reset cannot know which
     assert start["carried"] < 0.1 and start["carried"] < start["reset"] / 10
-    assert sc.loc["carried", "MSE"] < sc.loc["reset", "MSE"]
-    assert set(curves["curve"]) == {"cos t (target)", "prediction, state carried", "prediction, state reset"}
+    assert sc.loc["carried", "mse"] < sc.loc["reset", "mse"]
+    assert set(curves["curve"]) == {"target", "carried", "reset"}
     assert len(curves) == 3 * cfg.eval_chunks * cfg.chunk
 
 
 def test_sincos_pair_starts_identical_and_is_reproducible():
-    pair = SC.Pair(8, seed=0)
+    pair = sincos.Pair(8, seed=0)
     for a, b in zip(pair.carried.parameters(), pair.reset.parameters()):
         torch.testing.assert_close(a, b, atol=0, rtol=0)
-    cfg = SC.SinCosConfig(steps=20)
-    assert [s.loss for s in SC.build(cfg)[1]] == [s.loss for s in SC.build(cfg)[1]]
+    cfg = sincos.SinCosConfig(steps=20)
+    assert [s.loss for s in sincos.build(cfg)[1]] == [s.loss for s in sincos.build(cfg)[1]]
+
+
+# ---------------------------------------------------------------- the frames the page draws, in no language
+
+
+def test_frames_are_the_same_in_every_language():
+    """The engine speaks no language: its frames carry stable names and values, whatever the
+    learner's language (the page translates them at the edge)."""
+    from rnnviz.i18n import set_language
+
+    s = make_series(SeriesConfig())
+    model = sine.Forecasters(("RNN",), 4, seed=0)
+    pair = sincos.Pair(4, seed=0)
+    cfg = sincos.SinCosConfig(steps=3)
+    made = {}
+    for lang in ("en", "zh"):
+        set_language(lang)
+        fc = sine.forecast(model, s, 10)
+        made[lang] = [sine.series_frame(s), sine.sample_frame(s, 5, 10), fc.frame, fc.scores, sine.horizon_lines(fc),
+                      sine.hidden_over_time(model.models["RNN"], s, 10).pca, sine.weight_shapes(model.models["RNN"]),
+                      *vars(sincos.evaluate(pair, cfg)).values()]
+    set_language("en")
+    for en, zh in zip(made["en"], made["zh"]):
+        assert en.equals(zh), list(en.columns)
+    assert set(made["en"][1]["role"]) == {"series", "input", "target"}
+
+
+def test_sample_horizon_feed_and_compare_frames():
+    s = make_series(SeriesConfig())
+    w = sine.sample_frame(s, 7, 10)
+    assert len(w) == 320 and w[w["role"] == "input"]["i"].tolist() == list(range(7, 17))
+    assert w[w["role"] == "target"]["i"].tolist() == [17]
+    fc = sine.forecast(sine.Forecasters(("RNN", "GRU"), 4, seed=0), s, 10)
+    lines = sine.horizon_lines(fc)
+    levels = lines[lines["how"] == "threshold"]
+    assert len(levels) == 4 and levels.groupby("model")["h"].agg(list).to_dict() == {"RNN": [1, 80], "GRU": [1, 80]}
+    assert levels.groupby("model")["abs_error"].first().to_dict() == pytest.approx(
+        {k: v.threshold for k, v in fc.verdicts.items()})
+    feed = sine.feed_frame(fc, "GRU", 320, rows=3)
+    assert feed["prediction"].tolist() == ["pred[320]", "pred[321]", "pred[322]"]
+    assert feed["reads"][2] == ", ".join([f"y[{i}]" for i in range(312, 320)] + ["pred[320]", "pred[321]"])
+    v = fc.verdicts["RNN"]
+    table = sine.compare_frame({"fast": sine.RecipeResult(recipe="fast", steps=4, windows_read=1240, seconds=0.5,
+                                                          verdict=v)})
+    assert table["recipe"].tolist() == ["fast", "zero"] and table["shows"][0] == v.kind
+    assert table["single"].tolist() == [v.single, v.zero] and table["multi"].tolist() == [v.multi, v.zero]
+    both = sine.recipe_forecasts({"fast": sine.Forecasters(("RNN",), 4, seed=0)}, s, 10)
+    assert both["recipe"].tolist() == ["clean"] * 80 + ["fast"] * 80
+    np.testing.assert_allclose(both["value"][80:], fc.frame.query("model == 'RNN' and how == 'multi_step'")["value"])
+
+
+def test_loss_frames_have_a_row_per_model_and_step():
+    history = list(sine.build(sine.SineConfig(kinds=("RNN", "GRU"), steps=4))[1])
+    losses = sine.loss_frame(history)
+    assert list(losses.columns) == ["step", "model", "loss"] and len(losses) == 2 * len(history)
+    assert losses[losses["model"] == "GRU"]["loss"].tolist() == [s.info["losses"]["GRU"] for s in history]
+    pairs = sincos.loss_frame(list(sincos.build(sincos.SinCosConfig(steps=4))[1]))
+    assert list(pairs.columns) == ["step", "state", "loss"] and set(pairs["state"]) == set(sincos.MODES)

@@ -3,6 +3,10 @@
 The classic tutorial: x = linspace(0, 36, 400), y = sin(x) + noise with noise ~ U[0, 0.2),
 the first 320 points for training and the last 80 for testing; a window of 10 values
 y[t..t+9] is the input and y[t+10] the target.
+
+A new noise kind: add it to NOISE_KINDS, draw it in make_series, name it sine.data.<kind> in
+both catalogues. A new way the settings can fail: a branch in check() returning a Problem
+whose key (sine.check.*) is in both catalogues.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnviz.i18n import tr
+from rnnviz.i18n import Problem
+
+NOISE_KINDS = ("uniform", "gaussian")  # the tutorial's U[0, level), and a centred N(0, level^2)
 
 
 @dataclass(frozen=True)
@@ -37,17 +43,17 @@ class Series:
     split: int  # index of the first test point
 
 
-def check(cfg: SeriesConfig) -> str:
-    """A learner-readable reason the settings cannot work, or "" when they can."""
+def check(cfg: SeriesConfig) -> Problem | None:
+    """Why the settings cannot work (said in the learner's language when shown), or None."""
     if cfg.window < 1:
-        return tr("sine.check.window")
+        return Problem("sine.check.window")
     if cfg.split > cfg.n_points - 2:
-        return tr("sine.check.split", split=cfg.split, test=cfg.n_points - cfg.split, n=cfg.n_points)
+        return Problem("sine.check.split", split=cfg.split, test=cfg.n_points - cfg.split, n=cfg.n_points)
     if cfg.split < cfg.window + 1:
-        return tr("sine.check.too_short", split=cfg.split, window=cfg.window)
-    if cfg.noise_kind not in ("uniform", "gaussian"):
-        return tr("sine.check.noise_kind", kind=cfg.noise_kind)
-    return ""
+        return Problem("sine.check.too_short", split=cfg.split, window=cfg.window)
+    if cfg.noise_kind not in NOISE_KINDS:
+        return Problem("sine.check.noise_kind", kind=cfg.noise_kind)
+    return None
 
 
 def make_series(cfg: SeriesConfig) -> Series:
