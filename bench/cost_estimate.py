@@ -6,9 +6,10 @@ whether a run starts at once or waits for the Train button). Prints one JSON lin
 
 The cases are interleaved (every case once, then every case again...), and each reports the
 median and minimum of its ratios. The char cases run as the page runs them: its prefixes for
-the printouts, the grammar's validity check on the built-in grammar only. Their corpora are
-served from ../shared/data by an HTTP server on 127.0.0.1 and fetched by the page's own
-fetch() into a temporary cache (never copied into the project). The char estimate counts
+the printouts, the grammar's validity check on the built-in grammar only. Their corpora come
+through the page's own fetch(): Tiny Shakespeare from its copy shipped in data/ (checked, no
+request), the lyrics served from ../shared/data by an HTTP server on 127.0.0.1 into a
+temporary cache (never copied into the project). The char estimate counts
 this thread's CPU time (rnnviz.cost.CPU), so each char case also reports estimate / the run's
 CPU time: on a machine shared with other jobs the wall time grows, the CPU time does not.
 "load" is the 1-minute load average over the cores during the runs (1: every core busy).
@@ -37,10 +38,9 @@ import torch
 import rnnviz.data.text as T
 from rnnviz import charlm, cost, gates, sine
 from rnnviz.data import grammar
-from rnnviz.data.text import SOURCES, d2l_lyrics, fetch, read_text
+from rnnviz.data.text import PREFIXES, SOURCES, d2l_lyrics, fetch, read_text
 
 SHARED = Path(os.environ.get("RNNVIZ_CORPUS_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
-PREFIXES = {"reber": ("B",), "lyrics": ("分开", "不分开"), "shakespeare": ("ROMEO:", "JULIET:")}  # the page's
 
 
 def timed(run) -> tuple[float, float]:
@@ -53,7 +53,8 @@ def timed(run) -> tuple[float, float]:
 
 @contextmanager
 def served(ids: tuple[str, ...]):
-    """{corpus id: its text}, downloaded by rnnviz's fetch() from a server on 127.0.0.1 into a temp cache."""
+    """{corpus id: its text} through rnnviz's fetch(): a shipped copy, or downloaded from a server on
+    127.0.0.1 into a temp cache."""
     routes = {f"/{SOURCES[i].name}": (SHARED / SOURCES[i].name).read_bytes()
               for i in ids if (SHARED / SOURCES[i].name).exists()}
 
@@ -78,7 +79,7 @@ def served(ids: tuple[str, ...]):
     try:
         texts = {}
         for i in ids:
-            if f"/{SOURCES[i].name}" in routes:
+            if SOURCES[i].ships or f"/{SOURCES[i].name}" in routes:  # a shipped copy needs no server
                 path = fetch(SOURCES[i], url=f"http://127.0.0.1:{httpd.server_port}/{SOURCES[i].name}")
                 texts[i] = read_text(SOURCES[i].name, path.read_bytes())
         yield texts

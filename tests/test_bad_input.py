@@ -12,6 +12,8 @@ so no torch thread runs behind the tests.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,8 +24,8 @@ from apptest import no_exception, sections, texts, zip_of
 from streamlit.testing.v1 import AppTest
 from test_text import reference_routes, serve
 
-import rnnviz.data.text as T
-from rnnviz import gates as G
+from rnnviz import gates
+from rnnviz.data import text
 from rnnviz.ui import TrainState
 
 TIMEOUT = 120  # seconds per script run: the default runs train on a busy, shared machine
@@ -60,7 +62,7 @@ def run(at: AppTest, page: str) -> TrainState | None:
 @pytest.fixture(autouse=True)
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test sees (or fills) the real download cache."""
-    monkeypatch.setattr(T, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(text, "CACHE", tmp_path / "cache")
     return tmp_path / "cache"
 
 
@@ -68,7 +70,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def finished_default_sweep():
     """The gates page's server-wide background comparison, replaced by a finished one."""
     yield from apptest.finished_job("gates-default-sweep", [{"kind": k, "gap": g, "accuracy": 0.5, "seconds": 1.0}
-                                                            for g in (5, 20, 50) for k in G.KINDS])
+                                                            for g in (5, 20, 50) for k in gates.CELL_TYPES])
 
 
 # ---------------------------------------------------------------- links: values past a widget's bounds
@@ -262,7 +264,7 @@ def test_gates_sine_task_with_another_example_number():
     assert run(at, GATES).config.task == "sine" and {"2", "3"} <= set(sections(at))
     # another example is the same sine with other noise: a different sequence, not the same one again
     cfg = run(at, GATES).config
-    assert not torch.equal(G.example(cfg, 1).x, G.example(cfg, 0).x)
+    assert not torch.equal(gates.example(cfg, 1).x, gates.example(cfg, 0).x)
     at.number_input(key="gates_example").set_value(2).run()
     no_exception(at)
 
@@ -282,7 +284,7 @@ def test_top_k_larger_than_the_vocabulary_samples_from_all():
 
 @pytest.mark.parametrize("name, data, message", [
     ("empty.txt", b"", "empty.txt is empty."),
-    ("big.txt", b"a" * (T.MAX_BYTES + 1), f"big.txt is {T.MAX_BYTES + 1:,} bytes; the limit is {T.MAX_BYTES:,}."),
+    ("big.txt", b"a" * (text.MAX_BYTES + 1), f"big.txt is {text.MAX_BYTES + 1:,} bytes; the limit is {text.MAX_BYTES:,}."),
 ], ids=["empty", "oversize"])
 def test_an_empty_or_oversize_upload_is_refused_and_the_corpus_kept(name: str, data: bytes, message: str):
     at = open_page(CHAR, **QUICK[CHAR], char_corpus=UPLOAD)
@@ -300,7 +302,7 @@ def test_a_download_that_returns_html_is_refused_and_the_model_kept(monkeypatch)
     page = b"<!doctype html><html><body>Rate limit exceeded</body></html>"
     name = "lyrics"
     with serve({"/lyrics.zip": page}) as srv:
-        monkeypatch.setitem(T.SOURCES, name, replace(T.SOURCES[name], url=srv.url("/lyrics.zip")))
+        monkeypatch.setitem(text.SOURCES, name, replace(text.SOURCES[name], url=srv.url("/lyrics.zip")))
         at.selectbox(key="char_corpus").set_value(name).run()
     no_exception(at)
     assert "is corrupted or changed" in texts(at.error) and "Nothing was saved" in texts(at.error)
@@ -320,13 +322,13 @@ def test_a_zip_with_several_txt_files_reads_the_first_and_says_which():
     assert any("holds 2 .txt files; this page reads **`a.txt`**" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("text, info", [
+@pytest.mark.parametrize("sample, info", [
     ("a" * 5000, ""),
     ("\n" * 5000, "This feature is constant in the text: no unit can track it."),
 ], ids=["one-character", "only-newlines"])
-def test_a_text_of_one_repeated_character_trains(text: str, info: str):
+def test_a_text_of_one_repeated_character_trains(sample: str, info: str):
     at = open_page(CHAR, **QUICK[CHAR], char_corpus=UPLOAD)
-    at.file_uploader(key="char_upload").set_value(("one.txt", text.encode(), "text/plain")).run()
+    at.file_uploader(key="char_upload").set_value(("one.txt", sample.encode(), "text/plain")).run()
     no_exception(at)
     state = run(at, CHAR)
     assert state.config[0] == "one.txt" and len(state.model.vocab) == 1 and state.status == "done"
@@ -376,17 +378,45 @@ def test_a_link_with_a_prefix_outside_the_vocabulary():
 def test_a_damaged_cached_corpus_is_downloaded_again(cache: Path, monkeypatch):
     at = open_page(CHAR, **QUICK[CHAR])
     name = "time_machine"
-    src = T.SOURCES[name]
+    src = text.SOURCES[name]
+    monkeypatch.setattr(text, "DATA", cache.parent / "data")  # its shipped copy hidden: this is about the cache
     cache.mkdir(parents=True)
     (cache / src.name).write_bytes(b"half a file")
     with serve(reference_routes()) as srv:
-        monkeypatch.setitem(T.SOURCES, name, replace(src, url=srv.url("/timemachine.txt")))
+        monkeypatch.setitem(text.SOURCES, name, replace(src, url=srv.url("/timemachine.txt")))
         at.selectbox(key="char_corpus").set_value(name).run()
         assert srv.hits == {"/timemachine.txt": 1}
     no_exception(at)
     assert (cache / src.name).stat().st_size == src.size
     assert any(m.value.startswith("**The Time Machine**: ") for m in at.markdown)
 
+
+
+def test_the_classic_corpora_load_with_no_network(monkeypatch):
+    """Tiny Shakespeare and The Time Machine ship in data/ (issue 12): with no network at all
+    the page reads them, checked against their sha256, and trains; the lyrics still say where
+    to put them."""
+    asked: list[str] = []
+
+    def offline(url, *args, **kwargs):
+        asked.append(url)
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    at = open_page(CHAR, **QUICK[CHAR])
+    at.selectbox(key="char_corpus").set_value("time_machine").run()
+    no_exception(at)
+    assert not at.error and asked == []
+    assert any(m.value.startswith("**The Time Machine**: 178,979 characters, 70 distinct") for m in at.markdown)
+    assert run(at, CHAR).status == "done" and "6" in sections(at)
+    at.selectbox(key="char_corpus").set_value("shakespeare").run()
+    no_exception(at)
+    assert not at.error and asked == []
+    assert any(m.value.startswith("**Tiny Shakespeare**: 1,115,394 characters, 65 distinct") for m in at.markdown)
+    at.selectbox(key="char_corpus").set_value("lyrics").run()  # a download only: it needs the network
+    no_exception(at)
+    assert asked == [text.SOURCES["lyrics"].url]
+    assert f"put it at {text.CACHE / text.SOURCES['lyrics'].name}" in texts(at.error)
 
 def test_char_adam_learning_rate_1000_is_explained_and_keeps_the_model():
     at = open_page(CHAR, **QUICK[CHAR])
@@ -439,11 +469,11 @@ def test_a_zip_inside_a_zip_is_refused_and_a_zip_named_txt_is_read():
     no_exception(at)
     assert "nested.zip holds no .txt file (it has: inner.zip)." in texts(at.error)
     assert run(at, CHAR) is good
-    text = "".join(f"line {i}: the cat sat on mat {i * 7919 % 1000}.\n" for i in range(200))
-    at.file_uploader(key="char_upload").set_value(("zipped.txt", zip_of({"a.txt": text.encode()}), "text/plain")).run()
+    lines = "".join(f"line {i}: the cat sat on mat {i * 7919 % 1000}.\n" for i in range(200))
+    at.file_uploader(key="char_upload").set_value(("zipped.txt", zip_of({"a.txt": lines.encode()}), "text/plain")).run()
     no_exception(at)
     assert not at.error, texts(at.error)
-    assert run(at, CHAR).config[:2] == ("zipped.txt", len(text))
+    assert run(at, CHAR).config[:2] == ("zipped.txt", len(lines))
 
 
 def test_a_one_space_upload_is_too_short_and_keeps_the_model():
@@ -468,8 +498,8 @@ def test_an_upload_of_only_a_bom_is_refused_as_empty():
 
 def test_a_small_repetitive_text_in_a_zip_is_accepted():
     at = open_page(CHAR, **QUICK[CHAR], char_corpus=UPLOAD)
-    text = "hello world, " * 400  # 5,200 bytes
-    at.file_uploader(key="char_upload").set_value(("hello.zip", zip_of({"a.txt": text.encode()}), "application/zip")).run()
+    words = "hello world, " * 400  # 5,200 bytes
+    at.file_uploader(key="char_upload").set_value(("hello.zip", zip_of({"a.txt": words.encode()}), "application/zip")).run()
     no_exception(at)
     assert not at.error, texts(at.error)
-    assert at.session_state["char_text"] == ("hello.zip", text)
+    assert at.session_state["char_text"] == ("hello.zip", words)

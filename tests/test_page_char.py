@@ -411,6 +411,7 @@ def test_a_download_without_network_names_the_address(quick: AppTest, monkeypatc
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", offline)
+    monkeypatch.setattr(T, "DATA", cache.parent / "data")  # its shipped copy hidden (issue 12): the download path
     at = quick
     good = run(at)
     src = T.SOURCES["shakespeare"]

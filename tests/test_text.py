@@ -1,16 +1,20 @@
-"""Corpora: downloads (through a real HTTP server on 127.0.0.1), uploads and their checks,
-the d2l lyrics recipe, the vocabulary and the two minibatch samplers, the Reber grammar.
+"""Corpora: the manifest (data/corpora.toml) and the shipped classics, downloads (through a
+real HTTP server on 127.0.0.1), uploads and their checks, the d2l lyrics recipe, the vocabulary
+and the two minibatch samplers, the Reber grammar.
 
-The reference corpora in /work/shared/data are served from memory by a local server; they
-are never copied into the project. The download cache is a tmp dir.
+The reference corpora in /work/shared/data are served from memory by a local server (the
+lyrics are never copied into the project; the two public-domain classics ship in data/). The
+download cache is a tmp dir; the download tests hide the shipped copies (an empty data/).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import random
 import socket
+import subprocess
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -22,8 +26,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import rnnviz.data.text as T
-from rnnviz.data import grammar
+from rnnviz.data import grammar, text
 from rnnviz.data.text import (
     SOURCES,
     CorpusError,
@@ -35,7 +38,7 @@ from rnnviz.data.text import (
     read_text,
 )
 
-SHARED = Path("/work/shared/data")  # the reference copies (never copied into the project)
+SHARED = Path("/work/shared/data")  # the reference copies, served by the tests' own server
 FILES = {"shakespeare": "tinyshakespeare.txt", "time_machine": "timemachine.txt",
          "lyrics": "jaychou_lyrics.txt.zip"}
 
@@ -112,9 +115,25 @@ def server() -> Iterator[CorpusServer]:
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty download cache for this test."""
-    monkeypatch.setattr(T, "CACHE", tmp_path / "cache")
+    """An empty download cache for this test, and no shipped copies (an empty data/ folder):
+    every corpus comes through the download path."""
+    monkeypatch.setattr(text, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(text, "DATA", tmp_path / "data")
     return tmp_path / "cache"
+
+
+@pytest.fixture
+def shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's own data/ folder, as it ships, with an empty download cache."""
+    assert text.DATA == text.APP / "data"
+    monkeypatch.setattr(text, "CACHE", tmp_path / "cache")
+    return text.DATA
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any request fails the test."""
+    monkeypatch.setattr(text.urllib.request, "urlopen", lambda *a, **k: pytest.fail(f"a network request: {a}"))
 
 
 def zip_of(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -214,7 +233,7 @@ def test_a_missing_file_on_the_server_is_a_corpus_error(server, cache):
 
 
 def test_a_download_over_the_size_limit_is_stopped(server, cache, monkeypatch):
-    monkeypatch.setattr(T, "MAX_BYTES", 100_000)
+    monkeypatch.setattr(text, "MAX_BYTES", 100_000)
     with pytest.raises(CorpusError, match="sent more than 100,000 bytes"):
         fetch(SOURCES["shakespeare"], url=server.url("/tinyshakespeare.txt"))
     assert not (cache / "tinyshakespeare.txt").exists()
@@ -229,8 +248,6 @@ def test_a_damaged_cached_file_is_downloaded_again(server, cache):
 
 
 def test_the_sources_table_agrees_with_the_reference_copies():
-    import hashlib
-
     for choice, name in FILES.items():
         data = (SHARED / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == SOURCES[choice].sha256, choice
@@ -255,7 +272,7 @@ def test_read_text_refuses_what_is_not_text(data, message):
 
 
 def test_read_text_refuses_a_file_over_the_size_limit(monkeypatch):
-    monkeypatch.setattr(T, "MAX_BYTES", 1000)
+    monkeypatch.setattr(text, "MAX_BYTES", 1000)
     with pytest.raises(CorpusError, match="a.txt is 1,001 bytes; the limit is 1,000"):
         read_text("a.txt", b"a" * 1001)
     assert read_text("a.txt", b"a" * 1000) == "a" * 1000
@@ -276,18 +293,18 @@ def test_a_zip_that_is_not_a_zip_is_refused():
 def test_a_zip_bomb_by_ratio_is_refused_before_unpacking():
     data = zip_of({"bomb.txt": b"a" * 5_000_000})  # 5 MB packed into a few kB
     info = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
-    assert info.file_size > T.MAX_ZIP_RATIO * info.compress_size and len(data) < T.MAX_BYTES
+    assert info.file_size > text.MAX_ZIP_RATIO * info.compress_size and len(data) < text.MAX_BYTES
     with pytest.raises(CorpusError, match=r"bomb\.txt would unpack to 5,000,000 bytes.*refused"):
         read_text("bomb.zip", data)
 
 
 def test_a_zip_member_over_the_size_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(T, "MAX_BYTES", 20_000)
+    monkeypatch.setattr(text, "MAX_BYTES", 20_000)
     member = "".join(f"line {i}: {random.Random(i).random():.6f}\n" for i in range(2000)).encode()
     data = zip_of({"big.txt": member})
     info = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
-    assert info.file_size <= T.MAX_ZIP_RATIO * info.compress_size  # the size, not the ratio, refuses it
-    assert len(data) <= T.MAX_BYTES < len(member)
+    assert info.file_size <= text.MAX_ZIP_RATIO * info.compress_size  # the size, not the ratio, refuses it
+    assert len(data) <= text.MAX_BYTES < len(member)
     with pytest.raises(CorpusError, match=r"big\.txt would unpack to .*limit 20,000 bytes"):
         read_text("big.zip", data)
 
@@ -308,23 +325,23 @@ def test_a_d2l_style_zip_gives_its_text():
 
 
 def test_d2l_lyrics_replaces_newlines_and_keeps_the_first_10000():
-    text = ("ab\ncd\r\n" * 3000)
-    out = d2l_lyrics(text)
+    lines = ("ab\ncd\r\n" * 3000)
+    out = d2l_lyrics(lines)
     assert len(out) == 10_000 and "\n" not in out and "\r" not in out
     assert out.startswith("ab cd  ab cd  ")
-    assert d2l_lyrics(text, None) == text.replace("\n", " ").replace("\r", " ")
+    assert d2l_lyrics(lines, None) == lines.replace("\n", " ").replace("\r", " ")
 
 
 def test_the_real_lyrics_have_the_books_vocabulary_sizes(server, cache):
     """d2l (zh, ch. 6.1): the first 10,000 characters have 1,027 distinct ones; the whole text 2,582."""
     path = fetch(SOURCES["lyrics"], url=server.url("/jaychou_lyrics.txt.zip"))
-    text = read_text(path.name, path.read_bytes())
-    assert len(text) == 63_282
-    first = d2l_lyrics(text)
+    lyrics = read_text(path.name, path.read_bytes())
+    assert len(lyrics) == 63_282
+    first = d2l_lyrics(lyrics)
     assert len(first) == 10_000 and len(set(first)) == 1_027
-    whole = d2l_lyrics(text, None)
+    whole = d2l_lyrics(lyrics, None)
     assert len(set(whole)) == 2_582
-    assert len(set(text)) == 2_583  # the raw file: the same characters plus "\n"
+    assert len(set(lyrics)) == 2_583  # the raw file: the same characters plus "\n"
     assert len(Vocab.of(first)) == 1_027
 
 
@@ -332,10 +349,10 @@ def test_the_real_lyrics_have_the_books_vocabulary_sizes(server, cache):
 
 
 def test_vocab_roundtrip_most_frequent_first():
-    text = "to be or not to be"
-    vocab = Vocab.of(text)
-    assert vocab.decode(vocab.encode(text)) == text
-    assert vocab.chars[0] == " " and len(vocab) == len(set(text))
+    words = "to be or not to be"
+    vocab = Vocab.of(words)
+    assert vocab.decode(vocab.encode(words)) == words
+    assert vocab.chars[0] == " " and len(vocab) == len(set(words))
     assert vocab.encode("be") == [vocab.chars.index("b"), vocab.chars.index("e")]
 
 
@@ -442,16 +459,16 @@ def test_a_damaged_cache_offline_says_it_failed_its_sha256_and_moves_it_aside(ca
 
 
 def test_a_hosted_app_names_the_cache_from_its_own_folder(monkeypatch):
-    monkeypatch.setattr(T, "CACHE", T.APP / "data" / "cache")
+    monkeypatch.setattr(text, "CACHE", text.APP / "data" / "cache")
     url = f"http://127.0.0.1:{closed_port()}/input.txt"
     monkeypatch.setenv("RNNVIZ_HOSTED", "1")
     with pytest.raises(CorpusError) as err:
         fetch(replace(SOURCES["shakespeare"], name="no-such-cached-file.txt"), url=url, timeout=5)
-    assert "data/cache/no-such-cached-file.txt" in str(err.value) and str(T.APP) not in str(err.value)
+    assert "data/cache/no-such-cached-file.txt" in str(err.value) and str(text.APP) not in str(err.value)
     monkeypatch.delenv("RNNVIZ_HOSTED")
     with pytest.raises(CorpusError) as err:  # on the learner's own machine: the full path
         fetch(replace(SOURCES["shakespeare"], name="no-such-cached-file.txt"), url=url, timeout=5)
-    assert str(T.APP / "data" / "cache" / "no-such-cached-file.txt") in str(err.value)
+    assert str(text.APP / "data" / "cache" / "no-such-cached-file.txt") in str(err.value)
 
 
 def test_a_nul_byte_anywhere_is_refused():
@@ -462,33 +479,148 @@ def test_a_nul_byte_anywhere_is_refused():
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_text_with_its_bom_is_read_and_said(codec):
-    text = "天青色等烟雨 and rain\n" * 50
+    words = "天青色等烟雨 and rain\n" * 50
     bom = b"\xff\xfe" if codec.endswith("le") else b"\xfe\xff"
-    got = T.read_corpus("notepad.txt", bom + text.encode(codec))
-    assert got.text == text and got.encoding == "utf-16"
-    assert T.read_corpus("plain.txt", text.encode()).encoding == "utf-8"
+    got = text.read_corpus("notepad.txt", bom + words.encode(codec))
+    assert got.text == words and got.encoding == "utf-16"
+    assert text.read_corpus("plain.txt", words.encode()).encoding == "utf-8"
 
 
 def test_a_zip_with_several_texts_reads_the_chosen_one_or_all_joined():
     data = zip_of({"a.txt": b"first text", "notes/b.txt": b"second text", "c.pdf": b"%PDF"})
-    assert T.zip_members("two.zip", data) == ("a.txt", "notes/b.txt")
-    first = T.read_corpus("two.zip", data)
+    assert text.zip_members("two.zip", data) == ("a.txt", "notes/b.txt")
+    first = text.read_corpus("two.zip", data)
     assert (first.text, first.member, first.members) == ("first text", "a.txt", ("a.txt", "notes/b.txt"))
-    assert T.read_corpus("two.zip", data, "notes/b.txt").text == "second text"
-    both = T.read_corpus("two.zip", data, T.JOIN)
-    assert both.text == "first text\nsecond text" and both.member == T.JOIN
+    assert text.read_corpus("two.zip", data, "notes/b.txt").text == "second text"
+    both = text.read_corpus("two.zip", data, text.JOIN)
+    assert both.text == "first text\nsecond text" and both.member == text.JOIN
 
 
 def test_the_upload_limit_is_the_servers():
     import tomllib
 
-    server = tomllib.loads((Path(T.__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
-    assert server["server"]["maxUploadSize"] == T.MAX_MB and T.MAX_BYTES == T.MAX_MB * 2**20
+    server = tomllib.loads((Path(text.__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert server["server"]["maxUploadSize"] == text.MAX_MB and text.MAX_BYTES == text.MAX_MB * 2**20
 
 
 def test_a_vocabulary_cap_merges_the_rare_characters_into_one_symbol():
-    text = "a" * 50 + "b" * 30 + "c" * 15 + "xyz" + "é" * 2
-    capped, merged, share = T.cap_rare(text, 3)
+    words = "a" * 50 + "b" * 30 + "c" * 15 + "xyz" + "é" * 2
+    capped, merged, share = text.cap_rare(words, 3)
     assert merged == 4 and share == pytest.approx(5 / 100)
-    assert set(capped) == {"a", "b", "c", T.RARE} and capped.count(T.RARE) == 5 and len(capped) == len(text)
-    assert T.cap_rare(text, 0) == (text, 0, 0.0) and T.cap_rare(text, 7) == (text, 0, 0.0)
+    assert set(capped) == {"a", "b", "c", text.RARE} and capped.count(text.RARE) == 5 and len(capped) == len(words)
+    assert text.cap_rare(words, 0) == (words, 0, 0.0) and text.cap_rare(words, 7) == (words, 0, 0.0)
+
+
+# ---------------------------------------------------------------- issue 12: data/, the classics ship
+
+
+CLASSICS = {"shakespeare", "time_machine"}  # public domain: they ship in data/
+
+
+def altered(tmp_path: Path, choice: str) -> Path:
+    """A data/ folder whose copy of `choice` has one word changed (its size kept); returns the file."""
+    folder = tmp_path / "altered"
+    folder.mkdir()
+    data = (text.DATA / SOURCES[choice].name).read_bytes()
+    changed = data.replace(b"Time", b"Tide", 1) if b"Time" in data else data.replace(b"the", b"tha", 1)
+    assert changed != data and len(changed) == len(data)
+    (folder / SOURCES[choice].name).write_bytes(changed)
+    return folder / SOURCES[choice].name
+
+
+def test_the_manifest_lists_the_corpora_the_page_offers():
+    assert list(SOURCES) == ["lyrics", "time_machine", "shakespeare"]  # the page's order
+    assert {key for key, source in SOURCES.items() if source.ships} == CLASSICS
+    for key, source in SOURCES.items():
+        assert source.url.startswith(("https://", "http://")) and len(source.sha256) == 64, key
+        assert source.licence and source.prefixes and source.size > 0, key
+        assert text.PREFIXES[key] == source.prefixes
+    assert text.PREFIXES["reber"] == ("B",) and text.PREFIXES["lyrics"] == ("分开", "不分开")
+
+
+def test_a_manifest_entry_with_an_unknown_field_is_an_error(tmp_path: Path):
+    manifest = tmp_path / "corpora.toml"
+    manifest.write_text('[x]\nname = "x.txt"\nurl = "https://e.org/x.txt"\nsha256 = "00"\nsize = 1\nship = true\n')
+    with pytest.raises(TypeError, match="ship"):
+        text.read_manifest(manifest)
+    manifest.write_text(manifest.read_text().replace("ship =", "ships ="))
+    assert text.read_manifest(manifest)["x"].ships
+
+
+@pytest.mark.parametrize("choice", sorted(CLASSICS))
+def test_each_shipped_file_matches_its_sha256_and_size_in_the_manifest(choice):
+    source = SOURCES[choice]
+    data = (text.DATA / source.name).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == source.sha256
+    assert len(data) == source.size
+    assert data == (SHARED / FILES[choice]).read_bytes()  # the reference copy, byte for byte
+
+
+@pytest.mark.parametrize("choice", sorted(CLASSICS))
+def test_a_shipped_corpus_loads_with_no_network(choice, shipped, no_network, monkeypatch):
+    """Its address points at a closed port and every request fails the test: it loads all the same."""
+    url = f"http://127.0.0.1:{closed_port()}/{SOURCES[choice].name}"
+    monkeypatch.setitem(SOURCES, choice, replace(SOURCES[choice], url=url))
+    path = fetch(SOURCES[choice], progress=lambda *a: pytest.fail("downloaded"), timeout=5)
+    assert path == shipped / SOURCES[choice].name
+    corpus = read_text(path.name, path.read_bytes())
+    assert len(corpus) == SOURCES[choice].size  # ASCII: one character a byte
+    for prefix in SOURCES[choice].prefixes:  # the page's printout can start from each
+        assert prefix in corpus, prefix
+    assert not text.CACHE.exists()  # nothing downloaded, nothing cached
+
+
+def test_an_altered_shipped_file_is_refused_and_the_download_used(server, tmp_path, monkeypatch, caplog):
+    src = SOURCES["time_machine"]
+    copy = altered(tmp_path, "time_machine")
+    before = copy.read_bytes()
+    monkeypatch.setattr(text, "DATA", copy.parent)
+    monkeypatch.setattr(text, "CACHE", tmp_path / "cache")
+    with caplog.at_level("WARNING", logger="rnnviz.data.text"):
+        path = fetch(src, url=server.url("/timemachine.txt"))
+    assert path == tmp_path / "cache" / src.name and path.read_bytes() == (SHARED / "timemachine.txt").read_bytes()
+    assert server.hits["/timemachine.txt"] >= 1
+    assert copy.read_bytes() == before  # left where it is, never used
+    assert f"{copy} failed its sha256 check" in caplog.text  # the server's log says so
+
+
+def test_an_altered_shipped_file_offline_says_what_to_do(tmp_path, monkeypatch):
+    src = SOURCES["shakespeare"]
+    copy = altered(tmp_path, "shakespeare")
+    monkeypatch.setattr(text, "DATA", copy.parent)
+    monkeypatch.setattr(text, "CACHE", tmp_path / "cache")
+    url = f"http://127.0.0.1:{closed_port()}/input.txt"
+    with pytest.raises(CorpusError) as err:
+        fetch(src, url=url, timeout=5)
+    msg = str(err.value)
+    assert f"The copy of {src.name} that ships with the app, {copy}, failed its sha256 check" in msg
+    assert url in msg and str(tmp_path / "cache" / src.name) in msg and src.sha256[:16] in msg
+    assert not (tmp_path / "cache" / src.name).exists()
+
+
+def test_a_good_cached_copy_is_used_when_the_shipped_one_fails(tmp_path, monkeypatch, no_network):
+    src = SOURCES["time_machine"]
+    copy = altered(tmp_path, "time_machine")
+    monkeypatch.setattr(text, "DATA", copy.parent)
+    monkeypatch.setattr(text, "CACHE", tmp_path / "cache")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / src.name).write_bytes((SHARED / "timemachine.txt").read_bytes())
+    assert fetch(src) == tmp_path / "cache" / src.name
+
+
+def test_no_lyrics_file_is_in_git_and_the_classics_are():
+    """The lyrics are copyrighted: a download only, never committed (data/README.md)."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=text.APP, capture_output=True, text=True, check=True).stdout
+    files = tracked.splitlines()
+    assert not SOURCES["lyrics"].ships
+    assert not [f for f in files if "jaychou" in f.lower() or "lyrics" in Path(f).name.lower() and f.endswith((".txt", ".zip"))]
+    assert not [f for f in files if f.startswith("data/cache/")]
+    for choice in CLASSICS:  # the classics are committed: a fresh clone works offline
+        assert f"data/{SOURCES[choice].name}" in files, choice
+
+
+def test_the_shipped_texts_are_bytes_to_git():
+    """No line-ending conversion on checkout (core.autocrlf): their sha256 holds everywhere."""
+    out = subprocess.run(["git", "check-attr", "text", "--", *(f"data/{SOURCES[c].name}" for c in sorted(CLASSICS))],
+                         cwd=text.APP, capture_output=True, text=True, check=True).stdout
+    assert out.count("text: unset") == len(CLASSICS), out

@@ -1,17 +1,36 @@
-"""Text corpora for the character model: built-in languages, downloads, uploads, and the
-d2l minibatch samplers.
+"""Text corpora for the character model: the corpora of data/corpora.toml (shipped or
+downloaded), uploads, and the d2l minibatch samplers.
 
-Downloads come from the canonical addresses, are checked against a sha256 and cached under
-data/cache/ (git-ignored). Uploads are checked before anything else sees them: size, zip
-members and their unpacked size, UTF-8.
+This module is code (the package rnnviz/data/); the files live in the top-level data/ folder:
+data/corpora.toml (the manifest, read into SOURCES at import), the public-domain corpora that
+ship (data/tinyshakespeare.txt, data/timemachine.txt) and the download cache data/cache/
+(git-ignored; RNNVIZ_CACHE moves it). data/README.md says where each corpus comes from.
+
+fetch(source) gives a corpus' file: its shipped copy when that passes its sha256 (no network),
+else the cached download, else a fresh download from its canonical address, checked and
+cached. A shipped or cached copy that fails its check is not used. Uploads are checked before
+anything else sees them: size, zip members and their unpacked size, UTF-8 or UTF-16. Errors
+the learner can fix are CorpusError (an rnnviz.i18n.Problem: a catalogue key, said in the
+learner's language where the page shows it); this module chooses no words.
+
+Where a change goes:
+- a new corpus: one table in data/corpora.toml (address, sha256, licence, size, prefixes;
+  ships = true and its file in data/ only when it is public domain), its label
+  char.corpora.<id> in both catalogues, its id in the char page's CORPORA, a line in
+  data/README.md;
+- a new check on an upload: read_corpus / _decode / _unpack here, its message under char.text.*
+  in rnnviz/locales/{en,zh}.char.toml, a row in docs/BAD_INPUT.md;
+- a new sampler: beside random_batches (same yield: X, Y, start positions).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import random
+import tomllib
 import urllib.error
 import urllib.request
 import zipfile
@@ -23,10 +42,12 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from rnnviz.i18n import tr
+from rnnviz.i18n import Message, Problem
 
 APP = Path(__file__).resolve().parents[2]  # the app's folder: paths are named from it on a hosted demo
-CACHE = Path(os.environ.get("RNNVIZ_CACHE", APP / "data" / "cache"))
+DATA = APP / "data"  # the top-level data/ folder (files, not this package): the manifest, shipped corpora, cache
+MANIFEST = DATA / "corpora.toml"  # the corpora: one table each (see its header)
+CACHE = Path(os.environ.get("RNNVIZ_CACHE", DATA / "cache"))
 MAX_MB = 20  # the one upload limit: .streamlit/config.toml's server.maxUploadSize says the same (in MB)
 MAX_BYTES = MAX_MB * 2**20  # largest corpus (or unpacked zip member) we accept: 20 MB, as Streamlit counts them
 JOIN = "*"  # the zip member choice that joins every .txt in the zip, in the order they are stored
@@ -34,40 +55,58 @@ RARE = "\ufffd"  # the one symbol every character outside a vocabulary cap becom
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 little / big endian: Notepad's "Unicode"
 MAX_ZIP_RATIO = 100  # a zip member unpacking to more than 100x its packed size is refused...
 ZIP_RATIO_FROM = 1_000_000  # ...when it unpacks to more than this: small repetitive texts pack that well too
+BUILT_IN_PREFIXES = {"reber": ("B",), "hello": ("h",)}  # the page's built-in corpora write from these
+
+log = logging.getLogger(__name__)
 
 
-class CorpusError(ValueError):
-    """A corpus that cannot be used, with a message for the learner."""
+class CorpusError(Problem):
+    """A corpus that cannot be used: a catalogue key (char.text.*) and its values, said in the
+    learner's language when shown (a ValueError, as every Problem)."""
 
 
 @dataclass(frozen=True)
 class Source:
-    name: str
-    url: str
-    sha256: str
+    """One corpus of data/corpora.toml (its header says what each field is for)."""
+
+    name: str  # the file's name: data/<name> when it ships, <CACHE>/<name> once downloaded
+    url: str  # its canonical address
+    sha256: str  # of the file's bytes: every copy is checked against it before it is used
     size: int  # bytes, to show before downloading
     member: str = ""  # for a zip: the .txt inside
+    licence: str = ""  # why it may ship, or why it may not
+    ships: bool = False  # committed in data/ (public domain only): works with no network
+    prefixes: tuple[str, ...] = ()  # what the page's printout writes from
+
+
+def read_manifest(path: Path = MANIFEST) -> dict[str, Source]:
+    """{stable id: Source} from the manifest, in its order (an unknown field is an error)."""
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {key: Source(**{**entry, "prefixes": tuple(entry.get("prefixes", ()))}) for key, entry in table.items()}
 
 
 # keyed by stable ids: they go into the page's link, whatever the learner's language
-SOURCES = {
-    "shakespeare": Source(
-        "tinyshakespeare.txt",
-        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
-        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed", 1_115_394),
-    "time_machine": Source(
-        "timemachine.txt", "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
-        "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516", 178_979),
-    "lyrics": Source(
-        "jaychou_lyrics.txt.zip", "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/jaychou_lyrics.txt.zip",
-        "3cfedd7d174111cdad5a27eaffaa6a2432a2842cf2590a03dd8a97610ea07043", 52_607, "jaychou_lyrics.txt"),
-}
+SOURCES = read_manifest()
+# what the model writes from in the char page's printout, per corpus id
+PREFIXES = {**BUILT_IN_PREFIXES, **{key: source.prefixes for key, source in SOURCES.items()}}
 
 
 def fetch(source: Source, url: str | None = None, progress: Callable[[int, int], None] | None = None,
           timeout: float = 20.0) -> Path:
-    """The cached file of `source`, downloading it (from `url`, default its canonical address)
-    and checking its sha256 first when it is not cached yet. Raises CorpusError."""
+    """The file of `source`: its shipped copy in data/ when it passes its sha256 (no network),
+    else the cached copy when it passes, else downloaded (from `url`, default its canonical
+    address), checked and cached. A shipped copy that fails is left in place and not used (the
+    server's log says so; so does the error when the download fails too); a cached one that
+    fails is moved aside (.bad). Raises CorpusError."""
+    refused = None  # a shipped copy that failed its sha256: not used
+    if source.ships:
+        shipped = DATA / source.name
+        if shipped.exists():
+            if _sha256(shipped.read_bytes()) == source.sha256:
+                return shipped
+            refused = shipped
+            log.warning("%s failed its sha256 check (expected %s…): not used; the download cache and %s instead",
+                        shipped, source.sha256[:16], url or source.url)
     path = CACHE / source.name
     moved = None  # a cached copy that failed its sha256: moved aside (.bad), then downloaded again
     if path.exists():
@@ -84,23 +123,26 @@ def fetch(source: Source, url: str | None = None, progress: Callable[[int, int],
                 chunks.append(chunk)
                 got += len(chunk)
                 if got > MAX_BYTES:
-                    raise CorpusError(tr("char.text.too_much", url=url, limit=MAX_BYTES))
+                    raise CorpusError("char.text.too_much", url=url, limit=MAX_BYTES)
                 if progress:
                     progress(got, total)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         if isinstance(exc, CorpusError):
             raise
         where = shown_path(path)
+        if refused is not None:
+            raise CorpusError("char.text.shipped_bad", name=source.name, shipped=shown_path(refused), url=url,
+                              exc=exc, path=where, expected=source.sha256[:16]) from exc
         if moved is not None:
-            raise CorpusError(tr("char.text.cache_bad", name=source.name, path=where, bad=shown_path(moved), url=url,
-                                exc=exc, expected=source.sha256[:16])) from exc
-        raise CorpusError(tr("char.text.offline", name=source.name, url=url, exc=exc, path=where,
-                            expected=source.sha256[:16])) from exc
+            raise CorpusError("char.text.cache_bad", name=source.name, path=where, bad=shown_path(moved), url=url,
+                              exc=exc, expected=source.sha256[:16]) from exc
+        raise CorpusError("char.text.offline", name=source.name, url=url, exc=exc, path=where,
+                          expected=source.sha256[:16]) from exc
     data = b"".join(chunks)
     digest = _sha256(data)
     if digest != source.sha256:
-        raise CorpusError(tr("char.text.corrupted", name=source.name, url=url, got=digest[:16],
-                            expected=source.sha256[:16]))
+        raise CorpusError("char.text.corrupted", name=source.name, url=url, got=digest[:16],
+                          expected=source.sha256[:16])
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)
@@ -151,9 +193,9 @@ def read_corpus(name: str, data: bytes, member: str | None = None) -> Read:
     """read_text, saying how: a zip's chosen .txt (member; default its first; JOIN: all, joined
     by a newline), UTF-8 or UTF-16 (by its BOM). NUL bytes anywhere refuse the file."""
     if not data:
-        raise CorpusError(tr("char.text.empty", name=name))
+        raise CorpusError("char.text.empty", name=name)
     if len(data) > MAX_BYTES:
-        raise CorpusError(tr("char.text.too_big", name=name, size=len(data), limit=MAX_BYTES))
+        raise CorpusError("char.text.too_big", name=name, size=len(data), limit=MAX_BYTES)
     members: tuple[str, ...] = ()
     if is_zip(name, data):
         zf = _open_zip(name, data)
@@ -164,13 +206,13 @@ def read_corpus(name: str, data: bytes, member: str | None = None) -> Read:
         parts = [_decode(f"{name}: {i.filename}", _unpack(name, zf, i)) for i in chosen]
         text = "\n".join(p[0] for p in parts)
         if len(text.encode("utf-8")) > MAX_BYTES:
-            raise CorpusError(tr("char.text.unpacks_too_big", name=name, member=member, limit=MAX_BYTES))
+            raise CorpusError("char.text.unpacks_too_big", name=name, member=member, limit=MAX_BYTES)
         encoding = "utf-16" if any(p[1] == "utf-16" for p in parts) else "utf-8"
     else:
         member = ""
         text, encoding = _decode(name, data)
     if not text:
-        raise CorpusError(tr("char.text.empty", name=name))
+        raise CorpusError("char.text.empty", name=name)
     return Read(text, encoding, member, members)
 
 
@@ -180,18 +222,18 @@ def _decode(name: str, data: bytes) -> tuple[str, str]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise CorpusError(tr("char.text.not_utf16", name=name, byte=exc.start)) from None
+            raise CorpusError("char.text.not_utf16", name=name, byte=exc.start) from None
         encoding = "utf-16"
     else:
         if b"\x00" in data:  # anywhere in the file, not just its start
-            raise CorpusError(tr("char.text.binary", name=name, at=data.index(b"\x00")))
+            raise CorpusError("char.text.binary", name=name, at=data.index(b"\x00"))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise CorpusError(tr("char.text.not_utf8", name=name, byte=exc.start)) from None
+            raise CorpusError("char.text.not_utf8", name=name, byte=exc.start) from None
         encoding = "utf-8"
     if "\x00" in text:
-        raise CorpusError(tr("char.text.binary", name=name, at=text.index("\x00")))
+        raise CorpusError("char.text.binary", name=name, at=text.index("\x00"))
     return text.lstrip("\ufeff"), encoding
 
 
@@ -199,29 +241,29 @@ def _open_zip(name: str, data: bytes) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise CorpusError(tr("char.text.bad_zip", name=name)) from None
+        raise CorpusError("char.text.bad_zip", name=name) from None
 
 
 def _txt_infos(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     txts = [i for i in zf.infolist() if i.filename.lower().endswith(".txt") and not i.is_dir()]
     if not txts:
-        members = ", ".join(zf.namelist()[:5]) or tr("char.text.nothing")
-        raise CorpusError(tr("char.text.no_txt", name=name, members=members))
+        members = ", ".join(zf.namelist()[:5]) or Message("char.text.nothing")
+        raise CorpusError("char.text.no_txt", name=name, members=members)
     return txts
 
 
 def _unpack(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     if info.file_size > MAX_BYTES or (info.file_size > ZIP_RATIO_FROM
                                       and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
-        raise CorpusError(tr("char.text.zip_bomb", name=name, member=info.filename, size=info.file_size,
-                            packed=info.compress_size, limit=MAX_BYTES, ratio=MAX_ZIP_RATIO))
+        raise CorpusError("char.text.zip_bomb", name=name, member=info.filename, size=info.file_size,
+                          packed=info.compress_size, limit=MAX_BYTES, ratio=MAX_ZIP_RATIO)
     try:
         with zf.open(info) as f:
             out = f.read(MAX_BYTES + 1)
     except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
-        raise CorpusError(tr("char.text.damaged", name=name, member=info.filename, exc=exc)) from None
+        raise CorpusError("char.text.damaged", name=name, member=info.filename, exc=exc) from None
     if len(out) > MAX_BYTES:
-        raise CorpusError(tr("char.text.unpacks_too_big", name=name, member=info.filename, limit=MAX_BYTES))
+        raise CorpusError("char.text.unpacks_too_big", name=name, member=info.filename, limit=MAX_BYTES)
     return out
 
 
@@ -268,7 +310,7 @@ class Vocab:
         missing = sorted({c for c in text if c not in index})
         if missing:
             shown = ", ".join(repr(c) for c in missing[:8])
-            raise CorpusError(tr("char.text.not_in_vocab", chars=shown))
+            raise CorpusError("char.text.not_in_vocab", chars=shown)
         return [index[c] for c in text]
 
     def decode(self, ids) -> str:
