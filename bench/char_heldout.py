@@ -48,13 +48,13 @@ def corpora() -> dict[str, str]:
 def evaluate(text: str, cfg: C.CharConfig) -> dict:
     corpus = C.prepare(text, cfg.held_out)
     t0 = time.perf_counter()
-    model, snapshots = C.build(cfg, corpus)
+    trained, snapshots = C.build(cfg, corpus)
     last = None
     for last in snapshots:
         pass
     seconds = time.perf_counter() - t0
-    held = C.perplexity(model, corpus.held_ids)  # the weights the page keeps (the best epoch, or the last)
-    base = model.baselines
+    held = C.perplexity(trained.model, corpus.held_ids)  # the weights the page keeps (the best epoch, or the last)
+    base = trained.baselines
     end = [s.info for s in [last] if "held_ppl" in s.info] or [{}]
     train = end[0].get("train_ppl", float("nan"))  # the last epoch's, d2l's training perplexity
     return {"chars": len(text), "vocab": len(corpus.vocab), "held_out_ppl": round(held, 3),

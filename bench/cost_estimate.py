@@ -93,7 +93,8 @@ def char_case(label: str, name: str, text: str, cfg: charlm.CharConfig):
     """A char run as the page starts it: C.build(config, corpus, the page's prefixes, validity on the grammar)."""
     corpus = charlm.prepare(text, cfg.held_out)
     validity = grammar.is_embedded_reber if name == "reber" else None
-    return label, (name, len(text), cfg), lambda c: charlm.build(c[2], corpus, PREFIXES[name], validity)[1], \
+    key = charlm.RunKey(corpus=name, length=len(text), config=cfg)
+    return label, key, lambda c: charlm.build(c.config, corpus, PREFIXES[name], validity)[1], \
         len(corpus.vocab)
 
 

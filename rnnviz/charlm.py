@@ -1,6 +1,19 @@
 """The character language model of the "Char-level generation" page (d2l's RNN chapters):
 corpus -> vocabulary -> minibatches (random or consecutive) -> RNN/LSTM/GRU -> perplexity,
 samples from prefixes, and n-gram baselines to compare with.
+
+It speaks no language: sentences are Messages (catalogue keys under char.*), settings a
+learner can fix raise Problem, frames carry stable column names and values. Where changes go:
+- a new knob: a CharConfig field (its why in a comment), its widget in rnnviz/ui/char.py
+  (model_config), its label char.model.<name>; the recipes set it in rnnviz/ui/char.py's RECIPE_KEYS.
+- a new recipe: an entry in RECIPES, its label and caption char.recipe.<id>.
+- a new corpus: one table in data/corpora.toml (its address, sha256, licence, the prefixes the
+  printout writes from; CORPORA and PREFIXES read it through rnnviz/data/text.py), its label
+  char.corpora.<id> (rnnviz/ui/char.py loads it).
+- a new sampling (how minibatches are cut): its sampler in rnnviz/data/text.py, an entry in
+  SAMPLINGS and in sampler(); its labels char.model.<name> and char.model.<name>_caption.
+- a new way to choose the next character: a mode in generate() and MODES, its label char.gen.<mode>.
+- a new verdict on a run: memorisation() and its sentence char.lesson.<verdict>.
 """
 
 from __future__ import annotations
@@ -18,14 +31,26 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz import device
-from rnnviz.data.text import Vocab, cap_rare, consecutive_batches, random_batches
-from rnnviz.i18n import tr
+from rnnviz.data.text import (
+    PREFIXES,
+    SOURCES,
+    Vocab,
+    cap_rare,
+    consecutive_batches,
+    random_batches,
+)
+from rnnviz.i18n import Message, Problem
 from rnnviz.train import Snapshot, seeded, train
 
 SAMPLINGS = {"random": "state re-initialised for every minibatch",
              "consecutive": "state carried over (detached) between minibatches"}
 KEEPS = ("best", "final")  # the weights a run hands over: the best held-out epoch's, or the last epoch's
 INITS = ("torch", "d2l")  # PyTorch's default initialisation, or the chapter's normal(0, 0.01)
+MODES = ("temperature", "top-k", "greedy")  # how generate() chooses the next character
+# the page's corpora (the link's values): the built-in two, data/corpora.toml's in its order, an upload
+CORPORA = ("reber", "hello", *SOURCES, "upload")
+# what the model writes from in the printout (PREFIXES, from rnnviz.data.text): each corpus' prefixes
+# in data/corpora.toml (the chapter's on the lyrics, names or words elsewhere), the built-in ones' there
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,21 @@ class Recipe:
 
 RECIPES = {"fast": Recipe("reber", False, CharConfig(), "temperature", 100),
            "d2l": Recipe("lyrics", True, CHAPTER, "greedy", PRINT_CHARS)}
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """What a run is trained from, as the page keys it: a change to any of them trains anew."""
+
+    corpus: str  # the corpus' id (one of CORPORA) or an uploaded file's name
+    length: int  # the corpus' length in characters (another upload of the same name is another text)
+    config: CharConfig
+
+
+def prefixes_for(corpus: str, text: str) -> tuple[str, ...]:
+    """What the printout writes from: the corpus' PREFIXES (its first two characters for an
+    upload), those the text can read (every character in it)."""
+    return tuple(p for p in PREFIXES.get(corpus, (text[:2],)) if p and set(p) <= set(text))
 
 
 class CharLM(nn.Module):
@@ -148,15 +188,15 @@ def prepare(text: str, held_out: float, cap: int = 0) -> Corpus:
     return Corpus(text, vocab, ids[:cut], ids[cut:], merged, share)
 
 
-def too_short(corpus: Corpus, cfg: CharConfig) -> str:
-    """A learner-readable reason the corpus cannot make one minibatch, or ""."""
+def too_short(corpus: Corpus, cfg: CharConfig) -> Message | None:
+    """Why the corpus cannot make one minibatch or score held-out text, or None when it can."""
     need = cfg.batch_size * cfg.num_steps + cfg.num_steps + 1
     if len(corpus.train_ids) < need:
-        return tr("char.check.too_short", have=len(corpus.train_ids), batch=cfg.batch_size, steps=cfg.num_steps,
-                 need=need)
+        return Message("char.check.too_short", have=len(corpus.train_ids), batch=cfg.batch_size,
+                       steps=cfg.num_steps, need=need)
     if len(corpus.held_ids) < cfg.num_steps + 1:
-        return tr("char.check.held_too_short")
-    return ""
+        return Message("char.check.held_too_short")
+    return None
 
 
 def exp(x: float) -> float:
@@ -210,97 +250,148 @@ def baselines(corpus: Corpus) -> dict[str, float]:
             "bigram": math.exp(-ll_big / max(len(held) - 1, 1))}
 
 
-def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
-          validity: Callable[[str], bool] | None = None) -> tuple[CharLM, Iterator[Snapshot]]:
-    """The model and the generator that trains it, epoch after epoch.
+@dataclass(frozen=True, eq=False)
+class Trained:
+    """A run's model with what generating from it and looking inside it need, as build() hands it
+    over: the vocabulary it reads and writes, its baselines, the held-out text it is scored on."""
 
-    A snapshot every step carries the epoch and its running train perplexity (its grad_norm
-    is before clipping); at each epoch's end also the held-out perplexity and samples.
-    """
+    model: CharLM
+    vocab: Vocab
+    baselines: dict[str, float]  # held-out perplexity of the uniform, unigram and bigram models
+    held_text: str  # the held-out part of the corpus, as text
+
+    def state_dict(self) -> dict:
+        """The model's weights: what a download of the run saves."""
+        return self.model.state_dict()
+
+
+def sampler(cfg: CharConfig):
+    """The minibatch sampler of cfg.sampling (rnnviz.data.text)."""
+    return random_batches if cfg.sampling == "random" else consecutive_batches
+
+
+def minibatches(corpus: Corpus, cfg: CharConfig) -> Iterator[tuple[int, Tensor, Tensor]]:
+    """(epoch, X, Y) for every optimiser step of the run; each epoch cut anew (at a new random
+    offset when cfg.offset), from one random generator seeded by cfg.seed."""
+    rng = random.Random(cfg.seed)
+    for epoch in range(1, cfg.epochs + 1):
+        for X, Y, _ in sampler(cfg)(corpus.train_ids, cfg.batch_size, cfg.num_steps, rng, cfg.offset):
+            yield epoch, X, Y
+
+
+@dataclass
+class Epoch:
+    """The epoch being trained, as its steps add up."""
+
+    number: int
+    ce: float = 0.0  # the sum of its steps' mean cross-entropy
+    steps: int = 0  # its steps so far
+    seconds: float = 0.0  # its training time so far (the printout's "time")
+    began: float = 0.0  # when the step being taken began
+    state: Tensor | tuple[Tensor, Tensor] | None = None  # the last minibatch's final state (consecutive sampling)
+
+
+@dataclass
+class Best:
+    """The best held-out epoch so far, with its weights: early stopping goes back to them."""
+
+    ppl: float = math.inf
+    epoch: int = 0
+    since: int = 0  # epochs since it, without a better one
+    params: Tensor | None = None
+
+
+def build(cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
+          validity: Callable[[str], bool] | None = None) -> tuple[Trained, Iterator[Snapshot]]:
+    """The model (with its vocabulary and baselines) and the generator that trains it, epoch
+    after epoch (epochs())."""
     with seeded(cfg.seed):
         model = CharLM(len(corpus.vocab), cfg)
     if cfg.init == "torch":
         with torch.no_grad():  # start from the unigram: with 2,582 characters, uniform is a poor first guess
             counts = torch.bincount(corpus.train_ids, minlength=len(corpus.vocab)).float() + 1
             model.out.bias.copy_((counts / counts.sum()).log().to(model.device))
-    model.vocab = corpus.vocab  # what generation and inspection need, kept with the weights
-    model.baselines = baselines(corpus)
-    model.held_text = corpus.vocab.decode(corpus.held_ids.tolist())
+    trained = Trained(model, corpus.vocab, baselines(corpus), corpus.vocab.decode(corpus.held_ids.tolist()))
+    return trained, epochs(model, cfg, corpus, prefixes, validity)
+
+
+def epochs(model: CharLM, cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, ...] = (),
+           validity: Callable[[str], bool] | None = None) -> Iterator[Snapshot]:
+    """Train model on corpus: a snapshot every step with its epoch and the epoch's running train
+    perplexity (its grad_norm is before clipping); at each epoch's end also the held-out
+    perplexity, the share of valid strings (with validity) and, every print_every epochs, the
+    printout's samples; at the last epoch (or early stopping) the weights kept and why."""
     opt = (torch.optim.SGD(model.parameters(), lr=cfg.lr) if cfg.optimizer == "sgd"
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
-    sampler = random_batches if cfg.sampling == "random" else consecutive_batches
-    rng = random.Random(cfg.seed)
-    per_epoch = sum(1 for _ in sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0),
-                                       cfg.offset))
-    run = {"batches": iter(()), "state": None, "epoch": 0, "ce": 0.0, "n": 0, "seconds": 0.0, "began": 0.0,
-           "best": math.inf, "best_epoch": 0, "since_best": 0, "best_params": None}
+    per_epoch = sum(1 for _ in sampler(cfg)(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0),
+                                            cfg.offset))
+    batches, epoch, best = minibatches(corpus, cfg), Epoch(0), Best()
     params = list(model.parameters())
 
     def loss_at(step: int) -> Tensor:
-        run["began"] = time.perf_counter()  # the step's training time, for the printout's "time"
-        batch = next(run["batches"], None)
-        if batch is None:  # a new epoch: a new random offset, a fresh state
-            run.update(batches=sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps, rng, cfg.offset),
-                       state=None, epoch=run["epoch"] + 1, ce=0.0, n=0, seconds=0.0)
-            batch = next(run["batches"])
-        X, Y, _ = batch
-        state = None if cfg.sampling == "random" or run["state"] is None else detach(run["state"])
-        logits, run["state"] = model(X, state)
+        nonlocal epoch
+        began = time.perf_counter()  # the step's training time, for the printout's "time"
+        number, X, Y = next(batches)
+        if number != epoch.number:  # a new epoch: a fresh state
+            epoch = Epoch(number)
+        epoch.began = began
+        state = None if cfg.sampling == "random" or epoch.state is None else detach(epoch.state)
+        logits, epoch.state = model(X, state)
         loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1).to(model.device))
-        run["ce"] += float(loss.detach())
-        run["n"] += 1
+        epoch.ce += float(loss.detach())
+        epoch.steps += 1
         return loss
 
-    def stopping() -> bool:
-        return run["epoch"] == cfg.epochs or (cfg.keep == "best" and run["since_best"] >= cfg.patience)
-
-    def describe() -> dict:
-        run["seconds"] += time.perf_counter() - run["began"]
-        info = {"epoch": run["epoch"], "train_ppl": exp(run["ce"] / max(run["n"], 1))}
-        if run["n"] == per_epoch:  # the epoch's last step: score on held-out text
-            held = perplexity(model, corpus.held_ids)
-            info.update(held_ppl=held, seconds=run["seconds"])
-            if validity is not None:
-                info["valid"] = valid_share(model, corpus.vocab, validity, VALIDITY_SAMPLES, cfg.seed)
-            if held < run["best"] or run["best_params"] is None:  # (a diverged model scores inf)
-                run.update(best=held, since_best=0, best_epoch=run["epoch"],
-                           best_params=nn.utils.parameters_to_vector(params).clone())
-            else:
-                run["since_best"] += 1
-            if run["epoch"] % cfg.print_every == 0 or stopping():  # the printout: as the chapter's predict_rnn
-                info["samples"] = {p: generate(model, corpus.vocab, p, PRINT_CHARS, "greedy").text for p in prefixes}
-        return info
-
-    def patience_over(info: dict) -> str:
-        if "held_ppl" not in info or not stopping():
-            return ""
-        last_epoch = run["epoch"] == cfg.epochs
-        kept = run["epoch"]
-        if cfg.keep == "best" and run["since_best"]:
+    for snap in train(model, loss_at, opt, per_epoch * cfg.epochs, clip=cfg.clip):
+        if snap.stopped:  # diverged: the loop has put back the weights before that step
+            yield snap
+            return
+        epoch.seconds += time.perf_counter() - epoch.began
+        info = snap.info
+        info.update(epoch=epoch.number, train_ppl=exp(epoch.ce / max(epoch.steps, 1)))
+        if epoch.steps < per_epoch:
+            yield snap
+            continue
+        # the epoch's last step: score on held-out text
+        held = perplexity(model, corpus.held_ids)
+        info.update(held_ppl=held, seconds=epoch.seconds)
+        if validity is not None:
+            info["valid"] = valid_share(model, corpus.vocab, validity, VALIDITY_SAMPLES, cfg.seed)
+        if held < best.ppl or best.params is None:  # (a diverged model scores inf)
+            best = Best(held, epoch.number, 0, nn.utils.parameters_to_vector(params).clone())
+        else:
+            best.since += 1
+        stopping = epoch.number == cfg.epochs or (cfg.keep == "best" and best.since >= cfg.patience)
+        if epoch.number % cfg.print_every == 0 or stopping:  # the printout: as the chapter's predict_rnn
+            info["samples"] = {p: generate(model, corpus.vocab, p, PRINT_CHARS, "greedy").text for p in prefixes}
+        if not stopping:
+            yield snap
+            continue
+        kept = epoch.number
+        if cfg.keep == "best" and best.since:
             with torch.no_grad():  # early stopping: back to the best epoch's weights
-                nn.utils.vector_to_parameters(run["best_params"], params)
-            kept = run["best_epoch"]
+                nn.utils.vector_to_parameters(best.params, params)
+            kept = best.epoch
         # what the message says, kept so a page can say it again in its visitor's language
-        info.update(best_epoch=run["best_epoch"], best_ppl=run["best"], early=not last_epoch, kept_epoch=kept,
-                    kept_ppl=run["best"] if kept == run["best_epoch"] else info["held_ppl"])
-        return done_message(info, cfg)
+        info.update(best_epoch=best.epoch, best_ppl=best.ppl, early=epoch.number != cfg.epochs, kept_epoch=kept,
+                    kept_ppl=best.ppl if kept == best.epoch else held)
+        info["done"] = done_message(info, cfg)
+        yield snap
+        return
 
-    steps = per_epoch * cfg.epochs
-    return model, train(model, loss_at, opt, steps, clip=cfg.clip, describe=describe, done=patience_over)
 
-
-def done_message(info: dict, cfg: CharConfig) -> str:
-    """Why training ended (early stopping or the last epoch) and which weights it kept, in the
-    current language; "" for a snapshot that did not end training."""
+def done_message(info: dict, cfg: CharConfig) -> Message | None:
+    """Why training ended (early stopping or the last epoch) and which weights it kept; None for
+    a snapshot that did not end training."""
     if "best_epoch" not in info:
-        return ""
-    kept = tr("char.check.kept", epoch=info["best_epoch"], ppl=info["best_ppl"])
+        return None
+    kept = Message("char.check.kept", epoch=info["best_epoch"], ppl=info["best_ppl"])
     if info["early"]:
-        return tr("char.check.stopped_early", patience=cfg.patience, kept=kept)
+        return Message("char.check.stopped_early", patience=cfg.patience, kept=kept)
     if cfg.keep == "final":
-        return tr("char.check.kept_final", epochs=cfg.epochs, ppl=info["held_ppl"], best=info["best_epoch"],
-                 best_ppl=info["best_ppl"])
-    return tr("char.check.all_done", epochs=cfg.epochs, kept=kept)
+        return Message("char.check.kept_final", epochs=cfg.epochs, ppl=info["held_ppl"], best=info["best_epoch"],
+                       best_ppl=info["best_ppl"])
+    return Message("char.check.all_done", epochs=cfg.epochs, kept=kept)
 
 
 # ---------------------------------------------------------------- what the run shows
@@ -333,6 +424,54 @@ def memorisation(train_ppl: float, held_ppl: float, baselines: dict[str, float])
     return "not_yet"
 
 
+def readable(ppl: float) -> str:
+    """A perplexity as a learner reads it: 11,626 / 289.9 / 1.469."""
+    return f"{ppl:,.0f}" if ppl >= 1000 else f"{ppl:.1f}" if ppl >= 10 else f"{ppl:.3f}"
+
+
+def lesson(info: dict, trained: Trained, length: int) -> Message:
+    """What a run shows at its last scored epoch (info), with its figures: char.lesson.<verdict>
+    (memorisation()). length: the corpus' characters (the held-out part is not trained on)."""
+    base = trained.baselines
+    verdict = memorisation(info["train_ppl"], info["held_ppl"], base)
+    return Message(f"char.lesson.{verdict}", epoch=info["epoch"], train=info["train_ppl"],
+                   held=readable(info["held_ppl"]), ratio=info["held_ppl"] / base["bigram"],
+                   chars=length - len(trained.held_text),
+                   **{k: f"{v:,.0f}" if k == "uniform" else readable(v) for k, v in base.items()})
+
+
+def weights_used(last: Snapshot, keep: str, stopped: bool) -> Message:
+    """Which weights generation uses: those of the step a stopped run reached, the final ones,
+    or the best held-out epoch's (early stopping named only when it stopped the run)."""
+    end = last.info
+    if stopped or "kept_epoch" not in end:
+        return Message("char.gen.uses_stopped", step=last.step)
+    if keep == "final":
+        return Message("char.gen.uses_final", epoch=end["kept_epoch"], held=readable(end["kept_ppl"]),
+                       best=end["best_epoch"], best_ppl=readable(end["best_ppl"]))
+    return Message("char.gen.uses_best" if end.get("early") else "char.gen.uses_best_all", epoch=end["kept_epoch"],
+                   held=readable(end["kept_ppl"]), last=end["epoch"])
+
+
+def perplexity_frame(history: list[Snapshot]) -> pd.DataFrame:
+    """epoch, perplexity, curve ("held_out", then "train"): every scored epoch of a run."""
+    scored = [s.info for s in history if "held_ppl" in s.info]
+    return pd.DataFrame([{"epoch": i["epoch"], "perplexity": i["held_ppl"], "curve": "held_out"} for i in scored]
+                        + [{"epoch": i["epoch"], "perplexity": i["train_ppl"], "curve": "train"} for i in scored])
+
+
+def gradient_norms(history: list[Snapshot], clip: float) -> pd.DataFrame:
+    """step, norm ("before", then "after" clipping), grad_norm: every step's gradient norm."""
+    norms = pd.DataFrame({"step": [s.step for s in history], "before": [s.grad_norm for s in history],
+                          "after": [min(s.grad_norm, clip) for s in history]})
+    return norms.melt("step", var_name="norm", value_name="grad_norm")
+
+
+def clipped_share(history: list[Snapshot], clip: float) -> float:
+    """The share of steps whose gradient was longer than θ = clip (and so rescaled)."""
+    return sum(s.grad_norm > clip for s in history) / max(len(history), 1)
+
+
 def differences(cfg: CharConfig, recipe: CharConfig) -> list[tuple[str, object, object]]:
     """The fields where cfg departs from a recipe's: [(field, cfg's value, the recipe's)]."""
     return [(f, getattr(cfg, f), getattr(recipe, f)) for f in cfg.__dataclass_fields__
@@ -341,12 +480,9 @@ def differences(cfg: CharConfig, recipe: CharConfig) -> list[tuple[str, object, 
 
 def minibatch_positions(corpus: Corpus, cfg: CharConfig, batches: int = 3) -> pd.DataFrame:
     """minibatch, row, start, end: the corpus positions the first minibatches of an epoch read."""
-    import pandas as pd
-
-    sampler = random_batches if cfg.sampling == "random" else consecutive_batches
     rows = []
-    for k, (_, _, starts) in zip(range(batches), sampler(corpus.train_ids, cfg.batch_size, cfg.num_steps,
-                                                         random.Random(cfg.seed), cfg.offset)):
+    for k, (_, _, starts) in zip(range(batches), sampler(cfg)(corpus.train_ids, cfg.batch_size, cfg.num_steps,
+                                                              random.Random(cfg.seed), cfg.offset)):
         rows += [(k + 1, r + 1, s, s + cfg.num_steps) for r, s in enumerate(starts)]
     return pd.DataFrame(rows, columns=["minibatch", "row", "start", "end"])
 
@@ -379,9 +515,9 @@ def generate(model: CharLM, vocab: Vocab, prefix: str, length: int, mode: str = 
              stop: str = "") -> Generation:
     """Continue `prefix` for `length` characters (or until `stop`): greedy, temperature or top-k."""
     if not prefix:
-        raise ValueError(tr("char.check.no_prefix"))
+        raise Problem("char.check.no_prefix")
     if mode != "greedy" and temperature <= 0:
-        raise ValueError(tr("char.check.temperature_zero"))
+        raise Problem("char.check.temperature_zero")
     model.eval()
     ids = vocab.encode(prefix)
     g = torch.Generator().manual_seed(seed)
@@ -411,6 +547,31 @@ def generate(model: CharLM, vocab: Vocab, prefix: str, length: int, mode: str = 
     return Generation("".join(text), steps, warmup)
 
 
+SHOWN_AS = {" ": "␣", "\u3000": "␣", "\n": "⏎", "\r": "␍", "\t": "⇥"}  # whitespace a table cell would hide
+
+
+def visible(ch: str) -> str:
+    """A character as a table cell shows it: whitespace as a symbol."""
+    return SHOWN_AS.get(ch, ch)
+
+
+def candidates(gen: Generation, first: int = 20) -> pd.DataFrame:
+    """#, chosen, top_1, top_2, ...: the first generated characters and the top candidates for
+    each ("e 0.41"), whitespace made visible."""
+    return pd.DataFrame([{"#": i + 1, "chosen": visible(s["chosen"]),
+                          **{f"top_{j + 1}": f"{visible(ch)} {p:.2f}" for j, (ch, p) in enumerate(s["candidates"])}}
+                         for i, s in enumerate(gen.steps[:first])])
+
+
+def warmup_frame(gen: Generation, prefix: str, last: int = 40, units: int = 32) -> pd.DataFrame:
+    """t, char ("3 a"), unit, value: the hidden state on the prefix's last characters, its first
+    units (any prefix reads well)."""
+    first = max(0, gen.warmup.shape[0] - last)
+    return pd.DataFrame([(i + 1, f"{i + 1} {visible(prefix[i])}", u + 1, float(v))
+                         for i in range(first, gen.warmup.shape[0]) for u, v in enumerate(gen.warmup[i].tolist()[:units])],
+                        columns=["t", "char", "unit", "value"])
+
+
 @torch.no_grad()
 def unit_activations(model: CharLM, vocab: Vocab, text: str) -> Tensor:
     """The last layer's hidden state at every character of text: (len(text), H)."""
@@ -435,6 +596,14 @@ def features(text: str) -> dict[str, list[float]]:
     after_space = [0.0] + [float(a == " ") for a in text[:-1]]
     return {"inside quotes": inside, "position in the line": col, "bracket depth": depth,
             "after a space": after_space}
+
+
+def varying_features(text: str) -> dict[str, list[float]]:
+    """The features() that vary along text (a text without newlines, such as the chapter's
+    lyrics, has no lines to be in); all of them when none does."""
+    feats = features(text)
+    varying = {f: v for f, v in feats.items() if len(set(v)) > 1 and (f != "position in the line" or "\n" in text)}
+    return varying or feats
 
 
 def rank_units(acts: Tensor, feature: list[float], top: int = 5) -> list[tuple[int, float]]:

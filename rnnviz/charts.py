@@ -8,6 +8,7 @@ A new chart: one function here taking a tidy frame and its words; a test in test
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 import warnings
@@ -506,22 +507,38 @@ def saturation_bars(df: pd.DataFrame) -> alt.Chart:
 # ---------------------------------------------------------------- character model
 
 
-def minibatch_chart(df: pd.DataFrame, corpus_len: int) -> alt.Chart:
+def minibatch_chart(df: pd.DataFrame, corpus_len: int, title: str, x_title: str, y_title: str,
+                    legend: str) -> alt.Chart:
     """Where each minibatch row starts in the corpus (df: minibatch, row, start, end)."""
     return alt.Chart(df).mark_tick(thickness=3, size=7).encode(
-        x=alt.X("start:Q", title=tr("charts.row_start"),
-                scale=alt.Scale(domain=[0, corpus_len])),
-        y=alt.Y("row:O", title=tr("charts.minibatch_row"), axis=alt.Axis(labelOverlap="greedy")),
-        color=alt.Color("minibatch:N", title=tr("charts.minibatch"), scale=alt.Scale(scheme="tableau10")),
+        x=alt.X("start:Q", title=x_title, scale=alt.Scale(domain=[0, corpus_len])),
+        y=alt.Y("row:O", title=y_title, axis=alt.Axis(labelOverlap="greedy")),
+        color=alt.Color("minibatch:N", title=legend, scale=alt.Scale(scheme="tableau10")),
         tooltip=["minibatch:N", "row:O", "start:Q", "end:Q"],
-    ).properties(title=tr("charts.minibatches_title"), height=alt.Step(8))
+    ).properties(title=title, height=alt.Step(8))
 
 
-def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.LayerChart:
+def clipping_chart(df: pd.DataFrame, title: str, x_title: str, y_title: str, legend: str, value_title: str,
+                   labels: dict[str, str]) -> alt.Chart:
+    """Gradient norms before and after clipping, on a log axis (df: step, norm, grad_norm, as
+    rnnviz.charlm.gradient_norms). labels: the norm's values in the learner's words; the
+    columns take the titles' names (a download's headers, the tooltips)."""
+    d = df.assign(norm=df["norm"].map(lambda v: labels.get(v, v))).rename(
+        columns={"step": x_title, "norm": legend, "grad_norm": value_title})
+    return line(d, x_title, value_title, title, x_title, y_title, color=legend, dash=legend, log_y=True)
+
+
+def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float], title: str, x_title: str, y_title: str,
+                     labels: dict[str, str] | None = None) -> alt.LayerChart:
     """Train and held-out perplexity per epoch (ppl: epoch, perplexity, curve), baselines as rules,
     each named just right of the plot, at its rule's height or moved just clear of a neighbour's
     name (the lyrics' uniform 1,027 and unigram 684 are a few pixels apart on the log axis; the
-    grammar's uniform 8 and unigram 7.56 all but coincide)."""
+    grammar's uniform 8 and unigram 7.56 all but coincide). labels: the curves' and baselines'
+    names in the learner's words (a value without one is shown as it is)."""
+    labels = labels or {}
+    if "curve" in ppl:
+        ppl = ppl.assign(curve=ppl["curve"].map(lambda v: labels.get(v, v)))
+    baselines = {labels.get(k, k): v for k, v in baselines.items()}
     base = pd.DataFrame({"baseline": list(baselines), "perplexity": list(baselines.values())})
     base["label"] = [f"{k} {_ppl(v)}" for k, v in baselines.items()]
     seen = [v for v in [*ppl["perplexity"], *baselines.values()] if 0 < v < math.inf] or [1.0]
@@ -533,13 +550,12 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
         at[k] = min([v] + [at[j] / gap for j in at])  # each name at least a line below the ones above
     low = min(low, min(at.values()) / gap ** 0.5)  # room for the lowest name
     base["at"] = [at[k] for k in base["baseline"]]
-    y = alt.Y("perplexity:Q", title=tr("charts.perplexity_log"),
-              scale=alt.Scale(type="log", domain=[low, high], nice=False))
+    y = alt.Y("perplexity:Q", title=y_title, scale=alt.Scale(type="log", domain=[low, high], nice=False))
     # the first curve (held-out) dashed with hollow points over the second (train) solid: when the two
     # all but coincide (Tiny Shakespeare: 6.27 and 6.28) both stay visible
     curves = list(dict.fromkeys(ppl["curve"])) if "curve" in ppl else []
     lines = alt.Chart(ppl).mark_line(point=alt.OverlayMarkDef(filled=False, size=45)).encode(
-        x=alt.X("epoch:Q", title=tr("charts.epoch"), axis=alt.Axis(tickMinStep=1)), y=y,
+        x=alt.X("epoch:Q", title=x_title, axis=alt.Axis(tickMinStep=1)), y=y,
         color=alt.Color("curve:N", title="", scale=alt.Scale(scheme="tableau10", domain=curves or None), sort=None,
                         legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("curve:N", sort=None, legend=None, scale=alt.Scale(
@@ -547,18 +563,27 @@ def perplexity_chart(ppl: pd.DataFrame, baselines: dict[str, float]) -> alt.Laye
         tooltip=["epoch:Q", "curve:N", alt.Tooltip("perplexity:Q", format=".3f")])
     rules = alt.Chart(base).mark_rule(strokeDash=[5, 4], color=GREY).encode(
         y=y, tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
-    labels = alt.Chart(base).mark_text(align="left", baseline="middle", x={"expr": "width + 6"}, color=GREY,
+    names = alt.Chart(base).mark_text(align="left", baseline="middle", x={"expr": "width + 6"}, color=GREY,
                                        fontSize=11).encode(
-        y=alt.Y("at:Q", title=tr("charts.perplexity_log"), scale=alt.Scale(type="log", domain=[low, high], nice=False)),
+        y=alt.Y("at:Q", title=y_title, scale=alt.Scale(type="log", domain=[low, high], nice=False)),
         text=alt.Text("label:N"), tooltip=["baseline:N", alt.Tooltip("perplexity:Q", format=".2f")])
     # the legend below takes room from the plot: a little taller than its neighbours, the same plot height
     if len(curves) > 1:  # drawn last first: the first curve (held-out) on top
         lines = alt.layer(*[lines.transform_filter(alt.datum.curve == c) for c in reversed(curves)])
-    return alt.layer(rules, labels, lines).properties(
-        title=tr("charts.perplexity_title"), height=HEIGHT + 30)
+    return alt.layer(rules, names, lines).properties(title=title, height=HEIGHT + 30)
 
 
 LABEL_GAP = 0.12  # the share of the log axis one baseline name needs (11-pixel text, CJK too, on a plot of ~110 px)
+
+
+def coloured_text(text: str, values: list[float]) -> str:
+    """text as HTML, each character's background red (above 0) or blue (below), as strong as
+    |value| (capped at 1), the value on hover; a newline breaks the line (shown as ⏎)."""
+    spans = "".join(
+        f'<span title="{v:+.2f}" style="background: rgba({255 if v > 0 else 31},{80 if v > 0 else 119},'
+        f'{80 if v > 0 else 180},{min(abs(v), 1):.2f})">{html.escape(ch) if ch != chr(10) else "⏎<br>"}</span>'
+        for ch, v in zip(text, values))
+    return f"<div style='font-family: monospace; line-height: 1.7'>{spans}</div>"
 
 
 def _ppl(v: float) -> str:

@@ -53,11 +53,11 @@ def layer_macs(kind: str, input_size: int, hidden_size: int) -> int:
 
 
 def work(config, vocab: int | None = None) -> Work:
-    """The size of the run `config` asks for (any page's config; the char page's key is
-    (corpus name, length, CharConfig)); vocab: the char model's vocabulary size when known."""
+    """The size of the run `config` asks for (any page's config; the char page's is a
+    charlm.RunKey: corpus, length, config); vocab: the char model's vocabulary size when known."""
     name = type(config).__name__
-    if isinstance(config, tuple):  # (corpus name, corpus length, CharConfig)
-        return _char(config[-1], config[1], vocab or 100, config[0])
+    if name == "RunKey":
+        return _char(config.config, config.length, vocab or 100, config.corpus)
     if name == "SineConfig":
         return _sine(config)
     if name == "GateConfig":

@@ -331,7 +331,7 @@ def test_a_text_of_one_repeated_character_trains(sample: str, info: str):
     at.file_uploader(key="char_upload").set_value(("one.txt", sample.encode(), "text/plain")).run()
     no_exception(at)
     state = run(at, CHAR)
-    assert state.config[0] == "one.txt" and len(state.model.vocab) == 1 and state.status == "done"
+    assert state.config.corpus == "one.txt" and len(state.model.vocab) == 1 and state.status == "done"
     assert not at.error and info in texts(at.info)
     assert {"4", "5", "6"} <= set(sections(at))
 

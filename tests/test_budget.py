@@ -33,29 +33,29 @@ def test_the_memory_estimate_is_near_a_real_steps_peak(name):
     vocab, changes = memory_estimate.CONFIGS[name]
     measured = memory_estimate.measured(vocab, changes)
     real = measured["peak_mb"] - measured["base_mb"]  # the model and its first two steps, at their peak
-    estimate = cost.memory_mb(("upload", 10 * vocab, replace(C.CharConfig(), **changes)), vocab)
+    estimate = cost.memory_mb(C.RunKey("upload", 10 * vocab, replace(C.CharConfig(), **changes)), vocab)
     assert 0.7 < estimate / real < 1.4, (estimate, measured)  # measured: 0.90 and 1.06
 
 
 def test_every_pages_default_and_the_chapters_recipe_fit_the_budget():
     for config, vocab in [(S.SineConfig(), None), (G.GateConfig(), None),
-                          (("reber", 60_000, C.CharConfig()), 8), (("lyrics", 10_000, C.CHAPTER), 1_027),
-                          (("shakespeare", 1_115_394, C.CharConfig()), 65)]:
+                          (C.RunKey("reber", 60_000, C.CharConfig()), 8), (C.RunKey("lyrics", 10_000, C.CHAPTER), 1_027),
+                          (C.RunKey("shakespeare", 1_115_394, C.CharConfig()), 65)]:
         assert cost.over_budget(config, vocab) == {}, config
 
 
 def test_the_heavy_links_config_is_over_every_limit_and_its_activations_are_the_reason():
     cfg = replace(C.CharConfig(), kind="LSTM", hidden_size=1024, num_layers=4, embedding=512, batch_size=64,
                   num_steps=500, epochs=500)
-    over = cost.over_budget(("reber", 60_000, cfg), 8)
+    over = cost.over_budget(C.RunKey("reber", 60_000, cfg), 8)
     assert over["memory"] > 4 * cost.RUN_MEMORY_MB  # measured 5.2 GB a step; estimated 6.7 GB
     assert over["step"] > cost.STEP_SECONDS
-    assert cost.largest(("reber", 60_000, cfg), 8) == "activations"
+    assert cost.largest(C.RunKey("reber", 60_000, cfg), 8) == "activations"
 
 
 def test_a_60000_character_vocabulary_is_the_reason_and_an_embedding_shrinks_it():
-    one_hot = ("upload", 2_000_000, replace(C.CharConfig(), hidden_size=64))
-    embedded = ("upload", 2_000_000, replace(C.CharConfig(), hidden_size=64, embedding=64))
+    one_hot = C.RunKey("upload", 2_000_000, replace(C.CharConfig(), hidden_size=64))
+    embedded = C.RunKey("upload", 2_000_000, replace(C.CharConfig(), hidden_size=64, embedding=64))
     assert cost.largest(one_hot, 60_000) == "vocabulary"
     assert cost.memory_mb(embedded, 60_000) < 0.75 * cost.memory_mb(one_hot, 60_000)
 

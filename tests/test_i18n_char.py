@@ -61,7 +61,7 @@ def test_options_keep_their_values_under_chinese_labels():
     at.radio(key="char_sampling").set_value("consecutive").run()
     at.selectbox(key="char_mode").set_value("top-k").run()
     no_exception(at)
-    assert at.session_state["char__run"].config[2].sampling == "consecutive"
+    assert at.session_state["char__run"].config.config.sampling == "consecutive"
     assert at.selectbox(key="char_mode").value == "top-k"
     assert at.selectbox(key="char_feature").value in ("inside quotes", "position in the line", "bracket depth",
                                                       "after a space")
@@ -123,4 +123,4 @@ def test_a_link_made_in_chinese_opens_in_english_with_the_same_choices():
     assert not any("settings this page cannot use" in w.value for w in en.warning), [w.value for w in en.warning]
     assert en.radio(key="char_sampling").value == "consecutive" and en.radio(key="char_keep").value == "final"
     assert en.selectbox(key="char_mode").value == "top-k"
-    assert en.session_state["char__run"].config[2].sampling == "consecutive"
+    assert en.session_state["char__run"].config.config.sampling == "consecutive"

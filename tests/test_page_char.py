@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 from test_text import reference_routes, serve
 
 import rnnviz.data.text as T
-from rnnviz import charlm as C
+from rnnviz import charlm
 from rnnviz.data import grammar
 
 PAGE = "pages/4_Char_Generation.py"
@@ -58,8 +58,8 @@ def run(at: AppTest):
     return at.session_state.get("char__run")
 
 
-def cfg(at: AppTest) -> C.CharConfig:
-    return run(at).config[2]  # (corpus name, length, CharConfig)
+def cfg(at: AppTest) -> charlm.CharConfig:
+    return run(at).config.config  # a charlm.RunKey: corpus, length, config
 
 
 def codes(at: AppTest) -> list[str]:
@@ -74,8 +74,8 @@ def summary(at: AppTest) -> str:
 def generated(at: AppTest, prefix: str, length: int = 100, mode: str = "temperature", temperature: float = 0.8,
               k: int = 5) -> str:
     """What section 5 should show for these settings, from the page's own model."""
-    model = run(at).model
-    return C.generate(model, model.vocab, prefix, length, mode, temperature, k, seed=cfg(at).seed).text
+    trained = run(at).model
+    return charlm.generate(trained.model, trained.vocab, prefix, length, mode, temperature, k, seed=cfg(at).seed).text
 
 
 def shows_generation(at: AppTest, text: str) -> bool:
@@ -117,7 +117,7 @@ def test_defaults_train_and_draw_everything():
     assert sections(at) == ["1", "2", "3", "4", "5", "6"]
     assert not at.error and not at.warning
     state = run(at)
-    assert state.status == "done" and state.config == (BUILT_IN, len(grammar.corpus()), C.CharConfig())
+    assert state.status == "done" and state.config == charlm.RunKey(BUILT_IN, len(grammar.corpus()), charlm.CharConfig())
     assert distinct_line(at).startswith(f"**{SHOWN[BUILT_IN]}**: 39,160 characters, 8 distinct")
     assert BATCH_TITLE in chart_titles(at)
     assert_results_shown(at)
@@ -170,14 +170,14 @@ def test_model_and_recipe_controls_retrain(quick: AppTest):
         for key, _, value, field in group:
             assert getattr(cfg(at), field) == pytest.approx(value), key
         assert not at.error, (group, texts(at.error))
-    model = run(at).model
+    model = run(at).model.model
     assert model.kind == "LSTM" and model.rnn.num_layers == 2 and model.rnn.hidden_size == 12
     assert model.embed.embedding_dim == 4 and model.dropout == pytest.approx(0.2)
     assert "\nepoch 2, perplexity " in summary(at)
     held = next(f for f in chart(at, PPL_TITLE)[1] if "curve" in f.columns)
     assert sorted(set(held["epoch"])) == [1, 2]
     # the held-out share is the text the model is scored on: the last 20 % now
-    assert len(model.held_text) == len(grammar.corpus()) - int(len(grammar.corpus()) * 0.8)
+    assert len(run(at).model.held_text) == len(grammar.corpus()) - int(len(grammar.corpus()) * 0.8)
     assert_results_shown(at)
 
 
@@ -203,8 +203,8 @@ def test_optimiser_switch_brings_the_chapters_recipe(quick: AppTest):
     at.selectbox(key="char_opt").set_value("sgd").run()
     no_exception(at)
     c = cfg(at)
-    assert (c.optimizer, c.lr, c.clip) == ("sgd", C.SGD_LR, 0.01)  # the chapter's lr 100, θ = 0.01
-    assert at.number_input(key="char_lr_sgd").value == C.SGD_LR
+    assert (c.optimizer, c.lr, c.clip) == ("sgd", charlm.SGD_LR, 0.01)  # the chapter's lr 100, θ = 0.01
+    assert at.number_input(key="char_lr_sgd").value == charlm.SGD_LR
     assert "of steps were clipped (θ = 0.01)" in texts(at.caption)
     before = run(at)
     at.number_input(key="char_lr_sgd").set_value(50.0)
@@ -213,7 +213,7 @@ def test_optimiser_switch_brings_the_chapters_recipe(quick: AppTest):
     assert run(at) is not before and (cfg(at).lr, cfg(at).clip) == (50.0, 0.05)
     assert "(θ = 0.05)" in texts(at.caption)
     at.selectbox(key="char_opt").set_value("adam").run()  # Adam's own numbers come back
-    assert (cfg(at).optimizer, cfg(at).lr, cfg(at).clip) == ("adam", C.CharConfig.lr, C.CharConfig.clip)
+    assert (cfg(at).optimizer, cfg(at).lr, cfg(at).clip) == ("adam", charlm.CharConfig.lr, charlm.CharConfig.clip)
     at.number_input(key="char_lr_adam").set_value(0.005)
     at.number_input(key="char_clip_adam").set_value(2.0).run()
     no_exception(at)
@@ -322,7 +322,7 @@ def test_the_chapters_recipe_is_one_choice_and_keeps_its_final_weights(quick: Ap
     no_exception(at)
     state = run(at)
     assert state is not good and state.status == "done"
-    assert state.config == (LYRICS, 10_000, replace(C.CHAPTER, epochs=3, print_every=2))
+    assert state.config == charlm.RunKey(LYRICS, 10_000, replace(charlm.CHAPTER, epochs=3, print_every=2))
     lines = summary(at)  # the chapter's format: epochs 2 and 3 (the last), 50 characters from each prefix
     assert re.findall(r"^epoch (\d+), perplexity \d+\.\d{6}, time \d+\.\d\d sec$", lines, re.MULTILINE) == ["2", "3"]
     last = state.last.info
@@ -339,18 +339,18 @@ def test_the_chapters_recipe_is_one_choice_and_keeps_its_final_weights(quick: Ap
     assert at.number_input(key="char_patience").disabled  # with the final weights nothing stops early
     at.radio(key="char_keep").set_value("best").run()
     at.number_input(key="char_patience").set_value(1).run()
-    if run(at).config[2].patience != 1:  # waiting for Train
+    if run(at).config.config.patience != 1:  # waiting for Train
         at.button(key="char__train").click().run()
     no_exception(at)
     end = run(at).last.info
-    assert run(at).config[2].keep == "best" and end["kept_epoch"] == end["best_epoch"]
+    assert run(at).config.config.keep == "best" and end["kept_epoch"] == end["best_epoch"]
     assert f"Generation uses the **best held-out weights**: epoch {end['best_epoch']}" in texts(at.caption)
 
     # back to the fast recipe: every knob returns to the page's defaults, and its run is the default one
     at.radio(key="char_recipe").set_value("fast").run()
     no_exception(at)
     assert "char_recipe" not in at.query_params and "char_corpus" not in at.query_params
-    assert run(at).config == (BUILT_IN, len(grammar.corpus()), C.CharConfig())
+    assert run(at).config == charlm.RunKey(BUILT_IN, len(grammar.corpus()), charlm.CharConfig())
     assert at.selectbox(key="char_mode").value == "temperature" and at.number_input(key="char_length").value == 100
 
 
@@ -444,7 +444,7 @@ def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
     at.toggle(key="char_first10k").set_value(True).run()
     no_exception(at)
     assert distinct_line(at).startswith(f"**{SHOWN[LYRICS]}**: 10,000 characters, 1,027 distinct")
-    assert run(at).config[:2] == (LYRICS, 10_000) and len(run(at).model.vocab) == 1_027
+    assert (run(at).config.corpus, run(at).config.length) == (LYRICS, 10_000) and len(run(at).model.vocab) == 1_027
     assert at.text_input(key="char_prefix").value == "分开"  # the chapter's prefixes
     assert "\n - 分开" in summary(at) and "\n - 不分开" in summary(at)  # the text itself, no escapes
     at.text_input(key="char_prefix").set_value("想要").run()
@@ -466,7 +466,7 @@ def test_an_uploaded_text_trains_and_a_bad_upload_is_refused():
     no_exception(at)
     assert distinct_line(at).startswith(f"**`cats.txt`**: {len(text):,} characters")  # a file's name shown as text
     good = run(at)
-    assert good.config[0] == "cats.txt" and good.status == "done"
+    assert good.config.corpus == "cats.txt" and good.status == "done"
     assert at.text_input(key="char_prefix").value == "li"  # a new corpus starts from its own first characters
     at.text_input(key="char_prefix").set_value("li").run()
     assert shows_generation(at, generated(at, "li")) and not at.error
@@ -501,7 +501,7 @@ def test_a_new_corpus_gets_a_usable_prefix():
     text = "the cat sat on the mat. " * 300  # no newline, no "B"
     at.file_uploader(key="char_upload").set_value(("cats.txt", text.encode(), "text/plain")).run()
     no_exception(at)
-    assert run(at).config[0] == "cats.txt"
+    assert run(at).config.corpus == "cats.txt"
     assert not at.error, texts(at.error)
 
 
@@ -533,7 +533,7 @@ def test_a_huge_vocabulary_is_explained_before_training_and_a_cap_merges_it():
     text = rare_text()
     at.file_uploader(key="char_upload").set_value(("rare.txt", text.encode(), "text/plain")).run()
     no_exception(at)
-    assert run(at).config[0] == BUILT_IN  # nothing trained on it from the upload alone
+    assert run(at).config.corpus == BUILT_IN  # nothing trained on it from the upload alone
     said = texts(at.warning)
     assert "60,011 distinct characters" in said and "one-hot input each is a column of the input and of the output" in said
     assert "**embedding**" in said and "**keep the most frequent characters**" in said

@@ -48,7 +48,8 @@ def test_every_chart_and_model_of_a_page_can_be_downloaded(page: str):
 def test_a_layered_chart_exports_every_layer_with_its_part():
     ppl = pd.DataFrame({"epoch": [1, 2, 1, 2], "perplexity": [5.0, 4.0, 6.0, 5.5],
                         "curve": ["train", "train", "held-out", "held-out"]})
-    chart = perplexity_chart(ppl, {"uniform": 8.0, "unigram": 7.5, "bigram": 3.2})
+    chart = perplexity_chart(ppl, {"uniform": 8.0, "unigram": 7.5, "bigram": 3.2},
+                             "Perplexity: train, held-out, n-gram baselines", "epoch", "perplexity (log)")
     data = chart_data(chart)
     assert chart_title(chart) == "Perplexity: train, held-out, n-gram baselines"
     assert sorted(set(data["part"])) == [1, 2] and len(data) == 3 + 4

@@ -1,0 +1,395 @@
+"""The "Char-level generation" page's own Streamlit parts, called by the page in lesson order:
+the recipe choice, the corpus loader, the model's knobs (a charlm.CharConfig), what differs
+from the recipe, the corpus check, the live view of a run and what it shows, the prefix box,
+the generated text's tables, and section 6 (what single units track).
+
+The engine (rnnviz.charlm) builds every table, share and sentence; here they are laid out in
+the learner's words. A new knob: its widget in model_config(), its widget key in
+recipe_values(), its label char.model.<name>. A new corpus: rnnviz.charlm's docstring.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from rnnviz import charlm, charts, cost
+from rnnviz.data import grammar
+from rnnviz.data.text import (
+    JOIN,
+    SOURCES,
+    CorpusError,
+    d2l_lyrics,
+    fetch,
+    is_zip,
+    read_corpus,
+    read_text,
+    zip_members,
+)
+from rnnviz.i18n import tr
+from rnnviz.ui import choice, show
+from rnnviz.ui.live import about
+
+PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
+VOCAB_WARN = 5_000  # distinct characters from which the one-hot width is said before training
+# a link's generation settings, kept for when a model exists (a long run waits for Train: no section 5 yet)
+LATER = {"char_length": (int, 1, 2000), "char_temp": (float, 0.0, 5.0), "char_k": (int, 1, 100),
+         "char_sample_seed": (int, 0, 10_000)}
+# a CharConfig field -> its widget's label (char.model.<label>), for what differs from the recipe
+LABELS = {"kind": "cell", "hidden_size": "hidden", "num_layers": "layers", "embedding": "embed", "dropout": "dropout",
+          "optimizer": "optim", "lr": "lr", "clip": "clip", "batch_size": "batch", "num_steps": "steps",
+          "sampling": "sampling", "epochs": "epochs", "held_out": "held", "patience": "patience", "keep": "keep",
+          "print_every": "print_every", "init": "init", "offset": "offset", "vocab_cap": "vocab_cap"}
+
+
+def shown_name(name: str) -> str:
+    """A corpus' name in the learner's words; an uploaded file keeps its own, shown as text
+    (code formatting: no bold, links or formulas from a file's name)."""
+    if name in charlm.CORPORA:
+        return tr(f"char.corpora.{name}")
+    return "`" + name.replace("`", "ʼ").replace("\n", " ") + "`"
+
+
+# ------------------------------------------------------------------ 0. the recipe: every knob at once
+
+
+def recipe_values(r: charlm.Recipe) -> dict:
+    """Widget key -> the recipe's value: one choice sets them all before the script runs (one run, not seven)."""
+    c = r.config
+    return {"char_corpus": r.corpus, "char_first10k": r.first_10k, "char_kind": c.kind, "char_hidden": c.hidden_size,
+            "char_layers": c.num_layers, "char_embed": c.embedding, "char_dropout": c.dropout, "char_opt": c.optimizer,
+            f"char_lr_{c.optimizer}": c.lr, f"char_clip_{c.optimizer}": c.clip, "char_batch": c.batch_size,
+            "char_steps": c.num_steps, "char_sampling": c.sampling, "char_offset": c.offset,
+            "char_init": c.init == "d2l", "char_epochs": c.epochs, "char_held": c.held_out,
+            "char_patience": c.patience, "char_keep": c.keep, "char_print": c.print_every, "char_mode": r.mode,
+            "char_length": r.length, "char_vocab_cap": c.vocab_cap}
+
+
+def apply_recipe(recipe_id: str | None = None, keep=()) -> None:
+    """Set every knob to the recipe's (the chosen one by default), except the keys in keep."""
+    for key, value in recipe_values(charlm.RECIPES[recipe_id or st.session_state["char_recipe"]]).items():
+        if key not in keep:
+            st.session_state[key] = value
+
+
+def recipe_choice() -> charlm.Recipe:
+    """The recipe radio (with the chapter's cost said before choosing it); a link that names a
+    recipe (a teacher's ?char_recipe=d2l) opens with its knobs, the link's own settings kept."""
+    chapter = charlm.RunKey(corpus="lyrics", length=10_000, config=charlm.CHAPTER)
+    captions = {"fast": tr("char.recipe.fast_caption"),
+                "d2l": tr("char.recipe.d2l_caption", steps=cost.work(chapter, 1_027).steps,
+                          about=about(cost.seconds(chapter, 1_027)))}
+    if "char_recipe" not in st.session_state and st.query_params.get("char_recipe") in charlm.RECIPES:
+        apply_recipe(st.query_params["char_recipe"], keep=set(st.query_params))
+    recipe_id = choice(st.radio, tr("char.recipe.label"), list(charlm.RECIPES), key="char_recipe",
+                       labels={r: tr(f"char.recipe.{r}") for r in charlm.RECIPES}, captions=list(captions.values()),
+                       on_change=apply_recipe, help=tr("char.recipe.help"))
+    return charlm.RECIPES[recipe_id]
+
+
+# ------------------------------------------------------------------ 1. corpus
+
+
+def load_corpus(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
+    """(name, text) of the chosen corpus, or None with a message on the page."""
+    if corpus_id == "reber":
+        return corpus_id, grammar.corpus()
+    if corpus_id == "hello":
+        return corpus_id, "hello"
+    if corpus_id in SOURCES:
+        return download(corpus_id, first_10k)
+    return upload()
+
+
+def download(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
+    src = SOURCES[corpus_id]
+    bar = st.progress(0.0, text=tr("char.corpus.downloading", name=shown_name(corpus_id), url=src.url))
+    try:  # (fetch calls progress in this thread: tr() speaks the visitor's language)
+        path = fetch(src, progress=lambda got, total: bar.progress(
+            min(got / total, 1.0), text=tr("char.corpus.download_progress", name=shown_name(corpus_id), got=got,
+                                          total=total)))
+        text = read_text(src.name, path.read_bytes())
+    except CorpusError as exc:
+        bar.empty()
+        st.error(str(exc), icon=":material/cloud_off:")
+        return None
+    bar.empty()
+    if corpus_id == "lyrics":
+        text = d2l_lyrics(text, 10_000 if first_10k else None)
+    return corpus_id, text
+
+
+def upload() -> tuple[str, str] | None:
+    mb = st.get_option("server.maxUploadSize")  # the server's limit, the reader's too (text.MAX_MB)
+    up = st.file_uploader(tr("char.corpus.upload", mb=mb), type=["txt", "zip"], key="char_upload",
+                          help=tr("char.corpus.upload_help", mb=mb))
+    if up is None:
+        st.info(tr("char.corpus.choose", mb=mb))
+        return None
+    try:
+        data, member = up.getvalue(), None
+        members = zip_members(up.name, data) if is_zip(up.name, data) else ()
+        if len(members) > 1:  # several texts: the learner picks one, or all of them joined
+            member = st.selectbox(tr("char.corpus.zip_member"), [*members, JOIN], key="char_zip_member",
+                                  format_func=lambda m: tr("char.corpus.zip_join", n=len(members)) if m == JOIN else m)
+        got = read_corpus(up.name, data, member)
+    except CorpusError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+    if len(got.members) > 1:
+        used = tr("char.corpus.zip_used_join", n=len(got.members)) if got.member == JOIN else shown_name(got.member)
+        st.caption(tr("char.corpus.zip_used", n=len(got.members), used=used))
+    if got.encoding == "utf-16":
+        st.caption(tr("char.corpus.utf16", name=shown_name(up.name)))
+    return up.name, got.text
+
+
+# ------------------------------------------------------------------ 2. model and recipe
+
+
+def model_config(vocab_cap: int) -> charlm.CharConfig:
+    """Section 2's knobs, as the config they make (defaults: charlm.CharConfig's, the fast recipe's)."""
+    default, kinds = charlm.CharConfig, ["RNN", "LSTM", "GRU"]
+    c = st.columns(5)
+    kind = c[0].selectbox(tr("char.model.cell"), kinds, index=kinds.index(default.kind), key="char_kind",
+                          bind="query-params")
+    hidden = c[1].number_input(tr("char.model.hidden"), 1, 1024, default.hidden_size, key="char_hidden",
+                               bind="query-params")
+    layers = c[2].number_input(tr("char.model.layers"), 1, 4, default.num_layers, key="char_layers",
+                               bind="query-params")
+    embed = c[3].number_input(tr("char.model.embed"), 0, 512, default.embedding, key="char_embed", bind="query-params",
+                              help=tr("char.model.embed_help"))
+    dropout = c[4].number_input(tr("char.model.dropout"), 0.0, 0.9, default.dropout, 0.1, key="char_dropout",
+                                bind="query-params")
+    c = st.columns(6)
+    optim = choice(c[0].selectbox, tr("char.model.optim"), ["adam", "sgd"], key="char_opt",
+                   labels={"adam": tr("char.model.optim_adam"), "sgd": tr("char.model.optim_sgd")},
+                   help=tr("char.model.optim_help"))
+    sgd = optim == "sgd"  # the chapter's lr and θ are SGD's defaults
+    lr = c[1].number_input(tr("char.model.lr"), 1e-5, 1000.0, charlm.SGD_LR if sgd else default.lr,
+                           format="%.4g", key=f"char_lr_{optim}", bind="query-params")
+    clip = c[2].number_input(tr("char.model.clip"), 0.001, 100.0, charlm.CHAPTER.clip if sgd else default.clip,
+                             format="%.3g", key=f"char_clip_{optim}", bind="query-params",
+                             help=tr("char.model.clip_help"))
+    batch = c[3].number_input(tr("char.model.batch"), 1, 512, default.batch_size, key="char_batch",
+                              bind="query-params")
+    steps = c[4].number_input(tr("char.model.steps"), 1, 500, default.num_steps, key="char_steps", bind="query-params")
+    epochs = c[5].number_input(tr("char.model.epochs"), 1, 500, default.epochs, key="char_epochs", bind="query-params")
+    c = st.columns([3, 3, 1, 1])
+    sampling = choice(c[0].radio, tr("char.model.sampling"), list(charlm.SAMPLINGS), key="char_sampling",
+                      labels={s: tr(f"char.model.{s}") for s in charlm.SAMPLINGS},
+                      captions=[tr(f"char.model.{s}_caption") for s in charlm.SAMPLINGS])
+    offset = c[1].toggle(tr("char.model.offset"), default.offset, key="char_offset", bind="query-params",
+                         help=tr("char.model.offset_help"))
+    init = c[1].toggle(tr("char.model.init"), default.init == "d2l", key="char_init", bind="query-params",
+                       help=tr("char.model.init_help"))
+    held = c[2].number_input(tr("char.model.held"), 0.01, 0.5, default.held_out, 0.05, key="char_held",
+                             bind="query-params")
+    seed = c[3].number_input(tr("char.model.seed"), 0, 10_000, default.seed, key="char_seed", bind="query-params")
+    c = st.columns([3, 2, 2, 2])
+    keep = choice(c[0].radio, tr("char.model.keep"), list(charlm.KEEPS), key="char_keep",
+                  labels={k: tr(f"char.model.keep_{k}") for k in charlm.KEEPS},
+                  captions=[tr(f"char.model.keep_{k}_caption") for k in charlm.KEEPS])
+    patience = c[1].number_input(tr("char.model.patience"), 1, 500, default.patience, key="char_patience",
+                                 bind="query-params", help=tr("char.model.patience_help"), disabled=keep == "final")
+    print_every = c[2].number_input(tr("char.model.print_every"), 1, 500, default.print_every, key="char_print",
+                                    bind="query-params", help=tr("char.model.print_every_help"))
+    return charlm.CharConfig(
+        kind=kind, hidden_size=int(hidden), num_layers=int(layers), embedding=int(embed), dropout=float(dropout),
+        optimizer=optim, lr=float(lr), clip=float(clip), batch_size=int(batch), num_steps=int(steps),
+        sampling=sampling, epochs=int(epochs), held_out=float(held), patience=int(patience), keep=keep,
+        print_every=int(print_every), init="d2l" if init else "torch", offset=bool(offset), vocab_cap=int(vocab_cap),
+        seed=int(seed))
+
+
+def said(field: str, value) -> str:
+    """A knob's value as the "changed from the recipe" line says it."""
+    if field == "sampling":
+        return tr(f"char.model.{value}")
+    if field == "keep":
+        return tr(f"char.model.keep_{value}")
+    if field in ("init", "offset"):
+        return "✓" if value in (True, "d2l") else "✗"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def say_changes(where, cfg: charlm.CharConfig, recipe: charlm.Recipe, corpus_id: str, first_10k: bool) -> None:
+    """What differs from the chosen recipe, said under it (where: its placeholder)."""
+    changes = [tr("char.recipe.change", what=tr(f"char.model.{LABELS[f]}"), value=said(f, mine), recipe=said(f, theirs))
+               for f, mine, theirs in charlm.differences(cfg, recipe.config)
+               if not (f == "patience" and cfg.keep == "final")]
+    wanted = (recipe.corpus, recipe.first_10k if recipe.corpus == "lyrics" else False)
+    if (corpus_id, first_10k if corpus_id == "lyrics" else False) != wanted:
+        changes.insert(0, tr("char.recipe.change", what=tr("char.corpus.label"), value=shown_name(corpus_id),
+                            recipe=shown_name(recipe.corpus)))
+    if changes:
+        where.caption(tr("char.recipe.changed", changes="; ".join(changes)))
+
+
+def checked_corpus(name: str, text: str, cfg: charlm.CharConfig) -> tuple[charlm.Corpus | None, str]:
+    """The text prepared for cfg, and why it cannot train ("" when it can), said on the page
+    with what a vocabulary cap did and a warning before a huge one-hot vocabulary."""
+    try:
+        corpus = charlm.prepare(text, cfg.held_out, cfg.vocab_cap)
+        short = charlm.too_short(corpus, cfg)
+        problem = str(short) if short else ""
+    except (CorpusError, ValueError, RuntimeError) as exc:  # a corpus that cannot be cut: say so, keep the page
+        corpus, problem = None, tr("char.model.cannot_use", reason=exc)
+    if problem:
+        st.error(problem, icon=":material/error:")
+    if corpus is None:
+        return None, problem
+    V = len(corpus.vocab)
+    if corpus.merged:
+        st.caption(tr("char.corpus.capped", cap=cfg.vocab_cap, merged=corpus.merged, share=corpus.merged_share,
+                     vocab=V))
+    elif cfg.vocab_cap and cfg.vocab_cap >= V:
+        st.caption(tr("char.corpus.cap_none", cap=cfg.vocab_cap, distinct=V))
+    if V >= VOCAB_WARN and not cfg.embedding:
+        top, key = 1_000, charlm.RunKey(corpus=name, length=len(text), config=cfg)
+        st.warning(tr("char.corpus.big_vocab", vocab=V, batch=cfg.batch_size, steps=cfg.num_steps,
+                     cells=cfg.batch_size * cfg.num_steps * V, mb=cost.memory_mb(key, V), top=top,
+                     cover=charlm.cover(text, top)), icon=":material/memory:")
+    return corpus, problem
+
+
+# ------------------------------------------------------------------ 4. train
+
+
+def printout(rows) -> str:
+    """The chapter's printout (its format, in every language), and this page's held-out line."""
+    lines = []
+    for s in rows:
+        lines.append(tr("char.train.epoch_line", epoch=s.info["epoch"], ppl=s.info["train_ppl"],
+                        seconds=s.info["seconds"]))
+        lines += [tr("char.train.sample_line", sample=sample.replace("\n", "⏎")) for sample in s.info["samples"].values()]
+        lines.append(tr("char.train.held_line", held=s.info["held_ppl"])
+                     + (tr("char.train.valid", valid=s.info["valid"]) if "valid" in s.info else ""))
+    return "\n".join(lines)
+
+
+def render(state) -> None:
+    """The live view of a run (live_training's render: no widgets): perplexity against the
+    baselines, gradient norms before and after clipping, the printout."""
+    rows = state.history
+    if not rows:
+        return
+    cfg, trained = state.config.config, state.model
+    ppl = charlm.perplexity_frame(rows)
+    c1, c2 = st.columns(2)
+    if not ppl.empty:
+        curves = {k: tr(f"char.train.{k}") for k in ("held_out", "train", "uniform", "unigram", "bigram")}
+        show(charts.perplexity_chart(ppl, trained.baselines, tr("charts.perplexity_title"), tr("charts.epoch"),
+                                     tr("charts.perplexity_log"), curves), c1)
+        c1.caption(tr("char.train.ppl_define", vocab=len(trained.vocab)))
+        c1.caption(tr("char.train.ppl_note" if cfg.dropout > 0 else "char.train.ppl_note_no_dropout"))  # no dropout to name
+        last = [s.info for s in rows if "held_ppl" in s.info][-1]
+        if charlm.curves_close(last["train_ppl"], last["held_ppl"]):  # one line over the other: said in words
+            c1.caption(tr("char.train.ppl_close", epoch=last["epoch"], train=charlm.readable(last["train_ppl"]),
+                         held=charlm.readable(last["held_ppl"]), gap=abs(last["train_ppl"] / last["held_ppl"] - 1)))
+    norms = {k: tr(f"char.train.{k}") for k in ("before", "after")}
+    show(charts.clipping_chart(charlm.gradient_norms(rows, cfg.clip), tr("char.train.grad_title"), tr("char.train.step"),
+                               tr("char.train.grad_axis"), tr("char.train.norm"), tr("char.train.grad_norm"), norms), c2)
+    clipped = charlm.clipped_share(rows, cfg.clip)
+    c2.caption(tr("char.train.clipped", share=clipped, clip=cfg.clip) + (tr("char.train.clipped_none") if not clipped else ""))
+    printed = [s for s in rows if "samples" in s.info]
+    if printed:  # a box of fixed height: 250 epochs do not make the page 20,000 px tall
+        every = tr("char.train.every_n", n=cfg.print_every) if cfg.print_every > 1 else tr("char.train.every_epoch")
+        st.caption(tr("char.train.printout", every=every, chars=charlm.PRINT_CHARS,
+                     valid=tr("char.train.printout_valid") if "valid" in printed[-1].info else ""))
+        st.container(height=330, autoscroll=True).code(printout(printed), language=None, wrap_lines=True)
+
+
+def say_lesson(state) -> None:
+    """What this run shows, from its last scored epoch: memorised, generalising, or not yet either."""
+    scored = [s for s in state.history if "held_ppl" in s.info]
+    if scored:
+        lesson = charlm.lesson(scored[-1].info, state.model, state.config.length)
+        say = st.warning if lesson.key.startswith("char.lesson.memorised") else st.info
+        say(str(lesson), icon=":material/school:")
+
+
+# ------------------------------------------------------------------ 5. generate
+
+
+def keep_linked_generation() -> None:
+    """A link's generation settings, kept in the session until there is a model to write with."""
+    for key, (kind, low, high) in LATER.items():
+        try:
+            value = kind(st.query_params.get(key, ""))
+        except ValueError:
+            continue
+        if key not in st.session_state and low <= value <= high:
+            st.session_state[key] = value
+    if "char_mode" not in st.session_state and st.query_params.get("char_mode") in charlm.MODES:
+        st.session_state["char_mode"] = st.query_params["char_mode"]
+
+
+def prefix_box(where, shown: str, name: str, prefixes: tuple[str, ...], vocab) -> str:
+    """The prefix text box. A new corpus (or a box that was hidden, which clears it) starts from a
+    prefix the model can read (the model shown, of corpus `shown`, is not always the new corpus'
+    `name`: a corpus too short to train keeps the last model). A long prefix (a pasted book, a
+    link's 100,000 characters) is cut to its first PREFIX_MAX, as the box cuts a paste: read, drawn, linked."""
+    if st.session_state.get("char_prefix_of") != shown or "char_prefix" not in st.session_state:
+        fits = [p for p in (prefixes if shown == name else charlm.PREFIXES.get(shown, ())) if set(p) <= set(vocab.chars)]
+        st.session_state["char_prefix"] = fits[0] if fits else vocab.chars[0]
+        st.session_state["char_prefix_of"] = shown
+    asked = st.session_state.get("char_prefix", "")
+    linked = st.query_params.get("char_prefix", "")
+    if len(linked) > PREFIX_MAX and "char_prefix_cut" not in st.session_state:
+        asked = linked
+    if len(asked) > PREFIX_MAX:
+        st.session_state["char_prefix"] = asked[:PREFIX_MAX]
+        st.query_params["char_prefix"] = asked[:PREFIX_MAX]
+        st.session_state["char_prefix_cut"] = (len(asked), asked[:PREFIX_MAX])
+    prefix = where.text_input(tr("char.gen.prefix"), key="char_prefix", bind="query-params", max_chars=PREFIX_MAX,
+                              help=tr("char.gen.prefix_help", limit=PREFIX_MAX))
+    cut = st.session_state.get("char_prefix_cut")
+    if cut and cut[1] == prefix:  # said while the cut prefix is the one in the box
+        st.caption(tr("char.gen.prefix_cut", got=cut[0], limit=PREFIX_MAX))
+    return prefix
+
+
+def show_generation(gen: charlm.Generation, prefix: str) -> None:
+    """The generated text, its first characters' top candidates, the hidden state on the prefix."""
+    st.code(gen.text, language=None, wrap_lines=True)
+    cand = charlm.candidates(gen).rename(columns=lambda col: tr("char.gen.chose") if col == "chosen" else
+                                         tr("char.gen.top", n=int(col[4:])) if col.startswith("top_") else col)
+    with st.expander(tr("char.gen.candidates")):
+        st.table(cand.set_index("#"))
+    warm = charlm.warmup_frame(gen, prefix)
+    show(charts.heatmap(warm, "unit", "char", tr("char.gen.warmup_title"), tr("char.gen.hidden_unit"),
+                        tr("char.gen.prefix_position"), value_title="h_t")
+         .properties(height=alt.Step(28))  # a band per prefix character
+         .configure_legend(orient="bottom", direction="horizontal"))
+
+
+# ------------------------------------------------------------------ 6. inside
+
+
+def inside(trained: charlm.Trained) -> None:
+    """Section 6: units ranked by how well they track a feature of the held-out text, and the text
+    coloured by the chosen unit."""
+    snippet = trained.held_text[:600]
+    acts = charlm.unit_activations(trained.model, trained.vocab, snippet)
+    c = st.columns([1, 3])
+    feats = charlm.varying_features(snippet)
+    features = {"inside quotes": tr("char.features.inside_quotes"), "position in the line": tr("char.features.position"),
+                "bracket depth": tr("char.features.bracket_depth"), "after a space": tr("char.features.after_space")}
+    feature = choice(c[0].selectbox, tr("char.inside.feature"), list(feats), key="char_feature", labels=features,
+                     help=tr("char.inside.feature_help"))
+    ranked = charlm.rank_units(acts, feats[feature])
+    if ranked:
+        columns = [tr("char.inside.unit"), tr("char.inside.correlation")]
+        c[0].table(pd.DataFrame(ranked, columns=columns).set_index(columns[0]).style.format("{:+.2f}"))
+    else:
+        c[0].info(tr("char.inside.constant"))
+    top = ranked[0][0] if ranked else 1
+    seen = (id(trained.model), feature)  # a new model or feature: show its best unit (a link's unit stays on the first view)
+    if st.session_state.get("char_unit_for", seen) != seen:
+        st.session_state["char_unit"] = top
+    st.session_state["char_unit_for"] = seen
+    unit = c[0].number_input(tr("char.inside.unit_label"), 1, acts.shape[1], top, key="char_unit", bind="query-params")
+    c[1].markdown(charts.coloured_text(snippet, acts[:, int(unit) - 1].tolist()), unsafe_allow_html=True)
+    c[1].caption(tr("char.inside.coloured", unit=unit))
