@@ -316,7 +316,7 @@ def test_a_zip_with_several_txt_files_reads_the_first_and_says_which():
     data = zip_of({"a.txt": first.encode(), "b.txt": second.encode()})
     at.file_uploader(key="char_upload").set_value(("several.zip", data, "application/zip")).run()
     no_exception(at)
-    assert not at.error and run(at, CHAR).config[:2] == ("several.zip", len(first))
+    assert not at.error and (run(at, CHAR).config.corpus, run(at, CHAR).config.length) == ("several.zip", len(first))
     assert any(m.value.startswith(f"**`several.zip`**: {len(first):,} characters, 9 distinct") for m in at.markdown)
     # not silently (issue 11): the page names the member it read and offers the others
     assert any("holds 2 .txt files; this page reads **`a.txt`**" in c.value for c in at.caption)
@@ -473,7 +473,7 @@ def test_a_zip_inside_a_zip_is_refused_and_a_zip_named_txt_is_read():
     at.file_uploader(key="char_upload").set_value(("zipped.txt", zip_of({"a.txt": lines.encode()}), "text/plain")).run()
     no_exception(at)
     assert not at.error, texts(at.error)
-    assert run(at, CHAR).config[:2] == ("zipped.txt", len(lines))
+    assert (run(at, CHAR).config.corpus, run(at, CHAR).config.length) == ("zipped.txt", len(lines))
 
 
 def test_a_one_space_upload_is_too_short_and_keeps_the_model():
