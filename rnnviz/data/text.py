@@ -16,8 +16,8 @@ learner's language where the page shows it); this module chooses no words.
 Where a change goes:
 - a new corpus: one table in data/corpora.toml (address, sha256, licence, size, prefixes;
   ships = true and its file in data/ only when it is public domain), its label
-  char.corpora.<id> in both catalogues, its id in the char page's CORPORA, a line in
-  data/README.md;
+  char.corpora.<id> in both catalogues, a row in data/README.md (rnnviz.charlm.CORPORA, the
+  page's choices, and PREFIXES follow the manifest);
 - a new check on an upload: read_corpus / _decode / _unpack here, its message under char.text.*
   in rnnviz/locales/{en,zh}.char.toml, a row in docs/BAD_INPUT.md;
 - a new sampler: beside random_batches (same yield: X, Y, start positions).
