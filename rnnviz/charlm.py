@@ -5,7 +5,7 @@ samples from prefixes, and n-gram baselines to compare with.
 It speaks no language: sentences are Messages (catalogue keys under char.*), settings a
 learner can fix raise Problem, frames carry stable column names and values. Where changes go:
 - a new knob: a CharConfig field (its why in a comment), its widget in rnnviz/ui/char.py
-  (model_config), its label char.model.<name>; the recipes set it in rnnviz/ui/char.py's RECIPE_KEYS.
+  (model_config) and its widget key in recipe_values() there, its label char.model.<name>.
 - a new recipe: an entry in RECIPES, its label and caption char.recipe.<id>.
 - a new corpus: one table in data/corpora.toml (its address, sha256, licence, the prefixes the
   printout writes from; CORPORA and PREFIXES read it through rnnviz/data/text.py), its label

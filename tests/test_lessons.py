@@ -74,7 +74,7 @@ from test_text import reference_routes, serve
 from torch import nn
 
 import rnnviz.data.text as T
-from rnnviz import charlm as C
+from rnnviz import charlm
 from rnnviz import forecast, sincos, sine
 from rnnviz import gates as G
 from rnnviz import unrolling as U
@@ -458,14 +458,14 @@ def lyrics_10k(tmp_path_factory: pytest.TempPathFactory) -> str:
     return T.d2l_lyrics(raw, 10_000)
 
 
-def train_char(cfg: C.CharConfig, text: str, prefixes: tuple[str, ...] = PREFIXES):
-    corpus = C.prepare(text, cfg.held_out)
-    model, snapshots = C.build(cfg, corpus, prefixes)
-    return model, list(snapshots), corpus
+def train_char(cfg: charlm.CharConfig, text: str, prefixes: tuple[str, ...] = PREFIXES):
+    corpus = charlm.prepare(text, cfg.held_out)
+    trained, snapshots = charlm.build(cfg, corpus, prefixes)
+    return trained, list(snapshots), corpus
 
 
 class Runs(dict):
-    """seed -> (model, snapshots, corpus) of the chapter's recipe, each trained to its end on first use
+    """seed -> (charlm.Trained, snapshots, corpus) of the chapter's recipe, each trained to its end on first use
     (so each run's two minutes fall in one test, well inside pytest's per-test timeout)."""
 
     def __init__(self, text: str):
@@ -473,7 +473,7 @@ class Runs(dict):
         self.text = text
 
     def __missing__(self, seed: int):
-        self[seed] = train_char(replace(C.CHAPTER, seed=seed), self.text)
+        self[seed] = train_char(replace(charlm.CHAPTER, seed=seed), self.text)
         return self[seed]
 
 
@@ -488,22 +488,22 @@ def epochs_of(snaps) -> list[dict]:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_chapters_recipe_memorises_the_first_10000_characters(chapter, seed):
-    model, snaps, corpus = chapter[seed]
+    trained, snaps, corpus = chapter[seed]
     assert len(corpus.vocab) == 1_027 and snaps[-1].step == snaps[-1].total == 2_000  # 250 epochs of 8 minibatches
     last = epochs_of(snaps)[-1]
-    base = model.baselines
+    base = trained.baselines
     assert last["epoch"] == 250 and not any(s.stopped for s in snaps)
     assert last["train_ppl"] <= 1.3, last["train_ppl"]
     # held-out: far above train (100x), above the bigram (and the unigram): memorised, not learnt
     assert last["held_ppl"] > 100 * last["train_ppl"] and last["held_ppl"] > base["unigram"] > base["bigram"], (
         last, base)
-    assert C.memorisation(last["train_ppl"], last["held_ppl"], base).startswith("memorised")
+    assert charlm.memorisation(last["train_ppl"], last["held_ppl"], base).startswith("memorised")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_printout_is_the_chapters_and_final_weights_are_epoch_250s(chapter, seed):
-    model, snaps, corpus = chapter[seed]
-    printed = [info for info in epochs_of(snaps) if "samples" in info]
+    trained, snaps, corpus = chapter[seed]
+    model, printed = trained.model, [info for info in epochs_of(snaps) if "samples" in info]
     assert [info["epoch"] for info in printed] == [50, 100, 150, 200, 250]
     for info in printed:  # 50 characters written greedily from each of the chapter's prefixes
         assert {p: len(s) - len(p) for p, s in info["samples"].items()} == {"分开": 50, "不分开": 50}
@@ -511,21 +511,21 @@ def test_the_printout_is_the_chapters_and_final_weights_are_epoch_250s(chapter, 
     end = snaps[-1].info
     assert end["kept_epoch"] == 250 and not end["early"]
     # the model handed over writes the printout's last sample, and scores its last held-out figure
-    assert C.generate(model, model.vocab, "分开", 50, "greedy").text == printed[-1]["samples"]["分开"]
-    assert C.perplexity(model, corpus.held_ids) == pytest.approx(end["held_ppl"], rel=1e-6)
+    assert charlm.generate(model, trained.vocab, "分开", 50, "greedy").text == printed[-1]["samples"]["分开"]
+    assert charlm.perplexity(model, corpus.held_ids) == pytest.approx(end["held_ppl"], rel=1e-6)
     assert end["best_epoch"] < 250 and end["best_ppl"] < end["held_ppl"]  # the best epoch was another, not kept
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_best_held_out_weights_keep_the_best_epoch(lyrics_10k, chapter, seed):
-    cfg = replace(C.CHAPTER, keep="best", patience=3, seed=seed)
-    model, snaps, corpus = train_char(cfg, lyrics_10k)
+    cfg = replace(charlm.CHAPTER, keep="best", patience=3, seed=seed)
+    trained, snaps, corpus = train_char(cfg, lyrics_10k)
     scored = epochs_of(snaps)
     best = min(scored, key=lambda info: info["held_ppl"])
     end = snaps[-1].info
     assert end["early"] and end["epoch"] == best["epoch"] + cfg.patience < 250  # stopped early
     assert end["kept_epoch"] == best["epoch"] and end["kept_ppl"] == best["held_ppl"]
-    assert C.perplexity(model, corpus.held_ids) == pytest.approx(best["held_ppl"], rel=1e-6)
+    assert charlm.perplexity(trained.model, corpus.held_ids) == pytest.approx(best["held_ppl"], rel=1e-6)
     # the same epochs as the final-weights run until it stopped: only what is kept differs
     final_run = epochs_of(chapter[seed][1])[:len(scored)]
     assert [i["held_ppl"] for i in final_run] == pytest.approx([i["held_ppl"] for i in scored], rel=1e-6)
@@ -534,24 +534,24 @@ def test_best_held_out_weights_keep_the_best_epoch(lyrics_10k, chapter, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_verdict_follows_the_run(chapter, seed):
-    model, snaps, _ = chapter[seed]
-    base = model.baselines
+    trained, snaps, _ = chapter[seed]
+    base = trained.baselines
     early = epochs_of(snaps)[9]  # epoch 10: the lyrics not learnt yet, nothing beyond pairs either
-    assert early["train_ppl"] > C.NEAR_ONE and early["held_ppl"] > base["bigram"]
-    assert C.memorisation(early["train_ppl"], early["held_ppl"], base) == "not_yet"
+    assert early["train_ppl"] > charlm.NEAR_ONE and early["held_ppl"] > base["bigram"]
+    assert charlm.memorisation(early["train_ppl"], early["held_ppl"], base) == "not_yet"
     # the page's fast default on the built-in grammar predicts held-out text better than the bigram
     text = grammar.corpus()
-    fast = replace(C.RECIPES["fast"].config, seed=seed)
-    model, snaps, _ = train_char(fast, text, ("B",))
+    fast = replace(charlm.RECIPES["fast"].config, seed=seed)
+    trained, snaps, _ = train_char(fast, text, ("B",))
     last = epochs_of(snaps)[-1]
-    assert last["held_ppl"] < model.baselines["bigram"]
-    assert C.memorisation(last["train_ppl"], last["held_ppl"], model.baselines) == "generalises"
+    assert last["held_ppl"] < trained.baselines["bigram"]
+    assert charlm.memorisation(last["train_ppl"], last["held_ppl"], trained.baselines) == "generalises"
 
 
 def test_the_verdicts_thresholds():
     base = {"uniform": 1027.0, "unigram": 684.0, "bigram": 290.0}
-    assert C.memorisation(1.2, 11_000.0, base) == "memorised_uniform"  # worse than guessing
-    assert C.memorisation(1.2, 800.0, base) == "memorised"  # far above the bigram, below uniform
-    assert C.memorisation(1.2, 250.0, base) == "generalises"  # below the bigram: learnt something general
-    assert C.memorisation(150.0, 700.0, base) == "not_yet"
-    assert C.memorisation(C.NEAR_ONE, 291.0, base) == "memorised" and C.memorisation(2.01, 291.0, base) == "not_yet"
+    assert charlm.memorisation(1.2, 11_000.0, base) == "memorised_uniform"  # worse than guessing
+    assert charlm.memorisation(1.2, 800.0, base) == "memorised"  # far above the bigram, below uniform
+    assert charlm.memorisation(1.2, 250.0, base) == "generalises"  # below the bigram: learnt something general
+    assert charlm.memorisation(150.0, 700.0, base) == "not_yet"
+    assert charlm.memorisation(charlm.NEAR_ONE, 291.0, base) == "memorised" and charlm.memorisation(2.01, 291.0, base) == "not_yet"

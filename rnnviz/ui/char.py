@@ -18,6 +18,7 @@ from rnnviz import charlm, charts, cost
 from rnnviz.data import grammar
 from rnnviz.data.text import (
     JOIN,
+    PREFIXES,
     SOURCES,
     CorpusError,
     d2l_lyrics,
@@ -332,7 +333,7 @@ def prefix_box(where, shown: str, name: str, prefixes: tuple[str, ...], vocab) -
     `name`: a corpus too short to train keeps the last model). A long prefix (a pasted book, a
     link's 100,000 characters) is cut to its first PREFIX_MAX, as the box cuts a paste: read, drawn, linked."""
     if st.session_state.get("char_prefix_of") != shown or "char_prefix" not in st.session_state:
-        fits = [p for p in (prefixes if shown == name else charlm.PREFIXES.get(shown, ())) if set(p) <= set(vocab.chars)]
+        fits = [p for p in (prefixes if shown == name else PREFIXES.get(shown, ())) if set(p) <= set(vocab.chars)]
         st.session_state["char_prefix"] = fits[0] if fits else vocab.chars[0]
         st.session_state["char_prefix_of"] = shown
     asked = st.session_state.get("char_prefix", "")
