@@ -114,7 +114,8 @@ def evaluate(pair: Pair, cfg: SinCosConfig) -> Evaluation:
     first = cfg.steps
     for mode in MODES:
         model = getattr(pair, mode)
-        _, h = model(chunk(first - 1, cfg.chunk)[1], None)  # warm up on the chunk before, unscored
+        _, x_before, _ = chunk(first - 1, cfg.chunk)
+        _, h = model(x_before, None)  # warm up on the chunk before, unscored
         errs, start_errs = [], []
         for k in range(first, first + cfg.eval_chunks):
             ts, x, y = chunk(k, cfg.chunk)
@@ -134,23 +135,31 @@ LEARNT_FACTOR = 10  # "knows which": ten times smaller than the reset model's er
 
 
 @dataclass(frozen=True)
+class ByState:
+    """One number for each model: the one that carries its state, the one that resets it."""
+
+    carried: float
+    reset: float
+
+
+@dataclass(frozen=True)
 class SinCosVerdict:
     """What this run shows about the carried state (from evaluate's scores)."""
 
     learnt: bool  # the carried model tells +1 from -1 at chunk starts: its error there < reset's / LEARNT_FACTOR
-    mse: tuple[float, float]  # (carried, reset): MSE over the scored chunks
-    start: tuple[float, float]  # (carried, reset): MSE at each chunk's first step (reset: about 1, it cannot know)
+    mse: ByState  # MSE over the scored chunks
+    start: ByState  # MSE at each chunk's first step (reset: about 1, it cannot know)
 
     @property
     def message(self) -> Message:
         """The sentence the page says about this run, with its numbers."""
-        return Message("sine.sc.learnt" if self.learnt else "sine.sc.not_learnt", start_c=self.start[0],
-                       start_r=self.start[1], mse_c=self.mse[0], mse_r=self.mse[1], factor=LEARNT_FACTOR)
+        return Message("sine.sc.learnt" if self.learnt else "sine.sc.not_learnt", start_c=self.start.carried,
+                       start_r=self.start.reset, mse_c=self.mse.carried, mse_r=self.mse.reset, factor=LEARNT_FACTOR)
 
 
 def verdict(scores: pd.DataFrame) -> SinCosVerdict:
     """The lesson this run supports (scores: evaluate's)."""
     by = scores.set_index("state")
-    (mse_c, mse_r), (start_c, start_r) = by.loc[list(MODES), "mse"].tolist(), by.loc[list(MODES), "mse_first"].tolist()
-    learnt = start_c < start_r / LEARNT_FACTOR and mse_c < mse_r
-    return SinCosVerdict(learnt, (mse_c, mse_r), (start_c, start_r))
+    mse, start = ByState(**by["mse"].to_dict()), ByState(**by["mse_first"].to_dict())
+    learnt = start.carried < start.reset / LEARNT_FACTOR and mse.carried < mse.reset
+    return SinCosVerdict(learnt, mse, start)

@@ -312,15 +312,15 @@ def test_sincos_tutorial_recipe_the_carried_state_knows(seed: int):
     assert (cfg.steps, cfg.hidden_size, cfg.lr, cfg.chunk) == (300, 32, 0.02, 10)
     v = sincos_verdict(cfg)
     assert v.learnt, v
-    assert v.start[1] == pytest.approx(1.0, abs=0.05)  # sin t = 0 and cos t = +-1: reset cannot know
-    assert v.start[0] < 0.05 and v.mse[0] < v.mse[1] / 10, v
+    assert v.start.reset == pytest.approx(1.0, abs=0.05)  # sin t = 0 and cos t = +-1: reset cannot know
+    assert v.start.carried < 0.05 and v.mse.carried < v.mse.reset / 10, v
 
 
 def test_sincos_a_failed_run_is_called_one():
     """Seed 4 of the same recipe ends badly (carried 0.62 overall, worse than reset's 0.10): the
     page then says this run did not learn it, rather than the tutorial's lesson."""
     v = sincos_verdict(replace(sincos.SinCosConfig(), seed=4))
-    assert not v.learnt and v.mse[0] > v.mse[1], v
+    assert not v.learnt and v.mse.carried > v.mse.reset, v
     for lang in CATALOGUES:
         assert {"sine.sc.learnt", "sine.sc.not_learnt"} <= set(CATALOGUES[lang])
 

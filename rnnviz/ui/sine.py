@@ -17,8 +17,8 @@ import streamlit as st
 
 from rnnviz import charts, forecast, sincos, sine
 from rnnviz.data.sine import NOISE_KINDS, Series, SeriesConfig, make_series
-from rnnviz.i18n import tr, words
-from rnnviz.models import FORECASTERS
+from rnnviz.i18n import Problem, tr, words
+from rnnviz.models import FORECASTERS, SeqRegressor
 from rnnviz.ui.live import TrainState
 from rnnviz.ui.page import choice, show
 
@@ -62,7 +62,7 @@ def data_controls() -> SeriesConfig:
                         window=int(window), seed=int(seed))
 
 
-def series_notes(cfg: SeriesConfig, problem) -> None:
+def series_notes(cfg: SeriesConfig, problem: Problem | None) -> None:
     """Why these settings cannot work, or what a noise of 0 means; the tutorial noise's mean."""
     if problem:
         st.error(str(problem), icon=":material/error:")
@@ -264,7 +264,7 @@ def recipes_chart(state: TrainState) -> None:
 # ------------------------------------------------------------------ 5. inside
 
 
-def inside(m, series: Series, window: int, kind: str, v) -> None:
+def inside(m: SeqRegressor, series: Series, window: int, kind: str, v: forecast.Verdict) -> None:
     """The hidden state after each window as a heatmap, and its path on two principal components."""
     states = sine.hidden_over_time(m, series, window)
     heat = charts.heatmap(states.heat, "i", "unit", tr("sine.inside.heat_title", kind=kind),
