@@ -36,6 +36,7 @@ def test_every_key_the_code_asks_for_exists():
         source = path.read_text(encoding="utf-8")
         asked |= set(re.findall(r'\b(?:tr|Message|Problem|\w+Error)\(\s*"([\w.]+)"', source))
         prefixes |= {p for p in re.findall(r'\b(?:tr|Message|Problem|\w+Error)\(\s*f"([\w.]+)\{', source)}
+        prefixes |= {p + "." for p in re.findall(r'\bwords\([^()]*?,\s*"([\w.]+)"\)', source)}  # words(values, "prefix")
     assert len(asked) >= 15
     assert sorted(asked - set(CATALOGUES["en"])) == []
     for prefix in prefixes:  # keys built at run time, tr(f"pages.{key}"): some key has that prefix
