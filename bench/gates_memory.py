@@ -67,7 +67,7 @@ def run(kind: str, seed: int, hidden: int, steps: int, **other) -> dict:
     return {"kind": kind, "seed": seed, "hidden": hidden, "steps_max": steps, "steps": last.step,
             "solved_early": "done" in last.info, "accuracy": round(last.info["accuracy"], 4),
             "test_accuracy": round(test_accuracy(model, cfg), 4), "train_s": round(wall, 2),
-            "cpu_s": round(cpu, 2), "diverged": last.stopped or None}
+            "cpu_s": round(cpu, 2), "diverged": str(last.stopped) if last.stopped else None}
 
 
 def table(rows: list[dict]) -> list[str]:

@@ -29,8 +29,9 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
          color: str | None = None, log_y: bool = False, points: bool = False,
          dash: str | None = None, y_domain: tuple[float, float] | None = None,
          x_domain: tuple[float, float] | None = None, x_whole: bool = False,
-         y_format: str | None = None) -> alt.Chart:
-    """A line per value of `color` (and of `dash`, drawn dashed), with tooltips. x_domain:
+         y_format: str | None = None, color_title: str | None = None) -> alt.Chart:
+    """A line per value of `color` (and of `dash`, drawn dashed), with tooltips; color_title
+    names the colour legend (default: the column's name). x_domain:
     the x axis runs exactly over it (the data's or the run's range), not to a rounder number.
     x_whole: x counts steps (ticks at whole numbers only). y_format: one d3 format for every
     y tick (see log_format)."""
@@ -45,7 +46,7 @@ def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
     }
     if color:  # sort=None: colours and dashes follow the data's order, the same in every language
-        enc["color"] = alt.Color(f"{color}:N", title=color, scale=alt.Scale(scheme="tableau10"), sort=None)
+        enc["color"] = alt.Color(f"{color}:N", title=color_title or color, scale=alt.Scale(scheme="tableau10"), sort=None)
         enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N"))
     if dash:
         enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=dash, sort=None)
@@ -121,7 +122,7 @@ HIGHLIGHT = "#ffd54f"
 MIN_COLS = 3.6  # the unrolled diagram's least width, in columns of COL_PX: its title fits
 
 
-def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> alt.LayerChart:
+def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8, *, title: str) -> alt.LayerChart:
     """The recurrence unrolled over time, drawn with Altair; step t highlighted.
 
     Inputs x_t at the bottom, one row of hidden states per layer, outputs y_t on top; a long
@@ -182,7 +183,7 @@ def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8) -> a
         X("col"), Y("row"), text="label:N",
         color=alt.condition("datum.now", alt.value("#262730"), alt.value(GREY)))
     return alt.layer(rules, heads, wlabels, boxes, texts).properties(
-        width=width, height=height, title=tr("charts.unrolled_title", t=t)
+        width=width, height=height, title=title
     ).configure_view(stroke=None)
 
 
@@ -203,6 +204,34 @@ def mat(m: torch.Tensor, digits: int = 2) -> str:
     """A matrix as a LaTeX bmatrix."""
     rows = [" & ".join(f"{x:.{digits}f}" for x in row) for row in m.tolist()]
     return r"\begin{bmatrix}" + r"\\".join(rows) + r"\end{bmatrix}"
+
+
+LATEX_NONLINEARITY = {"tanh": r"\tanh", "relu": r"\mathrm{relu}"}
+PRINTED_SIZE = 6  # the most rows or columns a matrix printed in an equation has
+
+
+def recurrence(nonlinearity: str) -> str:
+    """The RNN's equations, as LaTeX, with its nonlinearity."""
+    f = LATEX_NONLINEARITY[nonlinearity]
+    return (rf"h_t = {f}(W_{{ih}}\,x_t + b_{{ih}} + W_{{hh}}\,h_{{t-1}} + b_{{hh}}) \qquad y_t = W_{{hy}}\,h_t + b_y"
+            r" \qquad p_t = \mathrm{softmax}(y_t)")
+
+
+def step_equations(n: dict[str, torch.Tensor], t: int, layer: int, nonlinearity: str) -> list[str] | None:
+    """Step t's equations with its real numbers (rnnviz.unrolling.step_numbers of 0-based
+    layer), one LaTeX line each; None when a matrix is too large to print."""
+    if max(n["W_ih"].shape) > PRINTED_SIZE:
+        return None
+    f = LATEX_NONLINEARITY[nonlinearity]
+    x_sym = f"x_{t}" if layer == 0 else f"h^{{({layer})}}_{t}"  # layer l > 1 reads layer l-1's h_t
+    ih = f"{mat(n['W_ih'])}{vec(n['x_t'])} + {vec(n['b_ih'])} = {vec(n['W_ih x_t'] + n['b_ih'])}"
+    hh = f"{mat(n['W_hh'])}{vec(n['h_prev'])} + {vec(n['b_hh'])} = {vec(n['W_hh h_prev'] + n['b_hh'])}"
+    lines = [rf"W_{{ih}}{x_sym} + b_{{ih}} = {ih}", rf"W_{{hh}}h_{{{t - 1}}} + b_{{hh}} = {hh}",
+             rf"h_{t} = {f}\left({vec(n['preact'])}\right) = {vec(n['h_t'])}"]
+    if "y_t" in n:
+        lines.append(rf"y_{t} = W_{{hy}}h_{t} + b_y = {vec(n['y_t'])} \qquad "
+                     rf"p_{t} = \mathrm{{softmax}}(y_{t}) = {vec(n['p_t'])}")
+    return lines
 
 
 # ---------------------------------------------------------------- forecasting

@@ -2,7 +2,9 @@
 
 The loop never draws: a page iterates it and decides how often to redraw, a test iterates
 it to the end, a benchmark times it. A caller stops training by no longer iterating; the
-model keeps whatever it has learnt so far.
+model keeps whatever it has learnt so far. Shared by every page's training: a new experiment
+writes its loss_at (and describe/done) and calls train(); a new check that ends a run early
+goes here, with its reason as a Message (words under train.* in the catalogues).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from rnnviz.i18n import tr
+from rnnviz.i18n import Message
 
 # torch's default generator is global; sessions run in threads of one server, so model
 # initialisation under a seed holds this lock to stay reproducible per seed.
@@ -40,11 +42,11 @@ class Snapshot:
     loss: float  # loss of this step's batch
     grad_norm: float  # gradient norm before clipping
     info: dict = field(default_factory=dict)  # extra per-experiment figures (e.g. the prediction)
-    stopped: str = ""  # learner-readable reason when training ended early, else ""
+    stopped: Message | None = None  # why training ended early (str() says it to the learner), else None
 
 
-def _diverged(what: str, step: int, lr: float) -> str:
-    return tr("train.diverged", step=step, what=tr(f"train.{what}"), lr=lr, good=step - 1)
+def _diverged(what: str, step: int, lr: float) -> Message:
+    return Message("train.diverged", step=step, what=Message(f"train.{what}"), lr=lr, good=step - 1)
 
 
 def train(

@@ -1,5 +1,16 @@
 """The experiments of the "RNN unrolling" page: a worked example, hello -> ohlol, and
-gradients through time. Each experiment is one frozen config and plain functions of it.
+gradients through time. Each experiment is one frozen config and plain functions of it,
+returning tensors, frames with stable column names, and the sentences the page says as
+rnnviz.i18n.Message (words: rnnviz/locales/{en,zh}.unrolling.toml; no streamlit, no tr()).
+
+Where a change goes:
+- a new way of computing the RNN (section 2): one more output in ThreeWays and three_ways(),
+  one more column in ThreeWays.table(), its header under unrolling.ways.* in the catalogues;
+- a new hello variant: VARIANTS, LR_OF_VARIANT, LOSS_REDUCTION, PRINTOUT and a branch in
+  HelloTagger, its name and caption under unrolling.variant.*;
+- a new verdict sentence: a Message returned here (a key under unrolling.*), shown by the page;
+- a new chart: a builder in rnnviz/charts.py fed one of the frames below; the page's widget
+  sections live in rnnviz/ui/unrolling.py.
 """
 
 from __future__ import annotations
@@ -13,10 +24,13 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz import cells
-from rnnviz.i18n import tr
+from rnnviz.i18n import Message
 from rnnviz.train import Snapshot, seeded, train
 
 # ---------------------------------------------------------------- the worked example
+
+
+NONLINEARITIES = ("tanh", "relu")  # nn.RNN's two
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,16 @@ def shared_weights(ex: WorkedExample) -> dict[str, int]:
             "if_unshared": (rnn + readout) * T}
 
 
+def weight_sharing(ex: WorkedExample) -> Message:
+    """The sentence beside the diagram: the T copies drawn are one set of weights."""
+    shared = shared_weights(ex)
+    if shared["steps"] == 1:
+        return Message("unrolling.step.shared_one", **shared)
+    if shared["layers"] > 1:
+        return Message("unrolling.step.shared_stacked", **shared)
+    return Message("unrolling.step.shared", **shared)
+
+
 def step_numbers(ex: WorkedExample, t: int, layer: int = 0, sample: int = 0) -> dict[str, Tensor]:
     """The real numbers of one step t (1-based) of one layer for one sequence of the batch."""
     run = cells.run(ex.rnn, ex.x)
@@ -85,6 +109,16 @@ def step_numbers(ex: WorkedExample, t: int, layer: int = 0, sample: int = 0) -> 
         out["y_t"] = ex.readout(h_t).detach()
         out["p_t"] = torch.softmax(out["y_t"], -1)  # the class probabilities a classifier reads
     return {k: v.detach() for k, v in out.items()}
+
+
+def step_table(n: dict[str, Tensor]) -> pd.DataFrame:
+    """One step's numbers (step_numbers) per hidden unit: unit (1..H), ih = W_ih x_t + b_ih,
+    hh = W_hh h_{t-1} + b_hh, preact = ih + hh, h_prev = h_{t-1}, h_t."""
+    return pd.DataFrame({
+        "unit": range(1, len(n["h_t"]) + 1), "ih": (n["W_ih x_t"] + n["b_ih"]).tolist(),
+        "hh": (n["W_hh h_prev"] + n["b_hh"]).tolist(), "preact": n["preact"].tolist(),
+        "h_prev": n["h_prev"].tolist(), "h_t": n["h_t"].tolist(),
+    })
 
 
 AGREE_TOL = 1e-5  # float32 rounding of a few fused sums stays far below this
@@ -115,6 +149,22 @@ class ThreeWays:
         """What the comparison covers: T steps × B sequences × H units = n numbers (layer 1)."""
         T, B, H = self.by_module.shape
         return {"T": T, "B": B, "H": H, "n": T * B * H}
+
+    def table(self, sample: int = 0) -> pd.DataFrame:
+        """One sequence's outputs side by side: t, unit (both 1-based), by_hand, by_cell, by_module."""
+        T, _, H = self.by_module.shape
+        return pd.DataFrame([(t + 1, u + 1, float(self.by_hand[t, sample, u]), float(self.by_cell[t, sample, u]),
+                              float(self.by_module[t, sample, u])) for t in range(T) for u in range(H)],
+                            columns=["t", "unit", "by_hand", "by_cell", "by_module"])
+
+    def verdict(self, nonlinearity: str) -> list[Message]:
+        """What section 2 says of the comparison, sentence by sentence."""
+        diff = self.max_diff()
+        if self.agree():
+            key = "unrolling.ways.agree_exact" if diff == 0 else "unrolling.ways.agree"
+            return [Message(key, diff=diff, **self.counts())]
+        said = [Message("unrolling.ways.disagree", diff=diff, peak=self.peak(), rel=diff / self.peak())]
+        return said + [Message("unrolling.ways.disagree_relu")] if nonlinearity == "relu" else said
 
 
 def three_ways(ex: WorkedExample) -> ThreeWays:
@@ -157,6 +207,11 @@ class HelloConfig:
     lr: float = 0.1  # Adam; LR_OF_VARIANT has each variant's default (the notes')
     epochs: int = 15  # one epoch = one step on the single sequence
     seed: int = 2  # each variant's notes' recipe reaches "ohlol" within 15 epochs on it (see tests)
+
+    @property
+    def notes_recipe(self) -> bool:
+        """The notes' own learning rate and epochs (any seed)."""
+        return self.lr == LR_OF_VARIANT[self.variant] and self.epochs == HelloConfig.epochs
 
 
 # The notes' learning rates: Adam 0.1 for the RNNCell loop, 0.05 for nn.RNN and for the
@@ -267,6 +322,71 @@ def solved_from(predicted: list[str]) -> int | None:
     return max((i + 1 for i, p in enumerate(predicted) if p != HELLO_OUT), default=0) + 1
 
 
+PRINTED_EPOCHS = 15  # the printout's tail, as tall as the chart beside it; the chart has every epoch
+UNIFORM_LOSS = math.log(len(HELLO_CHARS))  # cross-entropy per letter of a uniform guess: ln 4
+STUCK = 3  # the same wrong line this many last epochs: the run is stuck there, not just short of time
+
+
+def start_hello(cfg: HelloConfig) -> tuple[HelloTagger, Iterator[Snapshot]]:
+    """A fresh seeded model and its training run (what the page's live training starts)."""
+    model = hello_model(cfg)
+    return model, train_hello(cfg, model)
+
+
+def hello_history(snapshots: list[Snapshot]) -> pd.DataFrame:
+    """A run's snapshots as its printout and loss chart read them: epoch, predicted, loss."""
+    return pd.DataFrame([{"epoch": s.step, "predicted": s.info.get("predicted", ""), "loss": s.loss}
+                         for s in snapshots])
+
+
+def printout(cfg: HelloConfig, history: pd.DataFrame, last: int = PRINTED_EPOCHS) -> str:
+    """The notes' printout of the run's last epochs, newest last, as a terminal shows it."""
+    lines = [printout_line(cfg.variant, p, e, cfg.epochs, loss) for e, p, loss in history.itertuples(index=False)]
+    return "\n".join(lines[-last:])
+
+
+def loss_note(variant: str) -> Message:
+    """What the loss chart's numbers are: the notes' sum or mean, and a uniform guess's score."""
+    if LOSS_REDUCTION[variant] == "sum":
+        return Message("unrolling.hello.loss_def_sum", guess=len(HELLO_OUT) * UNIFORM_LOSS)
+    return Message("unrolling.hello.loss_def_mean", guess=UNIFORM_LOSS)
+
+
+@dataclass(frozen=True)
+class HelloOutcome:
+    """What a hello run's printout shows, in the page's sentences."""
+
+    solved: bool  # the last line says "ohlol"
+    result: Message  # solved (again), reached but lost, or not solved
+    notes_claim: tuple[Message, ...]  # the notes' recipe missed on this seed: why, sentence by sentence
+
+
+def hello_outcome(cfg: HelloConfig, history: pd.DataFrame, finished: bool) -> HelloOutcome:
+    """Read a run's printout (hello_history): did it reach "ohlol", keep it, and, on the notes'
+    recipe, why it did not (said only of a finished run)."""
+    predicted = history["predicted"].tolist()
+    last, first = predicted[-1], first_solved(predicted)
+    right = sum(p == q for p, q in zip(last, HELLO_OUT))
+    if last == HELLO_OUT:
+        since = solved_from(predicted)
+        key = "unrolling.hello.solved" if since == first else "unrolling.hello.solved_again"
+        result = Message(key, target=HELLO_OUT, epoch=since, first=first, epochs=cfg.epochs,
+                         loss=history["loss"].iloc[-1])
+    elif first is not None:
+        result = Message("unrolling.hello.lost", target=HELLO_OUT, first=first, last=last, right=right)
+    else:
+        result = Message("unrolling.hello.not_solved", last=last, right=right, epochs=len(predicted))
+    claim = ()
+    if cfg.notes_recipe and first is None and finished:
+        stuck = next((i for i, p in enumerate(reversed(predicted)) if p != last), len(predicted))
+        key = "unrolling.hello.notes_claim_stuck" if stuck >= STUCK else "unrolling.hello.notes_claim_missed"
+        claim = (Message(key, script=Message(f"unrolling.variant.{cfg.variant}"), lr=cfg.lr, seed=cfg.seed,
+                         last=last, stuck=stuck),)
+        if stuck >= STUCK and cfg.variant != "embed":
+            claim += (Message("unrolling.hello.small_model"),)
+    return HelloOutcome(last == HELLO_OUT, result, claim)
+
+
 def read_without_memory(model: HelloTagger, text: str = HELLO_IN) -> str:
     """What the trained model says when each letter is read alone, from a zero hidden state:
     the model with its memory cut. Equal letters then give equal outputs, by construction."""
@@ -307,6 +427,19 @@ class MemoryCheck:
         """What any model without memory can get right at most: one of the two targets of the
         repeated letter is always wrong."""
         return len(HELLO_OUT) - 1
+
+    def sentence(self) -> Message:
+        """What the page says of the run's memory at the two l's."""
+        a, b = self.predicted[self.first], self.predicted[self.second]
+        if self.told_apart and (a, b) == self.targets:
+            return Message("unrolling.hello.memory_ok", a=a, b=b, dist=self.h_distance, nomem=self.without_memory,
+                           c=self.without_memory[self.first], right_nm=self.right_without_memory)
+        if self.told_apart:
+            return Message("unrolling.hello.memory_other", a=a, b=b, dist=self.h_distance, right=self.right,
+                           nomem=self.without_memory)
+        if self.h_distance < SAME_STATE:  # no memory at all, or a memory that does not reach the output
+            return Message("unrolling.hello.memory_none_same", a=a, dist=self.h_distance)
+        return Message("unrolling.hello.memory_none", a=a, dist=self.h_distance)
 
 
 def memory_check(model: HelloTagger) -> MemoryCheck:
@@ -380,10 +513,7 @@ def gradient_norms(cfg: GradConfig) -> pd.DataFrame:
                   "LSTM": nn.LSTM(cfg.hidden_size, cfg.hidden_size)}
         for m in models.values():
             _scaled_orthogonal(m, cfg.weight_scale)
-        H = cfg.hidden_size
-        with torch.no_grad():  # torch's LSTM gate order is i, f, g, o: f is the second block
-            models["LSTM"].bias_ih_l0[H:2 * H].fill_(cfg.forget_bias)
-            models["LSTM"].bias_hh_l0[H:2 * H].zero_()
+        cells.set_gate_bias(models["LSTM"], "forget", cfg.forget_bias)
     frames = []
     for name, m in models.items():
         hs = cells.run(m, x).hiddens[0]
@@ -401,19 +531,51 @@ KEEPS_MORE = 100  # the LSTM "keeps the gradient" when it keeps at least this ma
 
 
 @dataclass(frozen=True)
+class GradientReach:
+    """How much of one model's gradient at t = T reaches t = 1."""
+
+    model: str  # "RNN" or "LSTM", as in gradient_norms' model column
+    ratio: float  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ (inf or NaN when it overflowed)
+    kind: str  # "vanished", "exploded", "kept" or "overflow"
+    overflowed_to: int | None  # the latest t whose gradient overflowed float32 (NaN), or None
+
+    def ratio_words(self) -> str | Message:
+        """The ratio as the lesson prints it: a number, or "overflowed"."""
+        return f"{self.ratio:.2e}" if math.isfinite(self.ratio) else Message("unrolling.grad.overflowed")
+
+
+@dataclass(frozen=True)
 class GradVerdict:
     """What the run shows: how much of the gradient at t = T reaches t = 1, per model."""
 
-    ratio: dict  # model -> ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ (inf or NaN when it overflowed)
-    kind: dict  # model -> "vanished", "exploded", "kept" or "overflow"
-    steps: int  # T - 1: the steps the gradient travels back
-    forget: float  # σ(b_f): the LSTM cell's gradient factor per step when its forget gate sits at its bias
+    config: GradConfig
+    rnn: GradientReach
+    lstm: GradientReach
+
+    @property
+    def models(self) -> tuple[GradientReach, GradientReach]:
+        return self.rnn, self.lstm
+
+    @property
+    def steps(self) -> int:
+        """T - 1: the steps the gradient travels back."""
+        return self.config.seq_len - 1
+
+    @property
+    def forget(self) -> float:
+        """σ(b_f): the LSTM cell's gradient factor per step when its forget gate sits at its bias."""
+        return 1 / (1 + math.exp(-self.config.forget_bias))
+
+    @property
+    def overflowed(self) -> list[GradientReach]:
+        """The models whose gradient overflowed somewhere, by name."""
+        return sorted((m for m in self.models if m.overflowed_to is not None), key=lambda m: m.model)
 
     @property
     def times_more(self) -> float:
         """How many times more of its gradient the LSTM keeps at t = 1 than the RNN (inf when
         the RNN's is exactly 0, NaN when either overflowed)."""
-        r, l_ = self.ratio["RNN"], self.ratio["LSTM"]
+        r, l_ = self.rnn.ratio, self.lstm.ratio
         return l_ / r if r > 0 else math.inf if l_ > 0 else math.nan
 
     @property
@@ -422,7 +584,7 @@ class GradVerdict:
         least KEEPS_MORE times more of its own), "lstm_vanished" (the RNN's vanished, the LSTM
         did not keep much more), "lstm_exploded", "rnn_kept" (the RNN's did not vanish here),
         "rnn_exploded"."""
-        rnn, lstm = self.kind["RNN"], self.kind["LSTM"]
+        rnn, lstm = self.rnn.kind, self.lstm.kind
         if rnn in ("exploded", "overflow"):
             return "rnn_exploded"
         if rnn == "kept":
@@ -431,17 +593,29 @@ class GradVerdict:
             return "lstm_exploded"
         return "shown" if self.times_more >= KEEPS_MORE else "lstm_vanished"
 
+    def sentence(self) -> Message | None:
+        """The lesson in words, with this run's numbers (None for a one-step sequence: no way back)."""
+        if self.steps == 0:
+            return None
+        cfg = self.config
+        return Message(f"unrolling.grad.lesson_{self.lesson}", rnn=self.rnn.ratio_words(),
+                       lstm=self.lstm.ratio_words(), times=self.times_more, T=cfg.seq_len, steps=self.steps,
+                       fb=cfg.forget_bias, sigma=self.forget, keep=KEEPS_MORE, decay=self.forget ** self.steps,
+                       scale=cfg.weight_scale, nl=cfg.nonlinearity, vanished=VANISHED, exploded=EXPLODED)
+
 
 def gradient_verdict(df: pd.DataFrame, cfg: GradConfig) -> GradVerdict:
-    """Read gradient_norms(cfg): each model's ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ and its kind."""
-    ratio, kind = {}, {}
+    """Read gradient_norms(cfg): each model's ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖, its kind, its overflow."""
+    reach = {}
     for m in ("RNN", "LSTM"):
-        g = df[df["model"] == m].sort_values("t")["grad_norm"].to_numpy()
-        r = float(g[0] / g[-1])  # ‖∂L/∂h_T‖ = ‖1‖ = √H > 0: L is the sum of h_T
-        ratio[m] = r
-        kind[m] = ("overflow" if not math.isfinite(r) else "vanished" if r < VANISHED
-                   else "exploded" if r > EXPLODED else "kept")
-    return GradVerdict(ratio, kind, cfg.seq_len - 1, 1 / (1 + math.exp(-cfg.forget_bias)))
+        g = df[df["model"] == m].sort_values("t")
+        norms = g["grad_norm"].to_numpy()
+        r = float(norms[0] / norms[-1])  # ‖∂L/∂h_T‖ = ‖1‖ = √H > 0: L is the sum of h_T
+        kind = ("overflow" if not math.isfinite(r) else "vanished" if r < VANISHED
+                else "exploded" if r > EXPLODED else "kept")
+        bad = g.loc[g["grad_norm"].isna(), "t"]
+        reach[m] = GradientReach(m, r, kind, int(bad.max()) if len(bad) else None)
+    return GradVerdict(cfg, reach["RNN"], reach["LSTM"])
 
 
 # ---------------------------------------------------------------- shapes
@@ -449,20 +623,21 @@ def gradient_verdict(df: pd.DataFrame, cfg: GradConfig) -> GradVerdict:
 
 def shape_table(ex: WorkedExample) -> pd.DataFrame:
     """The shapes of input, output, h_n and every weight, with what each axis means and what it
-    holds (in the current language). Columns: tensor, shape, axes, holds."""
+    holds. Columns: tensor, shape, axes, holds; a cell in words is a Message (str() says it)."""
     rnn = ex.rnn
     out, h_n = rnn(ex.x)
     T_B = "batch, seq_len" if rnn.batch_first else "seq_len, batch"
     rows = [
-        ("input", tuple(ex.x.shape), f"({T_B}, input_size)", tr("unrolling.shapes.input")),
-        ("output", tuple(out.shape), f"({T_B}, hidden_size)", tr("unrolling.shapes.output")),
-        ("h_n", tuple(h_n.shape), "(num_layers, batch, hidden_size)", tr("unrolling.shapes.h_n")),
+        ("input", tuple(ex.x.shape), f"({T_B}, input_size)", Message("unrolling.shapes.input")),
+        ("output", tuple(out.shape), f"({T_B}, hidden_size)", Message("unrolling.shapes.output")),
+        ("h_n", tuple(h_n.shape), "(num_layers, batch, hidden_size)", Message("unrolling.shapes.h_n")),
     ]
-    for name, p in rnn.named_parameters():
-        meaning = {"weight_ih": tr("unrolling.shapes.weight_ih_axes"), "weight_hh": "(hidden_size, hidden_size)",
-                   "bias_ih": "(hidden_size,)", "bias_hh": "(hidden_size,)"}[name.rsplit("_", 1)[0]]
-        kind = tr(f"unrolling.shapes.{name.split('_')[0]}")  # weight or bias
-        rows.append((name, tuple(p.shape), meaning, tr("unrolling.shapes.parameter", layer=int(name[-1]) + 1, kind=kind)))
+    axes = {"weight_ih": Message("unrolling.shapes.weight_ih_axes"), "weight_hh": "(hidden_size, hidden_size)",
+            "bias_ih": "(hidden_size,)", "bias_hh": "(hidden_size,)"}
+    for name, p in rnn.named_parameters():  # weight_ih_l0, ...: the kind, then the layer
+        kind = Message(f"unrolling.shapes.{name.split('_')[0]}")  # weight or bias
+        rows.append((name, tuple(p.shape), axes[name.rsplit("_", 1)[0]],
+                     Message("unrolling.shapes.parameter", layer=int(name[-1]) + 1, kind=kind)))
     return pd.DataFrame(rows, columns=["tensor", "shape", "axes", "holds"]).assign(shape=lambda d: d["shape"].map(shape_text))
 
 

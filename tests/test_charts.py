@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from rnnviz import charts
+from rnnviz.i18n import tr
 from rnnviz.inspect import inspect
 
 
@@ -46,7 +47,7 @@ def test_trace_frame_is_tidy_and_matches_torch():
 
 def unrolled_frames(seq_len: int, t: int, num_layers: int = 1) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """The diagram's spec, its nodes (col, row, label, kind, now) and its arrows (one row each)."""
-    spec = charts.unrolled(seq_len, t, num_layers).to_dict()
+    spec = charts.unrolled(seq_len, t, num_layers, title=tr("charts.unrolled_title", t=t)).to_dict()
     frames = [pd.DataFrame(rows) for rows in spec["datasets"].values()]
     nodes = next(f for f in frames if "now" in f.columns)
     # the arrows' frame is the one with every edge; the weight labels layer splits it by direction

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from apptest import english_on, no_exception, open_page, readable, specs
 
-from rnnviz import unrolling as U
+from rnnviz import unrolling
 from rnnviz.i18n import CATALOGUES, set_language
 
 PAGE = "pages/1_RNN_Unrolling.py"
@@ -31,10 +31,10 @@ def test_the_unrolling_page_in_chinese_has_no_english_left():
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
     # the notes' three scripts: Chinese names and captions, their values (the link's) kept
     variant = at.radio(key="hello_variant")
-    assert variant.options == [ZH[f"unrolling.variant.{v}"] for v in U.VARIANTS]
+    assert variant.options == [ZH[f"unrolling.variant.{v}"] for v in unrolling.VARIANTS]
     assert variant.value == "cell" and "hello_variant" not in at.query_params  # the default stays out of the link
-    assert list(variant.proto.captions) == [ZH[f"unrolling.variant.{v}_caption"].format(lr=U.LR_OF_VARIANT[v])
-                                            for v in U.VARIANTS]
+    assert list(variant.proto.captions) == [ZH[f"unrolling.variant.{v}_caption"].format(lr=unrolling.LR_OF_VARIANT[v])
+                                            for v in unrolling.VARIANTS]
     # the printout keeps the notes' own format (their code prints English); the rest speaks Chinese
     assert at.code[0].value.startswith("Predicted string: heeee, Epoch [1/15] loss=")
     assert ZH["unrolling.hello.solved"].split("{")[0] in at.success[0].value
@@ -82,13 +82,14 @@ def test_picking_a_script_in_chinese_puts_its_value_in_the_link():
 
 
 def test_the_shape_table_speaks_the_current_language():
-    ex = U.worked_example(U.UnrollConfig(num_layers=2))
+    """The engine's table holds stable values and Messages; str() says them in the run's language."""
+    table = unrolling.shape_table(unrolling.worked_example(unrolling.UnrollConfig(num_layers=2)))
     try:
         set_language("zh")
-        zh = U.shape_table(ex).set_index("tensor")
+        zh = table.map(str).set_index("tensor")
     finally:
         set_language("en")
-    en = U.shape_table(ex).set_index("tensor")
+    en = table.map(str).set_index("tensor")
     assert (zh["shape"] == en["shape"]).all()  # the numbers do not depend on the language
     assert en.loc["weight_hh_l1", "holds"] == "layer 2's weight"
     assert zh.loc["weight_hh_l1", "holds"] == "第 2 层的权重"

@@ -74,10 +74,8 @@ from test_text import reference_routes, serve
 from torch import nn
 
 import rnnviz.data.text as T
-from rnnviz import charlm
-from rnnviz import forecast, sincos, sine
+from rnnviz import charlm, forecast, sincos, sine, unrolling
 from rnnviz import gates as G
-from rnnviz import unrolling as U
 from rnnviz.data import grammar
 from rnnviz.data.sine import SeriesConfig, make_series, windows
 from rnnviz.i18n import CATALOGUES
@@ -89,16 +87,16 @@ SEEDS = (0, 1, 2)  # each page's default seed (0) and two others
 
 # ==================== Page 1, RNN unrolling ====================
 
-HELLO_SEEDS = (U.HelloConfig.seed, 6, 7)  # the page's default hello seed, and two others
+HELLO_SEEDS = (unrolling.HelloConfig.seed, 6, 7)  # the page's default hello seed, and two others
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("sizes", [{}, {"seq_len": 20, "batch_size": 3, "hidden_size": 16, "num_layers": 2},
                                    {"nonlinearity": "relu", "input_size": 8}], ids=["notes", "larger", "relu"])
 def test_the_three_ways_give_the_same_outputs(seed, sizes):
-    cfg = U.UnrollConfig(seed=seed, **sizes)
-    ex = U.worked_example(cfg)
-    three = U.three_ways(ex)
+    cfg = unrolling.UnrollConfig(seed=seed, **sizes)
+    ex = unrolling.worked_example(cfg)
+    three = unrolling.three_ways(ex)
     assert three.max_diff() < 1e-5
     assert three.agree()  # the page then says "they agree", with this number
     # ... "over all n numbers of layer 1 (seq_len × batch × hidden_size = T × B × H)": the run's shapes
@@ -106,22 +104,22 @@ def test_the_three_ways_give_the_same_outputs(seed, sizes):
     assert (counts["T"], counts["B"], counts["H"]) == (cfg.seq_len, cfg.batch_size, cfg.hidden_size)
     assert counts["n"] == cfg.seq_len * cfg.batch_size * cfg.hidden_size == three.by_module.numel()
     # the unrolled picture is one set of weights: T steps do not multiply the parameters
-    shared = U.shared_weights(ex)
-    assert shared["real"] == U.parameter_count(ex.rnn) + U.parameter_count(ex.readout)
+    shared = unrolling.shared_weights(ex)
+    assert shared["real"] == unrolling.parameter_count(ex.rnn) + unrolling.parameter_count(ex.readout)
     assert shared["if_unshared"] == shared["real"] * ex.x.shape[0]
 
 
 @pytest.mark.parametrize("seed", HELLO_SEEDS)
-@pytest.mark.parametrize("variant", list(U.VARIANTS))
+@pytest.mark.parametrize("variant", list(unrolling.VARIANTS))
 def test_the_notes_hello_recipe_reaches_ohlol_within_15_epochs_with_memory(variant, seed):
-    cfg = U.HelloConfig(variant, U.LR_OF_VARIANT[variant], 15, seed)  # the notes' recipe
-    model = U.hello_model(cfg)
-    predicted = [s.info["predicted"] for s in U.train_hello(cfg, model)]
+    cfg = unrolling.HelloConfig(variant, unrolling.LR_OF_VARIANT[variant], 15, seed)  # the notes' recipe
+    model = unrolling.hello_model(cfg)
+    predicted = [s.info["predicted"] for s in unrolling.train_hello(cfg, model)]
     assert len(predicted) == 15
-    first = U.first_solved(predicted)
+    first = unrolling.first_solved(predicted)
     assert first is not None and first <= 15, predicted
-    assert predicted[-1] == U.HELLO_OUT  # and it keeps it to the last printed line
-    mem = U.memory_check(model)
+    assert predicted[-1] == unrolling.HELLO_OUT  # and it keeps it to the last printed line
+    mem = unrolling.memory_check(model)
     assert (mem.first, mem.second, mem.letter) == (2, 3, "l")
     # the trained model: different letters at the two l's, "l" then "o", from different hidden states
     assert mem.told_apart and (mem.predicted[mem.first], mem.predicted[mem.second]) == ("l", "o")
@@ -133,15 +131,15 @@ def test_the_notes_hello_recipe_reaches_ohlol_within_15_epochs_with_memory(varia
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_rnn_gradient_vanishes_where_the_lstm_keeps_it(seed):
-    cfg = U.GradConfig(seed=seed)  # the page's defaults: 50 steps, weight scale 1.0, tanh, forget bias 3
-    verdict = U.gradient_verdict(U.gradient_norms(cfg), cfg)
+    cfg = unrolling.GradConfig(seed=seed)  # the page's defaults: 50 steps, weight scale 1.0, tanh, forget bias 3
+    verdict = unrolling.gradient_verdict(unrolling.gradient_norms(cfg), cfg)
     assert verdict.lesson == "shown"
-    assert verdict.kind["RNN"] == "vanished" and verdict.ratio["RNN"] < U.VANISHED
-    assert verdict.ratio["LSTM"] > U.KEEPS_MORE * verdict.ratio["RNN"]
+    assert verdict.rnn.kind == "vanished" and verdict.rnn.ratio < unrolling.VANISHED
+    assert verdict.lstm.ratio > unrolling.KEEPS_MORE * verdict.rnn.ratio
     # smaller weights vanish faster still; the LSTM keeps its gradient there too
-    small = U.GradConfig(weight_scale=0.5, seed=seed)
-    v_small = U.gradient_verdict(U.gradient_norms(small), small)
-    assert v_small.lesson == "shown" and v_small.ratio["RNN"] < verdict.ratio["RNN"]
+    small = unrolling.GradConfig(weight_scale=0.5, seed=seed)
+    v_small = unrolling.gradient_verdict(unrolling.gradient_norms(small), small)
+    assert v_small.lesson == "shown" and v_small.rnn.ratio < verdict.rnn.ratio
 
 
 # ==================== Page 2, sine forecasting ====================

@@ -21,7 +21,7 @@ import torch
 from apptest import chart, chart_titles, no_exception, specs, title_of
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import unrolling as U
+from rnnviz import unrolling
 from rnnviz.train import train
 from rnnviz.ui import TrainState
 from rnnviz.ui.page import existing_pages
@@ -112,7 +112,7 @@ def assert_printout_matches(at: AppTest, run: TrainState) -> None:
     places = 4 if run.config.variant == "cell" else 3
     assert [f"{v:.{places}f}" for v in history["loss"]] == [f"{s.loss:.{places}f}" for s in tail]
     printed = next(c.value for c in at.code if c.value.startswith("Predicted")).splitlines()
-    assert printed == [U.printout_line(run.config.variant, s.info["predicted"], s.step, run.config.epochs, s.loss)
+    assert printed == [unrolling.printout_line(run.config.variant, s.info["predicted"], s.step, run.config.epochs, s.loss)
                        for s in tail]
     assert loss_per_epoch(at)["epoch"].tolist() == [s.step for s in run.history]
 
@@ -304,7 +304,7 @@ def test_hello_variants_retrain_with_their_own_learning_rate(page1: AppTest):
     at.radio(key="hello_variant").set_value("embed").run()
     no_exception(at)
     run = hello_run(at)
-    assert run.config == U.HelloConfig("embed", U.LR_OF_VARIANT["embed"], 15, U.HelloConfig.seed)
+    assert run.config == unrolling.HelloConfig("embed", unrolling.LR_OF_VARIANT["embed"], 15, unrolling.HelloConfig.seed)
     assert run.status == "done"
     assert at.number_input(key="hello_lr_embed").value == pytest.approx(0.05)
     assert "Predicts “ohlol”" in messages(at.success)
@@ -326,7 +326,7 @@ def test_the_notes_rnn_recipe_on_a_seed_where_it_misses_says_so(page1: AppTest):
     at.number_input(key="hello_seed").set_value(0).run()
     no_exception(at)
     run = hello_run(at)
-    assert run.config == U.HelloConfig("rnn", 0.05, 15, 0)
+    assert run.config == unrolling.HelloConfig("rnn", 0.05, 15, 0)
     assert hello_history(at)["predicted"].iloc[-1] == "ohlll"
     assert next(c.value for c in at.code if c.value.startswith("Predicted")).startswith("Predicted:  ")
     assert "Not solved yet: last prediction “ohlll” (4 of 5 letters right)" in messages(at.info)
@@ -411,17 +411,17 @@ def test_diverged_training_keeps_the_last_good_model(page1: AppTest, monkeypatch
     at = page1
     good = hello_run(at)
 
-    def nan_at_step_3(cfg: U.HelloConfig, model: U.HelloTagger):
-        x, y = U.encode(U.HELLO_IN), U.encode(U.HELLO_OUT)
+    def nan_at_step_3(cfg: unrolling.HelloConfig, model: unrolling.HelloTagger):
+        x, y = unrolling.encode(unrolling.HELLO_IN), unrolling.encode(unrolling.HELLO_OUT)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
 
         def loss_at(step: int):
-            loss = U.hello_loss(model, model(x), y)
+            loss = unrolling.hello_loss(model, model(x), y)
             return loss * math.nan if step == 3 else loss
 
-        return train(model, loss_at, opt, cfg.epochs, describe=lambda: {"predicted": U.predict(model)})
+        return train(model, loss_at, opt, cfg.epochs, describe=lambda: {"predicted": unrolling.predict(model)})
 
-    monkeypatch.setattr(U, "train_hello", nan_at_step_3)
+    monkeypatch.setattr(unrolling, "train_hello", nan_at_step_3)
     at.number_input(key="hello_lr_cell").set_value(0.5).run()
     no_exception(at)
     assert hello_run(at) is good

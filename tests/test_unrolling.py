@@ -11,33 +11,33 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import reference_hello as R
+import reference_hello
 
-from rnnviz import charts
-from rnnviz import unrolling as U
+from rnnviz import charts, unrolling
+from rnnviz.i18n import Message
 
 
-@pytest.mark.parametrize("variant", list(U.VARIANTS))
+@pytest.mark.parametrize("variant", list(unrolling.VARIANTS))
 def test_default_seed_solves_hello_within_15_epochs(variant):
-    cfg = U.HelloConfig(variant, U.LR_OF_VARIANT[variant])
-    model = U.hello_model(cfg)
-    predicted = [s.info["predicted"] for s in U.train_hello(cfg, model)]
+    cfg = unrolling.HelloConfig(variant, unrolling.LR_OF_VARIANT[variant])
+    model = unrolling.hello_model(cfg)
+    predicted = [s.info["predicted"] for s in unrolling.train_hello(cfg, model)]
     assert len(predicted) == 15
     assert "ohlol" in predicted
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("variant", list(U.VARIANTS))
+@pytest.mark.parametrize("variant", list(unrolling.VARIANTS))
 def test_hello_prints_what_the_notes_code_prints(variant, seed):
     """The notes' scripts (bench/reference_hello.py) and the engine, same seed and the notes'
     learning rate: the same predicted string and loss on every printed line, in the notes' format."""
-    cfg = U.HelloConfig(variant, U.LR_OF_VARIANT[variant], 15, seed)
-    assert cfg.lr == R.NOTES_LR[variant]  # the page's default is the notes' recipe
-    ours = list(U.train_hello(cfg, U.hello_model(cfg)))
-    ref = R.RUN[variant](seed)
+    cfg = unrolling.HelloConfig(variant, unrolling.LR_OF_VARIANT[variant], 15, seed)
+    assert cfg.lr == reference_hello.NOTES_LR[variant]  # the page's default is the notes' recipe
+    ours = list(unrolling.train_hello(cfg, unrolling.hello_model(cfg)))
+    ref = reference_hello.RUN[variant](seed)
     assert [s.info["predicted"] for s in ours] == ref["predicted"]
     assert [s.loss for s in ours] == pytest.approx(ref["losses"], rel=1e-5)
-    line = U.printout_line(variant, ours[0].info["predicted"], 1, 15, ours[0].loss)
+    line = unrolling.printout_line(variant, ours[0].info["predicted"], 1, 15, ours[0].loss)
     if variant == "cell":  # print('Predicted string: ' + ..., end=''); print(', Epoch [%d/15] loss=%.4f' % ...)
         assert line == f"Predicted string: {ref['predicted'][0]}, Epoch [1/15] loss={ref['losses'][0]:.4f}"
     else:  # print('Predicted: ', ..., end=''); print(', Epoch [%d/15] loss = %.3f' % ...)
@@ -47,43 +47,43 @@ def test_hello_prints_what_the_notes_code_prints(variant, seed):
 def test_the_cell_loss_is_the_sum_and_the_others_the_mean():
     """The notes: loss += criterion(...) per letter in the RNNCell loop; one mean over (5, 4) with nn.RNN.
     Same weights, same letters: the sum is 5 times the mean."""
-    cell = U.hello_model(U.HelloConfig("cell"))
-    rnn = U.HelloTagger("rnn")
+    cell = unrolling.hello_model(unrolling.HelloConfig("cell"))
+    rnn = unrolling.HelloTagger("rnn")
     rnn.rnn.load_state_dict({k + "_l0": v for k, v in cell.rnn.state_dict().items()})
-    x, y = U.encode(U.HELLO_IN), U.encode(U.HELLO_OUT)
-    summed, mean = U.hello_loss(cell, cell(x), y), U.hello_loss(rnn, rnn(x), y)
+    x, y = unrolling.encode(unrolling.HELLO_IN), unrolling.encode(unrolling.HELLO_OUT)
+    summed, mean = unrolling.hello_loss(cell, cell(x), y), unrolling.hello_loss(rnn, rnn(x), y)
     assert float(summed.detach()) == pytest.approx(5 * float(mean.detach()), rel=1e-5)
 
 
 def test_solved_from_and_first_solved():
-    assert U.first_solved(["ohlll", "ohlol", "ohool", "ohlol"]) == 2
-    assert U.solved_from(["ohlll", "ohlol", "ohool", "ohlol"]) == 4
-    assert U.solved_from(["ohlol", "ohlol"]) == 1
-    assert U.solved_from(["ohlol", "ohool"]) is None and U.first_solved(["ohlll"]) is None
+    assert unrolling.first_solved(["ohlll", "ohlol", "ohool", "ohlol"]) == 2
+    assert unrolling.solved_from(["ohlll", "ohlol", "ohool", "ohlol"]) == 4
+    assert unrolling.solved_from(["ohlol", "ohlol"]) == 1
+    assert unrolling.solved_from(["ohlol", "ohool"]) is None and unrolling.first_solved(["ohlll"]) is None
 
 
 def test_a_model_that_did_not_learn_the_two_ls_is_told_so():
     """Seed 0, the RNNCell recipe: "ohlll" after 15 epochs, the same letter at both l's."""
-    cfg = U.HelloConfig("cell", 0.1, 15, 0)
-    model = U.hello_model(cfg)
-    predicted = [s.info["predicted"] for s in U.train_hello(cfg, model)]
-    assert U.first_solved(predicted) is None
-    mem = U.memory_check(model)
+    cfg = unrolling.HelloConfig("cell", 0.1, 15, 0)
+    model = unrolling.hello_model(cfg)
+    predicted = [s.info["predicted"] for s in unrolling.train_hello(cfg, model)]
+    assert unrolling.first_solved(predicted) is None
+    mem = unrolling.memory_check(model)
     assert not mem.told_apart and mem.right == 4
 
 
 def test_the_embedding_frame_is_the_learnt_table():
-    model = U.hello_model(U.HelloConfig("embed", 0.05))
-    emb = U.embedding_frame(model)
-    assert len(emb) == 4 * 10 and list(emb["letter"].unique()) == list(U.HELLO_CHARS)
+    model = unrolling.hello_model(unrolling.HelloConfig("embed", 0.05))
+    emb = unrolling.embedding_frame(model)
+    assert len(emb) == 4 * 10 and list(emb["letter"].unique()) == list(unrolling.HELLO_CHARS)
     assert emb["value"].tolist()[:10] == pytest.approx(model.emb.weight[0].tolist())
-    assert U.embedding_frame(U.hello_model(U.HelloConfig("cell"))) is None
+    assert unrolling.embedding_frame(unrolling.hello_model(unrolling.HelloConfig("cell"))) is None
 
 
 def test_hello_hidden_frame_has_every_layer_unit_and_letter():
-    cfg = U.HelloConfig("embed", 0.05)
-    model = U.hello_model(cfg)
-    df = U.hello_hidden_frame(model)
+    cfg = unrolling.HelloConfig("embed", 0.05)
+    model = unrolling.hello_model(cfg)
+    df = unrolling.hello_hidden_frame(model)
     assert set(df["layer"]) == {1, 2}
     assert len(df) == 5 * 8 * 2
     assert list(df[(df.layer == 1) & (df.unit == 1)]["char"]) == ["1:h", "2:e", "3:l", "4:l", "5:o"]
@@ -92,50 +92,50 @@ def test_hello_hidden_frame_has_every_layer_unit_and_letter():
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("num_layers", [1, 3])
 def test_step_numbers_add_up(batch_first, num_layers):
-    ex = U.worked_example(U.UnrollConfig(seq_len=4, batch_size=2, num_layers=num_layers, batch_first=batch_first))
+    ex = unrolling.worked_example(unrolling.UnrollConfig(seq_len=4, batch_size=2, num_layers=num_layers, batch_first=batch_first))
     for layer in range(num_layers):
         for t in range(1, 5):
-            n = U.step_numbers(ex, t, layer, sample=1)
+            n = unrolling.step_numbers(ex, t, layer, sample=1)
             assert torch.allclose(n["preact"], n["W_ih x_t"] + n["b_ih"] + n["W_hh h_prev"] + n["b_hh"], atol=1e-6)
             assert torch.allclose(n["h_t"], torch.tanh(n["preact"]), atol=1e-6)
     # the last step of the last layer is what nn.RNN returns in h_n
     with torch.no_grad():
         _, h_n = ex.rnn(ex.x)
-    assert torch.allclose(U.step_numbers(ex, 4, num_layers - 1, 1)["h_t"], h_n[-1, 1], atol=1e-5)
+    assert torch.allclose(unrolling.step_numbers(ex, 4, num_layers - 1, 1)["h_t"], h_n[-1, 1], atol=1e-5)
 
 
 def test_first_step_starts_from_zero_state():
-    n = U.step_numbers(U.worked_example(U.UnrollConfig()), 1)
+    n = unrolling.step_numbers(unrolling.worked_example(unrolling.UnrollConfig()), 1)
     assert torch.equal(n["h_prev"], torch.zeros(2))
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 def test_three_ways_agree(nonlinearity):
-    three = U.three_ways(U.worked_example(U.UnrollConfig(seq_len=20, batch_size=3, hidden_size=16,
+    three = unrolling.three_ways(unrolling.worked_example(unrolling.UnrollConfig(seq_len=20, batch_size=3, hidden_size=16,
                                                          num_layers=2, nonlinearity=nonlinearity)))
     assert three.by_hand.shape == three.by_cell.shape == three.by_module.shape == (20, 3, 16)
     assert three.max_diff() < 1e-5
 
 
 def test_shape_table_follows_batch_first():
-    cfg = U.UnrollConfig(seq_len=3, batch_size=5, input_size=4, hidden_size=2, num_layers=2)
-    table = U.shape_table(U.worked_example(cfg)).set_index("tensor")["shape"]
+    cfg = unrolling.UnrollConfig(seq_len=3, batch_size=5, input_size=4, hidden_size=2, num_layers=2)
+    table = unrolling.shape_table(unrolling.worked_example(cfg)).set_index("tensor")["shape"]
     assert (table["input"], table["output"], table["h_n"]) == ("(3, 5, 4)", "(3, 5, 2)", "(2, 5, 2)")
     assert table["weight_ih_l1"] == "(2, 2)"
-    cfg_bf = U.UnrollConfig(seq_len=3, batch_size=5, input_size=4, hidden_size=2, num_layers=2, batch_first=True)
-    table = U.shape_table(U.worked_example(cfg_bf)).set_index("tensor")["shape"]
+    cfg_bf = unrolling.UnrollConfig(seq_len=3, batch_size=5, input_size=4, hidden_size=2, num_layers=2, batch_first=True)
+    table = unrolling.shape_table(unrolling.worked_example(cfg_bf)).set_index("tensor")["shape"]
     assert (table["input"], table["output"], table["h_n"]) == ("(5, 3, 4)", "(5, 3, 2)", "(2, 5, 2)")
 
 
 def test_output_meets_h_n_at_the_last_step():
     for bf in (False, True):
-        assert U.output_vs_h_n(U.worked_example(U.UnrollConfig(num_layers=2, batch_size=3, batch_first=bf))) < 1e-6
+        assert unrolling.output_vs_h_n(unrolling.worked_example(unrolling.UnrollConfig(num_layers=2, batch_size=3, batch_first=bf))) < 1e-6
 
 
 def test_extreme_sizes_work():
-    ex = U.worked_example(U.UnrollConfig(seq_len=1, batch_size=1, input_size=1, hidden_size=1, num_layers=4))
-    assert U.three_ways(ex).max_diff() < 1e-6
-    assert U.step_numbers(ex, 1, 3)["h_t"].shape == (1,)
+    ex = unrolling.worked_example(unrolling.UnrollConfig(seq_len=1, batch_size=1, input_size=1, hidden_size=1, num_layers=4))
+    assert unrolling.three_ways(ex).max_diff() < 1e-6
+    assert unrolling.step_numbers(ex, 1, 3)["h_t"].shape == (1,)
 
 
 def _ratio(df, model):
@@ -144,26 +144,26 @@ def _ratio(df, model):
 
 
 def test_rnn_gradient_vanishes_where_the_lstm_keeps_it():
-    df = U.gradient_norms(U.GradConfig())
+    df = unrolling.gradient_norms(unrolling.GradConfig())
     assert list(df.columns) == ["t", "model", "grad_norm"] and len(df) == 100
     assert _ratio(df, "RNN") < 1e-4  # vanished across 50 steps
     assert _ratio(df, "LSTM") > 1e-2  # the forget gate (bias 3) keeps the path open
 
 
 def test_large_weight_scale_explodes_the_rnn_gradient():
-    df = U.gradient_norms(U.GradConfig(weight_scale=3.0, nonlinearity="relu"))
+    df = unrolling.gradient_norms(unrolling.GradConfig(weight_scale=3.0, nonlinearity="relu"))
     assert _ratio(df, "RNN") > 1e6
 
 
 def test_overflow_becomes_nan_not_an_exception():
-    df = U.gradient_norms(U.GradConfig(seq_len=400, weight_scale=4.0, nonlinearity="relu"))
+    df = unrolling.gradient_norms(unrolling.GradConfig(seq_len=400, weight_scale=4.0, nonlinearity="relu"))
     rnn = df[df.model == "RNN"]["grad_norm"]
     assert rnn.isna().any()
     assert df[df.model == "LSTM"]["grad_norm"].map(math.isfinite).all()
 
 
 def test_forget_bias_zero_makes_the_lstm_vanish_too():
-    df = U.gradient_norms(U.GradConfig(forget_bias=0.0))
+    df = unrolling.gradient_norms(unrolling.GradConfig(forget_bias=0.0))
     assert _ratio(df, "LSTM") < 1e-6
 
 
@@ -176,8 +176,8 @@ def test_forget_bias_zero_makes_the_lstm_vanish_too():
 ])
 def test_the_gradient_verdict_follows_the_run(settings, lesson):
     """The sentence section 5 says is read from the run: a setting that breaks the lesson gets its own."""
-    cfg = U.GradConfig(**settings)
-    verdict = U.gradient_verdict(U.gradient_norms(cfg), cfg)
+    cfg = unrolling.GradConfig(**settings)
+    verdict = unrolling.gradient_verdict(unrolling.gradient_norms(cfg), cfg)
     assert verdict.lesson == lesson, verdict
 
 
@@ -188,20 +188,20 @@ def test_the_gradient_verdict_follows_the_run(settings, lesson):
 @pytest.mark.parametrize("layers", [1, 2])
 def test_the_counts_the_text_states_are_the_runs_shapes(batch, layers):
     """Section 1 and 2 state counts (numbers compared, parameters shared); each comes from the run."""
-    ex = U.worked_example(U.UnrollConfig(batch_size=batch, num_layers=layers))
-    three = U.three_ways(ex)
+    ex = unrolling.worked_example(unrolling.UnrollConfig(batch_size=batch, num_layers=layers))
+    three = unrolling.three_ways(ex)
     counts = three.counts()
     assert (counts["T"], counts["B"], counts["H"]) == (3, batch, 2)
     assert counts["n"] == three.by_module.numel() == 3 * batch * 2  # layer 1, every sequence
-    shared = U.shared_weights(ex)
-    assert shared["rnn"] == U.parameter_count(ex.rnn) == 16 + 12 * (layers - 1)  # nn.RNN(4, 2), then (2, 2)
+    shared = unrolling.shared_weights(ex)
+    assert shared["rnn"] == unrolling.parameter_count(ex.rnn) == 16 + 12 * (layers - 1)  # nn.RNN(4, 2), then (2, 2)
     assert shared["readout"] == 12 and shared["layers"] == layers  # Linear(2, 4)
     assert shared["real"] == shared["rnn"] + shared["readout"] and shared["if_unshared"] == 3 * shared["real"]
 
 
 def test_a_one_axis_shape_prints_as_python_prints_it():
-    assert U.shape_text((2,)) == "(2,)" and U.shape_text((3, 1, 4)) == "(3, 1, 4)"
-    table = U.shape_table(U.worked_example(U.UnrollConfig())).set_index("tensor")["shape"]
+    assert unrolling.shape_text((2,)) == "(2,)" and unrolling.shape_text((3, 1, 4)) == "(3, 1, 4)"
+    table = unrolling.shape_table(unrolling.worked_example(unrolling.UnrollConfig())).set_index("tensor")["shape"]
     assert table["bias_ih_l0"] == "(2,)"
 
 
@@ -224,7 +224,7 @@ def test_heatmap_ticks_are_whole_and_evenly_spaced():
 
 
 def test_the_gradient_axis_has_one_tick_format_and_starts_at_step_1():
-    df = U.gradient_norms(U.GradConfig())
+    df = unrolling.gradient_norms(unrolling.GradConfig())
     assert charts.log_format(df["grad_norm"]) == ".0e"  # 1e-7 .. 4: powers of ten throughout
     assert charts.log_format([0.05, 4.0]) == "~g"  # a narrow range: plain decimals throughout
     spec = charts.line(df, "t", "grad_norm", "g", "time step t", "norm", color="model", log_y=True,
@@ -232,6 +232,115 @@ def test_the_gradient_axis_has_one_tick_format_and_starts_at_step_1():
     assert spec["encoding"]["y"]["axis"]["format"] == ".0e" and spec["encoding"]["y"]["scale"]["type"] == "log"
     assert spec["encoding"]["x"]["scale"]["domain"] == [1, 50]  # no step 0
     assert spec["encoding"]["x"]["axis"]["tickMinStep"] == 1
+
+
+# ---------------------------------------------------------------- what the page says, decided here
+
+
+def test_the_step_table_is_the_steps_numbers_per_unit():
+    ex = unrolling.worked_example(unrolling.UnrollConfig(hidden_size=3, num_layers=2))
+    n = unrolling.step_numbers(ex, 2, layer=1)
+    table = unrolling.step_table(n)
+    assert list(table.columns) == ["unit", "ih", "hh", "preact", "h_prev", "h_t"] and table["unit"].tolist() == [1, 2, 3]
+    assert table["ih"].add(table["hh"]).tolist() == pytest.approx(table["preact"].tolist(), abs=1e-6)
+    assert table["h_t"].tolist() == pytest.approx(torch.tanh(n["preact"]).tolist())
+    assert table["h_prev"].tolist() == pytest.approx(unrolling.step_numbers(ex, 1, layer=1)["h_t"].tolist())
+
+
+def test_the_three_ways_table_is_one_sequence_and_the_verdict_follows_the_difference():
+    three = unrolling.three_ways(unrolling.worked_example(unrolling.UnrollConfig(seq_len=2, batch_size=2)))
+    table = three.table(sample=1)
+    assert list(zip(table["t"], table["unit"])) == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert table["by_module"].tolist() == pytest.approx(three.by_module[:, 1].flatten().tolist())
+    agree = three.verdict("tanh")
+    assert [m.key for m in agree] in (["unrolling.ways.agree"], ["unrolling.ways.agree_exact"])
+    assert agree[0].values["n"] == 2 * 2 * 2
+    off = unrolling.ThreeWays(three.by_hand + 0.01, three.by_cell, three.by_module)  # a way that is off
+    assert [m.key for m in off.verdict("relu")] == ["unrolling.ways.disagree", "unrolling.ways.disagree_relu"]
+    assert [m.key for m in off.verdict("tanh")] == ["unrolling.ways.disagree"]
+    assert off.verdict("tanh")[0].values["diff"] == pytest.approx(0.01, rel=1e-3)
+
+
+@pytest.mark.parametrize("sizes, key", [({}, "unrolling.step.shared"), ({"seq_len": 1}, "unrolling.step.shared_one"),
+                                        ({"num_layers": 2}, "unrolling.step.shared_stacked")])
+def test_the_weight_sharing_sentence_follows_the_sizes(sizes, key):
+    ex = unrolling.worked_example(unrolling.UnrollConfig(**sizes))
+    said = unrolling.weight_sharing(ex)
+    assert said.key == key and said.values == unrolling.shared_weights(ex)
+
+
+def test_the_shape_table_holds_stable_values_and_messages():
+    table = unrolling.shape_table(unrolling.worked_example(unrolling.UnrollConfig(num_layers=2))).set_index("tensor")
+    assert table.loc["h_n", "holds"] == Message("unrolling.shapes.h_n")
+    assert table.loc["weight_hh_l1", "holds"] == Message("unrolling.shapes.parameter", layer=2,
+                                                         kind=Message("unrolling.shapes.weight"))
+    assert table.loc["weight_ih_l0", "axes"] == Message("unrolling.shapes.weight_ih_axes")
+    assert table.loc["bias_hh_l1", "axes"] == "(hidden_size,)"
+
+
+def _outcome(variant, lr, seed, epochs=15):
+    cfg = unrolling.HelloConfig(variant, lr, epochs, seed)
+    history = unrolling.hello_history(list(unrolling.train_hello(cfg, unrolling.hello_model(cfg))))
+    return history, unrolling.hello_outcome(cfg, history, finished=True)
+
+
+def test_the_hello_outcome_reads_the_printout():
+    history, solved = _outcome("cell", 0.1, 2)
+    assert list(history.columns) == ["epoch", "predicted", "loss"] and history["epoch"].tolist() == list(range(1, 16))
+    assert solved.solved and solved.result.key == "unrolling.hello.solved" and not solved.notes_claim
+    # the notes' nn.RNN recipe on seed 0: "ohlll" for its last 9 epochs, stuck; a small model
+    history, missed = _outcome("rnn", 0.05, 0)
+    assert not missed.solved and missed.result == Message("unrolling.hello.not_solved", last="ohlll", right=4, epochs=15)
+    assert [m.key for m in missed.notes_claim] == ["unrolling.hello.notes_claim_stuck", "unrolling.hello.small_model"]
+    assert missed.notes_claim[0].values["stuck"] == 9
+    # not the notes' recipe (another learning rate): no claim about the notes
+    _, other = _outcome("rnn", 0.02, 0)
+    assert not unrolling.HelloConfig("rnn", 0.02).notes_recipe and other.notes_claim == ()
+    # an unfinished run says nothing about the recipe yet
+    cfg = unrolling.HelloConfig("rnn", 0.05, 15, 0)
+    assert unrolling.hello_outcome(cfg, history, finished=False).notes_claim == ()
+    printed = unrolling.printout(cfg, history, last=3).splitlines()
+    assert len(printed) == 3 and printed[-1].startswith("Predicted:  ohlll, Epoch [15/15]")
+
+
+def test_the_memory_sentence_follows_the_check():
+    cfg = unrolling.HelloConfig("cell", 0.1, 15, 2)
+    model = unrolling.hello_model(cfg)
+    list(unrolling.train_hello(cfg, model))
+    mem = unrolling.memory_check(model)
+    assert mem.sentence().key == "unrolling.hello.memory_ok" and mem.sentence().values["right_nm"] <= 4
+    same = unrolling.MemoryCheck(2, 3, "l", ("l", "o"), "ohlll", "ohlll", 0.01)
+    assert same.sentence() == Message("unrolling.hello.memory_none_same", a="l", dist=0.01)
+    apart = unrolling.MemoryCheck(2, 3, "l", ("l", "o"), "ohlll", "ohlll", 1.0)
+    assert apart.sentence().key == "unrolling.hello.memory_none"
+    other = unrolling.MemoryCheck(2, 3, "l", ("l", "o"), "ohleh", "ohlll", 1.0)
+    assert other.sentence().key == "unrolling.hello.memory_other" and other.sentence().values["right"] == 3
+
+
+def test_the_gradient_verdict_names_each_models_reach_and_overflow():
+    cfg = unrolling.GradConfig(seq_len=400, weight_scale=4.0, nonlinearity="relu")
+    verdict = unrolling.gradient_verdict(unrolling.gradient_norms(cfg), cfg)
+    assert verdict.rnn.kind == "overflow" and verdict.lstm.overflowed_to is None
+    assert [m.model for m in verdict.overflowed] == ["RNN"] and 1 <= verdict.rnn.overflowed_to < 400
+    said = verdict.sentence()
+    assert said.key == "unrolling.grad.lesson_rnn_exploded"
+    assert said.values["rnn"] == Message("unrolling.grad.overflowed") and said.values["T"] == 400
+    default = unrolling.GradConfig()
+    shown = unrolling.gradient_verdict(unrolling.gradient_norms(default), default)
+    assert shown.overflowed == [] and shown.sentence().values["rnn"] == f"{shown.rnn.ratio:.2e}"
+    one = unrolling.GradConfig(seq_len=1)
+    assert unrolling.gradient_verdict(unrolling.gradient_norms(one), one).sentence() is None  # no way back
+
+
+def test_the_step_equations_print_the_steps_numbers_or_nothing_when_too_large():
+    n = unrolling.step_numbers(unrolling.worked_example(unrolling.UnrollConfig(num_layers=2)), 3, layer=1)
+    lines = charts.step_equations(n, 3, 1, "relu")
+    assert lines[0].startswith(r"W_{ih}h^{(1)}_3 + b_{ih} = \begin{bmatrix}") and r"h_3 = \mathrm{relu}" in lines[2]
+    assert len(lines) == 4 and lines[3].startswith("y_3 = W_{hy}h_3")  # the last layer: its output too
+    assert len(charts.step_equations(unrolling.step_numbers(unrolling.worked_example(unrolling.UnrollConfig(
+        num_layers=2)), 3, layer=0), 3, 0, "tanh")) == 3  # a lower layer has no output layer
+    big = unrolling.step_numbers(unrolling.worked_example(unrolling.UnrollConfig(input_size=7)), 1)
+    assert charts.step_equations(big, 1, 0, "tanh") is None
 
 
 # ---------------------------------------------------------------- the page: text that follows the settings
@@ -304,8 +413,8 @@ def test_a_model_whose_states_differ_but_answers_do_not_is_told_so():
     at.number_input(key="hello_seed").set_value(0).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    mem = U.memory_check(at.session_state["hello__run"].model)
-    assert not mem.told_apart and mem.h_distance > U.SAME_STATE
+    mem = unrolling.memory_check(at.session_state["hello__run"].model)
+    assert not mem.told_apart and mem.h_distance > unrolling.SAME_STATE
     assert f"Its hidden states there do differ (‖h₄ − h₃‖ = {mem.h_distance:.2f}, last layer)" in text
     assert "almost the same" not in text
 
@@ -317,4 +426,4 @@ def test_a_gradient_that_shrank_but_did_not_vanish_says_where_vanishing_starts()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "the RNN's gradient did not vanish over these 49 steps: at t = 1 it is still 8.41e-02 times" in text
-    assert f"not below {U.VANISHED:.0e}, where this page calls it vanished" in text
+    assert f"not below {unrolling.VANISHED:.0e}, where this page calls it vanished" in text

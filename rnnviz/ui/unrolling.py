@@ -1,0 +1,261 @@
+"""The "RNN unrolling" page's Streamlit sections, in lesson order: the widgets that return the
+page's configs (UnrollConfig, HelloConfig, GradConfig: defaults read from the config classes),
+and the blocks that say one result (the step's table and equations, the three ways, the shape
+table, the hello run, the gradient's reach). The numbers, frames and sentences come from
+rnnviz.unrolling; the words from rnnviz/locales/{en,zh}.unrolling.toml.
+
+Where a change goes: a new widget of section N goes in its *_controls() here and becomes a
+field of its config in rnnviz.unrolling (its default there, never here); a new block of words
+or a table shown with a result goes here, its numbers in rnnviz.unrolling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz import charts, unrolling
+from rnnviz.i18n import Message, tr
+from rnnviz.ui import TrainState, choice, show
+
+BOUND = {"bind": "query-params"}  # the section's settings go into the page's link
+
+
+def say(sentences: list[Message] | tuple[Message, ...]) -> str:
+    """Sentences the engine decided, in the learner's language, as one paragraph."""
+    return " ".join(str(s) for s in sentences)
+
+
+# ---------------------------------------------------------------- 1. the recurrence, unrolled
+
+
+def example_controls() -> unrolling.UnrollConfig:
+    """The worked example's sizes; the notes' example (batch 1, seq 3, input 4, hidden 2) by default."""
+    default = unrolling.UnrollConfig
+    c = st.columns(4)
+    seq_len = c[0].number_input(tr("unrolling.size.seq_len"), 1, 64, default.seq_len, key="unroll_seq_len",
+                                help=tr("unrolling.size.seq_len_help"), **BOUND)
+    batch_size = c[1].number_input(tr("unrolling.size.batch"), 1, 16, default.batch_size, key="unroll_batch",
+                                   help=tr("unrolling.size.batch_help"), **BOUND)
+    input_size = c[2].number_input(tr("unrolling.size.input_size"), 1, 64, default.input_size, key="unroll_input",
+                                   help=tr("unrolling.size.input_size_help"), **BOUND)
+    hidden_size = c[3].number_input(tr("unrolling.size.hidden_size"), 1, 64, default.hidden_size,
+                                    key="unroll_hidden", help=tr("unrolling.size.hidden_size_help"), **BOUND)
+    c = st.columns(4)
+    num_layers = c[0].number_input(tr("unrolling.size.num_layers"), 1, 4, default.num_layers, key="unroll_layers",
+                                   help=tr("unrolling.size.num_layers_help"), **BOUND)
+    nonlinearity = c[1].selectbox(tr("unrolling.size.nonlinearity"), unrolling.NONLINEARITIES, key="unroll_nl",
+                                  index=unrolling.NONLINEARITIES.index(default.nonlinearity), **BOUND)
+    seed = c[2].number_input(tr("unrolling.size.seed"), 0, 10_000, default.seed, key="unroll_seed",
+                             help=tr("unrolling.size.seed_help"), **BOUND)
+    batch_first = c[3].toggle(tr("unrolling.size.batch_first"), default.batch_first, key="unroll_batch_first",
+                              help=tr("unrolling.size.batch_first_help"), **BOUND)
+    return unrolling.UnrollConfig(seq_len=int(seq_len), batch_size=int(batch_size), input_size=int(input_size),
+                                  hidden_size=int(hidden_size), num_layers=int(num_layers), batch_first=batch_first,
+                                  nonlinearity=nonlinearity, seed=int(seed))
+
+
+def recurrence(cfg: unrolling.UnrollConfig, ex: unrolling.WorkedExample) -> None:
+    """The equations, with the run's nonlinearity, and what its output layer scores."""
+    st.latex(charts.recurrence(cfg.nonlinearity))
+    st.caption(tr("unrolling.output_def", classes=ex.readout.out_features))
+    if cfg.nonlinearity == "relu":
+        st.caption(tr("unrolling.relu_def"))
+
+
+def step_columns(cfg: unrolling.UnrollConfig):
+    """Diagram and step table side by side for a short sequence; a longer one's diagram needs
+    the page's width (the table goes below)."""
+    return st.columns([3, 2]) if cfg.seq_len <= 3 else (st.container(), st.container())
+
+
+def time_step(cfg: unrolling.UnrollConfig) -> int:
+    """The step t (1-based) to follow; a one-step sequence has nothing to step through."""
+    if cfg.seq_len == 1:
+        return 1
+    return st.slider(tr("unrolling.step.t"), 1, cfg.seq_len, 1, help=tr("unrolling.step.t_help"))
+
+
+@dataclass(frozen=True)
+class Pick:
+    """Which numbers section 1 shows: step t (1-based), layer and sequence (0-based, as the engine)."""
+
+    t: int
+    layer: int
+    sample: int
+    batch: int  # sequences in the batch: with more than one, the sentences say which is shown
+
+    @property
+    def batched(self) -> bool:
+        return self.batch > 1
+
+    @property
+    def where(self) -> dict[str, int]:
+        """The catalogue's {t}, {layer}, {sample}, {batch}: 1-based, as the learner counts."""
+        return {"t": self.t, "layer": self.layer + 1, "sample": self.sample + 1, "batch": self.batch}
+
+
+def step_pick(cfg: unrolling.UnrollConfig, t: int) -> Pick:
+    c = st.columns(2)
+    layer = c[0].selectbox(tr("unrolling.step.layer"), range(1, cfg.num_layers + 1), disabled=cfg.num_layers == 1)
+    sample = c[1].selectbox(tr("unrolling.step.sample"), range(1, cfg.batch_size + 1), disabled=cfg.batch_size == 1)
+    return Pick(t, layer - 1, sample - 1, cfg.batch_size)
+
+
+# headers in Unicode sub- and superscripts: a table does not render LaTeX
+STEP_HEADERS = {"ih": "Wᵢₕxₜ+bᵢₕ", "hh": "Wₕₕhₜ₋₁+bₕₕ", "h_prev": "hₜ₋₁", "h_t": "hₜ"}
+
+
+def step_table(n: dict, pick: Pick) -> None:
+    """The picked step's numbers per hidden unit (units 1..H as the index)."""
+    st.markdown(tr("unrolling.step.per_unit_batch" if pick.batched else "unrolling.step.per_unit", **pick.where))
+    unit = tr("unrolling.step.unit")
+    table = unrolling.step_table(n).rename(columns={"unit": unit, "preact": tr("unrolling.step.preact"),
+                                                    **STEP_HEADERS})
+    st.table(table.set_index(unit).style.format("{:.4f}"), hide_index=False)
+    if pick.layer > 0:
+        st.caption(tr("unrolling.step.layer_input", layer=pick.layer + 1, below=pick.layer))
+
+
+def step_equations(n: dict, pick: Pick, cfg: unrolling.UnrollConfig) -> None:
+    """The picked step's equations with its real numbers (or why they are not printed)."""
+    key = "unrolling.step.real_numbers_batch" if pick.batched else "unrolling.step.real_numbers"
+    st.markdown(tr(key, **pick.where))
+    lines = charts.step_equations(n, pick.t, pick.layer, cfg.nonlinearity)
+    if lines is None:
+        st.caption(tr("unrolling.step.too_large"))
+    for line in lines or []:
+        st.latex(line)
+
+
+def hidden_heatmap(frame: pd.DataFrame, pick: Pick) -> None:
+    """The picked layer's hidden state over time, for the picked sequence (an inspect() frame)."""
+    key = "unrolling.step.heat_title_batch" if pick.batched else "unrolling.step.heat_title"
+    hidden = frame[(frame["gate"] == "hidden") & (frame["layer"] == pick.layer + 1)]
+    show(charts.heatmap(hidden, "t", "unit", tr(key, **pick.where), tr("unrolling.step.heat_x"),
+                        tr("unrolling.step.heat_y"), value_title="hₜ", even_ticks=True, symmetric=True))
+
+
+# ---------------------------------------------------------------- 2. three ways, 3. shapes
+
+SHOWN_ROWS = 12  # enough to compare by eye; the metric covers every row
+
+
+def three_ways(three: unrolling.ThreeWays, cfg: unrolling.UnrollConfig, pick: Pick) -> str:
+    """The three outputs side by side, the largest difference and the verdict (returned: the FAQ quotes it)."""
+    ways = three.table(pick.sample)
+    ways = ways.rename(columns={c: tr(f"unrolling.ways.{c}") for c in ("unit", "by_hand", "by_cell", "by_module")})
+    left, right = st.columns([3, 1])
+    left.table(ways.head(SHOWN_ROWS).set_index(list(ways.columns[:2])).style.format("{:.6f}"))
+    counts = three.counts()  # T × B × H: every count in the text comes from the run's shapes
+    if len(ways) > SHOWN_ROWS:
+        left.caption(tr("unrolling.ways.first_rows", shown=SHOWN_ROWS, total=len(ways), sample=pick.sample + 1,
+                        **counts))
+    elif cfg.batch_size > 1:
+        left.caption(tr("unrolling.ways.all_rows", total=len(ways), sample=pick.sample + 1, batch=cfg.batch_size,
+                        **counts))
+    right.metric(tr("unrolling.ways.largest"), f"{three.max_diff():.1e}", help=tr("unrolling.ways.largest_help"))
+    verdict = say(three.verdict(cfg.nonlinearity))
+    right.caption(verdict)
+    return verdict
+
+
+def shape_table(shapes: pd.DataFrame) -> None:
+    """unrolling.shape_table in the learner's words, one row per tensor."""
+    words = shapes.map(str).rename(columns={c: tr(f"unrolling.shapes.{c}") for c in shapes.columns})
+    st.table(words.set_index(tr("unrolling.shapes.tensor")))
+
+
+# ---------------------------------------------------------------- 4. hello -> ohlol
+
+
+def hello_controls() -> unrolling.HelloConfig:
+    """The notes' script (each with its own learning rate), epochs and seed."""
+    default, variants = unrolling.HelloConfig, list(unrolling.VARIANTS)
+    c = st.columns([2, 1, 1, 1])
+    variant = choice(c[0].radio, tr("unrolling.hello.variant"), variants, key="hello_variant",
+                     index=variants.index(default.variant), labels={v: tr(f"unrolling.variant.{v}") for v in variants},
+                     captions=[tr(f"unrolling.variant.{v}_caption", lr=unrolling.LR_OF_VARIANT[v]) for v in variants])
+    lr = c[1].number_input(tr("unrolling.hello.lr"), 1e-4, 100.0, unrolling.LR_OF_VARIANT[variant], format="%.4f",
+                           key=f"hello_lr_{variant}", help=tr("unrolling.hello.lr_help"), **BOUND)
+    epochs = c[2].number_input(tr("unrolling.hello.epochs"), 1, 300, default.epochs, key="hello_epochs", **BOUND)
+    seed = c[3].number_input(tr("unrolling.hello.seed"), 0, 10_000, default.seed, key="hello_seed", **BOUND)
+    return unrolling.HelloConfig(variant=variant, lr=float(lr), epochs=int(epochs), seed=int(seed))
+
+
+def hello_render(state: TrainState) -> None:
+    """The run so far (no widgets: called at every redraw): the notes' printout, the loss, the outcome."""
+    history = unrolling.hello_history(state.history)
+    if history.empty:
+        return
+    cfg = state.config
+    summed = unrolling.LOSS_REDUCTION[cfg.variant] == "sum"
+    left, right = st.columns([5, 4])
+    with left:  # as the learner would see it in a terminal, newest last (never translated)
+        st.code(unrolling.printout(cfg, history), language=None)
+        st.caption(tr("unrolling.hello.printout_caption"))
+    with right:
+        show(charts.line(history, "epoch", "loss", tr("unrolling.hello.loss_title"), tr("unrolling.hello.epoch"),
+                         tr("unrolling.hello.loss_sum" if summed else "unrolling.hello.loss_mean"), points=True))
+        st.caption(str(unrolling.loss_note(cfg.variant)))
+    outcome = unrolling.hello_outcome(cfg, history, finished=state.status == "done")
+    (st.success if outcome.solved else st.info)(str(outcome.result))
+    if outcome.notes_claim:
+        st.caption(say(outcome.notes_claim))
+
+
+def trained_states(model: unrolling.HelloTagger) -> None:
+    """The trained model's hidden states per input letter (a heatmap per layer) and its embedding."""
+    hidden = unrolling.hello_hidden_frame(model)
+    layers = sorted(hidden["layer"].unique())
+    for col, layer in zip(st.columns(len(layers)), layers):
+        show(charts.heatmap(hidden[hidden["layer"] == layer], "char", "unit",
+                            tr("unrolling.hello.trained_title", layer=layer), tr("unrolling.hello.trained_x"),
+                            tr("unrolling.hello.trained_y"), value_title="hₜ", even_ticks=True, symmetric=True), col)
+    st.caption(tr("unrolling.hello.trained_caption"))
+    emb = unrolling.embedding_frame(model)
+    if emb is not None:
+        show(charts.heatmap(emb, "dim", "letter", tr("unrolling.hello.emb_title"), tr("unrolling.hello.emb_x"),
+                            tr("unrolling.hello.emb_y"), value_title=tr("unrolling.hello.emb_value"),
+                            even_ticks=True, symmetric=True))
+
+
+# ---------------------------------------------------------------- 5. gradients through time
+
+
+def gradient_controls() -> unrolling.GradConfig:
+    default, nonlinearities = unrolling.GradConfig, unrolling.NONLINEARITIES
+    c = st.columns(5)
+    scale = c[0].slider(tr("unrolling.grad.scale"), 0.1, 4.0, default.weight_scale, 0.1, key="gtt_scale", **BOUND)
+    nonlinearity = c[1].selectbox(tr("unrolling.grad.nonlinearity"), nonlinearities, key="gtt_nl",
+                                  index=nonlinearities.index(default.nonlinearity), **BOUND)
+    forget_bias = c[2].slider(tr("unrolling.grad.forget_bias"), -3.0, 5.0, default.forget_bias, 0.5, key="gtt_fb",
+                              **BOUND)
+    seq_len = c[3].number_input(tr("unrolling.grad.length"), 1, 400, default.seq_len, key="gtt_len", **BOUND)
+    seed = c[4].number_input(tr("unrolling.grad.seed"), 0, 10_000, default.seed, key="gtt_seed", **BOUND)
+    return unrolling.GradConfig(seq_len=int(seq_len), weight_scale=float(scale), nonlinearity=nonlinearity,
+                                forget_bias=float(forget_bias), seed=int(seed))
+
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def gradient_reach(verdict: unrolling.GradVerdict) -> None:
+    """Under the chart: where both lines end, any overflow, each model's ratio, and the lesson."""
+    cfg = verdict.config
+    last_h = "h" + str(cfg.seq_len).translate(SUBSCRIPT)  # h₅₀: Unicode, where LaTeX does not render
+    st.caption(tr("unrolling.grad.same_end", T=cfg.seq_len, hT=last_h, hidden=cfg.hidden_size,
+                  norm=math.sqrt(cfg.hidden_size)))
+    if verdict.overflowed:
+        models = tr("unrolling.grad.list_sep").join(tr("unrolling.grad.overflow_model", model=m.model,
+                                                       t=m.overflowed_to) for m in verdict.overflowed)
+        st.error(tr("unrolling.grad.overflow", models=models), icon=":material/warning:")
+    for col, m in zip(st.columns(2), verdict.models):
+        ratio = f"{m.ratio:.2e}" if math.isfinite(m.ratio) else tr("unrolling.grad.ratio_overflow")
+        col.metric(f"{m.model}: ‖∂L/∂h₁‖ / ‖∂L/∂{last_h}‖", ratio, help=tr("unrolling.grad.ratio_help"))
+    lesson = verdict.sentence()
+    if lesson is not None:
+        st.markdown(str(lesson))
