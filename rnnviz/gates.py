@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from functools import partial
+from typing import NamedTuple
 
 import pandas as pd
 import torch
@@ -51,6 +52,7 @@ KEEP_BIAS = {"LSTM": "b_f", "GRU": "b_z"}  # its bias, as the page's equations n
 STATE = {"LSTM": "cell", "GRU": "hidden", "RNN": "hidden"}  # where each kind holds its memory
 EVAL_SIZE = 500  # sequences in the held-out batch that scores the memory and counting tasks
 SOLVED = 0.995  # held-out accuracy at which training stops early: nothing left to learn
+CLIP = 1.0  # gradient norm clipping: keeps the vanilla RNN from blowing up
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ def build(cfg: GateConfig) -> tuple[GateNet, Iterator[Snapshot]]:
         with torch.no_grad():
             info = {score_name(cfg): loss_and_score(model, cfg, held_out)[1]}
         if track and "when_solved" not in seen and info["accuracy"] >= SOLVED:
-            drop = keep_gate_drop(model, cfg, memory_units(model, cfg)[0])
+            drop = keep_gate_drop(model, cfg, memory_units(model, cfg).units)
             seen["when_solved"] = {"step": min(seen["calls"] * log_every, cfg.steps),
                                    "drop": drop.elsewhere - drop.at_replace}
         if "when_solved" in seen:
@@ -182,7 +184,7 @@ def build(cfg: GateConfig) -> tuple[GateNet, Iterator[Snapshot]]:
     # after that (measured: seeds 0-2 drop by 0.12, 0.05, 0.01 when first solved, 0.18, 0.27,
     # 0.15 at step 400); the page says so with the run's own numbers (after_solved)
     return model, train(model, loss_at, opt, cfg.steps, log_every=log_every,
-                        clip=1.0, describe=describe, done=None if track else solved)
+                        clip=CLIP, describe=describe, done=None if track else solved)
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def after_solved(cfg: GateConfig, info: dict, model: GateNet) -> AfterSolved | N
     when = info.get("when_solved")
     if when is None:
         return None
-    drop = keep_gate_drop(model, cfg, memory_units(model, cfg)[0])
+    drop = keep_gate_drop(model, cfg, memory_units(model, cfg).units)
     now = drop.elsewhere - drop.at_replace
     verdict = "learnt_after" if now >= when["drop"] + DROP else "already"
     return AfterSolved(when["step"], when["drop"], now, verdict)
@@ -269,9 +271,15 @@ def saturation(frame: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.D
     return pd.DataFrame(rows, columns=["gate", "range", "share"])
 
 
+class MemoryUnits(NamedTuple):
+    """The units that hold the symbol best, and their keep gate over time."""
+
+    units: list[int]  # 1-based, best first
+    keep_gate: pd.DataFrame  # t, unit, <gate> (no gate column for the vanilla RNN)
+
+
 @torch.no_grad()
-def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256,
-                 at: int | None = None) -> tuple[list[int], pd.DataFrame]:
+def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256, at: int | None = None) -> MemoryUnits:
     """The k units whose memory (LSTM: cell state, GRU/RNN: hidden state) at the cue best
     separates the symbols (between-symbol share of variance), and their keep gate (LSTM
     forget, GRU update) averaged over n sequences at every step: t, unit, <gate> (no gate
@@ -281,10 +289,10 @@ def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256,
     units = _separating(trace[STATE[cfg.kind]][-1], b.y, cfg.symbols)[:k]
     gate = KEEP.get(cfg.kind)
     if gate is None:
-        return [u + 1 for u in units], pd.DataFrame({"t": [], "unit": []})
+        return MemoryUnits([u + 1 for u in units], pd.DataFrame({"t": [], "unit": []}))
     f = trace[gate].mean(dim=1)  # (T, H)
     rows = [(t + 1, u + 1, float(f[t, u])) for u in units for t in range(f.shape[0])]
-    return [u + 1 for u in units], pd.DataFrame(rows, columns=["t", "unit", gate])
+    return MemoryUnits([u + 1 for u in units], pd.DataFrame(rows, columns=["t", "unit", gate]))
 
 
 def _probe(cfg: GateConfig, n: int, at: int | None = None) -> Batch:
@@ -302,7 +310,7 @@ def _separating(state: torch.Tensor, y: torch.Tensor, symbols: int) -> list[int]
 
 def memory_unit(model: GateNet, cfg: GateConfig, n: int = 256) -> int:
     """The (1-based) unit that holds the symbol best: the page's default unit."""
-    return memory_units(model, cfg, k=1, n=n)[0][0] if cfg.task in RECALL_TASKS else 1
+    return memory_units(model, cfg, k=1, n=n).units[0] if cfg.task in RECALL_TASKS else 1
 
 
 def replace_step(cfg: GateConfig) -> int:
