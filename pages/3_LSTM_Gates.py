@@ -73,7 +73,7 @@ if state is not None and state.history:
     # ------------------------------------------------------------------ 4. memory held
     if trained.task in gates.RECALL_TASKS:
         st.header(tr("gates.held.header", n=N["held"]), divider="gray")
-        units = gates.memory_units(model, trained)[0]
+        units = gates.memory_units(model, trained).units
         gates_ui.memory_chart(model, trained, units)
         st.markdown(str(gates.held_note(trained, units, gates.separation(model, trained, units))))
 

@@ -415,7 +415,7 @@ def test_after_solved_reads_the_runs_record():
     cfg = gates.GateConfig(task="replace", steps=2)
     model, _ = finish(cfg)
     assert gates.after_solved(cfg, {"accuracy": 0.3}, model) is None, "never solved: nothing to explain"
-    units = gates.memory_units(model, cfg)[0]
+    units = gates.memory_units(model, cfg).units
     drop = gates.keep_gate_drop(model, cfg, units)
     now = drop.elsewhere - drop.at_replace
     went_on = gates.after_solved(cfg, {"when_solved": {"step": 1, "drop": now - 0.2}}, model)

@@ -173,7 +173,7 @@ def test_defaults_train_and_draw_every_section():
     assert 0 <= proof_shown(at) < ATOL
     # the memory units' forget gate stays near 1 across the gap
     # did the forget gate learn? the page compares it with its start, from the run
-    units = gates.memory_units(state.model, state.config)[0]
+    units = gates.memory_units(state.model, state.config).units
     learnt = gates.keep_gate_learnt(state.model, state.config, units)
     m = re.search(r"average \*\*([0-9.]+)\*\* after training; before training .* averaged \*\*([0-9.]+)\*\* "
                   r"\(σ\(b_f = 4.0\) = 0.982\)\. It \*\*stayed where its initial bias put it\*\*", texts(at.markdown))
@@ -522,7 +522,7 @@ def test_replace_task_shows_the_forget_gate_dropping():
     assert state.config.task == "replace" and state.status == "done"
     assert state.last.step == state.config.steps, "the replace task trains all its steps"
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
-    units = gates.memory_units(state.model, state.config)[0]
+    units = gates.memory_units(state.model, state.config).units
     drop = gates.keep_gate_drop(state.model, state.config, units)
     words = texts(at.markdown)
     assert (f"in unit **{drop.unit}** the forget gate averages **{drop.at_replace:.3f}** at the step where "
