@@ -83,9 +83,9 @@ def time_step(cfg: unrolling.UnrollConfig) -> int:
 class Pick:
     """Which numbers section 1 shows: step t (1-based), layer and sequence (0-based, as the engine)."""
 
-    t: int
-    layer: int
-    sample: int
+    t: int  # the time step the slider picked
+    layer: int  # which stacked layer's numbers are shown
+    sample: int  # which sequence of the batch
     batch: int  # sequences in the batch: with more than one, the sentences say which is shown
 
     @property
