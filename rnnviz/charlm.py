@@ -265,8 +265,8 @@ class Trained:
         return self.model.state_dict()
 
 
-def sampler(cfg: CharConfig):
-    """The minibatch sampler of cfg.sampling (rnnviz.data.text)."""
+def sampler(cfg: CharConfig) -> Callable[..., Iterator[tuple[Tensor, Tensor, list[int]]]]:
+    """The minibatch sampler of cfg.sampling (rnnviz.data.text): (X, Y, row starts) per minibatch."""
     return random_batches if cfg.sampling == "random" else consecutive_batches
 
 

@@ -21,6 +21,7 @@ from rnnviz.data.text import (
     PREFIXES,
     SOURCES,
     CorpusError,
+    Vocab,
     d2l_lyrics,
     fetch,
     is_zip,
@@ -29,7 +30,8 @@ from rnnviz.data.text import (
     zip_members,
 )
 from rnnviz.i18n import tr
-from rnnviz.ui import choice, show
+from rnnviz.train import Snapshot
+from rnnviz.ui import TrainState, choice, show
 from rnnviz.ui.live import about
 
 PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
@@ -104,6 +106,7 @@ def load_corpus(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
 
 
 def download(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
+    """A corpus of data/corpora.toml (shipped, cached or downloaded with a progress bar)."""
     src = SOURCES[corpus_id]
     bar = st.progress(0.0, text=tr("char.corpus.downloading", name=shown_name(corpus_id), url=src.url))
     try:  # (fetch calls progress in this thread: tr() speaks the visitor's language)
@@ -122,6 +125,7 @@ def download(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
 
 
 def upload() -> tuple[str, str] | None:
+    """The learner's .txt or .zip (a member of a zip of several, or all of them joined)."""
     mb = st.get_option("server.maxUploadSize")  # the server's limit, the reader's too (text.MAX_MB)
     up = st.file_uploader(tr("char.corpus.upload", mb=mb), type=["txt", "zip"], key="char_upload",
                           help=tr("char.corpus.upload_help", mb=mb))
@@ -258,7 +262,7 @@ def checked_corpus(name: str, text: str, cfg: charlm.CharConfig) -> tuple[charlm
 # ------------------------------------------------------------------ 4. train
 
 
-def printout(rows) -> str:
+def printout(rows: list[Snapshot]) -> str:
     """The chapter's printout (its format, in every language), and this page's held-out line."""
     lines = []
     for s in rows:
@@ -270,7 +274,7 @@ def printout(rows) -> str:
     return "\n".join(lines)
 
 
-def render(state) -> None:
+def render(state: TrainState) -> None:
     """The live view of a run (live_training's render: no widgets): perplexity against the
     baselines, gradient norms before and after clipping, the printout."""
     rows = state.history
@@ -302,7 +306,7 @@ def render(state) -> None:
         st.container(height=330, autoscroll=True).code(printout(printed), language=None, wrap_lines=True)
 
 
-def say_lesson(state) -> None:
+def say_lesson(state: TrainState) -> None:
     """What this run shows, from its last scored epoch: memorised, generalising, or not yet either."""
     scored = [s for s in state.history if "held_ppl" in s.info]
     if scored:
@@ -327,7 +331,7 @@ def keep_linked_generation() -> None:
         st.session_state["char_mode"] = st.query_params["char_mode"]
 
 
-def prefix_box(where, shown: str, name: str, prefixes: tuple[str, ...], vocab) -> str:
+def prefix_box(where, shown: str, name: str, prefixes: tuple[str, ...], vocab: Vocab) -> str:
     """The prefix text box. A new corpus (or a box that was hidden, which clears it) starts from a
     prefix the model can read (the model shown, of corpus `shown`, is not always the new corpus'
     `name`: a corpus too short to train keeps the last model). A long prefix (a pasted book, a
