@@ -219,6 +219,7 @@ def test_an_example_runs_as_it_is_from_the_repository(config, tmp_path):
 
 def test_an_engine_object_that_is_not_self_contained_is_refused():
     """gates.build speaks through rnnviz.i18n (its Messages): a script cannot carry it."""
-    source = '''"""doc."""\n\nfrom rnnviz.gates import build  # inlined when exported\n\n# --- settings ---\n# --- end of settings ---\n'''
+    source = ('"""doc."""\n\nfrom rnnviz import gates  # inlined when exported\n\n# --- settings ---\n'
+              '# --- end of settings ---\nmodel, snapshots = gates.build(gates.GateConfig())\n')
     with pytest.raises(export.NotInlinable, match="rnnviz.i18n"):
         export.standalone(source)
