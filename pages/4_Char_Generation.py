@@ -87,26 +87,16 @@ if state is not None and state.history:
     trained = state.model  # the model, with the vocabulary it was trained with
     st.header(tr("char.gen.header"), divider="gray")
     st.caption(str(charlm.weights_used(state.last, state.config.config.keep, state.status == "stopped")))
-    c = st.columns([2, 1, 2, 1, 1, 1])
-    prefix = char.prefix_box(c[0], state.config.corpus, name, prefixes, trained.vocab)
-    length = c[1].number_input(tr("char.gen.length"), 1, 2000, 100, key="char_length", bind="query-params")
-    mode = choice(c[2].selectbox, tr("char.gen.mode"), charlm.MODES, key="char_mode",
-                  labels={"temperature": tr("char.gen.temperature"), "top-k": tr("char.gen.top_k"),
-                          "greedy": tr("char.gen.greedy")})
-    temp = c[3].number_input(tr("char.gen.temperature"), 0.0, 5.0, 0.8, 0.1, key="char_temp", bind="query-params",
-                             disabled=mode == "greedy")
-    k = c[4].number_input(tr("char.gen.k"), 1, 100, 5, key="char_k", bind="query-params", disabled=mode != "top-k")
-    sample_seed = c[5].number_input(tr("char.gen.sample_seed"), 0, 10_000, 0, key="char_sample_seed",
-                                    bind="query-params", help=tr("char.gen.sample_seed_help"))
+    writing = char.generate_config(state.config.corpus, name, prefixes, trained.vocab)
     with st.expander(tr("char.gen.choosing_title")):
         st.markdown(tr("char.gen.choosing"))
     try:
-        gen = charlm.generate(trained.model, trained.vocab, prefix, int(length), mode, float(temp), int(k),
-                              seed=int(sample_seed))
+        gen = charlm.generate(trained.model, trained.vocab, writing.prefix, writing.length, writing.mode,
+                              writing.temperature, writing.top_k, seed=writing.seed)
     except (ValueError, CorpusError) as exc:
         st.error(str(exc), icon=":material/error:")
     else:
-        char.show_generation(gen, prefix)
+        char.show_generation(gen, writing.prefix)
 
     # ------------------------------------------------------------------ 6. inside
     st.header(tr("char.inside.header"), divider="gray")

@@ -502,6 +502,18 @@ def valid_share(model: CharLM, vocab: Vocab, is_valid: Callable[[str], bool], n:
     return ok / n
 
 
+@dataclass(frozen=True)
+class GenerateConfig:
+    """How section 5 writes from a trained model, with the page's defaults (generate()'s arguments)."""
+
+    prefix: str  # what the model reads before it writes (every character in its vocabulary)
+    length: int = 100  # characters written after the prefix
+    mode: str = "temperature"  # one of MODES
+    temperature: float = 0.8  # below 1 the likely characters get likelier (the printout writes greedily)
+    top_k: int = 5  # top-k mode: sample among this many most probable characters
+    seed: int = 0  # another seed, another sample from the same model
+
+
 @dataclass
 class Generation:
     text: str  # prefix + generated characters

@@ -36,9 +36,10 @@ from rnnviz.ui.live import about
 
 PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
 VOCAB_WARN = 5_000  # distinct characters from which the one-hot width is said before training
-# a link's generation settings, kept for when a model exists (a long run waits for Train: no section 5 yet)
-LATER = {"char_length": (int, 1, 2000), "char_temp": (float, 0.0, 5.0), "char_k": (int, 1, 100),
-         "char_sample_seed": (int, 0, 10_000)}
+# section 5's number boxes: widget key -> (its charlm.GenerateConfig field, lowest, highest); a link's
+# values are kept for when a model exists (a long run waits for Train: no section 5 yet)
+WRITING = {"char_length": ("length", 1, 2000), "char_temp": ("temperature", 0.0, 5.0), "char_k": ("top_k", 1, 100),
+           "char_sample_seed": ("seed", 0, 10_000)}
 # a CharConfig field -> its widget's label (char.model.<label>), for what differs from the recipe
 LABELS = {"kind": "cell", "hidden_size": "hidden", "num_layers": "layers", "embedding": "embed", "dropout": "dropout",
           "optimizer": "optim", "lr": "lr", "clip": "clip", "batch_size": "batch", "num_steps": "steps",
@@ -320,9 +321,9 @@ def say_lesson(state: TrainState) -> None:
 
 def keep_linked_generation() -> None:
     """A link's generation settings, kept in the session until there is a model to write with."""
-    for key, (kind, low, high) in LATER.items():
+    for key, (field, low, high) in WRITING.items():
         try:
-            value = kind(st.query_params.get(key, ""))
+            value = type(getattr(charlm.GenerateConfig, field))(st.query_params.get(key, ""))
         except ValueError:
             continue
         if key not in st.session_state and low <= value <= high:
@@ -354,6 +355,28 @@ def prefix_box(where, shown: str, name: str, prefixes: tuple[str, ...], vocab: V
     if cut and cut[1] == prefix:  # said while the cut prefix is the one in the box
         st.caption(tr("char.gen.prefix_cut", got=cut[0], limit=PREFIX_MAX))
     return prefix
+
+
+def number(where, label: str, key: str, **options):
+    """One of section 5's number boxes (WRITING): its bounds, charlm.GenerateConfig's default, the link."""
+    field, low, high = WRITING[key]
+    return where.number_input(label, low, high, getattr(charlm.GenerateConfig, field), key=key, bind="query-params",
+                              **options)
+
+
+def generate_config(shown: str, name: str, prefixes: tuple[str, ...], vocab: Vocab) -> charlm.GenerateConfig:
+    """Section 5's settings: the prefix (prefix_box), how many characters, how each is chosen."""
+    c = st.columns([2, 1, 2, 1, 1, 1])
+    prefix = prefix_box(c[0], shown, name, prefixes, vocab)
+    length = number(c[1], tr("char.gen.length"), "char_length")
+    mode = choice(c[2].selectbox, tr("char.gen.mode"), charlm.MODES, key="char_mode",
+                  labels={"temperature": tr("char.gen.temperature"), "top-k": tr("char.gen.top_k"),
+                          "greedy": tr("char.gen.greedy")})
+    temp = number(c[3], tr("char.gen.temperature"), "char_temp", step=0.1, disabled=mode == "greedy")
+    k = number(c[4], tr("char.gen.k"), "char_k", disabled=mode != "top-k")
+    seed = number(c[5], tr("char.gen.sample_seed"), "char_sample_seed", help=tr("char.gen.sample_seed_help"))
+    return charlm.GenerateConfig(prefix=prefix, length=int(length), mode=mode, temperature=float(temp), top_k=int(k),
+                                 seed=int(seed))
 
 
 def show_generation(gen: charlm.Generation, prefix: str) -> None:
