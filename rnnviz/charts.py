@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 import torch
 
+from rnnviz.cells import SIGMOID_GATES
 from rnnviz.i18n import tr
 
 HEIGHT = 260  # one height for the line charts, so a page lines up
@@ -355,15 +356,15 @@ def twins(chart, field: str, shown: list[str]):
 
 # ---------------------------------------------------------------- gates
 
-SIGMOID_GATES = ("forget", "input", "output", "update", "reset")  # values in (0, 1)
 UNIT_PICK = "unit_pick"  # the name of the click selection on the gate heatmaps
 
 
-def gate_panels(frame: pd.DataFrame, width: int = 860, token_title: str = "x_t") -> alt.VConcatChart:
+def gate_panels(frame: pd.DataFrame, titles: dict[str, str], input_title: str, x_title: str, unit_title: str,
+                width: int = 860) -> alt.VConcatChart:
     """The input written above one heatmap per gate/state (time × unit, shared time axis).
 
-    frame: t, unit, gate, value, token. A click on any cell selects its unit
-    (selection parameter UNIT_PICK, field "unit").
+    frame: t, unit, gate, value, token; titles: gate (engine name) -> its panel's title and
+    colour legend. A click on any cell selects its unit (selection parameter UNIT_PICK, field "unit").
     """
     pick = alt.selection_point(name=UNIT_PICK, fields=["unit"], on="click", clear=False)
     T = int(frame["t"].max())
@@ -373,11 +374,11 @@ def gate_panels(frame: pd.DataFrame, width: int = 860, token_title: str = "x_t")
     if numbers.notna().all():  # a numeric input (the sine): a coloured strip, not a smear of text
         head = alt.Chart(tokens.assign(value=numbers)).mark_rect().encode(
             x=alt.X("t:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
-            color=alt.Color("value:Q", title="input", scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True)),
-            tooltip=["t:O", alt.Tooltip("value:Q", format=".3f")]).properties(width=width, height=18, title="input")
+            color=alt.Color("value:Q", title=input_title, scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True)),
+            tooltip=["t:O", alt.Tooltip("value:Q", format=".3f")]).properties(width=width, height=18, title=input_title)
     else:
         head = alt.Chart(tokens).mark_text(fontSize=12 if T <= 60 else 8, color=GREY).encode(
-            x=x, text="token:N", tooltip=["t:O", "token:N"]).properties(width=width, height=18, title="input")
+            x=x, text="token:N", tooltip=["t:O", "token:N"]).properties(width=width, height=18, title=input_title)
     panels = []
     gates = [g for g in frame["gate"].unique()]
     H = int(frame["unit"].max())  # units are 1..H: every tick an integer, each unit once
@@ -391,14 +392,14 @@ def gate_panels(frame: pd.DataFrame, width: int = 860, token_title: str = "x_t")
             scale = alt.Scale(scheme="redblue", domainMid=0, reverse=True)
         panels.append(alt.Chart(d).mark_rect().encode(
             x=alt.X("t:O", title=None, axis=alt.Axis(labels=False, ticks=False)) if gate != gates[-1]
-            else alt.X("t:O", title=tr("charts.time_step"), axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
-            y=alt.Y("unit:O", title=tr("charts.unit"), axis=alt.Axis(values=ticks, labelOverlap=False)),
-            color=alt.Color("value:Q", scale=scale, title=gate),
+            else alt.X("t:O", title=x_title, axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
+            y=alt.Y("unit:O", title=unit_title, axis=alt.Axis(values=ticks, labelOverlap=False)),
+            color=alt.Color("value:Q", scale=scale, title=titles[gate]),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-            tooltip=[alt.Tooltip("t:O", title=tr("charts.time_step")), alt.Tooltip("token:N", title=token_title),
-                     alt.Tooltip("unit:O", title=tr("charts.unit")),
+            tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("token:N", title=input_title),
+                     alt.Tooltip("unit:O", title=unit_title),
                      alt.Tooltip("value:Q", format=".3f", title=gate)],
-        ).add_params(pick).properties(width=width, height=row * H, title=gate))
+        ).add_params(pick).properties(width=width, height=row * H, title=titles[gate]))
     return alt.vconcat(head, *panels, spacing=6).resolve_scale(color="independent")
 
 
@@ -519,18 +520,19 @@ def unit_lines(frame: pd.DataFrame, unit: int, title: str, x_title: str, legend:
     return alt.vconcat(*panels, spacing=12).properties(title=title)
 
 
-def saturation_bars(df: pd.DataFrame) -> alt.Chart:
-    """Share of each gate's values below 0.1, between, above 0.9 (df: gate, range, share)."""
+def saturation_bars(df: pd.DataFrame, title: str, x_title: str, legend: str) -> alt.Chart:
+    """Share of each gate's values below 0.1, between, above 0.9 (df: gate, range, share, in the
+    learner's words; the rows in the engine's order)."""
     order = list(dict.fromkeys(df["range"]))  # as saturation() lists them: low, between, high
     d = df.assign(rank=df["range"].map(order.index))
     return alt.Chart(d).mark_bar().encode(
         y=alt.Y("gate:N", title=None, sort=list(dict.fromkeys(df["gate"]))),  # the engine's order, any language
-        x=alt.X("share:Q", title=tr("charts.gate_share"), axis=alt.Axis(format="%"), stack="zero"),
-        color=alt.Color("range:N", title=tr("charts.value"), sort=order,
+        x=alt.X("share:Q", title=x_title, axis=alt.Axis(format="%"), stack="zero"),
+        color=alt.Color("range:N", title=legend, sort=order,
                         scale=alt.Scale(domain=order, range=["#4c78a8", "#bab0ac", "#f58518"])),
         order=alt.Order("rank:Q"),
         tooltip=["gate:N", "range:N", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(title=tr("charts.saturation_title"), height={"step": 28})
+    ).properties(title=title, height={"step": 28})
 
 
 # ---------------------------------------------------------------- character model

@@ -73,10 +73,8 @@ import torch
 from test_text import reference_routes, serve
 from torch import nn
 
-import rnnviz.data.text as T
-from rnnviz import charlm, forecast, sincos, sine, unrolling
-from rnnviz import gates as G
-from rnnviz.data import grammar
+from rnnviz import charlm, forecast, gates, sincos, sine, unrolling
+from rnnviz.data import grammar, text
 from rnnviz.data.sine import SeriesConfig, make_series, windows
 from rnnviz.i18n import CATALOGUES
 from rnnviz.models import SeqRegressor
@@ -357,8 +355,8 @@ SOLVED = 0.95  # a model that carried the symbol
 @cache
 def trained(kind: str, gap: int, seed: int, task: str = "memory"):
     """(model, final held-out accuracy) of section 1's defaults with these changes."""
-    cfg = replace(G.GateConfig(), kind=kind, gap=gap, seed=seed, task=task)
-    model, snapshots = G.build(cfg)
+    cfg = replace(gates.GateConfig(), kind=kind, gap=gap, seed=seed, task=task)
+    model, snapshots = gates.build(cfg)
     last = None
     for last in snapshots:
         pass
@@ -366,76 +364,76 @@ def trained(kind: str, gap: int, seed: int, task: str = "memory"):
 
 
 def accuracies(gap: int, seed: int) -> dict[str, float]:
-    return {kind: trained(kind, gap, seed)[2] for kind in G.KINDS}
+    return {kind: trained(kind, gap, seed)[2] for kind in gates.CELL_TYPES}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_section_1_default_run_is_the_comparisons_point(seed: int):
-    base = replace(G.GateConfig(), seed=seed)
-    rows = list(G.gap_sweep(base, ("LSTM",), (G.GateConfig.gap,)))
-    assert rows[0]["accuracy"] == trained("LSTM", G.GateConfig.gap, seed)[2], "one setting, one number"
-    assert G.GateConfig.gap in (5, MIDDLE, LONG)  # section 1's gap is one of the comparison's
+    base = replace(gates.GateConfig(), seed=seed)
+    rows = list(gates.gap_sweep(base, ("LSTM",), (gates.GateConfig.gap,)))
+    assert rows[0].accuracy == trained("LSTM", gates.GateConfig.gap, seed)[2], "one setting, one number"
+    assert gates.GateConfig.gap in (5, MIDDLE, LONG)  # section 1's gap is one of the comparison's
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_comparison_rnn_fails_where_lstm_and_gru_succeed(seed: int):
-    chance = G.chance(G.GateConfig())
+    chance = gates.chance(gates.GateConfig())
     long, middle = accuracies(LONG, seed), accuracies(MIDDLE, seed)
     # the long gap: the plain RNN near chance, both gated models carry the symbol
-    assert long["RNN"] <= chance + G.NEAR_CHANCE, long
+    assert long["RNN"] <= chance + gates.NEAR_CHANCE, long
     assert long["LSTM"] >= SOLVED and long["GRU"] >= SOLVED, long
     # gap 20: the order already holds (the RNN partly learns, never solves)
-    assert middle["RNN"] + G.CLEAR < middle["GRU"] <= middle["LSTM"] + G.COINCIDE, middle
+    assert middle["RNN"] + gates.CLEAR < middle["GRU"] <= middle["LSTM"] + gates.COINCIDE, middle
     rows = pd.DataFrame([{"kind": k, "gap": g, "accuracy": a, "seconds": 0.0}
                          for g, accs in ((MIDDLE, middle), (LONG, long)) for k, a in accs.items()])
-    lesson = G.sweep_lesson(rows, G.GateConfig())
-    assert lesson["verdict"] == "holds", lesson
-    assert LONG in lesson["coincide"], "LSTM and GRU both solve the long gap: the page says their lines coincide"
+    lesson = gates.sweep_lesson(rows, gates.GateConfig())
+    assert lesson.verdict == "holds", lesson
+    assert LONG in lesson.coincide, "LSTM and GRU both solve the long gap: the page says their lines coincide"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_memory_units_cell_states_keep_the_symbols_apart(seed: int):
     cfg, model, _ = trained("LSTM", MIDDLE, seed)
-    units = G.memory_units(model, cfg)[0]
-    sep = G.separation(model, cfg, units)
-    assert G.memory_held(sep, cfg), sep
-    assert sep["lowest"] >= G.HELD_GAP and sep["at_cue"] >= G.HELD_CUE
+    units = gates.memory_units(model, cfg).units
+    sep = gates.separation(model, cfg, units)
+    assert gates.memory_held(sep, cfg), sep
+    assert sep.lowest >= gates.HELD_GAP and sep.at_cue >= gates.HELD_CUE
     # the plain RNN's hidden state does not hold them (its colours mix)
     rnn_cfg, rnn, _ = trained("RNN", MIDDLE, seed)
-    rnn_sep = G.separation(rnn, rnn_cfg, G.memory_units(rnn, rnn_cfg)[0])
-    assert not G.memory_held(rnn_sep, rnn_cfg) and rnn_sep["at_cue"] < sep["at_cue"] - 0.3, (rnn_sep, sep)
+    rnn_sep = gates.separation(rnn, rnn_cfg, gates.memory_units(rnn, rnn_cfg).units)
+    assert not gates.memory_held(rnn_sep, rnn_cfg) and rnn_sep.at_cue < sep.at_cue - 0.3, (rnn_sep, sep)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_forget_gate_stays_at_its_start_on_the_memory_task(seed: int):
     cfg, model, _ = trained("LSTM", MIDDLE, seed)
-    learnt = G.keep_gate_learnt(model, cfg, G.memory_units(model, cfg)[0])
-    assert G.keep_verdict(learnt) == "stayed", learnt
-    assert learnt["init"] == pytest.approx(learnt["sigma_b"], abs=0.01)
+    learnt = gates.keep_gate_learnt(model, cfg, gates.memory_units(model, cfg).units)
+    assert gates.keep_verdict(learnt) == "stayed", learnt
+    assert learnt.init == pytest.approx(learnt.sigma_b, abs=0.01)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_forget_gate_drops_at_the_replacing_symbol(seed: int):
     cfg, model, acc = trained("LSTM", MIDDLE, seed, "replace")
     assert acc >= SOLVED, "the LSTM answers the most recent symbol"
-    units = G.memory_units(model, cfg)[0]
-    drop = G.keep_gate_drop(model, cfg, units)
-    assert drop["elsewhere"] - drop["at_replace"] >= 2 * G.DROP, drop  # the page says "drops"
-    assert G.memory_held(G.separation(model, cfg, units), cfg)
+    units = gates.memory_units(model, cfg).units
+    drop = gates.keep_gate_drop(model, cfg, units)
+    assert drop.elsewhere - drop.at_replace >= 2 * gates.DROP, drop  # the page says "drops"
+    assert gates.memory_held(gates.separation(model, cfg, units), cfg)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_replace_task_trains_past_solved_because_the_forget_gate_learns_after(seed: int):
     # the page: "solved at step N, trained on on purpose: the forget gate dropped by only x then, y now"
     cfg, model, _ = trained("LSTM", MIDDLE, seed, "replace")
-    _, snapshots = G.build(cfg)
+    _, snapshots = gates.build(cfg)
     history = list(snapshots)
     assert history[-1].step == cfg.steps, "the replace task trains all its steps"
-    solved_at = next(s.step for s in history if s.info["accuracy"] >= G.SOLVED)
-    went_on = G.after_solved(cfg, history[-1].info, model)
-    assert went_on["solved_step"] == solved_at < cfg.steps
-    assert went_on["verdict"] == "learnt_after", went_on  # the drop grew by at least DROP after solving
-    assert went_on["drop_now"] >= went_on["drop_then"] + G.DROP
+    solved_at = next(s.step for s in history if s.info["accuracy"] >= gates.SOLVED)
+    went_on = gates.after_solved(cfg, history[-1].info, model)
+    assert went_on.solved_step == solved_at < cfg.steps
+    assert went_on.verdict == "learnt_after", went_on  # the drop grew by at least DROP after solving
+    assert went_on.drop_now >= went_on.drop_then + gates.DROP
 
 
 # ==================== Page 4, char-level generation ====================
@@ -446,14 +444,14 @@ PREFIXES = ("分开", "不分开")  # the chapter's
 @pytest.fixture(scope="module")
 def lyrics_10k(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The chapter's text: the lyrics through fetch() from a local server, newlines as spaces, first 10,000."""
-    cache, T.CACHE = T.CACHE, tmp_path_factory.mktemp("cache")
+    cache, text.CACHE = text.CACHE, tmp_path_factory.mktemp("cache")
     try:
         with serve(reference_routes()) as srv:
-            src = replace(T.SOURCES["lyrics"], url=srv.url("/jaychou_lyrics.txt.zip"))
-            raw = T.read_text(src.name, T.fetch(src).read_bytes())
+            src = replace(text.SOURCES["lyrics"], url=srv.url("/jaychou_lyrics.txt.zip"))
+            raw = text.read_text(src.name, text.fetch(src).read_bytes())
     finally:
-        T.CACHE = cache
-    return T.d2l_lyrics(raw, 10_000)
+        text.CACHE = cache
+    return text.d2l_lyrics(raw, 10_000)
 
 
 def train_char(cfg: charlm.CharConfig, text: str, prefixes: tuple[str, ...] = PREFIXES):

@@ -32,7 +32,6 @@ def test_stopping_early_leaves_a_usable_partly_trained_model():
             break  # the page stops by no longer iterating
     after = unrolling.hello_loss(model, model(unrolling.encode("hello")), unrolling.encode("ohlol")).item()
     assert after < before
-    assert len(unrolling.predict(model)) == 5
 
 
 def test_nan_loss_stops_with_a_reason_and_restores_the_last_good_weights():
