@@ -101,6 +101,17 @@ def chart(at: AppTest, title_start: str) -> tuple[dict, list[pd.DataFrame]]:
     return spec, frames_of(element)
 
 
+def retrained(at: AppTest, key: str) -> tuple[object, object]:
+    """Click the Train/Retrain button of the live block `key`: (the run shown before, the run
+    shown after), asserting the new one is a fresh run that finished."""
+    first = at.session_state[f"{key}__run"]
+    at.button(key=f"{key}__train").click().run()
+    no_exception(at)
+    again = at.session_state[f"{key}__run"]
+    assert again is not first and again.status == "done"
+    return first, again
+
+
 # ---------------------------------------------------------------- inputs and stand-ins
 
 

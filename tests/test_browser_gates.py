@@ -17,7 +17,7 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
-from web import DRAWN_CHARTS_JS, FINISHED_JS
+from web import DRAWN_CHARTS_JS, FINISHED_JS, open_page
 
 from rnnviz.gates import GateConfig
 
@@ -117,12 +117,8 @@ def unit_follows(page, unit: int) -> None:
 
 
 def test_click_a_heatmap_cell_picks_its_unit(browser, app_url: str, artifacts: Path):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, app_url + URL_PATH)  # the first request of a fresh context
     try:
-        page.goto(app_url + URL_PATH, timeout=LOAD_MS)  # the first request of a fresh context
         wait_finished(page)
         assert page.evaluate("location.pathname") == URL_PATH
         assert page.get_by_text("solved, so training stopped early").count() == 1

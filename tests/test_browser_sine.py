@@ -15,7 +15,14 @@ from pathlib import Path
 import pandas as pd
 import torch
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from web import DRAWN_CHARTS_JS, FINISHED_JS, PROGRESS_STEP_JS, heading, set_number
+from web import (
+    DRAWN_CHARTS_JS,
+    FINISHED_JS,
+    PROGRESS_STEP_JS,
+    heading,
+    open_page,
+    set_number,
+)
 
 VIEWPORT = {"width": 1400, "height": 5200}  # Streamlit scrolls inside its own container: a tall window shows all
 LOAD_MS = 90_000  # the session's first request imports torch and trains the default models
@@ -48,12 +55,8 @@ def assert_results_on_page(page, errors: list[str], charts: int = CHARTS) -> Non
 
 
 def test_stop_half_way_keeps_a_usable_model(browser, app_url: str, artifacts: Path):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, app_url + URL_PATH)  # the deep link is the first request
     try:
-        page.goto(app_url + URL_PATH, timeout=LOAD_MS)  # the deep link is the first request
         wait_finished(page)
         assert page.evaluate("location.pathname") == URL_PATH
         heading(page, "7. Questions, answered").wait_for(timeout=LOAD_MS)

@@ -23,6 +23,7 @@ from apptest import (
     chart_titles,
     no_exception,
     open_page,
+    retrained,
     sections,
     texts,
     zip_of,
@@ -224,11 +225,7 @@ def test_optimiser_switch_brings_the_chapters_recipe(quick: AppTest):
 
 def test_retrain_repeats_and_an_interrupted_run_stays_usable(quick: AppTest):
     at = quick
-    first = run(at)
-    at.button(key="char__train").click().run()
-    no_exception(at)
-    again = run(at)
-    assert again is not first and again.status == "done"
+    first, again = retrained(at, "char")
     assert [s.loss for s in again.history] == [s.loss for s in first.history]
     # what the Stop button leads to: the run found "running" on the next pass was interrupted
     again.status, again.history = "running", again.history[:5]

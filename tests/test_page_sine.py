@@ -18,6 +18,7 @@ from apptest import (
     chart_titles,
     no_exception,
     open_page,
+    retrained,
     sections,
     specs,
     texts,
@@ -207,11 +208,7 @@ def test_models_recipe_and_training_controls(quick: AppTest):
     assert (run(at).config.recipe, run(at).config.steps, run(at).last.step) == ("random", 40, 40)
     assert "the 40 steps trained read about 0.1 passes' worth" in texts(at.markdown)
     # Retrain trains again, from the same seed to the same losses
-    first = run(at)
-    at.button(key="sine__train").click().run()
-    no_exception(at)
-    again = run(at)
-    assert again is not first and again.status == "done"
+    first, again = retrained(at, "sine")
     assert [s.loss for s in again.history] == [s.loss for s in first.history]
     assert_results_shown(at, "GRU")
 

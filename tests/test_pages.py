@@ -18,7 +18,7 @@ import apptest
 import pandas as pd
 import pytest
 import torch
-from apptest import chart, chart_titles, no_exception, specs, title_of
+from apptest import chart, chart_titles, no_exception, retrained, specs, title_of
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import unrolling
@@ -374,11 +374,7 @@ def test_hello_is_not_retrained_on_an_unrelated_rerun(page1: AppTest):
 
 def test_retrain_button_trains_again_to_the_same_result(page1: AppTest):
     at = page1
-    run = hello_run(at)
-    at.button(key="hello__train").click().run()
-    no_exception(at)
-    again = hello_run(at)
-    assert again is not run and again.status == "done"
+    run, again = retrained(at, "hello")
     assert [s.loss for s in again.history] == pytest.approx([s.loss for s in run.history])
     history = hello_history(at)
     assert history["epoch"].iloc[-1] == 15 and history["predicted"].iloc[-1] == "ohlol"
