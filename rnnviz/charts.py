@@ -398,7 +398,7 @@ def gate_panels(frame: pd.DataFrame, titles: dict[str, str], input_title: str, x
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("token:N", title=input_title),
                      alt.Tooltip("unit:O", title=unit_title),
-                     alt.Tooltip("value:Q", format=".3f", title=gate)],
+                     alt.Tooltip("value:Q", format=".3f", title=titles[gate])],
         ).add_params(pick).properties(width=width, height=row * H, title=titles[gate]))
     return alt.vconcat(head, *panels, spacing=6).resolve_scale(color="independent")
 

@@ -106,3 +106,16 @@ def test_unrolled_diagram_short_sequences_and_one_layer_have_no_elision_or_layer
 def test_latex_helpers_print_real_numbers():
     assert charts.vec(torch.tensor([0.5, -1.0])) == r"\begin{bmatrix}0.500\\-1.000\end{bmatrix}"
     assert charts.mat(torch.tensor([[1.0, 2.0]])) == r"\begin{bmatrix}1.00 & 2.00\end{bmatrix}"
+
+
+def test_gate_heatmaps_name_each_value_in_the_learners_words():
+    """A heatmap cell's tooltip names its value as its panel does (the Chinese page said "forget")."""
+    frame = pd.DataFrame([{"t": t, "unit": u, "gate": g, "value": 0.5, "token": "a"}
+                          for t in (1, 2) for u in (1, 2) for g in ("forget", "cell")])
+    titles = {"forget": "遗忘门 f_t", "cell": "细胞状态 C_t"}
+    spec = charts.gate_panels(frame, titles, "输入", "时间步", "单元").to_dict()
+    panels = spec["vconcat"][1:]
+    assert [p["title"] for p in panels] == list(titles.values())
+    for panel in panels:
+        value_tip = panel["encoding"]["tooltip"][-1]
+        assert value_tip["title"] == panel["title"], value_tip
