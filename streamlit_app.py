@@ -3,8 +3,9 @@
 import streamlit as st
 
 from rnnviz.i18n import tr
+from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui import page_setup, share_link
-from rnnviz.ui.page import existing_pages
+from rnnviz.ui.page import existing_pages, lesson_keys
 
 LINK_NOTE = page_setup("home.page_title", ":material/cycle:")
 
@@ -12,12 +13,13 @@ st.title(tr("home.title"))
 st.markdown(tr("home.intro"))
 
 st.subheader(tr("home.lessons"))
-pages = existing_pages()
+pages = list(zip(existing_pages(), lesson_keys()))
 for row in range(0, len(pages), 2):
-    for col, (file, name, icon, blurb) in zip(st.columns(2), pages[row:row + 2]):
+    for col, ((file, name, icon, blurb), lesson) in zip(st.columns(2), pages[row:row + 2]):
         with col.container(border=True):
             st.markdown(f"#### {name}")
             st.markdown(blurb)
+            checkpoint_ui.progress_line(lesson)
             st.page_link(file, label=tr("home.open", name=name), icon=icon)
 
 st.subheader(tr("home.how_to_read"))

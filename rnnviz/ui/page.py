@@ -22,7 +22,9 @@ import torch._dynamo  # torch imports it with the first optimiser (1.5 s): pay i
 
 import rnnviz
 from rnnviz.charts import chart_data, chart_title
+from rnnviz.checkpoint import answers_csv
 from rnnviz.i18n import DEFAULT, LANGUAGES, set_language, tr
+from rnnviz.ui.checkpoint import RECORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +45,11 @@ def existing_pages() -> list[tuple[str, str, str, str]]:
 
 
 _EXISTING = [p for p in PAGES if (ROOT / p[0]).exists()]
+
+
+def lesson_keys() -> list[str]:
+    """The lesson names (unrolling, sine, ...) of existing_pages(), in the same order."""
+    return [key for _, key, _ in _EXISTING]
 
 
 def page_setup(title: str, icon: str):
@@ -199,6 +206,10 @@ def exports(runs: dict[str, str], scripts: dict[str, Callable[[], str]] | None =
         for name, source in (scripts or {}).items():  # a script, or a text file it reads
             st.download_button(name, source, name, "text/x-python" if name.endswith(".py") else "text/plain",
                                key=f"_py {name}", on_click="ignore", icon=":material/code:", type="tertiary")
+        if answers := st.session_state.get(RECORD):
+            st.caption(tr("checkpoint.export_answers"))
+            st.download_button("checkpoints.csv", lambda: answers_csv(answers), "checkpoints.csv", "text/csv",
+                               key="_csv checkpoints", on_click="ignore", icon=":material/quiz:", type="tertiary")
 
 
 def _state_dict_bytes(model) -> bytes:
