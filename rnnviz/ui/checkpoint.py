@@ -73,7 +73,7 @@ def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Revea
         st.session_state.pop(key, None)
         st.session_state.pop(shown_key, None)
     words = (lambda v: labels.get(v, str(v))) if labels is not None else (lambda v: tr(f"quiz.{checkpoint_id}.o.{v}"))
-    with st.container(border=True):
+    with st.container(border=True, key=f"checkpoint_{checkpoint_id}"):  # .st-key-checkpoint_<id> on the page
         st.subheader(f":material/quiz: {tr(f'quiz.{checkpoint_id}.title')}", anchor=f"quiz-{checkpoint_id}")
         question = tr(f"quiz.{checkpoint_id}.q")
         if options is not None:
