@@ -10,12 +10,14 @@ from rnnviz import charts, unrolling
 from rnnviz.export import script
 from rnnviz.i18n import tr
 from rnnviz.inspect import inspect
+from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 from rnnviz.ui import unrolling as unrolling_ui
 
 LINK_NOTE = page_setup("pages.unrolling", ":material/replay:")
 st.title(tr("unrolling.title"))
 st.markdown(tr("unrolling.intro"))
+checkpoint_ui.path("unrolling")
 equations = st.container()  # written once section 1's settings are read (they name its nonlinearity)
 
 # ------------------------------------------------------------------ 1. unrolled
@@ -29,8 +31,9 @@ with diagram_side:
     step = unrolling_ui.time_step(cfg)
     show(charts.unrolled(cfg.seq_len, step, cfg.num_layers, title=tr("charts.unrolled_title", t=step)),
          width="content")
-    st.caption(tr("unrolling.step.diagram_caption"))
-    st.markdown(str(unrolling.weight_sharing(ex)))
+    if unrolling_ui.ask_weights(cfg, ex):  # the caption and the sentence say the answer
+        st.caption(tr("unrolling.step.diagram_caption"))
+        st.markdown(str(unrolling.weight_sharing(ex)))
 with table_side:
     pick = unrolling_ui.step_pick(cfg, step)
     numbers = unrolling.step_numbers(ex, pick.t, pick.layer, pick.sample)
@@ -41,13 +44,16 @@ unrolling_ui.hidden_heatmap(inspect(ex.rnn, ex.x, pick.sample), pick)
 # ------------------------------------------------------------------ 2. three ways
 st.header(tr("unrolling.ways.header"), divider="gray")
 st.markdown(tr("unrolling.ways.intro"))
-ways_verdict = unrolling_ui.three_ways(unrolling.three_ways(ex), cfg, pick)
+three = unrolling.three_ways(ex)
+ways_shown = unrolling_ui.ask_ways(cfg, three)
+ways_verdict = unrolling_ui.three_ways(three, cfg, pick) if ways_shown else unrolling_ui.say(three.verdict(cfg.nonlinearity))
 
 # ------------------------------------------------------------------ 3. shapes
 st.header(tr("unrolling.shapes.header"), divider="gray")
 st.markdown(tr("unrolling.shapes.intro", batch=cfg.batch_size, **asdict(cfg)))
 shapes = unrolling.shape_table(ex)
-unrolling_ui.shape_table(shapes)
+if unrolling_ui.ask_shapes(cfg, ex):
+    unrolling_ui.shape_table(shapes)
 
 # ------------------------------------------------------------------ 4. hello -> ohlol
 st.header(tr("unrolling.hello.header"), divider="gray")
@@ -68,15 +74,18 @@ grad_intro = st.empty()  # it names the RNN's nonlinearity, picked just below
 grad_cfg = unrolling_ui.gradient_controls()
 grad_intro.markdown(tr("unrolling.grad.intro", nl=grad_cfg.nonlinearity))
 grads = st.cache_data(unrolling.gradient_norms, show_spinner=False)(grad_cfg)
-shown = grads[grads["grad_norm"] > 0]  # a log axis: zeros and overflows (NaN) are not drawn
-show(charts.line(shown, "t", "grad_norm", tr("unrolling.grad.title"), tr("unrolling.grad.x"), tr("unrolling.grad.y"),
-                 color="model", color_title=tr("unrolling.grad.model"), log_y=True,
-                 x_domain=(1, max(grad_cfg.seq_len, 2)), x_whole=True, y_format=charts.log_format(shown["grad_norm"])))
-unrolling_ui.gradient_reach(unrolling.gradient_verdict(grads, grad_cfg))
+grad_verdict = unrolling.gradient_verdict(grads, grad_cfg)
+if unrolling_ui.ask_gradient(grad_cfg, grad_verdict):
+    shown = grads[grads["grad_norm"] > 0]  # a log axis: zeros and overflows (NaN) are not drawn
+    show(charts.line(shown, "t", "grad_norm", tr("unrolling.grad.title"), tr("unrolling.grad.x"),
+                     tr("unrolling.grad.y"), color="model", color_title=tr("unrolling.grad.model"), log_y=True,
+                     x_domain=(1, max(grad_cfg.seq_len, 2)), x_whole=True,
+                     y_format=charts.log_format(shown["grad_norm"])))
+    unrolling_ui.gradient_reach(grad_verdict)
 
 # ------------------------------------------------------------------ 6. FAQ
 st.header(tr("unrolling.faq.header"), divider="gray")
-with st.expander(tr("unrolling.faq.cell_q"), expanded=True):
+with st.expander(tr("unrolling.faq.cell_q"), expanded=ways_shown):  # it quotes checkpoint 2's answer
     st.markdown(tr("unrolling.faq.cell_a", verdict=ways_verdict))
 with st.expander(tr("unrolling.faq.batch_first_q")):
     shape = shapes.set_index("tensor")["shape"]

@@ -23,7 +23,7 @@ from rnnviz.i18n import Message
 
 LESSONS = ("unrolling", "sine", "gates", "char")
 PATH: dict[str, tuple[str, ...]] = {  # each lesson's checkpoints, in the order the page asks them
-    "unrolling": (),
+    "unrolling": ("unrolling_1", "unrolling_2", "unrolling_3", "unrolling_4"),
     "sine": (),
     "gates": (),
     "char": (),

@@ -24,6 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz import cells
+from rnnviz.checkpoint import Reveal
 from rnnviz.i18n import Message
 from rnnviz.train import Snapshot, seeded, train
 
@@ -652,3 +653,119 @@ def output_vs_h_n(ex: WorkedExample) -> float:
         out, h_n = ex.rnn(ex.x)
     last = out[:, -1] if ex.rnn.batch_first else out[-1]  # (B, H)
     return float((last - h_n[-1]).abs().max())
+
+
+# ---------------------------------------------------------------- checkpoints (predict, then reveal)
+# Each reveal reads the run on the page (rnnviz.checkpoint.Reveal); the options a learner
+# picks from are built from the learner's own sizes. Words: quiz.unrolling_<n> in the catalogues.
+
+
+def weight_matrices(ex: WorkedExample) -> list[str]:
+    """The distinct weight matrices the model holds, by name (the recurrent module's, then the
+    readout's): counted from the modules, not from a formula."""
+    return ([name for name, p in ex.rnn.named_parameters() if p.dim() == 2]
+            + [f"readout.{name}" for name, p in ex.readout.named_parameters() if p.dim() == 2])
+
+
+def weights_options(cfg: UnrollConfig) -> dict[str, Message]:
+    """Checkpoint 1's choices, each a count of weight matrices a learner might believe in, from
+    the learner's seq_len (T) and num_layers (L): one set shared by all steps (2L + 1: W_ih and
+    W_hh per layer, W_hy), a set per step as the picture draws it, one W_ih and W_hh for the
+    whole stack, and (one step) no W_hh at all. Values are the counts; equal counts are asked once."""
+    T, L = cfg.seq_len, cfg.num_layers
+    beliefs = [("shared", 2 * L + 1), ("per_step", (2 * L + 1) * T), ("stack_shared", 3), ("no_hh", L + 1)]
+    options: dict[str, Message] = {}
+    for belief, n in beliefs:
+        if belief == "no_hh" and T > 1:
+            continue
+        options.setdefault(str(n), Message(f"quiz.unrolling_1.o.{belief}", n=n, T=T, L=L))
+    return options
+
+
+def weights_reveal(ex: WorkedExample) -> Reveal:
+    """How many distinct weight matrices the unrolled network of T steps has: the ones the
+    module holds, used at every step."""
+    names = weight_matrices(ex)
+    shared = shared_weights(ex)
+    n, T, L = len(names), shared["steps"], shared["layers"]
+    why = Message("quiz.unrolling_1.why" if T > 1 else "quiz.unrolling_1.why_one", n=n, T=T, names=", ".join(f"`{m}`" for m in names),
+                  copies=n * T, real=shared["real"], if_unshared=shared["if_unshared"])
+    if L == 1:
+        return Reveal(str(n), why, Message("quiz.unrolling_1.try_layers"), {"unroll_layers": "2"})
+    return Reveal(str(n), why, Message("quiz.unrolling_1.try_steps", T=T * 2), {"unroll_seq_len": str(min(T * 2, 64))})
+
+
+def shapes_pair(output: tuple[int, ...], h_n: tuple[int, ...]) -> str:
+    """Checkpoint 3's value: the two shapes as the shape table prints them, output's first."""
+    return f"{shape_text(output)}|{shape_text(h_n)}"
+
+
+def shapes_options(cfg: UnrollConfig) -> list[str]:
+    """Checkpoint 3's choices from the learner's sizes: time first, batch first, batch first with
+    h_n swapped too, h_n with every step (as output), and output input_size wide. Equal
+    pairs are asked once."""
+    T, B, I, H, L = cfg.seq_len, cfg.batch_size, cfg.input_size, cfg.hidden_size, cfg.num_layers
+    pairs = [((T, B, H), (L, B, H)), ((B, T, H), (L, B, H)), ((B, T, H), (B, L, H)), ((T, B, H), (T, B, H)),
+             ((T, B, I), (L, B, H))]
+    return list(dict.fromkeys(shapes_pair(o, h) for o, h in pairs))
+
+
+def shapes_reveal(ex: WorkedExample) -> Reveal:
+    """The shapes of output and h_n: from running the module on the page's input."""
+    with torch.no_grad():
+        out, h_n = ex.rnn(ex.x)
+    o, h = tuple(out.shape), tuple(h_n.shape)
+    bf = ex.rnn.batch_first
+    why = Message("quiz.unrolling_3.why_batch_first" if bf else "quiz.unrolling_3.why_time_first",
+                  output=shape_text(o), h_n=shape_text(h), input=shape_text(tuple(ex.x.shape)),
+                  L=ex.rnn.num_layers, H=ex.rnn.hidden_size)
+    return Reveal(shapes_pair(o, h), why, Message("quiz.unrolling_3.try", flip=not bf),
+                  {"unroll_batch_first": str(not bf).lower()})
+
+
+WAYS = ("by_hand", "by_cell", "by_module")
+WAYS_OPTIONS = ("exact", "rounding", "beyond")  # the same to the last bit; within float32 rounding; more
+
+
+def ways_reveal(three: ThreeWays, cfg: UnrollConfig) -> Reveal:
+    """Which of the three ways differs, and by how much: the run's largest difference (none when 0;
+    float32 rounding below AGREE_TOL, naming the way that rounds apart from the other two)."""
+    diff = three.max_diff()
+    outs = dict(zip(WAYS, (three.by_hand, three.by_cell, three.by_module)))
+    pair = {(a, b): float((outs[a] - outs[b]).abs().max()) for i, a in enumerate(WAYS) for b in WAYS[i + 1:]}
+    closest = min(pair, key=pair.get)
+    odd = next(w for w in WAYS if w not in closest)  # the one away from the closest two
+    values = {"diff": diff, **three.counts(), "tol": AGREE_TOL, "odd": Message(f"unrolling.ways.{odd}"),
+              "peak": three.peak()}
+    if diff == 0:
+        right, why = "exact", Message("quiz.unrolling_2.why_exact", **values)
+    elif three.agree():
+        right = "rounding"
+        why = Message("quiz.unrolling_2.why_rounding" if pair[closest] == 0 else "quiz.unrolling_2.why_rounding_all",
+                      **values)
+    else:
+        right, why = "beyond", Message("quiz.unrolling_2.why_beyond", rel=diff / three.peak(), **values)
+    if cfg.hidden_size < 6:
+        return Reveal(right, why, Message("quiz.unrolling_2.try_hidden"), {"unroll_hidden": "6"})
+    return Reveal(right, why, Message("quiz.unrolling_2.try_relu"),
+                  {"unroll_nl": "relu", "unroll_seq_len": "64", "unroll_hidden": "64"})
+
+
+GRADIENT_OPTIONS = ("vanish", "kept", "grow")  # the RNN's ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖: < VANISHED, between, > EXPLODED
+KIND_OPTION = {"vanished": "vanish", "kept": "kept", "exploded": "grow", "overflow": "grow"}
+
+
+def gradient_reveal(verdict: GradVerdict) -> Reveal:
+    """Does the RNN's gradient at t = 1 vanish, stay or grow, at the learner's weight scale: the
+    run's ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖."""
+    cfg, rnn = verdict.config, verdict.rnn
+    right = KIND_OPTION[rnn.kind]
+    per_step = rnn.ratio ** (1 / verdict.steps) if verdict.steps and math.isfinite(rnn.ratio) and rnn.ratio > 0 else None
+    key = "overflow" if rnn.kind == "overflow" else "one_step" if verdict.steps == 0 else right
+    why = Message(f"quiz.unrolling_4.why_{key}", ratio=rnn.ratio_words(), T=cfg.seq_len, steps=verdict.steps,
+                  scale=cfg.weight_scale, nl=cfg.nonlinearity, per_step=per_step if per_step is not None else math.nan,
+                  vanished=VANISHED, exploded=EXPLODED)
+    if right == "vanish":
+        link = {"gtt_scale": "2.0", "gtt_nl": "relu"}
+        return Reveal(right, why, Message("quiz.unrolling_4.try_grow"), link)
+    return Reveal(right, why, Message("quiz.unrolling_4.try_vanish"), {"gtt_scale": "0.5", "gtt_nl": "tanh"})

@@ -22,12 +22,27 @@ def open_unrolling_zh():
     return open_page(PAGE, timeout=180, language="zh")
 
 
+def reveal(at):
+    """Press every checkpoint's "Show me" (the page hides what answers a checkpoint until then)."""
+    shows = [b for b in at.button if (b.key or "").startswith("checkpoint_") and b.key.endswith("__show")]
+    for b in shows:
+        b.click()
+    if shows:
+        at.run()
+        no_exception(at)
+    return at
+
+
 def test_the_unrolling_page_in_chinese_has_no_english_left():
     at = open_unrolling_zh()
     assert at.title[0].value == ZH["unrolling.title"]
     assert [h.value for h in at.header] == [ZH[f"unrolling.{part}.header"] for part in HEADERS]
     assert at.session_state["hello__run"].status == "done"
-    assert english_on(at, **READ) == []
+    assert english_on(at, **READ) == []  # the checkpoints' questions and choices too
+    assert [r.value for r in at.radio if (r.key or "").startswith("quiz_")] == [None] * 4
+    reveal(at)
+    assert english_on(at, **READ) == []  # and their answers
+    assert ZH["quiz.unrolling_1.why"].split("{")[0] in " ".join(m.value for m in at.markdown)
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
     # the notes' three scripts: Chinese names and captions, their values (the link's) kept
     variant = at.radio(key="hello_variant")
@@ -56,7 +71,7 @@ def test_other_settings_and_an_overflow_in_chinese():
     at.number_input(key="unroll_seq_len").set_value(20).run()
     at.number_input(key="unroll_layers").set_value(2).run()
     at.toggle(key="unroll_batch_first").set_value(True).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert any(c.value.startswith(ZH["unrolling.ways.first_rows"].split("{")[0]) for c in at.caption)
     faq = next(e for e in at.expander if e.label == ZH["unrolling.faq.batch_first_q"])
     assert "batch_first=True" in " ".join(m.value for m in faq.markdown)
@@ -64,7 +79,7 @@ def test_other_settings_and_an_overflow_in_chinese():
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.slider(key="gtt_scale").set_value(4.0).run()
     at.number_input(key="gtt_len").set_value(400).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert at.error and at.error[0].value.startswith(ZH["unrolling.grad.overflow"].split("{")[0])
     assert english_on(at, **READ) == []
 
@@ -103,7 +118,7 @@ def test_relu_batch_2_and_2_layers_in_chinese_follow_the_settings():
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.number_input(key="unroll_batch").set_value(2).run()
     at.number_input(key="unroll_layers").set_value(2).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert r"h_t = \mathrm{relu}(" in at.latex[0].value and not any(r"\tanh" in x.value for x in at.latex)
     captions = [c.value for c in at.caption]
     assert any(c.startswith(ZH["unrolling.relu_def"].split("{")[0]) for c in captions)

@@ -140,6 +140,67 @@ def test_the_rnn_gradient_vanishes_where_the_lstm_keeps_it(seed):
     assert v_small.lesson == "shown" and v_small.rnn.ratio < verdict.rnn.ratio
 
 
+# ---- page 1's checkpoints: each reveal follows the run (two settings whose right answers differ)
+
+
+def test_checkpoint_weights_counts_the_modules_own_matrices():
+    answers = {}
+    for sizes in ({}, {"num_layers": 2}, {"seq_len": 12}):
+        cfg = unrolling.UnrollConfig(**sizes)
+        ex = unrolling.worked_example(cfg)
+        reveal = unrolling.weights_reveal(ex)
+        matrices = [p for m in (ex.rnn, ex.readout) for p in m.parameters() if p.dim() == 2]
+        assert reveal.right == str(len(matrices))  # read from the module, not a formula
+        assert reveal.right in unrolling.weights_options(cfg)  # the right one is among the choices
+        assert str((len(matrices)) * cfg.seq_len) in unrolling.weights_options(cfg)  # "one set per step", T > 1
+        assert f"**{len(matrices)}**" in str(reveal.why) and f"{cfg.seq_len} steps" in str(reveal.why)
+        answers[tuple(sizes.items())] = reveal.right
+    assert list(answers.values()) == ["3", "5", "3"]  # a second layer adds its own W_ih, W_hh; more steps add none
+    # the count is the module's: a readout without weights of its own (Identity) holds one fewer
+    ex = unrolling.worked_example(unrolling.UnrollConfig())
+    ex.readout = torch.nn.Identity()
+    assert unrolling.weights_reveal(ex).right == "2"
+
+
+def test_checkpoint_three_ways_reads_the_runs_largest_difference():
+    exact = unrolling.UnrollConfig()  # the notes' sizes: the three give the same float32 numbers
+    wide = unrolling.UnrollConfig(hidden_size=6)  # one nn.RNN call rounds apart from the two loops
+    r_exact = unrolling.ways_reveal(unrolling.three_ways(unrolling.worked_example(exact)), exact)
+    three = unrolling.three_ways(unrolling.worked_example(wide))
+    r_wide = unrolling.ways_reveal(three, wide)
+    assert (r_exact.right, r_wide.right) == ("exact", "rounding")
+    assert 0 < three.max_diff() < unrolling.AGREE_TOL
+    assert f"{three.max_diff():.1e}" in str(r_wide.why) and "nn.RNN (one call)" in str(r_wide.why)
+    assert r_exact.right in unrolling.WAYS_OPTIONS and r_exact.link == {"unroll_hidden": "6"}
+
+
+def test_checkpoint_shapes_come_from_running_the_module():
+    answers = []
+    for batch_first in (False, True):
+        cfg = unrolling.UnrollConfig(seq_len=5, batch_size=3, hidden_size=6, num_layers=2, batch_first=batch_first)
+        ex = unrolling.worked_example(cfg)
+        reveal = unrolling.shapes_reveal(ex)
+        out, h_n = ex.rnn(ex.x)
+        assert reveal.right == unrolling.shapes_pair(tuple(out.shape), tuple(h_n.shape))
+        assert reveal.right in unrolling.shapes_options(cfg) and len(unrolling.shapes_options(cfg)) >= 4
+        assert reveal.link == {"unroll_batch_first": str(not batch_first).lower()}
+        answers.append(reveal.right)
+    assert answers == ["(5, 3, 6)|(2, 3, 6)", "(3, 5, 6)|(2, 3, 6)"]  # batch_first moves output's axes, not h_n's
+
+
+def test_checkpoint_gradient_reads_the_runs_ratio_at_t1():
+    answers = {}
+    for scale, nl in ((0.5, "tanh"), (2.0, "relu")):
+        cfg = unrolling.GradConfig(weight_scale=scale, nonlinearity=nl)
+        verdict = unrolling.gradient_verdict(unrolling.gradient_norms(cfg), cfg)
+        reveal = unrolling.gradient_reveal(verdict)
+        assert f"{verdict.rnn.ratio:.2e}" in str(reveal.why)
+        answers[(scale, nl)] = reveal.right
+    assert answers == {(0.5, "tanh"): "vanish", (2.0, "relu"): "grow"}
+    one = unrolling.GradConfig(seq_len=1)  # no step back: nothing vanishes
+    assert unrolling.gradient_reveal(unrolling.gradient_verdict(unrolling.gradient_norms(one), one)).right == "kept"
+
+
 # ==================== Page 2, sine forecasting ====================
 
 HORIZON = 80  # the page's test part: points 320 .. 399

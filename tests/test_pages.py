@@ -72,6 +72,18 @@ def shapes(at: AppTest) -> dict[str, str]:
     return dict(zip(table["tensor"], table["shape"]))
 
 
+def reveal(at: AppTest) -> AppTest:
+    """Press "Show me" on every checkpoint still asking (a checkpoint hides what answers it until
+    the learner commits; a new run of its settings asks again)."""
+    shows = [b for b in at.button if (b.key or "").startswith("checkpoint_") and b.key.endswith("__show")]
+    for b in shows:
+        b.click()
+    if shows:
+        at.run()
+        no_exception(at)
+    return at
+
+
 def metric(at: AppTest, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
@@ -154,7 +166,7 @@ def test_home_lists_every_lesson_with_a_link():
 
 
 def test_page1_renders_every_section(page1: AppTest):
-    at = page1
+    at = reveal(page1)
     assert at.title[0].value == "RNN unrolling"
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
     titles = chart_titles(at)
@@ -211,12 +223,12 @@ def test_sizes_change_the_shape_table_and_batch_first_swaps_axes(page1: AppTest)
                          ("num_layers", 2)]:
         number(at, label).set_value(value).run()
         no_exception(at)
-    s = shapes(at)
+    s = shapes(reveal(at))
     assert (s["input"], s["output"], s["h_n"]) == ("(5, 3, 7)", "(5, 3, 6)", "(2, 3, 6)")
     assert s["weight_ih_l1"] == "(6, 6)"  # layer 2 reads layer 1's hidden state
     at.toggle[0].set_value(True).run()
     no_exception(at)
-    s = shapes(at)
+    s = shapes(reveal(at))
     assert (s["input"], s["output"], s["h_n"]) == ("(3, 5, 7)", "(3, 5, 6)", "(2, 3, 6)")
     faq = messages(next(e for e in at.expander if e.label == "What does batch_first change?").markdown)
     assert "(3, 5, 7)" in faq and "batch_first=True" in faq
@@ -250,7 +262,7 @@ def test_time_slider_layer_and_nonlinearity(page1: AppTest):
     assert any(r"h_4 = \mathrm{relu}" in ltx.value for ltx in at.latex)
     h_t = frame_with(at, "hₜ")["hₜ"]
     assert (h_t >= 0).all()  # relu: no negative hidden state
-    assert float(metric(at, "largest difference")) < ATOL
+    assert float(metric(reveal(at), "largest difference")) < ATOL
 
 
 @pytest.mark.parametrize("sizes", [
@@ -263,7 +275,7 @@ def test_smallest_sizes_render(page1: AppTest, sizes: dict[str, int]):
     at = page1
     for label, value in sizes.items():
         number(at, label).set_value(value).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert not at.error
     assert sum(t.startswith(DIAGRAM) for t in chart_titles(at)) == 1
     assert len(at.get("vega_lite_chart")) >= 5
@@ -286,13 +298,71 @@ def test_largest_sizes_render_without_printing_matrices(page1: AppTest):
     for label, value in [("seq_len (T)", 64), ("batch", 16), ("input_size", 64), ("hidden_size", 64),
                          ("num_layers", 4)]:
         number(at, label).set_value(value).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert any("too large to print" in c.value for c in at.caption)
     assert float(metric(at, "largest difference")) < ATOL
     assert shapes(at)["input"] == "(64, 16, 64)"
     _, nodes = diagram(at)  # 64 steps: the first and last few, with the highlighted step 1
     assert sorted(nodes.loc[nodes["kind"] == "input", "label"]) == sorted(["x₁", "x₂", "x₃", "x₆₃", "x₆₄"])
     assert highlighted(at) == {"x₁", "y₁"} | {f"h⁽{s}⁾₁" for s in "¹²³⁴"}
+
+
+# ---------------------------------------------------------------- checkpoints: asked before the answer shows
+
+
+def answer(at: AppTest, checkpoint: str, value) -> AppTest:
+    """The learner picks `value` in checkpoint `checkpoint` and presses "Check my answer"."""
+    at.radio(key=f"quiz_{checkpoint}").set_value(value).run()
+    at.button(key=f"checkpoint_{checkpoint}__check").click().run()
+    no_exception(at)
+    return at
+
+
+def test_page1_checkpoints_hide_their_answer_until_the_learner_commits(page1: AppTest):
+    at = page1
+    assert [r.key for r in at.radio if (r.key or "").startswith("quiz_")] == [f"quiz_unrolling_{n}" for n in range(1, 5)]
+    assert any(e.label.startswith("Your path through this lesson: 0 of 4 checkpoints") for e in at.expander)
+    # hidden: the "not 3 layers" sentence, the three ways' metric, the shape table, the gradient chart
+    assert not any(m.value.startswith("**Not 3 layers:**") for m in at.markdown)
+    assert not [m for m in at.metric if m.label.startswith(("largest difference", "RNN:"))]
+    assert not [t for t in at.table if "tensor" in t.value.reset_index().columns]
+    assert not any(t.startswith("‖∂L/∂hₜ‖") for t in chart_titles(at))
+    # 1: the right count (3 matrices, not the 9 the picture draws), read from the module
+    assert at.radio(key="quiz_unrolling_1").options[:2] == [
+        "3: one W_ih and one W_hh per layer and one W_hy, used again at every one of the 3 steps",
+        "9: a fresh set at each of the 3 steps, as the picture draws them"]
+    answer(at, "unrolling_1", "3")
+    assert any(s.value.startswith("Right") for s in at.success), [s.value for s in at.success]
+    text = messages(at.markdown)
+    assert "The module itself holds **3** weight matrices" in text and "**Not 3 layers:**" in text
+    # 3: a wrong shape; the error names the run's, the table appears
+    answer(at, "unrolling_3", "(1, 3, 2)|(1, 1, 2)")
+    assert "output (3, 1, 2), h_n (1, 1, 2)" in messages(at.error)
+    assert "returned output (3, 1, 2) and h_n (1, 1, 2)" in messages(at.markdown)
+    assert shapes(at)["h_n"] == "(1, 1, 2)"
+    # 4: at the default weight scale the RNN's gradient vanishes; the chart and ratio appear
+    answer(at, "unrolling_4", "grow")
+    assert "It vanishes" in messages(at.error)
+    assert "is **1.71e-07** of its size at t = 50" in messages(at.markdown)
+    assert float(metric(at, "RNN:")) < 1e-2
+    assert any(t.startswith("‖∂L/∂hₜ‖") for t in chart_titles(at))
+    # a new weight scale is a new run: asked again, the chart hidden again
+    at.slider(key="gtt_scale").set_value(2.0).run()
+    assert at.radio(key="quiz_unrolling_4").value is None
+    assert not any(t.startswith("‖∂L/∂hₜ‖") for t in chart_titles(at))
+    assert any(e.label.startswith("Your path through this lesson: 3 of 4 checkpoints answered, 1 right") for e in at.expander)
+
+
+def test_page1_three_ways_checkpoint_follows_the_sizes(page1: AppTest):
+    at = page1
+    answer(at, "unrolling_2", "exact")  # the notes' sizes: the same float32 numbers, to the last bit
+    assert any(s.value.startswith("Right") for s in at.success)
+    assert float(metric(at, "largest difference")) == 0
+    number(at, "hidden_size").set_value(6).run()  # a new run: asked again; now nn.RNN rounds apart
+    answer(at, "unrolling_2", "exact")
+    assert "None really: they differ only by float32 rounding" in messages(at.error)
+    assert "the nn.RNN (one call) differs from the other two" in messages(at.markdown)
+    assert 0 < float(metric(at, "largest difference")) < ATOL
 
 
 # ---------------------------------------------------------------- section 4: hello -> ohlol
@@ -361,9 +431,9 @@ def test_hello_epochs_seed_and_learning_rate_retrain(page1: AppTest):
 def test_hello_is_not_retrained_on_an_unrelated_rerun(page1: AppTest):
     at = page1
     run = hello_run(at)
-    ratio = metric(at, "RNN:")
+    ratio = metric(reveal(at), "RNN:")
     at.slider(key="gtt_scale").set_value(2.0).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert metric(at, "RNN:") != ratio  # the rerun happened and section 5 changed
     assert hello_run(at) is run
     number(at, "hidden_size").set_value(3).run()
@@ -439,15 +509,15 @@ def test_diverged_training_keeps_the_last_good_model(page1: AppTest, monkeypatch
 def test_gradients_vanish_and_explode(page1: AppTest):
     at = page1
     at.slider(key="gtt_scale").set_value(0.5).run()
-    assert float(metric(at, "RNN:")) < 1e-3  # vanished
+    assert float(metric(reveal(at), "RNN:")) < 1e-3  # vanished
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.slider(key="gtt_scale").set_value(2.0).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert float(metric(at, "RNN:")) > 10  # exploded
     at.slider(key="gtt_fb").set_value(5.0).run()
     at.number_input(key="gtt_len").set_value(10).run()
     at.number_input(key="gtt_seed").set_value(7).run()
-    no_exception(at)
+    no_exception(reveal(at))
     spec = next(s for s in specs(at) if s.get("title", "").startswith("‖∂L/∂hₜ‖"))
     assert spec["encoding"]["y"]["scale"]["type"] == "log"
 
@@ -457,14 +527,14 @@ def test_the_gradient_lesson_follows_the_settings(page1: AppTest):
     a large relu weight scale explodes the RNN's."""
     at = page1
     at.slider(key="gtt_fb").set_value(0.0).run()
-    no_exception(at)
+    no_exception(reveal(at))
     text = messages(at.markdown)
     assert "and the LSTM's did too" in text and "σ(0.0) = 0.50" in text
     assert "This is why gates ease" not in text
     at.slider(key="gtt_fb").set_value(3.0).run()
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.slider(key="gtt_scale").set_value(2.0).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert "the RNN's gradient exploded" in messages(at.markdown)
 
 
@@ -473,7 +543,7 @@ def test_gradient_overflow_is_an_error_not_an_exception(page1: AppTest):
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.slider(key="gtt_scale").set_value(4.0).run()
     at.number_input(key="gtt_len").set_value(400).run()
-    no_exception(at)
+    no_exception(reveal(at))
     assert "overflowed float32" in messages(at.error)
     assert any(t.startswith("‖∂L/∂hₜ‖") for t in chart_titles(at))
     assert "Predicts “ohlol”" in messages(at.success)  # the rest of the page is still there
@@ -484,7 +554,7 @@ def test_overflowed_ratio_is_not_shown_as_a_finite_number(page1: AppTest):
     at.selectbox(key="gtt_nl").set_value("relu").run()
     at.slider(key="gtt_scale").set_value(4.0).run()
     at.number_input(key="gtt_len").set_value(400).run()
-    value = metric(at, "RNN:")
+    value = metric(reveal(at), "RNN:")
     try:
         finite = math.isfinite(float(value))
     except ValueError:  # a word such as "overflow"

@@ -20,6 +20,7 @@ import streamlit as st
 from rnnviz import charts, unrolling
 from rnnviz.i18n import Message, tr
 from rnnviz.ui import TrainState, choice, show
+from rnnviz.ui import checkpoint as checkpoint_ui
 
 BOUND = {"bind": "query-params"}  # the section's settings go into the page's link
 
@@ -259,3 +260,39 @@ def gradient_reach(verdict: unrolling.GradVerdict) -> None:
     lesson = verdict.sentence()
     if lesson is not None:
         st.markdown(str(lesson))
+
+
+# ---------------------------------------------------------------- checkpoints: ask, then reveal from the run
+# Each returns True once the learner has answered (or asked to be shown); the page then draws
+# what answers it. The reveals are computed in rnnviz.unrolling.
+
+LESSON = "unrolling"
+
+
+def ask_weights(cfg: unrolling.UnrollConfig, ex: unrolling.WorkedExample) -> bool:
+    """Checkpoint 1, under the unrolled diagram: how many distinct weight matrices it has."""
+    labels = {v: str(m) for v, m in unrolling.weights_options(cfg).items()}
+    return checkpoint_ui.ask("unrolling_1", LESSON, cfg, lambda: unrolling.weights_reveal(ex), options=list(labels),
+                             labels=labels)
+
+
+def ask_ways(cfg: unrolling.UnrollConfig, three: unrolling.ThreeWays) -> bool:
+    """Checkpoint 2, above the three ways' table: which differs, and by how much."""
+    return checkpoint_ui.ask("unrolling_2", LESSON, cfg, lambda: unrolling.ways_reveal(three, cfg),
+                             options=unrolling.WAYS_OPTIONS)
+
+
+def ask_shapes(cfg: unrolling.UnrollConfig, ex: unrolling.WorkedExample) -> bool:
+    """Checkpoint 3, above the shape table: the shapes of output and h_n for the learner's sizes."""
+    labels = {v: tr("quiz.unrolling_3.option", output=v.split("|")[0], h_n=v.split("|")[1])
+              for v in unrolling.shapes_options(cfg)}
+    return checkpoint_ui.ask("unrolling_3", LESSON, cfg, lambda: unrolling.shapes_reveal(ex), options=list(labels),
+                             labels=labels)
+
+
+def ask_gradient(cfg: unrolling.GradConfig, verdict: unrolling.GradVerdict) -> bool:
+    """Checkpoint 4, above the gradient chart: does the RNN's gradient at t = 1 vanish or grow."""
+    labels = {o: tr(f"quiz.unrolling_4.o.{o}", vanished=unrolling.VANISHED, exploded=unrolling.EXPLODED,
+                    T=cfg.seq_len, scale=cfg.weight_scale) for o in unrolling.GRADIENT_OPTIONS}
+    return checkpoint_ui.ask("unrolling_4", LESSON, cfg, lambda: unrolling.gradient_reveal(verdict),
+                             options=unrolling.GRADIENT_OPTIONS, labels=labels)
