@@ -12,10 +12,12 @@ from rnnviz.data.text import CorpusError
 from rnnviz.export import script
 from rnnviz.i18n import tr
 from rnnviz.ui import char, choice, exports, live_training, page_setup, share_link, show
+from rnnviz.ui import checkpoint as checkpoint_ui
 
 LINK_NOTE = page_setup("pages.char", ":material/text_fields:")
 st.title(tr("char.title"))
 st.markdown(tr("char.intro"))
+checkpoint_ui.path("char")
 
 # ------------------------------------------------------------------ 0. the recipe: every knob at once
 recipe = char.recipe_choice()
@@ -55,7 +57,8 @@ if corpus is not None and not problem:
     show(charts.minibatch_chart(charlm.minibatch_positions(corpus, cfg, batches=3), len(corpus.train_ids),
                                 tr("charts.minibatches_title"), tr("charts.row_start"), tr("charts.minibatch_row"),
                                 tr("charts.minibatch")))
-    st.caption(tr("char.batches.caption"))
+    if char.ask_detach(charlm.RunKey(corpus=name, length=len(text), config=cfg), corpus):
+        st.caption(tr("char.batches.caption"))
 
 # ------------------------------------------------------------------ 4. train
 st.header(tr("char.train.header"), divider="gray")
@@ -97,6 +100,7 @@ if state is not None and state.history:
         st.error(str(exc), icon=":material/error:")
     else:
         char.show_generation(gen, writing.prefix)
+        char.ask_temperature(state.config, trained, writing)
 
     # ------------------------------------------------------------------ 6. inside
     st.header(tr("char.inside.header"), divider="gray")

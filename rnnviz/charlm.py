@@ -14,6 +14,8 @@ learner can fix raise Problem, frames carry stable column names and values. Wher
   SAMPLINGS and in sampler(); its labels char.model.<name> and char.model.<name>_caption.
 - a new way to choose the next character: a mode in generate() and MODES, its label char.gen.<mode>.
 - a new verdict on a run: memorisation() and its sentence char.lesson.<verdict>.
+- a new checkpoint (rnnviz.checkpoint): its reveal computed here from the run (*_reveal()), its
+  id in checkpoint.PATH["char"], its ask() in rnnviz/ui/char.py, its words under quiz.char_<n>.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz import device
+from rnnviz.checkpoint import Reveal
 from rnnviz.data.text import (
     PREFIXES,
     SOURCES,
@@ -270,6 +273,11 @@ def sampler(cfg: CharConfig) -> Callable[..., Iterator[tuple[Tensor, Tensor, lis
     return random_batches if cfg.sampling == "random" else consecutive_batches
 
 
+def minibatches_per_epoch(corpus: Corpus, cfg: CharConfig) -> int:
+    """How many minibatches (optimiser steps) one epoch over the training text makes."""
+    return sum(1 for _ in sampler(cfg)(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0), cfg.offset))
+
+
 def minibatches(corpus: Corpus, cfg: CharConfig) -> Iterator[tuple[int, Tensor, Tensor]]:
     """(epoch, X, Y) for every optimiser step of the run; each epoch cut anew (at a new random
     offset when cfg.offset), from one random generator seeded by cfg.seed."""
@@ -323,8 +331,7 @@ def epochs(model: CharLM, cfg: CharConfig, corpus: Corpus, prefixes: tuple[str, 
     printout's samples; at the last epoch (or early stopping) the weights kept and why."""
     opt = (torch.optim.SGD(model.parameters(), lr=cfg.lr) if cfg.optimizer == "sgd"
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
-    per_epoch = sum(1 for _ in sampler(cfg)(corpus.train_ids, cfg.batch_size, cfg.num_steps, random.Random(0),
-                                            cfg.offset))
+    per_epoch = minibatches_per_epoch(corpus, cfg)
     batches, epoch, best = minibatches(corpus, cfg), Epoch(0), Best()
     params = list(model.parameters())
 
@@ -627,3 +634,71 @@ def rank_units(acts: Tensor, feature: list[float], top: int = 5) -> list[tuple[i
     r = (a * (f - f.mean())[:, None]).sum(0) / (a.norm(dim=0) * (f - f.mean()).norm() + 1e-9)
     order = torch.argsort(r.abs(), descending=True)[:top]
     return [(int(u) + 1, float(r[u])) for u in order]
+
+
+# ---------------------------------------------------------------- checkpoints: reveals computed from the run
+
+
+def detach_reveal(corpus: Corpus, cfg: CharConfig) -> Reveal:
+    """char_1, why the state is detached between consecutive minibatches. The right option is
+    what detach does ("bounded": backprop stops at the minibatch's start, the values still
+    carry); the why quotes the run's numbers: num_steps, its minibatches per epoch, and how far
+    back the epoch's last backward pass would run without detach (num_steps × minibatches, the
+    state resets each epoch) with the hidden states it would hold (float32, the last layer's
+    and those below: batch × hidden × layers numbers per step)."""
+    batches = minibatches_per_epoch(corpus, cfg)
+    chain = cfg.num_steps * batches
+    mb = chain * cfg.batch_size * cfg.hidden_size * cfg.num_layers * 4 / 1e6
+    carried = cfg.sampling == "consecutive"
+    why = Message("quiz.char_1.why_consecutive" if carried else "quiz.char_1.why_random", steps=cfg.num_steps,
+                  batches=batches, chain=chain, mb=mb, batch=cfg.batch_size, hidden=cfg.hidden_size)
+    other = "random" if carried else "consecutive"
+    return Reveal("bounded", why, Message(f"quiz.char_1.try_{other}"), {"char_sampling": other})
+
+
+def memorisation_reveal(info: dict, trained: Trained) -> Reveal:
+    """char_2, what the run's two perplexity lines mean: its memorisation() verdict at its last
+    scored epoch (info) is the right option ("memorised" for either memorised verdict); the why
+    quotes its train and held-out perplexity against the bigram; the try: the chapter's recipe
+    (which memorises), or with early stopping when this run memorised."""
+    base = trained.baselines
+    verdict = memorisation(info["train_ppl"], info["held_ppl"], base)
+    right = "memorised" if verdict.startswith("memorised") else verdict
+    why = Message(f"quiz.char_2.why_{right}", epoch=info["epoch"], train=readable(info["train_ppl"]),
+                  held=readable(info["held_ppl"]), bigram=readable(base["bigram"]),
+                  ratio=info["held_ppl"] / base["bigram"])
+    if right == "memorised":
+        return Reveal(right, why, Message("quiz.char_2.try_best"), {"char_recipe": "d2l", "char_keep": "best"})
+    return Reveal(right, why, Message("quiz.char_2.try_d2l"), {"char_recipe": "d2l"})
+
+
+TEMPERATURES = (0.2, 1.5)  # char_3's pair: a cool and a hot sample from the same model, prefix and seed
+TEMPERATURE_CHARS = 200  # characters each of the pair writes (measured without the prefix)
+NGRAM = 3  # repetition is measured on character 3-grams
+SAME = 0.05  # distinct shares closer than this: neither sample repeats itself more
+
+
+def distinct_share(text: str, n: int = NGRAM) -> tuple[int, int]:
+    """(distinct n-grams, all n-grams) of text: the fewer distinct, the more it repeats itself."""
+    grams = [text[i:i + n] for i in range(len(text) - n + 1)]
+    return len(set(grams)), len(grams)
+
+
+def temperature_samples(model: CharLM, vocab: Vocab, writing: GenerateConfig) -> dict[float, str]:
+    """char_3's pair: TEMPERATURE_CHARS written from the page's prefix and seed at each of
+    TEMPERATURES (only the written characters, not the prefix)."""
+    return {t: generate(model, vocab, writing.prefix, TEMPERATURE_CHARS, "temperature", t,
+                        seed=writing.seed).text[len(writing.prefix):] for t in TEMPERATURES}
+
+
+def temperature_reveal(samples: dict[float, str]) -> Reveal:
+    """char_3, which sample repeats itself more: read from the samples' distinct 3-gram shares
+    ("low": the cool one has fewer distinct, "high": the hot one, "same": within SAME)."""
+    (low_t, low), (high_t, high) = sorted(samples.items())
+    (ld, la), (hd, ha) = distinct_share(low), distinct_share(high)
+    low_share, high_share = ld / max(la, 1), hd / max(ha, 1)
+    right = "same" if abs(low_share - high_share) < SAME else "low" if low_share < high_share else "high"
+    why = Message(f"quiz.char_3.why_{right}", low_t=low_t, high_t=high_t, n=NGRAM, chars=TEMPERATURE_CHARS,
+                  low_distinct=ld, low_all=la, low=low_share, high_distinct=hd, high_all=ha, high=high_share,
+                  same=SAME, scale=1 / low_t)
+    return Reveal(right, why, Message("quiz.char_3.try"), {"char_temp": "3"})

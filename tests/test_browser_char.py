@@ -97,3 +97,31 @@ def test_upload_train_stop_generate(browser, app_url: str, artifacts: Path, tmp_
         page.screenshot(path=str(artifacts / "4_Char_Generation_generated.png"))
     finally:
         context.close()
+
+
+def test_checkpoints_one_right_one_wrong(browser, app_url: str, artifacts: Path):
+    """Checkpoint char_1 answered right (what detach does), char_2 wrong (the default run on the grammar does not
+    memorise): each says so with the run's numbers, and what it hid appears."""
+    context, page, errors = open_page(browser, app_url + URL_PATH)
+    try:
+        wait_finished(page, charts=3)
+        heading(page, "5. Generate").wait_for(timeout=LOAD_MS)
+        assert page.get_by_text("backpropagation stops at the minibatch's start").count() == 0  # hidden
+        assert page.get_by_text("No memorisation in this run").count() == 0
+        page.screenshot(path=str(artifacts / "4_Char_Generation_checkpoint_before.png"))
+        for quiz, option in (("char_1", "to keep each backward pass to one minibatch"),
+                             ("char_2", "its training text by heart")):
+            page.locator(f".st-key-quiz_{quiz}").get_by_text(option).click()
+            wait_finished(page)
+            page.locator(f".st-key-checkpoint_{quiz}__check").get_by_role("button").click()
+            wait_finished(page, charts=3)
+        page.get_by_text("Right: to keep each backward pass to one minibatch").wait_for(timeout=LOAD_MS)
+        page.get_by_text("Not this time: your model says something of the language").wait_for(timeout=LOAD_MS)
+        page.get_by_text(re.compile(r"each of its \d+ minibatches per epoch starts from a zero state")).wait_for()
+        page.get_by_text("backpropagation stops at the minibatch's start").wait_for()  # what char_1 hid
+        page.get_by_text("No memorisation in this run").wait_for()  # char_2's verdict
+        assert page.locator("a[href*='char_sampling=consecutive']").count() == 1  # char_1's try-this link
+        assert_no_exception(page, errors)
+        page.screenshot(path=str(artifacts / "4_Char_Generation_checkpoint_after.png"), full_page=True)
+    finally:
+        context.close()

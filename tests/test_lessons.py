@@ -612,3 +612,98 @@ def test_the_verdicts_thresholds():
     assert charlm.memorisation(1.2, 250.0, base) == "generalises"  # below the bigram: learnt something general
     assert charlm.memorisation(150.0, 700.0, base) == "not_yet"
     assert charlm.memorisation(charlm.NEAR_ONE, 291.0, base) == "memorised" and charlm.memorisation(2.01, 291.0, base) == "not_yet"
+
+
+# ---- page 4's checkpoints (rnnviz.checkpoint): each reveal computed from a run, on two settings whose answers
+# differ: the page's fast default on the grammar (generalises) and a big GRU on the Zen of Python's 856
+# characters (final weights after 60 epochs: memorises it, in about 5 seconds)
+
+
+def zen() -> str:
+    import codecs
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # importing `this` prints it
+        import this
+    return codecs.decode(this.s, "rot13")
+
+
+MEMORISES = charlm.CharConfig(kind="GRU", hidden_size=256, dropout=0.0, batch_size=4, epochs=60, keep="final",
+                              offset=False)
+
+
+@pytest.fixture(scope="module")
+def fast_run():
+    return train_char(charlm.RECIPES["fast"].config, grammar.corpus(), ("B",))
+
+
+@pytest.fixture(scope="module")
+def zen_run():
+    return train_char(MEMORISES, zen(), ("Beautiful",))
+
+
+@pytest.mark.parametrize("cfg", [charlm.CharConfig(), replace(charlm.CharConfig(), batch_size=8, num_steps=10,
+                                                              sampling="consecutive", epochs=1, hidden_size=8)])
+def test_char_1_detach_quotes_the_runs_own_minibatches(cfg):
+    # the right option is fixed by what detach does (backprop stops at the minibatch's start, the values carry
+    # on: checked below on a model); what is computed are the numbers, which must be this run's
+    corpus = charlm.prepare(grammar.corpus(), cfg.held_out)
+    reveal = charlm.detach_reveal(corpus, cfg)
+    _, snaps = charlm.build(replace(cfg, epochs=1), corpus)
+    steps_run = list(snaps)[-1].step  # one epoch of the run: as many steps as minibatches
+    values = reveal.why.values
+    assert reveal.right == "bounded" and values["batches"] == steps_run
+    assert values["batch"] == cfg.batch_size and values["hidden"] == cfg.hidden_size
+    assert values["steps"] == cfg.num_steps and values["chain"] == cfg.num_steps * steps_run
+    assert reveal.why.key == f"quiz.char_1.why_{cfg.sampling}"
+    assert reveal.link == {"char_sampling": "random" if cfg.sampling == "consecutive" else "consecutive"}
+    # what the right option says, on the model: the next minibatch's loss reaches back into this one's graph
+    # only without detach, and the detached state holds the same values
+    model = charlm.CharLM(len(corpus.vocab), cfg)
+    X = corpus.train_ids[:2 * cfg.num_steps].reshape(2, cfg.num_steps)
+    _, state = model(X[:1])
+    for cut, reaches in ((charlm.detach, False), (lambda s: s, True)):
+        logits, _ = model(X[1:], cut(state))
+        grad = torch.autograd.grad(logits.sum(), state, allow_unused=True)[0]
+        assert (grad is not None) == reaches
+    assert torch.equal(charlm.detach(state), state)
+
+
+def test_char_2_the_right_answer_is_the_runs_verdict(fast_run, zen_run):
+    answers = {}
+    for name, (trained, snaps, _) in {"fast": fast_run, "zen": zen_run}.items():
+        last = epochs_of(snaps)[-1]
+        reveal = charlm.memorisation_reveal(last, trained)
+        answers[name] = reveal.right
+        verdict = charlm.memorisation(last["train_ppl"], last["held_ppl"], trained.baselines)
+        assert reveal.right == ("memorised" if verdict.startswith("memorised") else verdict)
+        assert reveal.why.key == f"quiz.char_2.why_{reveal.right}"
+        assert reveal.why.values["train"] == charlm.readable(last["train_ppl"])
+        assert reveal.why.values["ratio"] == pytest.approx(last["held_ppl"] / trained.baselines["bigram"])
+        assert set(reveal.link) <= {"char_recipe", "char_keep"} and reveal.link["char_recipe"] == "d2l"
+    assert answers == {"fast": "generalises", "zen": "memorised"}
+    last = epochs_of(zen_run[1])[-1]  # memorised: train near 1, held-out far above the bigram
+    assert last["train_ppl"] < 1.2 and last["held_ppl"] > 5 * zen_run[0].baselines["bigram"]
+
+
+def test_char_3_which_sample_repeats_is_measured_on_the_samples(fast_run, zen_run):
+    answers = {}
+    for name, (trained, _, _), prefix in (("fast", fast_run, "B"), ("zen", zen_run, "Beautiful")):
+        writing = charlm.GenerateConfig(prefix=prefix, seed=0)
+        samples = charlm.temperature_samples(trained.model, trained.vocab, writing)
+        # the page's generate() with its prefix and seed, at each temperature
+        assert samples[0.2] == charlm.generate(trained.model, trained.vocab, prefix, charlm.TEMPERATURE_CHARS,
+                                               "temperature", 0.2, seed=0).text[len(prefix):]
+        reveal = charlm.temperature_reveal(samples)
+        v = reveal.why.values
+        grams = {t: [s[i:i + 3] for i in range(len(s) - 2)] for t, s in samples.items()}
+        assert (v["low_distinct"], v["low_all"]) == (len(set(grams[0.2])), len(grams[0.2]))
+        assert (v["high_distinct"], v["high_all"]) == (len(set(grams[1.5])), len(grams[1.5]))
+        low, high = v["low_distinct"] / v["low_all"], v["high_distinct"] / v["high_all"]
+        assert reveal.right == ("same" if abs(low - high) < charlm.SAME else "low" if low < high else "high")
+        answers[name] = reveal.right
+    # the grammar's model loops at 0.2; the memorised one recites varied text at 0.2, and at 1.5 a less likely
+    # character throws it off into a loop ("Although never.")
+    assert answers == {"fast": "low", "zen": "high"}
+    assert charlm.distinct_share("abcabcabc") == (3, 7) and charlm.distinct_share("ab") == (0, 0)

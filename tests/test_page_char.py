@@ -141,10 +141,51 @@ def test_defaults_train_and_draw_everything():
         1, 2, 3, 4]
     assert "   held-out perplexity" in lines and "valid strings" in lines and "\n - B" in lines
     assert "Generation uses the **best held-out weights**: epoch" in texts(at.caption)
+    at.button(key="checkpoint_char_2__show").click().run()  # the verdict is checkpoint char_2's answer
     assert "**No memorisation in this run.** At epoch 4" in texts(at.info)  # the grammar: below the bigram
     assert at.text_input(key="char_prefix").value == "B"
     assert shows_generation(at, generated(at, "B"))
     assert at.button(key="char__train").label == "Retrain"
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def test_checkpoints_hide_their_answers_until_the_learner_commits(quick: AppTest):
+    at = quick
+    assert at.expander[0].label.startswith("Your path through this lesson: 0 of 3")
+    # char_1 (section 3): the caption that explains detach waits for an answer; a wrong one is said wrong
+    assert "backpropagation stops at the minibatch's start" not in texts(at.caption)
+    assert at.button(key="checkpoint_char_1__check").disabled  # nothing chosen yet
+    at.radio(key="quiz_char_1").set_value("reset").run()
+    at.button(key="checkpoint_char_1__check").click().run()
+    no_exception(at)
+    assert "Not this time: your model says to keep each backward pass to one minibatch" in texts(at.error)
+    batches = charlm.minibatches_per_epoch(charlm.prepare(grammar.corpus(), 0.1), cfg(at))
+    assert f"each of its {batches} minibatches per epoch starts from a zero state" in texts(at.markdown)
+    assert f"all **{35 * batches:,} steps** ({batches} × 35)" in texts(at.markdown)
+    assert "backpropagation stops at the minibatch's start" in texts(at.caption)
+    # char_2 (section 4): the verdict below the chart waits; the run's own verdict is the right answer
+    verdicts = ("No memorisation in this run", "Neither memorised nor generalising", "This run memorised")
+    assert not any(v in texts(at.info) + texts(at.warning) for v in verdicts)
+    last = [s.info for s in run(at).history if "held_ppl" in s.info][-1]
+    right = charlm.memorisation_reveal(last, run(at).model).right
+    at.radio(key="quiz_char_2").set_value(right).run()
+    at.button(key="checkpoint_char_2__check").click().run()
+    assert "Right: " in texts(at.success)
+    assert f"At epoch {last['epoch']} your model" in texts(at.markdown)
+    assert any(v in texts(at.info) + texts(at.warning) for v in verdicts)
+    # char_3 (section 5): the two samples appear only once revealed, and are the model's own
+    trained, prefix = run(at).model, at.text_input(key="char_prefix").value
+    samples = charlm.temperature_samples(trained.model, trained.vocab, charlm.GenerateConfig(prefix=prefix))
+    assert not any(shows_generation(at, t) for t in samples.values())
+    at.button(key="checkpoint_char_3__show").click().run()
+    no_exception(at)
+    assert all(shows_generation(at, t) for t in samples.values())
+    right = charlm.temperature_reveal(samples).right
+    assert texts(at.info).count("Your model says: ") == 1  # shown, not answered: no right or wrong
+    assert f"Your model says: {({'low': 'the one at 0.2', 'high': 'the one at 1.5', 'same': 'neither'}[right])}" in texts(at.info)
+    assert at.expander[0].label.startswith("Your path through this lesson: 2 of 3 checkpoints answered, 1 right")
 
 
 # ---------------------------------------------------------------- every control
@@ -330,6 +371,7 @@ def test_the_chapters_recipe_is_one_choice_and_keeps_its_final_weights(quick: Ap
     # generation from 分开 (greedy, 50 characters: the recipe's) is the printout's final sample
     assert at.text_input(key="char_prefix").value == "分开"
     assert shows_generation(at, last["samples"]["分开"])
+    at.button(key="checkpoint_char_2__show").click().run()  # the verdict is checkpoint char_2's answer
     assert "**Neither memorised nor generalising yet.** At epoch 3" in texts(at.info)  # 3 epochs learn nothing
 
     # best held-out weights instead: early stopping, and the page says which epoch generation uses

@@ -1,7 +1,8 @@
 """The "Char-level generation" page's own Streamlit parts, called by the page in lesson order:
 the recipe choice, the corpus loader, the model's knobs (a charlm.CharConfig), what differs
 from the recipe, the corpus check, the live view of a run and what it shows, the prefix box,
-the generated text's tables, and section 6 (what single units track).
+the generated text's tables, and section 6 (what single units track); the lesson's checkpoints
+(ask_*: asked before what answers them, their reveals computed by rnnviz.charlm).
 
 The engine (rnnviz.charlm) builds every table, share and sentence; here they are laid out in
 the learner's words. A new knob: its widget in model_config(), its widget key in
@@ -32,6 +33,7 @@ from rnnviz.data.text import (
 from rnnviz.i18n import tr
 from rnnviz.train import Snapshot
 from rnnviz.ui import TrainState, choice, show
+from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.live import about
 
 PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
@@ -260,6 +262,12 @@ def checked_corpus(name: str, text: str, cfg: charlm.CharConfig) -> tuple[charlm
     return corpus, problem
 
 
+def ask_detach(run: charlm.RunKey, corpus: charlm.Corpus) -> bool:
+    """char_1 (section 3): why the state is detached between consecutive minibatches; True once revealed."""
+    return checkpoint_ui.ask("char_1", "char", run, lambda: charlm.detach_reveal(corpus, run.config),
+                             options=("bounded", "reset", "speed"))
+
+
 # ------------------------------------------------------------------ 4. train
 
 
@@ -308,9 +316,12 @@ def render(state: TrainState) -> None:
 
 
 def say_lesson(state: TrainState) -> None:
-    """What this run shows, from its last scored epoch: memorised, generalising, or not yet either."""
+    """What this run shows, from its last scored epoch: memorised, generalising, or not yet either,
+    once the learner has answered (or asked to be shown) checkpoint char_2 about it."""
     scored = [s for s in state.history if "held_ppl" in s.info]
-    if scored:
+    if scored and checkpoint_ui.ask("char_2", "char", state.config,
+                                    lambda: charlm.memorisation_reveal(scored[-1].info, state.model),
+                                    options=("memorised", "generalises", "not_yet")):
         lesson = charlm.lesson(scored[-1].info, state.model, state.config.length)
         say = st.warning if lesson.key.startswith("char.lesson.memorised") else st.info
         say(str(lesson), icon=":material/school:")
@@ -391,6 +402,24 @@ def show_generation(gen: charlm.Generation, prefix: str) -> None:
                         tr("char.gen.prefix_position"), value_title="h_t")
          .properties(height=alt.Step(28))  # a band per prefix character
          .configure_legend(orient="bottom", direction="horizontal"))
+
+
+def ask_temperature(run: charlm.RunKey, trained: charlm.Trained, writing: charlm.GenerateConfig) -> None:
+    """char_3 (section 5): which of two samples, at temperatures 0.2 and 1.5, repeats itself more;
+    the two samples (from the page's prefix and sample seed) are shown once it is revealed."""
+    samples = {}
+
+    def pair() -> dict[float, str]:  # written once, for the reveal and for the page
+        if not samples:
+            samples.update(charlm.temperature_samples(trained.model, trained.vocab, writing))
+        return samples
+
+    if checkpoint_ui.ask("char_3", "char", (run, writing.prefix, writing.seed),
+                         lambda: charlm.temperature_reveal(pair()), options=("low", "high", "same")):
+        st.caption(tr("quiz.char_3.samples", prefix=writing.prefix, seed=writing.seed))
+        for t, (col, text) in zip(charlm.TEMPERATURES, zip(st.columns(2), pair().values())):
+            col.markdown(tr("quiz.char_3.at", t=t))
+            col.code(text, language=None, wrap_lines=True)
 
 
 # ------------------------------------------------------------------ 6. inside
