@@ -12,6 +12,7 @@ from rnnviz import cost, sincos, sine
 from rnnviz.data.sine import check, make_series
 from rnnviz.export import script
 from rnnviz.i18n import tr
+from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui import exports, live_training, page_setup, share_link
 from rnnviz.ui import sine as sine_ui
 
@@ -19,6 +20,7 @@ LINK_NOTE = page_setup("pages.sine", ":material/show_chart:")
 st.title(tr("sine.title"))
 st.markdown(tr("sine.intro"))
 st.caption(tr("sine.tutorials"))
+checkpoint_ui.path("sine")
 
 # ------------------------------------------------------------------ 1. data
 st.header(tr("sine.data.header"), divider="gray")
@@ -57,9 +59,13 @@ if state is not None and state.history:
     st.markdown(tr("sine.forecast.text", window=win, first=series_t.split - win, last=series_t.split - 1,
                    next=win + 1))
     kind = sine_ui.pick_model(trained.kinds)
-    sine_ui.forecasts(series_t, fc, kind, trained.kinds)
-    sine_ui.horizon_and_scores(fc, kind, trained.kinds)
+    if checkpoint_ui.ask("sine_1", "sine", (trained, kind), lambda: sine.multi_step_reveal(fc, kind),
+                         options=("larger", "same", "smaller")):
+        sine_ui.forecasts(series_t, fc, kind, trained.kinds)
+        sine_ui.horizon_and_scores(fc, kind, trained.kinds)
     sine_ui.feed(fc, kind, series_t.split)
+    checkpoint_ui.ask("sine_2", "sine", (trained, kind), lambda: sine.window_one_reveal(trained, kind, fc.verdicts[kind]),
+                      options=("grows", "same", "shrinks"))
 
     st.subheader(tr("sine.compare.header"))
     cmp_cfg = sine.CompareConfig(series=trained.series, kind=kind, hidden_size=trained.hidden_size, seed=trained.seed)
@@ -67,7 +73,10 @@ if state is not None and state.history:
     sine_ui.forget_other_comparison(cmp_cfg)
     cmp_state = live_training("sinecmp", cmp_cfg, sine.compare, sine_ui.comparison, tr("sine.compare.what"),
                               default=sine.CompareConfig(), seconds=sum(map(cost.seconds, sine.recipe_configs(cmp_cfg))))
-    if cmp_state is not None and cmp_state.status == "done" and cmp_state.config == cmp_cfg:
+    if cmp_state is not None and cmp_state.status == "done" and cmp_state.config == cmp_cfg and \
+            checkpoint_ui.ask("sine_3", "sine", cmp_cfg, lambda: sine.recipes_reveal(cmp_state.last.info["results"]),
+                              options=("tutorial", "fast", "same")):
+        sine_ui.comparison_table(cmp_state)
         sine_ui.recipes_chart(cmp_state)
 
     # ------------------------------------------------------------------ 5. inside
@@ -82,7 +91,9 @@ st.caption(tr("sine.sc.recipe", steps=recipe_c.steps, hidden=recipe_c.hidden_siz
 sc_cfg = sine_ui.sincos_controls()
 sc_state = live_training("sincos", sc_cfg, sincos.build, sine_ui.sincos_training, tr("sine.sc.what"),
                          default=sincos.SinCosConfig())
-if sc_state is not None and sc_state.history:
+if sc_state is not None and sc_state.history and \
+        checkpoint_ui.ask("sine_4", "sine", sc_state.config, lambda: sincos.reset_reveal(sincos.judge(sc_state.model, sc_state.config)),
+                          options=("grows", "same", "shrinks")):
     sine_ui.sincos_results(sc_state)
 
 # ------------------------------------------------------------------ 7. FAQ

@@ -53,6 +53,13 @@ COMPOUND_FACTOR = 1.5  # multi-step MSE above 1.5 x single-step's: the errors co
 CROSS_FACTOR = 2.0  # the horizon error "crosses" at twice the single-step's mean |error|
 SMOOTH = 5  # steps the horizon error is averaged over before it is compared (one noisy step is not a trend)
 EARLY = 5  # the first steps ahead, where the free run has read mostly true values
+SAME = 1.5  # checkpoints: two errors within 1.5x of each other (either way) are "about the same"
+
+
+def direction(ratio: float, up: str, down: str) -> str:
+    """A checkpoint's answer from a ratio of two errors: `up` above SAME, `down` below 1 / SAME,
+    else "same"."""
+    return up if ratio > SAME else down if ratio < 1 / SAME else "same"
 
 
 @dataclass(frozen=True)

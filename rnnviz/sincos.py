@@ -23,6 +23,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from rnnviz.checkpoint import Reveal
+from rnnviz.forecast import direction
 from rnnviz.i18n import Message
 from rnnviz.train import Snapshot, seeded, train
 
@@ -163,3 +165,20 @@ def verdict(scores: pd.DataFrame) -> SinCosVerdict:
     mse, start = ByState(**by["mse"].to_dict()), ByState(**by["mse_first"].to_dict())
     learnt = start.carried < start.reset / LEARNT_FACTOR and mse.carried < mse.reset
     return SinCosVerdict(learnt, mse, start)
+
+
+def judge(pair: Pair, cfg: SinCosConfig) -> SinCosVerdict:
+    """What the trained pair shows (evaluate, then verdict)."""
+    return verdict(evaluate(pair, cfg).scores)
+
+
+def reset_reveal(v: SinCosVerdict) -> Reveal:
+    """sine_4: with the state reset every chunk instead of carried, does the error at the chunks'
+    first steps grow (this run's two models)?"""
+    ratio = v.start.reset / max(v.start.carried, 1e-12)
+    right = direction(ratio, "grows", "shrinks")
+    why = Message(f"quiz.sine_4.why_{right}", start_c=v.start.carried, start_r=v.start.reset, ratio=ratio,
+                  mse_c=v.mse.carried, mse_r=v.mse.reset)
+    if right == "grows":
+        return Reveal(right, why, Message("quiz.sine_4.try_few"), {"sc_steps": "5"})
+    return Reveal(right, why, Message("quiz.sine_4.try_more"), {"sc_steps": str(SinCosConfig.steps)})

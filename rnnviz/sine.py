@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -24,8 +25,9 @@ import torch
 from torch import nn
 
 from rnnviz import cells
+from rnnviz.checkpoint import Reveal
 from rnnviz.data.sine import Series, SeriesConfig, check, make_series, windows
-from rnnviz.forecast import Verdict, free_run, single_step, verdict
+from rnnviz.forecast import Verdict, direction, free_run, single_step, verdict
 from rnnviz.i18n import Message, Problem
 from rnnviz.models import SeqRegressor
 from rnnviz.train import Snapshot, seeded, train
@@ -352,3 +354,59 @@ def recipe_forecasts(models: dict[str, Forecasters], series: Series, window: int
         f = f[f["how"] == "multi_step"]
         lines.append(pd.DataFrame({"x": f["x"], "value": f["value"], "recipe": recipe}))
     return pd.concat(lines, ignore_index=True)
+
+
+# ---------------------------------------------------------------- checkpoints: the answers, from the run
+
+
+def multi_step_reveal(fc: Forecast, kind: str) -> Reveal:
+    """sine_1: is the free run's error at the whole horizon larger than single-step's, and how
+    many times (this run's verdict)."""
+    v = fc.verdicts[kind]
+    right = direction(v.ratio, "larger", "smaller")
+    why = Message(f"quiz.sine_1.why_{right}", kind=kind, single=v.single, multi=v.multi, ratio=v.ratio,
+                  horizon=v.horizon)
+    if kind == "LSTM":
+        return Reveal(right, why, Message("quiz.sine_1.try_rnn"), {"sine_kinds": "RNN"})
+    return Reveal(right, why, Message("quiz.sine_1.try_lstm"), {"sine_kinds": "LSTM"})
+
+
+def with_window(cfg: SineConfig, kind: str, window: int) -> SineConfig:
+    """The learner's run of model `kind`, reading `window` values instead: same series, recipe, seed."""
+    return replace(cfg, series=replace(cfg.series, window=window), kinds=(kind,))
+
+
+@lru_cache(maxsize=8)
+def trained_verdict(cfg: SineConfig) -> Verdict:
+    """Train cfg to the end and judge its single model's forecasts (a checkpoint's second run)."""
+    model, snapshots = build(cfg)
+    for _ in snapshots:
+        pass
+    return forecast(model, make_series(cfg.series), cfg.series.window).verdicts[cfg.kinds[0]]
+
+
+def window_one_reveal(cfg: SineConfig, kind: str, yours: Verdict) -> Reveal:
+    """sine_2: the same model, trained the same way on windows of 1 value: does its free-running
+    error grow? Trains that twin (cheap: each window is one step long), once per config."""
+    one = trained_verdict(with_window(cfg, kind, 1))
+    ratio = one.multi / max(yours.multi, 1e-12)
+    right = direction(ratio, "grows", "shrinks")
+    why = Message(f"quiz.sine_2.why_{right}", kind=kind, window=cfg.series.window, multi=yours.multi,
+                  multi_one=one.multi, ratio=ratio, single=yours.single, single_one=one.single, spread=one.spread)
+    if cfg.series.window == 1:
+        return Reveal(right, why, Message("quiz.sine_2.try_back"), {"sine_window": str(SeriesConfig.window)})
+    return Reveal(right, why, Message("quiz.sine_2.try_one"), {"sine_window": "1"})
+
+
+def recipes_reveal(results: dict[str, RecipeResult]) -> Reveal:
+    """sine_3: of the tutorial's one pass and the fast recipe (about the same wall time), which
+    ends with the lower free-running error (the comparison's own results)."""
+    tut, fast = results["tutorial"], results["fast"]
+    right = direction(tut.verdict.multi / max(fast.verdict.multi, 1e-12), "fast", "tutorial")
+    why = Message(f"quiz.sine_3.why_{right}", tut=tut.verdict.multi, fast=fast.verdict.multi,
+                  tut_s=tut.seconds, fast_s=fast.seconds, tut_windows=tut.windows_read,
+                  fast_windows=fast.windows_read, zero=tut.verdict.zero)
+    if right == "tutorial":
+        return Reveal(right, why, Message("quiz.sine_3.try_default"), {"sine_noise": str(SeriesConfig.noise),
+                                                                        "sine_noise_kind": SeriesConfig.noise_kind})
+    return Reveal(right, why, Message("quiz.sine_3.try_noise"), {"sine_noise": "2.0", "sine_noise_kind": "gaussian"})

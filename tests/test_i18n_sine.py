@@ -24,6 +24,11 @@ def test_the_sine_page_in_chinese_has_no_english_left():
     assert at.title[0].value == ZH["sine.title"]
     assert [h.value for h in at.header] == [ZH[f"sine.{part}.header"] for part in HEADERS]
     assert at.session_state["sine__run"].status == "done"
+    for i in ("sine_1", "sine_2", "sine_3", "sine_4"):  # every checkpoint's question, answer, why and try-this
+        assert at.button(key=f"checkpoint_{i}__show").label == ZH["checkpoint.show"]
+        at.button(key=f"checkpoint_{i}__show").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert sum(i.value.startswith(ZH["checkpoint.answer"].split("{")[0]) for i in at.info) == 4
     left = [(text, english_left(text)) for text in readable(at) if english_left(text)]
     assert left == []
     assert "lang=zh" in next(c.value for c in at.sidebar.code)

@@ -26,7 +26,9 @@ from apptest import (
 )
 from streamlit.testing.v1 import AppTest
 
+from rnnviz import sine
 from rnnviz.charts import chart_data
+from rnnviz.data.sine import make_series
 from rnnviz.models import FORECASTERS
 from rnnviz.ui.page import SHOWN
 
@@ -67,8 +69,18 @@ def weight_table(at: AppTest) -> dict[str, str]:
     return dict(zip(table.index, table["shape"]))
 
 
+def reveal(at: AppTest, *ids: str) -> None:
+    """Press "Show me" on the checkpoints whose answers a test reads: what answers a checkpoint
+    stays hidden until the learner commits, and a new run asks again."""
+    for i in ids:
+        if any(b.key == f"checkpoint_{i}__show" for b in at.button):
+            at.button(key=f"checkpoint_{i}__show").click().run()
+            no_exception(at)
+
+
 def assert_results_shown(at: AppTest, kind: str = "RNN") -> None:
-    """Sections 4 and 5 with their charts, as after any successful training."""
+    """Sections 4 and 5 with their charts, as after any successful training (sine_1 shown)."""
+    reveal(at, "sine_1")
     assert {"4", "5", "7"} <= set(sections(at)), sections(at)
     assert has_title(at, kind + FORECAST_TITLE), chart_titles(at)
     assert has_title(at, "Error vs horizon") and has_title(at, "Hidden-state trajectory (PCA)")
@@ -92,6 +104,7 @@ def test_defaults_render_every_section_with_the_tutorials_numbers():
     assert at.title[0].value == "Sine forecasting"
     assert sections(at) == ["1", "2", "3", "4", "5", "6", "7"]
     assert not at.error and not at.warning
+    reveal(at, "sine_1", "sine_3", "sine_4")
     state = run(at)
     assert state.status == "done" and state.config.steps == 400 and state.config.recipe == "fast"
     assert state.config.kinds == ("RNN",)
@@ -171,6 +184,7 @@ def test_models_recipe_and_training_controls(quick: AppTest):
     at.multiselect(key="sine_kinds").set_value(list(FORECASTERS)).run()
     no_exception(at)
     assert run(at).config.kinds == FORECASTERS and set(run(at).model.models) == set(FORECASTERS)
+    reveal(at, "sine_1")
     assert set(scores(at).index.get_level_values(0)) == set(FORECASTERS) and len(scores(at)) == 8
     # MyRNN and RNN coincide by construction: the page says so, with the largest difference
     caption = texts(at.caption)
@@ -225,6 +239,7 @@ def test_sincos_controls(quick: AppTest):
         assert getattr(run(at, "sincos__run").config, field) == value, key
     assert run(at, "sincos__run").last.step == 30
     assert run(at) is sine_before  # section 6 does not retrain the forecaster
+    reveal(at, "sine_4")
     sc = next(t.value for t in at.table if "MSE at each chunk's first step" in t.value.columns)
     assert list(sc.index) == ["carried", "reset"]
     assert has_title(at, "After training: cos t")
@@ -270,7 +285,8 @@ def test_bad_input_explains_and_keeps_the_last_good_model(quick: AppTest):
         # back to the good value: the same model, no message, nothing retrained
         at.number_input(key=key).set_value(good_value).run()
         no_exception(at)
-        assert run(at) is good and not at.error and not at.info, (key, texts(at.info))
+        notes = [i.value for i in at.info if not i.value.startswith("Your model says:")]  # not a checkpoint's answer
+        assert run(at) is good and not at.error and not notes, (key, notes)
 
 
 def test_no_noise_trains_and_both_errors_agree(quick: AppTest):
@@ -280,6 +296,7 @@ def test_no_noise_trains_and_both_errors_agree(quick: AppTest):
         at.number_input(key="sine_noise").set_value(0.0).run()
         no_exception(at)
         assert not at.error and run(at).config.series.noise == 0.0
+        reveal(at, "sine_1")
         mse = scores(at)
         assert mse["MSE vs noisy truth"].tolist() == pytest.approx(mse["MSE vs clean sine"].tolist())
         assert_results_shown(at)
@@ -349,6 +366,7 @@ def test_charts_axes_span_the_data_and_legends_match_the_lines(quick: AppTest):
     at = quick
     at.multiselect(key="sine_kinds").set_value(["MyRNN", "RNN", "LSTM"]).run()
     no_exception(at)
+    reveal(at, "sine_1", "sine_4")
     data = spec_with_title(at, "y = sin(x) + noise")
     assert {"domain": [0.0, 36.0], "nice": False} in [e["x"].get("scale") for e in encodings(data)]
     loss = spec_with_title(at, "Training loss (MSE, log scale)")
@@ -392,3 +410,48 @@ def test_charts_axes_span_the_data_and_legends_match_the_lines(quick: AppTest):
                 assert not (channel in part.get("encoding", {}) and channel in mark), (title_of(spec), channel)
     trains = spec_with_title(at, "Multi-step forecast of the test part, as it trains")
     assert [e["strokeWidth"]["scale"]["range"] for e in encodings(trains) if "strokeWidth" in e] == [[7, 2, 2]] * 2
+
+
+# ---------------------------------------------------------------- checkpoints: asked first, answered from the run
+
+
+def values(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: AppTest):
+    at = quick
+    path = next(e for e in at.expander if "Your path through this lesson" in e.label)
+    assert "0 of 4 checkpoints answered" in path.label
+    # sine_1: section 4's forecast chart and MSE table wait for an answer
+    assert not has_title(at, "RNN" + FORECAST_TITLE) and not [t for t in at.table if "MSE vs clean sine" in t.value.columns]
+    assert at.button(key="checkpoint_sine_1__check").disabled
+    fc = sine.forecast(run(at).model, make_series(run(at).config.series), 10)  # the run on the page
+    v, right = fc.verdicts["RNN"], sine.multi_step_reveal(fc, "RNN").right
+    wrong = next(o for o in ("larger", "same", "smaller") if o != right)
+    at.radio(key="quiz_sine_1").set_value(wrong).run()
+    at.button(key="checkpoint_sine_1__check").click().run()
+    no_exception(at)
+    assert any(m.startswith("Not this time: your model says") for m in values(at.error)), values(at.error)
+    assert f"{v.multi:.4f}" in texts(at.markdown) and has_title(at, "RNN" + FORECAST_TITLE)
+    assert scores(at).loc[("RNN", "multi-step"), "MSE vs clean sine"] == pytest.approx(v.multi, abs=1e-4)
+    assert at.session_state["checkpoint_record"]["sine_1"].correct is False
+    # sine_2, answered right: its reveal trains the window-1 twin and quotes both runs
+    one = sine.trained_verdict(sine.with_window(run(at).config, "RNN", 1))
+    right = sine.window_one_reveal(run(at).config, "RNN", v).right
+    at.radio(key="quiz_sine_2").set_value(right).run()
+    at.button(key="checkpoint_sine_2__check").click().run()
+    no_exception(at)
+    assert any(m.startswith("Right:") for m in values(at.success)), values(at.success)
+    assert any(f"{one.multi:.3f}" in m and "windows of 1" in m for m in values(at.markdown))
+    assert any("sine_window=1" in m for m in values(at.markdown))  # try this: a link that sets the window
+    # sine_3: the recipes' table waits for an answer; sine_4: section 6's chart and table
+    assert not [t for t in at.table if "multi-step forecast" in t.value.columns]
+    assert not has_title(at, "After training: cos t")
+    reveal(at, "sine_3", "sine_4")
+    assert [t for t in at.table if "multi-step forecast" in t.value.columns] and has_title(at, "After training: cos t")
+    assert sum(m.startswith("Your model says:") for m in values(at.info)) == 2
+    # a new run asks again
+    at.number_input(key="sine_seed").set_value(1).run()
+    no_exception(at)
+    assert not has_title(at, "RNN" + FORECAST_TITLE) and at.radio(key="quiz_sine_1").value is None

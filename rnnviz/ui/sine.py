@@ -230,10 +230,17 @@ COMPARE_FORMAT = {"seconds": "{:.2f}", "single": "{:.4f}", "multi": "{:.4f}", "r
 
 
 def comparison(state: TrainState) -> None:
-    """live_training's render for the recipes side by side: their table as they finish."""
+    """live_training's render for the recipes side by side: which have finished, and in what
+    time (their errors wait for checkpoint sine_3: comparison_table)."""
     results = state.last.info.get("results", {}) if state.last else {}
-    if not results:
-        return
+    if results:
+        done = ", ".join(f"{name} ({r.seconds:.2f} s)" for name, r in zip(recipe_words(results), results.values()))
+        st.caption(tr("sine.compare.finished", recipes=done))
+
+
+def comparison_table(state: TrainState) -> None:
+    """The recipes side by side, once the learner has answered sine_3: the table of their errors."""
+    results = state.last.info["results"]
     table = sine.compare_frame(results)
     table["recipe"] = recipe_words(table["recipe"])
     known = table["shows"].notna()
