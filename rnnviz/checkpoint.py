@@ -24,7 +24,7 @@ from rnnviz.i18n import Message
 LESSONS = ("unrolling", "sine", "gates", "char")
 PATH: dict[str, tuple[str, ...]] = {  # each lesson's checkpoints, in the order the page asks them
     "unrolling": ("unrolling_1", "unrolling_2", "unrolling_3", "unrolling_4"),
-    "sine": (),
+    "sine": ("sine_1", "sine_2", "sine_3", "sine_4"),
     "gates": (),
     "char": ("char_1", "char_2", "char_3"),
 }

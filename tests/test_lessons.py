@@ -73,6 +73,7 @@ import torch
 from test_text import reference_routes, serve
 from torch import nn
 
+import rnnviz.checkpoint
 from rnnviz import charlm, forecast, gates, sincos, sine, unrolling
 from rnnviz.data import grammar, text
 from rnnviz.data.sine import SeriesConfig, make_series, windows
@@ -405,6 +406,84 @@ def test_sincos_recipe_is_the_tutorials_loop():
         opt.step()
     for (name, a), b in zip(pair.carried.named_parameters(), ref.parameters()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=0, msg=name)
+
+
+
+# ---------------------------------------------------------------- checkpoints: the reveals follow the run
+
+
+def forecast_of(cfg: sine.SineConfig) -> sine.Forecast:
+    model, snapshots = sine.build(cfg)
+    list(snapshots)
+    return sine.forecast(model, make_series(cfg.series), cfg.series.window)
+
+
+def test_checkpoint_path_lists_the_sine_checkpoints_in_page_order():
+    assert rnnviz.checkpoint.PATH["sine"] == ("sine_1", "sine_2", "sine_3", "sine_4")
+    for lang in CATALOGUES:
+        for i in rnnviz.checkpoint.PATH["sine"]:
+            assert {f"quiz.{i}.title", f"quiz.{i}.q"} <= set(CATALOGUES[lang]), (lang, i)
+
+
+def test_sine_1_multi_step_reveal_follows_the_run():
+    """The default RNN compounds (multi 0.083 = 6.8x single 0.012); the LSTM with the same recipe
+    holds the sine (0.011 vs 0.012, 0.96x): the right answer is each run's own ratio."""
+    rnn, lstm = (forecast_of(sine.SineConfig(kinds=(k,))) for k in ("RNN", "LSTM"))
+    r = sine.multi_step_reveal(rnn, "RNN")
+    v = rnn.verdicts["RNN"]
+    assert r.right == "larger" and v.ratio > forecast.SAME, v
+    assert f"{v.multi:.4f}" in str(r.why) and f"{v.ratio:.1f}×" in str(r.why)
+    assert r.link == {"sine_kinds": "LSTM"}
+    r = sine.multi_step_reveal(lstm, "LSTM")
+    v = lstm.verdicts["LSTM"]
+    assert r.right == "same" and 1 / forecast.SAME < v.ratio < forecast.SAME, v
+    assert f"{v.single:.4f}" in str(r.why) and r.link == {"sine_kinds": "RNN"}
+    assert rnnviz.checkpoint.is_right("same", r) and not rnnviz.checkpoint.is_right("larger", r)
+
+
+def test_sine_2_window_one_reveal_follows_the_run():
+    """Window 10 keeps the rhythm (multi 0.083); trained on windows of 1 it settles (0.655): grows.
+    A window-2 run is already flat (0.832), so window 1 (0.655) is about the same."""
+    ten = sine.SineConfig()
+    r = sine.window_one_reveal(ten, "RNN", sine.trained_verdict(ten))
+    one = sine.trained_verdict(sine.with_window(ten, "RNN", 1))
+    assert r.right == "grows" and one.multi > forecast.SAME * sine.trained_verdict(ten).multi, one
+    assert one.kind == "flat" and f"{one.multi:.3f}" in str(r.why)
+    assert r.link == {"sine_window": "1"}
+    two = replace(ten, series=replace(ten.series, window=2))
+    r = sine.window_one_reveal(two, "RNN", sine.trained_verdict(two))
+    assert r.right == "same", str(r.why)
+    assert f"{sine.trained_verdict(two).multi:.3f}" in str(r.why)
+
+
+def test_sine_3_recipes_reveal_follows_the_comparison():
+    """On the tutorial's series the fast recipe wins (multi 0.083 vs 0.497); with gaussian noise
+    of level 2 it learns the noise and its free run wanders (4.4) far past the tutorial's flat line (0.52)."""
+    def results(series: SeriesConfig) -> dict[str, sine.RecipeResult]:
+        _, snapshots = sine.compare(sine.CompareConfig(series=series, passes=1))  # the reveal reads tutorial and fast
+        return list(snapshots)[-1].info["results"]
+
+    default = results(SeriesConfig())
+    r = sine.recipes_reveal(default)
+    assert r.right == "fast" and default["fast"].verdict.multi < default["tutorial"].verdict.multi / forecast.SAME
+    assert f"{default['fast'].verdict.multi:.4f}" in str(r.why) and r.link["sine_noise_kind"] == "gaussian"
+    noisy = results(SeriesConfig(noise=2.0, noise_kind="gaussian"))
+    r = sine.recipes_reveal(noisy)
+    assert r.right == "tutorial", str(r.why)
+    assert noisy["fast"].verdict.multi > forecast.SAME * noisy["tutorial"].verdict.multi
+    assert f"{noisy['tutorial'].verdict.multi:.3f}" in str(r.why)
+
+
+def test_sine_4_reset_reveal_follows_the_run():
+    """After tutorial C's 300 chunks the reset twin is off by about 1 at chunk starts, the carried
+    one by 0.002: grows. After 5 chunks neither has learnt (0.88 vs 1.00): about the same."""
+    r = sincos.reset_reveal(sincos_verdict(sincos.SinCosConfig()))
+    assert r.right == "grows" and r.link == {"sc_steps": "5"}, str(r.why)
+    few = sincos.SinCosConfig(steps=5)
+    v = sincos_verdict(few)
+    r = sincos.reset_reveal(v)
+    assert r.right == "same" and r.link == {"sc_steps": "300"}, v
+    assert f"{v.start.reset:.3f}" in str(r.why) and f"{v.start.carried:.3f}" in str(r.why)
 
 
 # ==================== Page 3, LSTM gates ====================
