@@ -31,13 +31,13 @@ with diagram_side:
     step = unrolling_ui.time_step(cfg)
     show(charts.unrolled(cfg.seq_len, step, cfg.num_layers, title=tr("charts.unrolled_title", t=step)),
          width="content")
-    if unrolling_ui.ask_weights(cfg, ex):  # the caption and the sentence say the answer
-        st.caption(tr("unrolling.step.diagram_caption"))
-        st.markdown(str(unrolling.weight_sharing(ex)))
 with table_side:
     pick = unrolling_ui.step_pick(cfg, step)
     numbers = unrolling.step_numbers(ex, pick.t, pick.layer, pick.sample)
     unrolling_ui.step_table(numbers, pick)
+if unrolling_ui.ask_weights(cfg, ex):  # the page's width (its buttons); the caption and the sentence answer it
+    st.caption(tr("unrolling.step.diagram_caption"))
+    st.markdown(str(unrolling.weight_sharing(ex)))
 unrolling_ui.step_equations(numbers, pick, cfg)
 unrolling_ui.hidden_heatmap(inspect(ex.rnn, ex.x, pick.sample), pick)
 
