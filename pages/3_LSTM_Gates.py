@@ -7,6 +7,7 @@ import streamlit as st
 from rnnviz import charts, gates
 from rnnviz.export import script
 from rnnviz.i18n import tr, words
+from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui import exports, live_training, page_setup, share_link, show
 from rnnviz.ui import gates as gates_ui
 
@@ -15,6 +16,7 @@ st.title(tr("gates.title"))
 st.markdown(tr("gates.intro"))
 with st.expander(tr("gates.define.header")):
     st.markdown(tr("gates.define.body"))
+checkpoint_ui.path("gates")
 
 # ------------------------------------------------------------------ 1. train
 st.header(tr("gates.train.header", n=1), divider="gray")
@@ -55,15 +57,16 @@ if state is not None and state.history:
     c[1].markdown(tr("gates.heat.text", kind=trained.kind, diff=gates.proof(model, example)))
     if trained.kind == "RNN":  # the one panel that is not a gate or a state: say what it is
         c[1].caption(tr("gates.heat.preact"))
-    if trained.task in gates.RECALL_TASKS:
-        c[1].caption(tr("gates.heat.default_unit", unit=gates.memory_unit(model, trained), n=N["held"]))
-    gates_ui.heatmaps(state, frame, title=tr("gates.heat.header", n=N["heat"]))
+    gates_ui.follow_unit(state, frame)
+    if asked_1 := gates_ui.keep_gate_checkpoint(state):  # gates_1: the heatmaps answer it
+        gates_ui.heatmaps(state, frame, title=tr("gates.heat.header", n=N["heat"]))
     c = st.columns([1, 1, 3])
     unit = int(c[0].number_input(tr("gates.heat.unit"), 1, int(frame["unit"].max()), key="gates_unit",
                                  bind="query-params", help=tr("gates.heat.unit_help")))
     T = int(frame["t"].max())
     t = int(c[1].number_input(tr("gates.heat.t"), 1, T, min(T, 2), key="gates_t", bind="query-params"))
-    show(gates_ui.unit_chart(frame, unit, trained.kind))
+    if asked_1:
+        show(gates_ui.unit_chart(frame, unit, trained.kind))
 
     # ------------------------------------------------------------------ 3. equations
     st.header(tr("gates.eq.header", n=N["eq"]), divider="gray")
@@ -74,8 +77,9 @@ if state is not None and state.history:
     if trained.task in gates.RECALL_TASKS:
         st.header(tr("gates.held.header", n=N["held"]), divider="gray")
         units = gates.memory_units(model, trained).units
-        gates_ui.memory_chart(model, trained, units)
-        st.markdown(str(gates.held_note(trained, units, gates.separation(model, trained, units))))
+        if gates_ui.unit_checkpoint(state):  # gates_3: the memory units' chart answers it
+            gates_ui.memory_chart(model, trained, units)
+            st.markdown(str(gates.held_note(trained, units, gates.separation(model, trained, units))))
 
     # ------------------------------------------------------------------ 5. in numbers
     if trained.kind != "RNN":
@@ -102,14 +106,16 @@ gaps = tuple(sorted(gaps))
 if c[1].button(tr("gates.sweep.go"), key="gates_sweep_go", type="primary", disabled=not gaps or bool(problem)):
     st.session_state["gates_sweep"] = gates_ui.train_sweep(cfg, gaps)
 mine = st.session_state.get("gates_sweep")
-if mine is not None:
-    if (mine.config, mine.gaps) != (cfg, gaps):
-        st.info(tr("gates.sweep.earlier"))
-    gates_ui.sweep_view(mine.frame, mine.config, True)
-else:
+if mine is None:
     st.caption(tr("gates.sweep.until", gaps=gates.Listing(gates.DEFAULT_GAPS), hidden=default.hidden_size,
                   steps=default.steps, gap=default.gap))
-    gates_ui.default_sweep()
+if gates_ui.sweep_checkpoint(mine):  # gates_2: the comparison answers it
+    if mine is None:
+        gates_ui.default_sweep()
+    else:
+        if (mine.config, mine.gaps) != (cfg, gaps):
+            st.info(tr("gates.sweep.earlier"))
+        gates_ui.sweep_view(mine.frame, mine.config, True)
 
 share_link("pages.gates", LINK_NOTE)
 exports({"gates_model": "gates"}, scripts={"gates_model.py": lambda: script(cfg)})

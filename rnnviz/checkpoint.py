@@ -25,8 +25,8 @@ LESSONS = ("unrolling", "sine", "gates", "char")
 PATH: dict[str, tuple[str, ...]] = {  # each lesson's checkpoints, in the order the page asks them
     "unrolling": ("unrolling_1", "unrolling_2", "unrolling_3", "unrolling_4"),
     "sine": ("sine_1", "sine_2", "sine_3", "sine_4"),
-    "gates": (),
-    "char": ("char_1", "char_2", "char_3"),
+    "gates": ("gates_1", "gates_2", "gates_3"),
+    "char": ("char_1", "char_2", "char_3", "char_4"),
 }
 TOLERANCE = 0.25  # an estimate within 25 % of the run's number counts as right
 

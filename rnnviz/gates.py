@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from rnnviz import cells
+from rnnviz.checkpoint import Reveal
 from rnnviz.data.sine import SeriesConfig, make_series
 from rnnviz.data.tasks import (
     SYMBOLS,
@@ -664,3 +665,96 @@ def sweep_verdict(lesson: SweepLesson, rows: pd.DataFrame, cfg: GateConfig) -> M
     """What the finished comparison of rows (trained with cfg's settings) shows, and why."""
     return Message(f"gates.sweep.verdict_{lesson.verdict}", **asdict(lesson) | {"coincide": Listing(lesson.coincide)},
                    hidden=cfg.hidden_size, steps=cfg.steps, ub=cfg.update_bias, seconds=float(rows["seconds"].sum()))
+
+
+# ---------------------------------------------------------------- checkpoints (rnnviz.checkpoint)
+
+KEEP_OPTIONS = {"LSTM": ("forget_high", "forget_low", "input_high", "output_low"),  # quiz.gates_1.o.*
+                "GRU": ("update_high", "update_low", "reset_high", "reset_low")}
+QUIZ_GAP = 50  # gates_2 asks about the vanilla RNN at this gap of the comparison
+TRY_BIAS = {"high": -2.0, "low": 4.0}  # gates_1's nudge: a keep bias that starts the gate the other way
+
+
+def keep_gate_reveal(model: GateNet, cfg: GateConfig) -> Reveal:
+    """gates_1: which gate, near 0 or near 1, keeps the memory across the gap. The right option is
+    the keep gate (LSTM forget, GRU update) high or low as the memory units' mean over the gap's
+    distractor steps lies above or below 0.5 in the learner's model; why quotes that mean, its
+    start and what is left of the memory after the gap (mean ** gap)."""
+    gate = KEEP[cfg.kind]
+    units = memory_units(model, cfg).units
+    learnt = keep_gate_learnt(model, cfg, units)
+    level = "high" if learnt.trained >= 0.5 else "low"
+    bias_key = {"LSTM": "gates_fb", "GRU": "gates_ub"}[cfg.kind]
+    return Reveal(f"{gate}_{level}",
+                  Message(f"quiz.gates_1.why_{level}", gate=Message(f"gates.eq.{gate}"), units=Listing(units),
+                          mean=learnt.trained, init=learnt.init, gap=cfg.gap, left=learnt.trained ** cfg.gap,
+                          bias=KEEP_BIAS[cfg.kind], b=keep_bias(cfg)),
+                  Message(f"quiz.gates_1.try_{level}", bias=KEEP_BIAS[cfg.kind], b=TRY_BIAS[level]),
+                  {bias_key: str(TRY_BIAS[level]), "gates_kind": cfg.kind})
+
+
+def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine") -> Reveal | None:
+    """gates_2: does the vanilla RNN solve (reach CARRIED) the memory task at this gap? Read from
+    the comparison's own rows (kind, gap, accuracy); None when they have no RNN at that gap. The
+    nudge: the nearest gap of the comparison where the answer differs (else a shorter or longer
+    one), trained in section 1. source: "mine" (the learner's comparison) or "default" (the page's)."""
+    acc = rows.pivot_table(index="gap", columns="kind", values="accuracy")
+    if "RNN" not in acc.columns or gap not in acc.index or math.isnan(acc.loc[gap, "RNN"]):
+        return None
+    at = {k: float(acc.loc[gap, k]) if k in acc.columns else math.nan for k in CELL_TYPES}
+    solved = at["RNN"] >= CARRIED
+    other = [int(g) for g in acc.index if not math.isnan(acc.loc[g, "RNN"]) and (acc.loc[g, "RNN"] >= CARRIED) != solved]
+    if other:
+        other_gap = min(other, key=lambda g: abs(g - gap))
+        other_acc = float(acc.loc[other_gap, "RNN"])
+    else:
+        other_gap, other_acc = (max(SWEEP_GAPS) if solved else min(SWEEP_GAPS)), math.nan
+    answer = "yes" if solved else "no"
+    try_key = "try_seen" if other else "try_unseen"
+    return Reveal(answer,
+                  Message(f"quiz.gates_2.why_{answer}", gap=gap, rnn=at["RNN"], lstm=at["LSTM"], gru=at["GRU"],
+                          source=Message(f"quiz.gates_2.source_{source}"), carried=CARRIED, chance=1 / GateConfig.symbols),
+                  Message(f"quiz.gates_2.{try_key}", gap=other_gap, accuracy=other_acc),
+                  {"gates_kind": "RNN", "gates_gap": str(other_gap), "gates_task": "memory"})
+
+
+@torch.no_grad()
+def unit_ranking(model: GateNet, cfg: GateConfig, n: int = 256) -> list[tuple[int, float]]:
+    """Every unit (1-based) with the share of its memory's variance at the cue that lies between
+    the symbols (1: its value alone names the symbol, 0: it says nothing), best first; the first
+    ones are memory_units(model, cfg)."""
+    b = _probe(cfg, n)
+    state = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]][-1]  # (n, H)
+    centred = state - state.mean(0)
+    between = sum(float((b.y == s).sum()) * (state[b.y == s].mean(0) - state.mean(0)) ** 2
+                  for s in range(cfg.symbols) if (b.y == s).any())
+    share = between / ((centred ** 2).sum(0) + 1e-9)  # between-symbol sum of squares over the total
+    return [(u + 1, float(share[u])) for u in _separating(state, b.y, cfg.symbols)]
+
+
+STRONG = 0.9  # gates_3: a unit whose share is at least this names the symbol almost alone
+
+
+def unit_reveal(model: GateNet, cfg: GateConfig, picked: int | None, k: int = 3) -> Reveal:
+    """gates_3: which unit holds the memory. Units ranked by unit_ranking; a pick among the k the
+    page shows (section 'memory held') is right (Reveal.right is then the pick), else the right
+    answer is the best unit. why: the top k with their shares, and where the pick ranks."""
+    ranking = unit_ranking(model, cfg)
+    top = [u for u, _ in ranking[:k]]
+    right = picked if picked in top else top[0]
+    share = dict(ranking)
+    rank = [u for u, _ in ranking].index(picked) + 1 if picked in share else None
+    tops = Listing(f"{u} ({share[u]:.2f})" for u in top)
+    why = Message("quiz.gates_3.why", state=Message(f"gates.gate.{STATE[cfg.kind]}"), tops=tops, k=len(top),
+                  strong=sum(v >= STRONG for _, v in ranking), of=len(ranking), at=STRONG)
+    mine = (Message("quiz.gates_3.mine", unit=picked, rank=rank, of=len(ranking), share=share[picked])
+            if rank is not None else None)
+    return Reveal(str(right), Joined((why, mine)) if mine else why,
+                  Message("quiz.gates_3.try", unit=top[0]), {"gates_unit": str(top[0])})
+
+
+class Joined(tuple):
+    """Messages said one after the other (str() joins them with a space)."""
+
+    def __str__(self) -> str:
+        return " ".join(str(m) for m in self)

@@ -576,6 +576,52 @@ def test_replace_task_trains_past_solved_because_the_forget_gate_learns_after(se
     assert went_on.drop_now >= went_on.drop_then + gates.DROP
 
 
+# ---- Page 3's checkpoints: each reveal follows the learner's model (two settings, two answers)
+
+
+def test_gates_1_keep_gate_reveal_follows_the_model():
+    cfg, model, acc = trained("LSTM", MIDDLE, 0)
+    high = gates.keep_gate_reveal(model, cfg)
+    assert acc >= SOLVED and high.right == "forget_high"
+    units = gates.memory_units(model, cfg).units
+    mean = gates.keep_gate_learnt(model, cfg, units).trained
+    assert f"**{mean:.3f}**" in str(high.why) and high.link == {"gates_fb": "-2.0", "gates_kind": "LSTM"}
+    # the gate started shut (b_f = -5) and trained one step: the model forgot, the answer follows
+    shut = replace(cfg, forget_bias=-5.0, steps=1)
+    low = gates.keep_gate_reveal(gates.build(shut)[0], shut)
+    assert low.right == "forget_low" and low.link["gates_fb"] == "4.0", low
+    gru_cfg, gru, _ = trained("GRU", MIDDLE, 0)
+    assert gates.keep_gate_reveal(gru, gru_cfg).right == "update_high"
+    assert set(gates.KEEP_OPTIONS["LSTM"]) >= {high.right, low.right}
+
+
+def test_gates_2_rnn_reveal_reads_the_comparison():
+    rows = pd.DataFrame([{"kind": k, "gap": g, "accuracy": a, "seconds": 0.0}
+                         for g in (5, LONG) for k, a in accuracies(g, 0).items()])
+    solved, failed = gates.rnn_gap_reveal(rows, 5), gates.rnn_gap_reveal(rows, LONG)
+    assert (solved.right, failed.right) == ("yes", "no"), rows  # a gap the RNN solves and one it cannot
+    rnn_long = accuracies(LONG, 0)["RNN"]
+    assert f"**{rnn_long:.0%}**" in str(failed.why)
+    assert failed.link == {"gates_kind": "RNN", "gates_gap": "5", "gates_task": "memory"}, "where the answer differs"
+    assert solved.link["gates_gap"] == str(LONG)
+    assert gates.rnn_gap_reveal(rows[rows["kind"] != "RNN"]) is None, "no RNN at that gap: no answer"
+
+
+def test_gates_3_unit_reveal_ranks_the_units():
+    answers = []
+    for kind in ("LSTM", "GRU"):
+        cfg, model, _ = trained(kind, MIDDLE, 0)
+        ranking = gates.unit_ranking(model, cfg)
+        top = gates.memory_units(model, cfg).units
+        assert [u for u, _ in ranking[:3]] == top and all(0 <= v <= 1 for _, v in ranking)
+        worst = ranking[-1][0]
+        missed = gates.unit_reveal(model, cfg, worst)
+        assert missed.right == str(top[0]) and f"ranks **{cfg.hidden_size} of {cfg.hidden_size}**" in str(missed.why)
+        assert gates.unit_reveal(model, cfg, top[2]).right == str(top[2]), "any unit the chart shows is right"
+        answers.append(missed.right)
+    assert answers[0] != answers[1], "another model, another memory unit: the answer follows the model"
+
+
 # ==================== Page 4, char-level generation ====================
 
 PREFIXES = ("分开", "不分开")  # the chapter's

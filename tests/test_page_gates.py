@@ -81,8 +81,19 @@ def open_gates(**preset) -> AppTest:
     return open_page(PAGE, timeout=TIMEOUT, **preset)
 
 
+def show_answers(at: AppTest, ids=("gates_1", "gates_3")) -> AppTest:
+    """Press "Show me" on these checkpoints where the page asks them: the charts they hide
+    (gates_1: the heatmaps and one unit's chart; gates_3: the memory units' chart) then draw.
+    gates_2 waits for the default comparison: press it only once that is done."""
+    for i in ids:
+        if buttons := [b for b in at.button if b.key == f"checkpoint_{i}__show"]:
+            buttons[0].click().run()
+    return at
+
+
 def heatmaps(at: AppTest):
-    """Section 2's stacked heatmaps: (spec, element, panel titles, datasets)."""
+    """Section 2's stacked heatmaps: (spec, element, panel titles, datasets), once shown."""
+    show_answers(at, ("gates_1",))  # they answer checkpoint gates_1
     found = [(s, c) for s, c in elements(at) if "vconcat" in s and not title_of(s)]
     assert len(found) == 1, [list(s) for s, _ in elements(at)]
     s, c = found[0]
@@ -139,7 +150,7 @@ def sweep_table(at: AppTest):
 
 
 def test_defaults_train_and_draw_every_section():
-    at = open_gates()
+    at = show_answers(open_gates())
     assert at.title[0].value == "LSTM gates"
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
     state = run_state(at)
@@ -223,18 +234,16 @@ def test_defaults_train_and_draw_every_section():
 def test_default_comparison_shown_while_and_after_background_training(background_sweep):
     job, release = background_sweep
     at = open_gates()
-    if not job.done:  # only the first rows have arrived
-        progress = at.get("progress")
-        assert any(f"{FIRST_ROWS} of {len(SWEEP_ROWS)} models done" in p.proto.text for p in progress), progress
-        _, frames = chart(at, "Recall accuracy vs gap")
-        assert len(frames[0]) == FIRST_ROWS
+    if not job.done:  # only the first rows have arrived; checkpoint gates_2 hides them until answered
+        assert not at.get("progress") and not [t for t in chart_titles(at) if t.startswith("Recall accuracy vs gap")]
+        assert at.radio(key="quiz_gates_2").value is None
     assert "Until you press the button" in texts(at.caption)
     release.set()
     deadline = time.monotonic() + 10
     while not job.done and time.monotonic() < deadline:
         time.sleep(0.01)
     assert job.done and not job.error
-    at.run()
+    show_answers(at, ("gates_2",))
     no_exception(at)
     table = sweep_table(at)
     assert table.index.tolist() == list(DEFAULT_GAPS)
@@ -259,7 +268,7 @@ def test_default_comparison_shown_while_and_after_background_training(background
 
 
 def test_unit_time_step_and_example_inputs():
-    at = open_gates()
+    at = show_answers(open_gates())
     state = run_state(at)
     at.number_input(key="gates_unit").set_value(5).run()
     at.number_input(key="gates_t").set_value(7).run()
@@ -414,19 +423,21 @@ def test_retrain_button_reproduces_the_run():
 def test_unit_follows_a_smaller_model():
     at = open_gates()
     at.number_input(key="gates_unit").set_value(16).run()
-    at.number_input(key="gates_hidden").set_value(4).run()
+    show_answers(at.number_input(key="gates_hidden").set_value(4).run())
     no_exception(at)
     unit = gates.memory_unit(run_state(at).model, run_state(at).config)
     assert at.number_input(key="gates_unit").value == unit <= 4, "a new model shows its own memory unit"
     chart(at, f"Unit {unit}: its gates and states over time")
 
 
-def test_train_all_three_at_these_gaps():
+def test_train_all_three_at_these_gaps(background_sweep):
+    release_sweep(background_sweep)  # no gap 50 here: checkpoint gates_2 reads the page's comparison
     at = open_gates()
     at.number_input(key="gates_steps").set_value(20).run()
     at.number_input(key="gates_hidden").set_value(4).run()
     at.multiselect(key="gates_gaps").set_value([5]).run()
     at.button(key="gates_sweep_go").click().run()
+    show_answers(at, ("gates_2",))
     no_exception(at)
     table = sweep_table(at)
     assert table.index.tolist() == [5] and sorted(table.columns) == sorted(gates.CELL_TYPES)
@@ -517,7 +528,7 @@ def test_counting_string_of_length_1():
 
 
 def test_replace_task_shows_the_forget_gate_dropping():
-    at = open_gates(gates_task="replace")
+    at = show_answers(open_gates(gates_task="replace"))
     state = run_state(at)
     assert state.config.task == "replace" and state.status == "done"
     assert state.last.step == state.config.steps, "the replace task trains all its steps"
@@ -561,10 +572,115 @@ def test_sine_input_is_a_coloured_strip():
 
 
 def test_plain_rnn_at_a_long_gap_is_told_why():
-    at = open_gates(gates_kind="RNN", gates_gap=50)
+    at = show_answers(open_gates(gates_kind="RNN", gates_gap=50))
     state = run_state(at)
     acc = state.last.info["accuracy"]
     assert acc <= gates.chance(state.config) + gates.NEAR_CHANCE
     assert (f"This plain RNN did not carry the symbol across the gap of 50: held-out accuracy {acc:.0%}, "
             "chance 25%") in texts(at.info)
     assert "do **not** hold the symbol" in texts(at.markdown) or "does **not** hold the symbol" in texts(at.markdown)
+
+
+# ---------------------------------------------------------------- checkpoints (issue 13)
+
+
+def heatmap_count(at: AppTest) -> int:
+    return len([s for s, _ in elements(at) if "vconcat" in s and not title_of(s)])
+
+
+def test_keep_gate_checkpoint_hides_the_heatmaps_until_answered():
+    at = open_gates()
+    assert heatmap_count(at) == 0, "the heatmaps answer gates_1: hidden until the learner commits"
+    assert not [t for t in chart_titles(at) if t.startswith("Unit ")], "so is one unit's chart"
+    assert at.button(key="checkpoint_gates_1__check").disabled, "nothing picked, nothing to check"
+    assert "Commit to an answer first" in texts(at.caption)
+    at.radio(key="quiz_gates_1").set_value("output_low").run()
+    at.button(key="checkpoint_gates_1__check").click().run()
+    no_exception(at)
+    state = run_state(at)
+    reveal = gates.keep_gate_reveal(state.model, state.config)
+    assert reveal.right == "forget_high", "the trained LSTM keeps its forget gate near 1"
+    assert "Not this time: your model says the forget gate, near 1." in texts(at.error)
+    assert str(reveal.why) in texts(at.markdown) and "**0." in str(reveal.why)
+    assert "gates_fb=-2.0" in texts(at.markdown), "try this: a link that sets the forget bias"
+    assert heatmap_count(at) == 1
+    record = at.session_state["checkpoint_record"]["gates_1"]
+    assert (record.answer, record.right_answer, record.correct) == ("output_low", "forget_high", False)
+
+
+def test_keep_gate_checkpoint_follows_a_shut_forget_gate():
+    at = open_gates(gates_fb=-5.0, gates_steps=1)
+    at.radio(key="quiz_gates_1").set_value("forget_low").run()
+    at.button(key="checkpoint_gates_1__check").click().run()
+    no_exception(at)
+    assert "Right: the forget gate, near 0." in texts(at.success), "a gate started shut and barely trained"
+    assert "gates_fb=4.0" in texts(at.markdown)
+
+
+def test_keep_gate_checkpoint_gru_and_plain_rnn():
+    at = open_gates(gates_kind="GRU")
+    assert [o for o in at.radio(key="quiz_gates_1").options] == [EN[f"quiz.gates_1.o.{o}"] for o in gates.KEEP_OPTIONS["GRU"]]
+    at = open_gates(gates_kind="RNN")
+    assert "A plain RNN has no gate" in texts(at.caption)
+    assert not [r for r in at.radio if r.key == "quiz_gates_1"] and heatmap_count(at) == 1, "nothing to ask: shown"
+
+
+def test_unit_checkpoint_ranks_the_learners_unit():
+    at = open_gates()
+    assert not [t for t in chart_titles(at) if t.startswith("The cell state C_t of units")], chart_titles(at)
+    state = run_state(at)
+    ranking = gates.unit_ranking(state.model, state.config)
+    worst, top = ranking[-1][0], gates.memory_units(state.model, state.config).units
+    assert at.radio(key="quiz_gates_3").options == [str(u) for u in range(1, state.config.hidden_size + 1)]
+    at.radio(key="quiz_gates_3").set_value(str(worst)).run()
+    at.button(key="checkpoint_gates_3__check").click().run()
+    no_exception(at)
+    assert f"Not this time: your model says {top[0]}." in texts(at.error)
+    assert f"Your unit {worst} ranks **16 of 16**" in texts(at.markdown)
+    assert f"gates_unit={top[0]}" in texts(at.markdown)
+    chart(at, "The cell state C_t of units")  # the memory units' chart, now drawn
+    # another pick among the units the chart shows is right
+    at.session_state["checkpoint_gates_3__run"] = None  # a new run asks again (as a retrain would)
+    at.run()
+    at.radio(key="quiz_gates_3").set_value(str(top[1])).run()
+    at.button(key="checkpoint_gates_3__check").click().run()
+    assert f"Right: {top[1]}." in texts(at.success)
+
+
+def release_sweep(background_sweep):
+    job, release = background_sweep
+    release.set()
+    deadline = time.monotonic() + 10
+    while not job.done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert job.done and not job.error
+
+
+def test_rnn_gap_checkpoint_hides_the_comparison(background_sweep):
+    release_sweep(background_sweep)
+    at = open_gates()
+    assert not [t for t in chart_titles(at) if t.startswith("Recall accuracy vs gap")] and not at.table
+    at.radio(key="quiz_gates_2").set_value("no").run()
+    at.button(key="checkpoint_gates_2__check").click().run()
+    no_exception(at)
+    # the stand-in comparison: RNN 25 % at gap 50, 90 % at gap 5
+    assert "Right: no, it stays well below." in texts(at.success)
+    assert "reaches only **25%** at gap 50 (LSTM 100%, GRU 25%" in texts(at.markdown)
+    assert "at gap 5 the same RNN reaches 90%" in texts(at.markdown)
+    assert "gates_kind=RNN&gates_gap=5" in texts(at.markdown)
+    assert sweep_table(at).loc[50, "RNN"] == 0.25
+
+
+def test_rnn_gap_checkpoint_reads_the_learners_own_comparison(background_sweep):
+    release_sweep(background_sweep)
+    at = open_gates()
+    rows = tuple(gates.SweepRow(k, g, a, 1.0) for g, accs in ((20, (1.0, 1.0, 0.5)), (50, (1.0, 1.0, 0.96)))
+                 for k, a in zip(gates.CELL_TYPES, accs))
+    at.session_state["gates_sweep"] = gates.Sweep(gates.GateConfig(), (20, 50), rows)
+    at.run()
+    at.radio(key="quiz_gates_2").set_value("no").run()
+    at.button(key="checkpoint_gates_2__check").click().run()
+    no_exception(at)
+    assert "Not this time: your model says yes, it reaches 90 % or more." in texts(at.error)
+    assert "reaches **96%** at gap 50" in texts(at.markdown)
+    assert "gates_gap=20" in texts(at.markdown), "the gap where this comparison's answer differs"

@@ -9,6 +9,8 @@ long; its words in rnnviz/locales/{en,zh}.gates.toml.
 
 from __future__ import annotations
 
+import time
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -16,6 +18,7 @@ import streamlit as st
 from rnnviz import charts, gates
 from rnnviz.i18n import tr, words
 from rnnviz.ui import TrainState, choice, show
+from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.background import shared_job
 
 EQ_NAMES = ("forget", "input", "output", "candidate", "cell", "hidden", "reset", "update")  # gates.eq.*
@@ -81,16 +84,20 @@ def _picked() -> None:
         st.session_state["gates_unit"] = int(selected[0]["unit"])
 
 
-def heatmaps(state: TrainState, frame: pd.DataFrame, title: str) -> None:
-    """The input above one heatmap per gate and state; a click picks a unit. A new run first
-    shows the unit that holds its memory (unless a link chose one it has)."""
-    T, H = int(frame["t"].max()), int(frame["unit"].max())
+def follow_unit(state: TrainState, frame: pd.DataFrame) -> None:
+    """A new run first shows the unit that holds its memory (unless a link chose one it has)."""
+    H = int(frame["unit"].max())
     if st.session_state.get("_gates_unit_run") is not state:
         st.session_state["_gates_unit_run"] = state
         if "gates_unit" not in st.query_params or st.session_state.get("gates_unit", 1) > H:
             st.session_state["gates_unit"] = gates.memory_unit(state.model, state.config)
     if st.session_state.get("gates_unit", 1) > H:
         st.session_state["gates_unit"] = 1
+
+
+def heatmaps(state: TrainState, frame: pd.DataFrame, title: str) -> None:
+    """The input above one heatmap per gate and state; a click picks a unit."""
+    T = int(frame["t"].max())
     names = frame["gate"].unique()
     panels = charts.gate_panels(frame, dict(zip(names, words(names, "gates.gate"))), tr("gates.heat.input"),
                                 tr("charts.time_step"), tr("charts.unit"), width=min(900, max(320, 14 * T)))
@@ -200,12 +207,17 @@ def sweep_view(rows: pd.DataFrame, base: gates.GateConfig, done: bool) -> None:
         st.markdown(str(gates.sweep_verdict(lesson, rows, base)))
 
 
+def _default_job():
+    """The comparison of section 1's defaults at the default gaps, one per server, in the background."""
+    base = gates.GateConfig()  # one setting: the comparison shown is section 1's defaults at these gaps
+    return shared_job("gates-default-sweep", lambda stop: gates.gap_sweep(base, gates.CELL_TYPES, gates.DEFAULT_GAPS,
+                                                                           stop))
+
+
 def default_sweep() -> None:
     """Section 1's defaults at the default gaps, trained once per server in the background;
     its rows drawn as they arrive."""
-    base = gates.GateConfig()  # one setting: the comparison shown is section 1's defaults at these gaps
-    job = shared_job("gates-default-sweep", lambda stop: gates.gap_sweep(base, gates.CELL_TYPES, gates.DEFAULT_GAPS,
-                                                                          stop))
+    base, job = gates.GateConfig(), _default_job()
     polling = not job.done
 
     @st.fragment(run_every=1.0 if polling else None)
@@ -223,3 +235,51 @@ def default_sweep() -> None:
                 sweep_view(gates.sweep_frame(job.rows), base, False)
 
     rows_so_far()
+
+
+# ---------------------------------------------------------------- checkpoints (rnnviz.ui.checkpoint)
+
+
+def keep_gate_checkpoint(state: TrainState) -> bool:
+    """gates_1, above the heatmaps: which gate keeps the memory. True when they may show
+    (answered, shown, or a run the question does not fit: a plain RNN, a task without a gap)."""
+    cfg, model = state.config, state.model
+    if cfg.kind not in gates.KEEP or cfg.task not in gates.RECALL_TASKS:
+        st.caption(tr("quiz.gates_1.skipped_rnn" if cfg.kind == "RNN" else "quiz.gates_1.skipped_task"))
+        return True
+    return checkpoint_ui.ask("gates_1", "gates", cfg, lambda: gates.keep_gate_reveal(model, cfg),
+                             options=gates.KEEP_OPTIONS[cfg.kind])
+
+
+def unit_checkpoint(state: TrainState) -> bool:
+    """gates_3, above the memory units' chart: which unit holds the memory (a pick among the
+    top units the chart shows is right: the block compares one value, so the reveal gets the pick)."""
+    cfg, model = state.config, state.model
+    units = [str(u) for u in range(1, cfg.hidden_size + 1)]
+    picked = lambda: int(st.session_state["quiz_gates_3"]) if st.session_state.get("quiz_gates_3") else None
+    return checkpoint_ui.ask("gates_3", "gates", cfg, lambda: gates.unit_reveal(model, cfg, picked()),
+                             options=units, labels={u: u for u in units})
+
+
+def sweep_checkpoint(mine: gates.Sweep | None) -> bool:
+    """gates_2, above the comparison: will the plain RNN solve gap 50? Answered from the
+    learner's own comparison when it has that gap, else from the default one (waiting for its
+    background training to finish). True when the comparison may show."""
+    if mine is not None and gates.rnn_gap_reveal(mine.frame) is not None:
+        run, rows, source = (mine.config, mine.gaps), lambda: mine.frame, "mine"
+    else:
+        job = _default_job()
+        if job.error:
+            return True
+        run, rows, source = "default", lambda: gates.sweep_frame(_finished(job)), "default"
+    return checkpoint_ui.ask("gates_2", "gates", run, lambda: gates.rnn_gap_reveal(rows(), source=source),
+                             options=("yes", "no"))
+
+
+def _finished(job) -> list:
+    """The background job's rows once it is done (a spinner while it trains)."""
+    if not job.done:
+        with st.spinner(tr("quiz.gates_2.wait")):
+            while not job.done:
+                time.sleep(0.2)
+    return job.rows
