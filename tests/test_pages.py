@@ -333,6 +333,10 @@ def test_page1_checkpoints_hide_their_answer_until_the_learner_commits(page1: Ap
         "9: a fresh set at each of the 3 steps, as the picture draws them"]
     answer(at, "unrolling_1", "3")
     assert any(s.value.startswith("Right") for s in at.success), [s.value for s in at.success]
+    assert at.radio(key="quiz_unrolling_1").disabled  # committed: the page ran again, the answer is kept
+    assert not [b for b in at.button if b.key == "checkpoint_unrolling_1__check"]
+    assert any(e.label.startswith("Your path through this lesson: 1 of 4 checkpoints answered, 1 right")
+               for e in at.expander)  # the path at the top counts it at once
     text = messages(at.markdown)
     assert "The module itself holds **3** weight matrices" in text and "**Not 3 layers:**" in text
     # 3: a wrong shape; the error names the run's, the table appears
