@@ -671,7 +671,7 @@ def sweep_verdict(lesson: SweepLesson, rows: pd.DataFrame, cfg: GateConfig) -> M
 
 KEEP_OPTIONS = {"LSTM": ("forget_high", "forget_low", "input_high", "output_low"),  # quiz.gates_1.o.*
                 "GRU": ("update_high", "update_low", "reset_high", "reset_low")}
-QUIZ_GAP = 50  # gates_2 asks about the vanilla RNN at this gap of the comparison
+QUIZ_GAP = 50  # gates_3 asks about the vanilla RNN at this gap of the comparison
 TRY_BIAS = {"high": -2.0, "low": 4.0}  # gates_1's nudge: a keep bias that starts the gate the other way
 
 
@@ -694,7 +694,7 @@ def keep_gate_reveal(model: GateNet, cfg: GateConfig) -> Reveal:
 
 
 def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine") -> Reveal | None:
-    """gates_2: does the vanilla RNN solve (reach CARRIED) the memory task at this gap? Read from
+    """gates_3: does the vanilla RNN solve (reach CARRIED) the memory task at this gap? Read from
     the comparison's own rows (kind, gap, accuracy); None when they have no RNN at that gap. The
     nudge: the nearest gap of the comparison where the answer differs (else a shorter or longer
     one), trained in section 1. source: "mine" (the learner's comparison) or "default" (the page's)."""
@@ -712,9 +712,9 @@ def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine"
     answer = "yes" if solved else "no"
     try_key = "try_seen" if other else "try_unseen"
     return Reveal(answer,
-                  Message(f"quiz.gates_2.why_{answer}", gap=gap, rnn=at["RNN"], lstm=at["LSTM"], gru=at["GRU"],
-                          source=Message(f"quiz.gates_2.source_{source}"), carried=CARRIED, chance=1 / GateConfig.symbols),
-                  Message(f"quiz.gates_2.{try_key}", gap=other_gap, accuracy=other_acc),
+                  Message(f"quiz.gates_3.why_{answer}", gap=gap, rnn=at["RNN"], lstm=at["LSTM"], gru=at["GRU"],
+                          source=Message(f"quiz.gates_3.source_{source}"), carried=CARRIED, chance=1 / GateConfig.symbols),
+                  Message(f"quiz.gates_3.{try_key}", gap=other_gap, accuracy=other_acc),
                   {"gates_kind": "RNN", "gates_gap": str(other_gap), "gates_task": "memory"})
 
 
@@ -732,11 +732,11 @@ def unit_ranking(model: GateNet, cfg: GateConfig, n: int = 256) -> list[tuple[in
     return [(u + 1, float(share[u])) for u in _separating(state, b.y, cfg.symbols)]
 
 
-STRONG = 0.9  # gates_3: a unit whose share is at least this names the symbol almost alone
+STRONG = 0.9  # gates_2: a unit whose share is at least this names the symbol almost alone
 
 
 def unit_reveal(model: GateNet, cfg: GateConfig, picked: int | None, k: int = 3) -> Reveal:
-    """gates_3: which unit holds the memory. Units ranked by unit_ranking; a pick among the k the
+    """gates_2: which unit holds the memory. Units ranked by unit_ranking; a pick among the k the
     page shows (section 'memory held') is right (Reveal.right is then the pick), else the right
     answer is the best unit. why: the top k with their shares, and where the pick ranks."""
     ranking = unit_ranking(model, cfg)
@@ -745,12 +745,12 @@ def unit_reveal(model: GateNet, cfg: GateConfig, picked: int | None, k: int = 3)
     share = dict(ranking)
     rank = [u for u, _ in ranking].index(picked) + 1 if picked in share else None
     tops = Listing(f"{u} ({share[u]:.2f})" for u in top)
-    why = Message("quiz.gates_3.why", state=Message(f"gates.gate.{STATE[cfg.kind]}"), tops=tops, k=len(top),
+    why = Message("quiz.gates_2.why", state=Message(f"gates.gate.{STATE[cfg.kind]}"), tops=tops, k=len(top),
                   strong=sum(v >= STRONG for _, v in ranking), of=len(ranking), at=STRONG)
-    mine = (Message("quiz.gates_3.mine", unit=picked, rank=rank, of=len(ranking), share=share[picked])
+    mine = (Message("quiz.gates_2.mine", unit=picked, rank=rank, of=len(ranking), share=share[picked])
             if rank is not None else None)
     return Reveal(str(right), Joined((why, mine)) if mine else why,
-                  Message("quiz.gates_3.try", unit=top[0]), {"gates_unit": str(top[0])})
+                  Message("quiz.gates_2.try", unit=top[0]), {"gates_unit": str(top[0])})
 
 
 class Joined(tuple):

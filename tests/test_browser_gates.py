@@ -122,6 +122,9 @@ def test_click_a_heatmap_cell_picks_its_unit(browser, app_url: str, artifacts: P
         wait_finished(page)
         assert page.evaluate("location.pathname") == URL_PATH
         assert page.get_by_text("solved, so training stopped early").count() == 1
+        assert page.evaluate(UNIT_TITLES_JS) == [], "the heatmaps and unit chart answer checkpoint gates_1: hidden"
+        page.locator(".st-key-checkpoint_gates_1__show button").click()  # "Show me"
+        wait_finished(page)
         first = int(unit_input(page).input_value())  # the unit holding the memory, shown first
         assert page.evaluate(UNIT_TITLES_JS) == [f"Unit {first}: its gates and states over time"]
 

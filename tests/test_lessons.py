@@ -595,7 +595,7 @@ def test_gates_1_keep_gate_reveal_follows_the_model():
     assert set(gates.KEEP_OPTIONS["LSTM"]) >= {high.right, low.right}
 
 
-def test_gates_2_rnn_reveal_reads_the_comparison():
+def test_gates_3_rnn_reveal_reads_the_comparison():
     rows = pd.DataFrame([{"kind": k, "gap": g, "accuracy": a, "seconds": 0.0}
                          for g in (5, LONG) for k, a in accuracies(g, 0).items()])
     solved, failed = gates.rnn_gap_reveal(rows, 5), gates.rnn_gap_reveal(rows, LONG)
@@ -607,7 +607,7 @@ def test_gates_2_rnn_reveal_reads_the_comparison():
     assert gates.rnn_gap_reveal(rows[rows["kind"] != "RNN"]) is None, "no RNN at that gap: no answer"
 
 
-def test_gates_3_unit_reveal_ranks_the_units():
+def test_gates_2_unit_reveal_ranks_the_units():
     answers = []
     for kind in ("LSTM", "GRU"):
         cfg, model, _ = trained(kind, MIDDLE, 0)
@@ -832,3 +832,25 @@ def test_char_3_which_sample_repeats_is_measured_on_the_samples(fast_run, zen_ru
     # character throws it off into a loop ("Although never.")
     assert answers == {"fast": "low", "zen": "high"}
     assert charlm.distinct_share("abcabcabc") == (3, 7) and charlm.distinct_share("ab") == (0, 0)
+
+
+def test_char_4_the_right_unit_is_the_rankings_first(fast_run, zen_run):
+    answers = {}
+    for name, (trained, _, _) in {"fast": fast_run, "zen": zen_run}.items():
+        snippet = trained.held_text[:600]
+        acts = charlm.unit_activations(trained.model, trained.vocab, snippet)
+        for feature, values in charlm.varying_features(snippet).items():
+            ranking = charlm.rank_units(acts, values, top=acts.shape[1])
+            candidates = charlm.unit_candidates(acts, values)
+            assert len(candidates) == 4 and list(candidates) == sorted(candidates)
+            assert ranking[0][0] in candidates and ranking[-1][0] in candidates  # the best and the worst
+            reveal = charlm.unit_reveal(acts, values, candidates, "x")
+            assert reveal.right == str(ranking[0][0])  # the best overall is among them, so it is the answer
+            assert reveal.why.values["r"] == pytest.approx(ranking[0][1])
+            answers[name, feature] = reveal.right
+            # without the best unit among the candidates, the best of the others is the answer
+            rest = tuple(u for u, _ in ranking[1:4])
+            assert charlm.unit_reveal(acts, values, rest).right == str(ranking[1][0])
+    # the answer follows the model and the feature, not a constant
+    assert len(set(answers.values())) > 1, answers
+    assert {"fast", "zen"} == {m for m, _ in answers}

@@ -81,10 +81,10 @@ def open_gates(**preset) -> AppTest:
     return open_page(PAGE, timeout=TIMEOUT, **preset)
 
 
-def show_answers(at: AppTest, ids=("gates_1", "gates_3")) -> AppTest:
+def show_answers(at: AppTest, ids=("gates_1", "gates_2")) -> AppTest:
     """Press "Show me" on these checkpoints where the page asks them: the charts they hide
-    (gates_1: the heatmaps and one unit's chart; gates_3: the memory units' chart) then draw.
-    gates_2 waits for the default comparison: press it only once that is done."""
+    (gates_1: the heatmaps and one unit's chart; gates_2: the memory units' chart) then draw.
+    gates_3 waits for the default comparison: press it only once that is done."""
     for i in ids:
         if buttons := [b for b in at.button if b.key == f"checkpoint_{i}__show"]:
             buttons[0].click().run()
@@ -234,16 +234,16 @@ def test_defaults_train_and_draw_every_section():
 def test_default_comparison_shown_while_and_after_background_training(background_sweep):
     job, release = background_sweep
     at = open_gates()
-    if not job.done:  # only the first rows have arrived; checkpoint gates_2 hides them until answered
+    if not job.done:  # only the first rows have arrived; checkpoint gates_3 hides them until answered
         assert not at.get("progress") and not [t for t in chart_titles(at) if t.startswith("Recall accuracy vs gap")]
-        assert at.radio(key="quiz_gates_2").value is None
+        assert at.radio(key="quiz_gates_3").value is None
     assert "Until you press the button" in texts(at.caption)
     release.set()
     deadline = time.monotonic() + 10
     while not job.done and time.monotonic() < deadline:
         time.sleep(0.01)
     assert job.done and not job.error
-    show_answers(at, ("gates_2",))
+    show_answers(at, ("gates_3",))
     no_exception(at)
     table = sweep_table(at)
     assert table.index.tolist() == list(DEFAULT_GAPS)
@@ -431,13 +431,13 @@ def test_unit_follows_a_smaller_model():
 
 
 def test_train_all_three_at_these_gaps(background_sweep):
-    release_sweep(background_sweep)  # no gap 50 here: checkpoint gates_2 reads the page's comparison
+    release_sweep(background_sweep)  # no gap 50 here: checkpoint gates_3 reads the page's comparison
     at = open_gates()
     at.number_input(key="gates_steps").set_value(20).run()
     at.number_input(key="gates_hidden").set_value(4).run()
     at.multiselect(key="gates_gaps").set_value([5]).run()
     at.button(key="gates_sweep_go").click().run()
-    show_answers(at, ("gates_2",))
+    show_answers(at, ("gates_3",))
     no_exception(at)
     table = sweep_table(at)
     assert table.index.tolist() == [5] and sorted(table.columns) == sorted(gates.CELL_TYPES)
@@ -631,19 +631,19 @@ def test_unit_checkpoint_ranks_the_learners_unit():
     state = run_state(at)
     ranking = gates.unit_ranking(state.model, state.config)
     worst, top = ranking[-1][0], gates.memory_units(state.model, state.config).units
-    assert at.radio(key="quiz_gates_3").options == [str(u) for u in range(1, state.config.hidden_size + 1)]
-    at.radio(key="quiz_gates_3").set_value(str(worst)).run()
-    at.button(key="checkpoint_gates_3__check").click().run()
+    assert at.radio(key="quiz_gates_2").options == [str(u) for u in range(1, state.config.hidden_size + 1)]
+    at.radio(key="quiz_gates_2").set_value(str(worst)).run()
+    at.button(key="checkpoint_gates_2__check").click().run()
     no_exception(at)
     assert f"Not this time: your model says {top[0]}." in texts(at.error)
     assert f"Your unit {worst} ranks **16 of 16**" in texts(at.markdown)
     assert f"gates_unit={top[0]}" in texts(at.markdown)
     chart(at, "The cell state C_t of units")  # the memory units' chart, now drawn
     # another pick among the units the chart shows is right
-    at.session_state["checkpoint_gates_3__run"] = None  # a new run asks again (as a retrain would)
+    at.session_state["checkpoint_gates_2__run"] = None  # a new run asks again (as a retrain would)
     at.run()
-    at.radio(key="quiz_gates_3").set_value(str(top[1])).run()
-    at.button(key="checkpoint_gates_3__check").click().run()
+    at.radio(key="quiz_gates_2").set_value(str(top[1])).run()
+    at.button(key="checkpoint_gates_2__check").click().run()
     assert f"Right: {top[1]}." in texts(at.success)
 
 
@@ -660,8 +660,8 @@ def test_rnn_gap_checkpoint_hides_the_comparison(background_sweep):
     release_sweep(background_sweep)
     at = open_gates()
     assert not [t for t in chart_titles(at) if t.startswith("Recall accuracy vs gap")] and not at.table
-    at.radio(key="quiz_gates_2").set_value("no").run()
-    at.button(key="checkpoint_gates_2__check").click().run()
+    at.radio(key="quiz_gates_3").set_value("no").run()
+    at.button(key="checkpoint_gates_3__check").click().run()
     no_exception(at)
     # the stand-in comparison: RNN 25 % at gap 50, 90 % at gap 5
     assert "Right: no, it stays well below." in texts(at.success)
@@ -678,8 +678,8 @@ def test_rnn_gap_checkpoint_reads_the_learners_own_comparison(background_sweep):
                  for k, a in zip(gates.CELL_TYPES, accs))
     at.session_state["gates_sweep"] = gates.Sweep(gates.GateConfig(), (20, 50), rows)
     at.run()
-    at.radio(key="quiz_gates_2").set_value("no").run()
-    at.button(key="checkpoint_gates_2__check").click().run()
+    at.radio(key="quiz_gates_3").set_value("no").run()
+    at.button(key="checkpoint_gates_3__check").click().run()
     no_exception(at)
     assert "Not this time: your model says yes, it reaches 90 % or more." in texts(at.error)
     assert "reaches **96%** at gap 50" in texts(at.markdown)

@@ -252,17 +252,17 @@ def keep_gate_checkpoint(state: TrainState) -> bool:
 
 
 def unit_checkpoint(state: TrainState) -> bool:
-    """gates_3, above the memory units' chart: which unit holds the memory (a pick among the
+    """gates_2, above the memory units' chart: which unit holds the memory (a pick among the
     top units the chart shows is right: the block compares one value, so the reveal gets the pick)."""
     cfg, model = state.config, state.model
     units = [str(u) for u in range(1, cfg.hidden_size + 1)]
-    picked = lambda: int(st.session_state["quiz_gates_3"]) if st.session_state.get("quiz_gates_3") else None
-    return checkpoint_ui.ask("gates_3", "gates", cfg, lambda: gates.unit_reveal(model, cfg, picked()),
+    picked = lambda: int(st.session_state["quiz_gates_2"]) if st.session_state.get("quiz_gates_2") else None
+    return checkpoint_ui.ask("gates_2", "gates", cfg, lambda: gates.unit_reveal(model, cfg, picked()),
                              options=units, labels={u: u for u in units})
 
 
 def sweep_checkpoint(mine: gates.Sweep | None) -> bool:
-    """gates_2, above the comparison: will the plain RNN solve gap 50? Answered from the
+    """gates_3, above the comparison: will the plain RNN solve gap 50? Answered from the
     learner's own comparison when it has that gap, else from the default one (waiting for its
     background training to finish). True when the comparison may show."""
     if mine is not None and gates.rnn_gap_reveal(mine.frame) is not None:
@@ -272,14 +272,14 @@ def sweep_checkpoint(mine: gates.Sweep | None) -> bool:
         if job.error:
             return True
         run, rows, source = "default", lambda: gates.sweep_frame(_finished(job)), "default"
-    return checkpoint_ui.ask("gates_2", "gates", run, lambda: gates.rnn_gap_reveal(rows(), source=source),
+    return checkpoint_ui.ask("gates_3", "gates", run, lambda: gates.rnn_gap_reveal(rows(), source=source),
                              options=("yes", "no"))
 
 
 def _finished(job) -> list:
     """The background job's rows once it is done (a spinner while it trains)."""
     if not job.done:
-        with st.spinner(tr("quiz.gates_2.wait")):
+        with st.spinner(tr("quiz.gates_3.wait")):
             while not job.done:
                 time.sleep(0.2)
     return job.rows
