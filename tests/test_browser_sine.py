@@ -19,6 +19,7 @@ from web import (
     DRAWN_CHARTS_JS,
     FINISHED_JS,
     PROGRESS_STEP_JS,
+    assert_no_exception,
     heading,
     open_page,
     set_number,
@@ -28,8 +29,9 @@ VIEWPORT = {"width": 1400, "height": 5200}  # Streamlit scrolls inside its own c
 LOAD_MS = 90_000  # the session's first request imports torch and trains the default models
 URL_PATH = "/Sine_Forecasting"
 STEPS = 10_000  # num_iter of the FAQ's random windows, as bench/reference_sine.py runs
-CHARTS = 12  # Altair charts the page draws once a model is trained (sections 1-6)
-CHARTS_WITHOUT_DATA = 9  # with settings that cannot work, sections 1-2 and the windows chart are gone
+CHARTS = 8  # Altair charts the page draws once a model is trained (sections 1-6), before any checkpoint is answered
+ANSWERS = {"sine_1": 2, "sine_3": 1, "sine_4": 1}  # the charts each checkpoint holds back until it is answered
+CHARTS_WITHOUT_DATA = 7  # with settings that cannot work, sections 1-2 and the windows chart are gone (sine_1 shown)
 PROGRESS = re.compile(r"Training the forecaster: step (\d+) of (\d+)")
 
 
@@ -39,8 +41,18 @@ def wait_finished(page, charts: int = CHARTS) -> None:
     page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
 
 
+def show_me(page, checkpoint: str) -> None:
+    """Press a checkpoint's "Show me" (if it still asks) and wait for what it held back."""
+    button = page.locator(f".st-key-checkpoint_{checkpoint}__show button")
+    if button.count():
+        before = page.evaluate(DRAWN_CHARTS_JS)
+        button.click()
+        wait_finished(page, before + ANSWERS.get(checkpoint, 0))
+
+
 def assert_results_on_page(page, errors: list[str], charts: int = CHARTS) -> None:
-    """No exception, the charts drawn, sections 4 and 5 with a finite MSE table."""
+    """No exception, the charts drawn, sections 4 and 5 with a finite MSE table (sine_1 shown)."""
+    show_me(page, "sine_1")
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, exceptions.all_inner_texts()
     assert not errors, errors
@@ -167,3 +179,44 @@ def test_a_link_made_in_chinese_opens_the_same_choices_in_english(browser, app_u
         page.screenshot(path=str(artifacts / "2_Sine_Forecasting_zh_link_in_english.png"), full_page=True)
     finally:
         other.close()
+
+
+def test_checkpoints_answered_right_and_wrong(browser, app_url: str, artifacts: Path):
+    """Issue 13: sine_1 answered right (the default RNN's free run compounds: larger), sine_4 wrong
+    (after tutorial C's 300 chunks the reset state grows the error at chunk starts); each reveal
+    shows the run's own numbers, and what answers it appears only then. Then the same in 简体中文."""
+    context, page, errors = open_page(browser, app_url + URL_PATH)
+    try:
+        wait_finished(page)
+        assert page.get_by_text("Your path through this lesson: 0 of 4 checkpoints answered").count() == 1
+        table = page.locator("[data-testid=stTable]").filter(has_text="MSE vs clean sine")
+        assert table.count() == 0  # sine_1 holds back section 4's table and charts
+        page.screenshot(path=str(artifacts / "2_Sine_Forecasting_checkpoint_before.png"), full_page=True)
+        page.locator(".st-key-quiz_sine_1").get_by_text("Larger", exact=True).click()
+        check = page.locator(".st-key-checkpoint_sine_1__check button")
+        page.wait_for_function("() => !document.querySelector('.st-key-checkpoint_sine_1__check button').disabled",
+                               timeout=LOAD_MS)
+        check.click()
+        page.get_by_text("Right: Larger.").wait_for(timeout=LOAD_MS)
+        wait_finished(page, CHARTS + ANSWERS["sine_1"])
+        why = page.get_by_text(re.compile(r"In this run RNN's multi-step MSE is 0\.\d{4}, \d+\.\d× its single-step"))
+        multi = re.search(r"MSE is (0\.\d{4})", why.inner_text()).group(1)
+        assert multi in table.first.inner_text()  # the why quotes the run's number, now in section 4's table
+        page.locator(".st-key-quiz_sine_4").get_by_text("About the same (within 1.5×)", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.st-key-checkpoint_sine_4__check button').disabled",
+                               timeout=LOAD_MS)
+        page.locator(".st-key-checkpoint_sine_4__check button").click()
+        page.get_by_text("Not this time: your model says It grows.").wait_for(timeout=LOAD_MS)
+        page.get_by_text(re.compile(r"At chunk starts the reset model's MSE is 1\.0\d\d")).wait_for(timeout=LOAD_MS)
+        page.locator("[data-testid=stTable]").filter(has_text="MSE at each chunk's first step").wait_for(timeout=LOAD_MS)
+        assert_no_exception(page, errors)
+        page.screenshot(path=str(artifacts / "2_Sine_Forecasting_checkpoint_after.png"), full_page=True)
+        # 简体中文: the same run, the same checkpoints in the learner's language
+        page.goto(app_url + URL_PATH + "?lang=zh", timeout=LOAD_MS)
+        wait_finished(page)
+        page.locator(".st-key-checkpoint_sine_1__show button").click()
+        page.get_by_text("你的模型给出的是：更大。").wait_for(timeout=LOAD_MS)
+        assert_no_exception(page, errors)
+        page.screenshot(path=str(artifacts / "2_Sine_Forecasting_checkpoint_zh.png"), full_page=True)
+    finally:
+        context.close()
