@@ -722,35 +722,38 @@ def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine"
 def unit_ranking(model: GateNet, cfg: GateConfig, n: int = 256) -> list[tuple[int, float]]:
     """Every unit (1-based) with the share of its memory's variance at the cue that lies between
     the symbols (1: its value alone names the symbol, 0: it says nothing), best first; the first
-    ones are memory_units(model, cfg)."""
+    ones are (within a hair) memory_units(model, cfg): the page's chart ranks by the unweighted
+    variance of the symbols' means instead."""
     b = _probe(cfg, n)
     state = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]][-1]  # (n, H)
     centred = state - state.mean(0)
     between = sum(float((b.y == s).sum()) * (state[b.y == s].mean(0) - state.mean(0)) ** 2
                   for s in range(cfg.symbols) if (b.y == s).any())
     share = between / ((centred ** 2).sum(0) + 1e-9)  # between-symbol sum of squares over the total
-    return [(u + 1, float(share[u])) for u in _separating(state, b.y, cfg.symbols)]
+    return sorted(((u + 1, float(share[u])) for u in range(state.shape[1])), key=lambda r: -r[1])
 
 
 STRONG = 0.9  # gates_2: a unit whose share is at least this names the symbol almost alone
+TIE = 0.01  # gates_2: a unit within this of the best share holds the memory as well as the best
 
 
 def unit_reveal(model: GateNet, cfg: GateConfig, picked: int | None, k: int = 3) -> Reveal:
     """gates_2: which unit holds the memory. Units ranked by unit_ranking; a pick among the k the
-    page shows (section 'memory held') is right (Reveal.right is then the pick), else the right
-    answer is the best unit. why: the top k with their shares, and where the pick ranks."""
-    ranking = unit_ranking(model, cfg)
-    top = [u for u, _ in ranking[:k]]
-    right = picked if picked in top else top[0]
-    share = dict(ranking)
+    page shows (section 'memory held') or within TIE of the best share (a memory spread over many
+    units) is right (Reveal.right is then the pick), else the right answer is the best unit.
+    why: the top k with their shares, how many units are strong, and where the pick ranks."""
+    ranking, shown = unit_ranking(model, cfg), memory_units(model, cfg, k=k).units
+    share, best = dict(ranking), ranking[0][1]
+    right = picked if picked in shown or share.get(picked, -1.0) >= best - TIE else ranking[0][0]
     rank = [u for u, _ in ranking].index(picked) + 1 if picked in share else None
-    tops = Listing(f"{u} ({share[u]:.2f})" for u in top)
-    why = Message("quiz.gates_2.why", state=Message(f"gates.gate.{STATE[cfg.kind]}"), tops=tops, k=len(top),
+    tops = Listing(f"{u} ({v:.3f})" for u, v in ranking[:k])
+    why = Message("quiz.gates_2.why", state=Message(f"gates.gate.{STATE[cfg.kind]}"), tops=tops, shown=Listing(shown),
                   strong=sum(v >= STRONG for _, v in ranking), of=len(ranking), at=STRONG)
-    mine = (Message("quiz.gates_2.mine", unit=picked, rank=rank, of=len(ranking), share=share[picked])
+    mine = (Message(f"quiz.gates_2.mine_{'tie' if right == picked and picked not in shown else 'rank'}", unit=picked,
+                    rank=rank, of=len(ranking), share=share[picked], best=best)
             if rank is not None else None)
     return Reveal(str(right), Joined((why, mine)) if mine else why,
-                  Message("quiz.gates_2.try", unit=top[0]), {"gates_unit": str(top[0])})
+                  Message("quiz.gates_2.try", unit=ranking[0][0]), {"gates_unit": str(ranking[0][0])})
 
 
 class Joined(tuple):

@@ -626,25 +626,35 @@ def test_keep_gate_checkpoint_gru_and_plain_rnn():
 
 
 def test_unit_checkpoint_ranks_the_learners_unit():
-    at = open_gates()
+    at = open_gates(gates_task="replace")  # its units differ in how well they hold the symbol
     assert not [t for t in chart_titles(at) if t.startswith("The cell state C_t of units")], chart_titles(at)
     state = run_state(at)
     ranking = gates.unit_ranking(state.model, state.config)
-    worst, top = ranking[-1][0], gates.memory_units(state.model, state.config).units
+    worst, best, shown = ranking[-1][0], ranking[0][0], gates.memory_units(state.model, state.config).units
     assert at.radio(key="quiz_gates_2").options == [str(u) for u in range(1, state.config.hidden_size + 1)]
     at.radio(key="quiz_gates_2").set_value(str(worst)).run()
     at.button(key="checkpoint_gates_2__check").click().run()
     no_exception(at)
-    assert f"Not this time: your model says {top[0]}." in texts(at.error)
+    assert f"Not this time: your model says {best}." in texts(at.error)
     assert f"Your unit {worst} ranks **16 of 16**" in texts(at.markdown)
-    assert f"gates_unit={top[0]}" in texts(at.markdown)
+    assert f"gates_unit={best}" in texts(at.markdown)
     chart(at, "The cell state C_t of units")  # the memory units' chart, now drawn
     # another pick among the units the chart shows is right
     at.session_state["checkpoint_gates_2__run"] = None  # a new run asks again (as a retrain would)
     at.run()
-    at.radio(key="quiz_gates_2").set_value(str(top[1])).run()
+    at.radio(key="quiz_gates_2").set_value(str(shown[1])).run()
     at.button(key="checkpoint_gates_2__check").click().run()
-    assert f"Right: {top[1]}." in texts(at.success)
+    assert f"Right: {shown[1]}." in texts(at.success)
+
+
+def test_unit_checkpoint_a_memory_spread_over_every_unit():
+    at = open_gates()  # the memory task: every unit of the trained LSTM tells the symbols apart
+    state = run_state(at)
+    worst = gates.unit_ranking(state.model, state.config)[-1][0]
+    at.radio(key="quiz_gates_2").set_value(str(worst)).run()
+    at.button(key="checkpoint_gates_2__check").click().run()
+    assert f"Right: {worst}." in texts(at.success)
+    assert "this model spreads its memory over many units, so it counts" in texts(at.markdown)
 
 
 def release_sweep(background_sweep):
