@@ -104,7 +104,7 @@ if state is not None and state.history:
 
     # ------------------------------------------------------------------ 6. inside
     st.header(tr("char.inside.header"), divider="gray")
-    char.inside(trained)
+    char.inside(trained, state.config)
 
 share_link("pages.char", LINK_NOTE)
 # the script reads a text file: the corpus as the page has it (python char_model.py corpus.txt)

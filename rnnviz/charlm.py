@@ -702,3 +702,26 @@ def temperature_reveal(samples: dict[float, str]) -> Reveal:
                   low_distinct=ld, low_all=la, low=low_share, high_distinct=hd, high_all=ha, high=high_share,
                   same=SAME, scale=1 / low_t)
     return Reveal(right, why, Message("quiz.char_3.try"), {"char_temp": "3"})
+
+
+def unit_candidates(acts: Tensor, feature: list[float], n: int = 4) -> tuple[int, ...]:
+    """char_4's options: the unit that tracks the feature best and n - 1 others spread down the
+    ranking (the middle, the last), in unit order (the order gives nothing away)."""
+    ranked = [u for u, _ in rank_units(acts, feature, top=acts.shape[1])]
+    if not ranked:
+        return ()
+    picks = {ranked[round(i * (len(ranked) - 1) / max(n - 1, 1))] for i in range(n)}
+    return tuple(sorted(picks))
+
+
+def unit_reveal(acts: Tensor, feature: list[float], candidates: tuple[int, ...], other: str | None = None) -> Reveal:
+    """char_4, which of the candidate units tracks the feature most closely: the one rank_units()
+    puts first among them (by |correlation| over the text acts was read on); the why quotes its
+    correlation and the other candidates'; the try: another feature (other), when there is one."""
+    r = dict(rank_units(acts, feature, top=acts.shape[1]))
+    best = max(candidates, key=lambda u: abs(r[u]))
+    others = ", ".join(f"{u} ({r[u]:+.2f})" for u in candidates if u != best)
+    why = Message("quiz.char_4.why", unit=best, r=r[best], others=others, chars=acts.shape[0], units=acts.shape[1])
+    if other is None:
+        return Reveal(str(best), why, Message("quiz.char_4.try_wider"), {"char_hidden": "256"})
+    return Reveal(str(best), why, Message("quiz.char_4.try_feature"), {"char_feature": other})

@@ -153,7 +153,7 @@ def test_defaults_train_and_draw_everything():
 
 def test_checkpoints_hide_their_answers_until_the_learner_commits(quick: AppTest):
     at = quick
-    assert at.expander[0].label.startswith("Your path through this lesson: 0 of 3")
+    assert at.expander[0].label.startswith("Your path through this lesson: 0 of 4")
     # char_1 (section 3): the caption that explains detach waits for an answer; a wrong one is said wrong
     assert "backpropagation stops at the minibatch's start" not in texts(at.caption)
     assert at.button(key="checkpoint_char_1__check").disabled  # nothing chosen yet
@@ -185,7 +185,29 @@ def test_checkpoints_hide_their_answers_until_the_learner_commits(quick: AppTest
     right = charlm.temperature_reveal(samples).right
     assert texts(at.info).count("Your model says: ") == 1  # shown, not answered: no right or wrong
     assert f"Your model says: {({'low': 'the one at 0.2', 'high': 'the one at 1.5', 'same': 'neither'}[right])}" in texts(at.info)
-    assert at.expander[0].label.startswith("Your path through this lesson: 2 of 3 checkpoints answered, 1 right")
+    # char_4 (section 6): the ranking waits, the text is coloured by the first candidate; the right unit is the
+    # candidate the ranking puts first, and once revealed the text is coloured by the best unit
+    assert not any("correlation" in t.value.columns for t in at.table)
+    candidates = at.radio(key="quiz_char_4").options
+    assert len(candidates) == 4 and at.number_input(key="char_unit").value == int(candidates[0].split()[-1])
+    at.radio(key="quiz_char_4").set_value(candidates[0].split()[-1]).run()
+    at.button(key="checkpoint_char_4__check").click().run()
+    no_exception(at)
+    assert any("correlation" in t.value.columns for t in at.table)  # the ranking, now shown
+    best = max((int(c.split()[-1]) for c in candidates), key=lambda u: abs(table_r(at, u)))
+    assert (f"Right: unit {best}" in texts(at.success)) == (best == int(candidates[0].split()[-1]))
+    assert f"unit **{best}**'s activation follows the feature most closely" in texts(at.markdown)
+    assert at.number_input(key="char_unit").value == top_unit(at)
+    assert at.expander[0].label.startswith("Your path through this lesson: 3 of 4 checkpoints answered")
+
+
+def table_r(at: AppTest, unit: int) -> float:
+    """A unit's correlation with the feature, from the run's model (the page's table shows only the top five)."""
+    trained = run(at).model
+    snippet = trained.held_text[:600]
+    acts = charlm.unit_activations(trained.model, trained.vocab, snippet)
+    feature = charlm.varying_features(snippet)[at.selectbox(key="char_feature").value]
+    return dict(charlm.rank_units(acts, feature, top=acts.shape[1]))[unit]
 
 
 # ---------------------------------------------------------------- every control
@@ -307,6 +329,7 @@ def test_generation_controls_change_the_text_without_retraining(quick: AppTest):
     feature = at.selectbox(key="char_feature")
     assert feature.options == ["position in the line"]  # no quotes, brackets or spaces in the grammar
     feature.set_value("position in the line").run()
+    at.button(key="checkpoint_char_4__show").click().run()  # the ranking is checkpoint char_4's answer
     table = next(t.value for t in at.table if "correlation" in t.value.columns)
     assert len(table) == 5 and table.index.name == "unit"
     assert at.number_input(key="char_unit").value == top_unit(at)  # the finder's best unit is shown first
@@ -493,6 +516,7 @@ def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):
     assert at.selectbox(key="char_feature").options == ["after a space"]
     at.selectbox(key="char_feature").set_value("after a space").run()
     no_exception(at)
+    at.button(key="checkpoint_char_4__show").click().run()  # the ranking is checkpoint char_4's answer
     assert at.number_input(key="char_unit").value == top_unit(at)  # another feature: its best unit
 
 

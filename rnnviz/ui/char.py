@@ -262,10 +262,20 @@ def checked_corpus(name: str, text: str, cfg: charlm.CharConfig) -> tuple[charlm
     return corpus, problem
 
 
+def ask(checkpoint_id: str, *args, **kwargs) -> bool:
+    """checkpoint_ui.ask for this lesson, and one more run of the page when the learner has just
+    committed (or asked to be shown): the answer widget then shows as committed (disabled, its
+    buttons gone) and the path at the top counts the answer (both are drawn before the click is known)."""
+    before = st.session_state.get(f"checkpoint_{checkpoint_id}__shown")
+    revealed = checkpoint_ui.ask(checkpoint_id, "char", *args, **kwargs)
+    if revealed and not before:
+        st.rerun()
+    return revealed
+
+
 def ask_detach(run: charlm.RunKey, corpus: charlm.Corpus) -> bool:
     """char_1 (section 3): why the state is detached between consecutive minibatches; True once revealed."""
-    return checkpoint_ui.ask("char_1", "char", run, lambda: charlm.detach_reveal(corpus, run.config),
-                             options=("bounded", "reset", "speed"))
+    return ask("char_1", run, lambda: charlm.detach_reveal(corpus, run.config), options=("bounded", "reset", "speed"))
 
 
 # ------------------------------------------------------------------ 4. train
@@ -319,9 +329,8 @@ def say_lesson(state: TrainState) -> None:
     """What this run shows, from its last scored epoch: memorised, generalising, or not yet either,
     once the learner has answered (or asked to be shown) checkpoint char_2 about it."""
     scored = [s for s in state.history if "held_ppl" in s.info]
-    if scored and checkpoint_ui.ask("char_2", "char", state.config,
-                                    lambda: charlm.memorisation_reveal(scored[-1].info, state.model),
-                                    options=("memorised", "generalises", "not_yet")):
+    if scored and ask("char_2", state.config, lambda: charlm.memorisation_reveal(scored[-1].info, state.model),
+                      options=("memorised", "generalises", "not_yet")):
         lesson = charlm.lesson(scored[-1].info, state.model, state.config.length)
         say = st.warning if lesson.key.startswith("char.lesson.memorised") else st.info
         say(str(lesson), icon=":material/school:")
@@ -414,8 +423,8 @@ def ask_temperature(run: charlm.RunKey, trained: charlm.Trained, writing: charlm
             samples.update(charlm.temperature_samples(trained.model, trained.vocab, writing))
         return samples
 
-    if checkpoint_ui.ask("char_3", "char", (run, writing.prefix, writing.seed),
-                         lambda: charlm.temperature_reveal(pair()), options=("low", "high", "same")):
+    if ask("char_3", (run, writing.prefix, writing.seed), lambda: charlm.temperature_reveal(pair()),
+           options=("low", "high", "same")):
         st.caption(tr("quiz.char_3.samples", prefix=writing.prefix, seed=writing.seed))
         for t, (col, text) in zip(charlm.TEMPERATURES, zip(st.columns(2), pair().values())):
             col.markdown(tr("quiz.char_3.at", t=t))
@@ -425,9 +434,10 @@ def ask_temperature(run: charlm.RunKey, trained: charlm.Trained, writing: charlm
 # ------------------------------------------------------------------ 6. inside
 
 
-def inside(trained: charlm.Trained) -> None:
+def inside(trained: charlm.Trained, run: charlm.RunKey) -> None:
     """Section 6: units ranked by how well they track a feature of the held-out text, and the text
-    coloured by the chosen unit."""
+    coloured by the chosen unit; the ranking waits for checkpoint char_4 (which candidate unit tracks
+    it), and until then the text is coloured by the first candidate, not the answer."""
     snippet = trained.held_text[:600]
     acts = charlm.unit_activations(trained.model, trained.vocab, snippet)
     c = st.columns([1, 3])
@@ -436,17 +446,26 @@ def inside(trained: charlm.Trained) -> None:
                 "bracket depth": tr("char.features.bracket_depth"), "after a space": tr("char.features.after_space")}
     feature = choice(c[0].selectbox, tr("char.inside.feature"), list(feats), key="char_feature", labels=features,
                      help=tr("char.inside.feature_help"))
+    ranking = c[0].container()  # the ranking, once char_4 is revealed
     ranked = charlm.rank_units(acts, feats[feature])
-    if ranked:
+    candidates = charlm.unit_candidates(acts, feats[feature])
+    other = next((f for f in feats if f != feature), None)
+    revealed = bool(candidates) and ask(
+        "char_4", (run, feature), lambda: charlm.unit_reveal(acts, feats[feature], candidates, other),
+        options=[str(u) for u in candidates], labels={str(u): tr("quiz.char_4.unit", unit=u) for u in candidates})
+    if not ranked:
+        ranking.info(tr("char.inside.constant"))
+    elif revealed:
         columns = [tr("char.inside.unit"), tr("char.inside.correlation")]
-        c[0].table(pd.DataFrame(ranked, columns=columns).set_index(columns[0]).style.format("{:+.2f}"))
-    else:
-        c[0].info(tr("char.inside.constant"))
-    top = ranked[0][0] if ranked else 1
-    seen = (id(trained.model), feature)  # a new model or feature: show its best unit (a link's unit stays on the first view)
+        ranking.table(pd.DataFrame(ranked, columns=columns).set_index(columns[0]).style.format("{:+.2f}"))
+    first = ranked[0][0] if ranked and revealed else candidates[0] if candidates else 1
+    # a new model, feature or reveal: show its best unit once revealed, the first candidate before (a link's unit
+    # stays on the first view)
+    seen = (id(trained.model), feature, revealed)
     if st.session_state.get("char_unit_for", seen) != seen:
-        st.session_state["char_unit"] = top
+        st.session_state["char_unit"] = first
     st.session_state["char_unit_for"] = seen
-    unit = c[0].number_input(tr("char.inside.unit_label"), 1, acts.shape[1], top, key="char_unit", bind="query-params")
+    unit = c[0].number_input(tr("char.inside.unit_label"), 1, acts.shape[1], first, key="char_unit",
+                             bind="query-params")
     c[1].markdown(charts.coloured_text(snippet, acts[:, int(unit) - 1].tolist()), unsafe_allow_html=True)
     c[1].caption(tr("char.inside.coloured", unit=unit))
