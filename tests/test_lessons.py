@@ -191,13 +191,13 @@ def test_checkpoint_shapes_come_from_running_the_module():
 
 def test_checkpoint_gradient_reads_the_runs_ratio_at_t1():
     answers = {}
-    for scale, nl in ((0.5, "tanh"), (2.0, "relu")):
+    for scale, nl in ((0.5, "tanh"), (1.5, "tanh"), (2.0, "relu")):
         cfg = unrolling.GradConfig(weight_scale=scale, nonlinearity=nl)
         verdict = unrolling.gradient_verdict(unrolling.gradient_norms(cfg), cfg)
         reveal = unrolling.gradient_reveal(verdict)
         assert f"{verdict.rnn.ratio:.2e}" in str(reveal.why)
         answers[(scale, nl)] = reveal.right
-    assert answers == {(0.5, "tanh"): "vanish", (2.0, "relu"): "grow"}
+    assert answers == {(0.5, "tanh"): "vanish", (1.5, "tanh"): "kept", (2.0, "relu"): "grow"}
     one = unrolling.GradConfig(seq_len=1)  # no step back: nothing vanishes
     assert unrolling.gradient_reveal(unrolling.gradient_verdict(unrolling.gradient_norms(one), one)).right == "kept"
 
