@@ -59,14 +59,15 @@ def progress_line(lesson: str) -> None:
 
 def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Reveal],
         options: Sequence[str] | None = None, labels: Mapping[str, str] | None = None,
-        number: Mapping | None = None) -> bool:
+        number: Mapping | None = None, values: Mapping | None = None) -> bool:
     """Ask checkpoint `checkpoint_id` about the run made with config `run`; True once the answer
     is revealed (the page then draws what answers it).
 
     options: the stable values of a multiple choice (their words: labels, or the catalogue's
     quiz.<id>.o.<value>); or number: st.number_input's arguments for an estimate. reveal()
     computes the answer from the run; it is called only after the learner commits or asks
-    to be shown."""
+    to be shown. values fill the question's {placeholders}. The click that reveals reruns the
+    page once, so the answer shows as committed and the path at the top counts it."""
     key, shown_key, run_key = f"quiz_{checkpoint_id}", f"checkpoint_{checkpoint_id}__shown", f"checkpoint_{checkpoint_id}__run"
     if st.session_state.get(run_key) != repr(run):  # a new run: ask again
         st.session_state[run_key] = repr(run)
@@ -75,7 +76,7 @@ def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Revea
     words = (lambda v: labels.get(v, str(v))) if labels is not None else (lambda v: tr(f"quiz.{checkpoint_id}.o.{v}"))
     with st.container(border=True, key=f"checkpoint_{checkpoint_id}"):  # .st-key-checkpoint_<id> on the page
         st.subheader(f":material/quiz: {tr(f'quiz.{checkpoint_id}.title')}", anchor=f"quiz-{checkpoint_id}")
-        question = tr(f"quiz.{checkpoint_id}.q")
+        question = tr(f"quiz.{checkpoint_id}.q", **(values or {}))
         if options is not None:
             answer = st.radio(question, list(options), index=None, format_func=words, key=key,
                               disabled=bool(st.session_state.get(shown_key)))
@@ -86,17 +87,21 @@ def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Revea
             c = st.columns([1, 1, 3])
             if c[0].button(tr("checkpoint.check"), key=f"checkpoint_{checkpoint_id}__check", type="primary",
                            disabled=answer is None):
+                result = reveal()
+                record()[checkpoint_id] = Attempt(lesson, checkpoint_id, str(answer), str(result.right),
+                                                  checkpoint.is_right(answer, result))
                 st.session_state[shown_key] = "answered"
+                st.rerun()
             elif c[1].button(tr("checkpoint.show"), key=f"checkpoint_{checkpoint_id}__show"):
                 st.session_state[shown_key] = "shown"
-            else:
-                c[2].caption(tr("checkpoint.hidden"))
-                return False
+                st.rerun()
+            c[2].caption(tr("checkpoint.hidden"))
+            return False
         result = reveal()
         right_words = words(result.right) if options is not None else _number(result.right)
-        if st.session_state[shown_key] == "answered" and answer is not None:
-            correct = checkpoint.is_right(answer, result)
-            record()[checkpoint_id] = Attempt(lesson, checkpoint_id, str(answer), str(result.right), correct)
+        attempt = record().get(checkpoint_id)
+        if st.session_state[shown_key] == "answered" and attempt is not None:
+            correct = attempt.correct
             if correct:
                 st.success(tr("checkpoint.right", answer=right_words), icon=":material/check_circle:")
             else:
@@ -105,9 +110,16 @@ def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Revea
             st.info(tr("checkpoint.answer", answer=right_words), icon=":material/visibility:")
         st.markdown(str(result.why))
         if result.try_this is not None:
-            link = f" [{tr('checkpoint.try_link')}](?{urlencode(result.link)})" if result.link else ""
+            link = f" [{tr('checkpoint.try_link')}](?{_with(result.link)})" if result.link else ""
             st.markdown(tr("checkpoint.try", text=str(result.try_this)) + link)
     return True
+
+
+def _with(link: Mapping[str, str]) -> str:
+    """The page's current link (its settings and language) with the knobs of `link` changed."""
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    params.update({k: [str(v)] for k, v in link.items()})
+    return urlencode(params, doseq=True)
 
 
 def _number(x) -> str:
