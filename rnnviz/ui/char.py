@@ -263,14 +263,8 @@ def checked_corpus(name: str, text: str, cfg: charlm.CharConfig) -> tuple[charlm
 
 
 def ask(checkpoint_id: str, *args, **kwargs) -> bool:
-    """checkpoint_ui.ask for this lesson, and one more run of the page when the learner has just
-    committed (or asked to be shown): the answer widget then shows as committed (disabled, its
-    buttons gone) and the path at the top counts the answer (both are drawn before the click is known)."""
-    before = st.session_state.get(f"checkpoint_{checkpoint_id}__shown")
-    revealed = checkpoint_ui.ask(checkpoint_id, "char", *args, **kwargs)
-    if revealed and not before:
-        st.rerun()
-    return revealed
+    """checkpoint_ui.ask for this lesson."""
+    return checkpoint_ui.ask(checkpoint_id, "char", *args, **kwargs)
 
 
 def ask_detach(run: charlm.RunKey, corpus: charlm.Corpus) -> bool:

@@ -270,15 +270,7 @@ LESSON = "unrolling"
 
 
 def _ask(checkpoint_id: str, *args, **kwargs) -> bool:
-    """checkpoint_ui.ask, and one more run of the page when the learner has just committed: the
-    answer widget above the button then shows as committed (disabled) and the lesson's path at
-    the top of the page counts this answer (both are drawn before the click is known)."""
-    shown = f"checkpoint_{checkpoint_id}__shown"
-    before = st.session_state.get(shown)
-    revealed = checkpoint_ui.ask(checkpoint_id, *args, **kwargs)
-    if revealed and not before:
-        st.rerun()
-    return revealed
+    return checkpoint_ui.ask(checkpoint_id, *args, **kwargs)
 
 
 def ask_weights(cfg: unrolling.UnrollConfig, ex: unrolling.WorkedExample) -> bool:
