@@ -95,6 +95,7 @@ if state is not None and state.history:
             c2.markdown(str(gates.learnt_note(trained, units, gates.keep_gate_learnt(model, trained, units))))
             if trained.task == "replace":
                 c2.markdown(str(gates.drop_note(trained, gates.keep_gate_drop(model, trained, units))))
+        gates_ui.bias_checkpoint(state)  # gates_3: why b_f starts high (its reveal trains b_f = 0 at gap 50)
 
 # ------------------------------------------------------------------ last: RNN vs LSTM vs GRU
 st.header(tr("gates.sweep.header", n=N["sweep"]), divider="gray")

@@ -25,7 +25,7 @@ LESSONS = ("unrolling", "sine", "gates", "char")
 PATH: dict[str, tuple[str, ...]] = {  # each lesson's checkpoints, in the order the page asks them
     "unrolling": ("unrolling_1", "unrolling_2", "unrolling_3", "unrolling_4"),
     "sine": ("sine_1", "sine_2", "sine_3", "sine_4"),
-    "gates": ("gates_1", "gates_2", "gates_3"),  # keep gate (2. heatmaps), memory unit (4.), plain RNN at gap 50 (last)
+    "gates": ("gates_1", "gates_2", "gates_3", "gates_4"),  # keep gate (2.), memory unit (4.), b_f 0 (5.), RNN gap 50 (last)
     "char": ("char_1", "char_2", "char_3", "char_4"),
 }
 TOLERANCE = 0.25  # an estimate within 25 % of the run's number counts as right

@@ -20,7 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import pandas as pd
@@ -671,7 +671,7 @@ def sweep_verdict(lesson: SweepLesson, rows: pd.DataFrame, cfg: GateConfig) -> M
 
 KEEP_OPTIONS = {"LSTM": ("forget_high", "forget_low", "input_high", "output_low"),  # quiz.gates_1.o.*
                 "GRU": ("update_high", "update_low", "reset_high", "reset_low")}
-QUIZ_GAP = 50  # gates_3 asks about the vanilla RNN at this gap of the comparison
+QUIZ_GAP = 50  # gates_4 asks about the vanilla RNN at this gap of the comparison
 TRY_BIAS = {"high": -2.0, "low": 4.0}  # gates_1's nudge: a keep bias that starts the gate the other way
 
 
@@ -694,7 +694,7 @@ def keep_gate_reveal(model: GateNet, cfg: GateConfig) -> Reveal:
 
 
 def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine") -> Reveal | None:
-    """gates_3: does the vanilla RNN solve (reach CARRIED) the memory task at this gap? Read from
+    """gates_4: does the vanilla RNN solve (reach CARRIED) the memory task at this gap? Read from
     the comparison's own rows (kind, gap, accuracy); None when they have no RNN at that gap. The
     nudge: the nearest gap of the comparison where the answer differs (else a shorter or longer
     one), trained in section 1. source: "mine" (the learner's comparison) or "default" (the page's)."""
@@ -712,9 +712,9 @@ def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine"
     answer = "yes" if solved else "no"
     try_key = "try_seen" if other else "try_unseen"
     return Reveal(answer,
-                  Message(f"quiz.gates_3.why_{answer}", gap=gap, rnn=at["RNN"], lstm=at["LSTM"], gru=at["GRU"],
-                          source=Message(f"quiz.gates_3.source_{source}"), carried=CARRIED, chance=1 / GateConfig.symbols),
-                  Message(f"quiz.gates_3.{try_key}", gap=other_gap, accuracy=other_acc),
+                  Message(f"quiz.gates_4.why_{answer}", gap=gap, rnn=at["RNN"], lstm=at["LSTM"], gru=at["GRU"],
+                          source=Message(f"quiz.gates_4.source_{source}"), carried=CARRIED, chance=1 / GateConfig.symbols),
+                  Message(f"quiz.gates_4.{try_key}", gap=other_gap, accuracy=other_acc),
                   {"gates_kind": "RNN", "gates_gap": str(other_gap), "gates_task": "memory"})
 
 
@@ -754,6 +754,32 @@ def unit_reveal(model: GateNet, cfg: GateConfig, picked: int | None, k: int = 3)
             if rank is not None else None)
     return Reveal(str(right), Joined((why, mine)) if mine else why,
                   Message("quiz.gates_2.try", unit=ranking[0][0]), {"gates_unit": str(ranking[0][0])})
+
+
+@lru_cache(maxsize=16)
+def final_accuracy(cfg: GateConfig) -> float:
+    """The held-out accuracy a recall-task run of cfg ends with (trained once per process)."""
+    last = None
+    for last in build(cfg)[1]:
+        pass
+    return float(last.info.get("accuracy", math.nan)) if last else math.nan
+
+
+def bias_reveal(cfg: GateConfig, gap: int = QUIZ_GAP) -> Reveal:
+    """gates_3: what an LSTM whose forget bias starts at 0 does at this gap of the memory task (the
+    learner's other settings): "solves" (reaches CARRIED) or "fails". Trained here (a few seconds),
+    beside the same LSTM with the page's b_f; why quotes both accuracies and what the initial
+    gate keeps across the gap (sigma(b) ** gap)."""
+    base = replace(cfg, task="memory", kind="LSTM", gap=gap)
+    zero, high = replace(base, forget_bias=0.0), replace(base, forget_bias=GateConfig.forget_bias)
+    acc0, acc4 = final_accuracy(zero), final_accuracy(high)
+    answer = "solves" if acc0 >= CARRIED else "fails"
+    keep = lambda b: float(torch.sigmoid(torch.tensor(b))) ** gap
+    return Reveal(answer,
+                  Message(f"quiz.gates_3.why_{answer}", gap=gap, acc0=acc0, acc4=acc4, b4=GateConfig.forget_bias,
+                          keep0=keep(0.0), keep4=keep(GateConfig.forget_bias), chance=chance(base), steps=base.steps),
+                  Message("quiz.gates_3.try", gap=gap),
+                  {"gates_task": "memory", "gates_kind": "LSTM", "gates_gap": str(gap), "gates_fb": "0.0"})
 
 
 class Joined(tuple):

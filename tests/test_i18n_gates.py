@@ -37,7 +37,7 @@ def test_the_gates_page_in_chinese_has_no_english_left():
     assert "lang=zh" in next(c.value for c in at.sidebar.code)
     # the checkpoints (asked, then shown: the answer, why and try-this) speak Chinese too
     assert at.radio(key="quiz_gates_1").label == ZH["quiz.gates_1.q"]
-    for checkpoint in ("gates_1", "gates_3", "gates_2"):
+    for checkpoint in ("gates_1", "gates_2", "gates_3", "gates_4"):
         at.button(key=f"checkpoint_{checkpoint}__show").click().run()
     assert "在本页的对比（第 1 节的默认设置）中，普通 RNN 在间隔 50 上达到 **100%**" in " ".join(m.value for m in at.markdown)
     assert english_on(at) == []

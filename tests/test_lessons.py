@@ -595,7 +595,7 @@ def test_gates_1_keep_gate_reveal_follows_the_model():
     assert set(gates.KEEP_OPTIONS["LSTM"]) >= {high.right, low.right}
 
 
-def test_gates_3_rnn_reveal_reads_the_comparison():
+def test_gates_4_rnn_reveal_reads_the_comparison():
     rows = pd.DataFrame([{"kind": k, "gap": g, "accuracy": a, "seconds": 0.0}
                          for g in (5, LONG) for k, a in accuracies(g, 0).items()])
     solved, failed = gates.rnn_gap_reveal(rows, 5), gates.rnn_gap_reveal(rows, LONG)
@@ -625,6 +625,15 @@ def test_gates_2_unit_reveal_ranks_the_units():
     assert f"ranks **{cfg.hidden_size} of {cfg.hidden_size}**" in str(missed.why)
     assert f"{ranking[0][1]:.3f}" in str(missed.why)
     assert gates.unit_reveal(model, cfg, shown[2]).right == str(shown[2]), "any unit the chart shows is right"
+
+
+def test_gates_3_forget_bias_0_reveal_trains_it():
+    long, short = gates.bias_reveal(gates.GateConfig(), LONG), gates.bias_reveal(gates.GateConfig(), 5)
+    assert (long.right, short.right) == ("fails", "solves"), "b_f = 0 cannot reach back 50 steps, 5 it can"
+    acc0 = gates.final_accuracy(replace(gates.GateConfig(), gap=LONG, forget_bias=0.0))
+    acc4 = gates.final_accuracy(replace(gates.GateConfig(), gap=LONG))
+    assert acc0 < gates.CARRIED <= acc4 and f"**{acc0:.0%}**" in str(long.why) and f"**{acc4:.0%}**" in str(long.why)
+    assert long.link == {"gates_task": "memory", "gates_kind": "LSTM", "gates_gap": "50", "gates_fb": "0.0"}
 
 
 # ==================== Page 4, char-level generation ====================

@@ -84,7 +84,7 @@ def open_gates(**preset) -> AppTest:
 def show_answers(at: AppTest, ids=("gates_1", "gates_2")) -> AppTest:
     """Press "Show me" on these checkpoints where the page asks them: the charts they hide
     (gates_1: the heatmaps and one unit's chart; gates_2: the memory units' chart) then draw.
-    gates_3 waits for the default comparison: press it only once that is done."""
+    gates_4 waits for the default comparison: press it only once that is done."""
     for i in ids:
         if buttons := [b for b in at.button if b.key == f"checkpoint_{i}__show"]:
             buttons[0].click().run()
@@ -234,16 +234,16 @@ def test_defaults_train_and_draw_every_section():
 def test_default_comparison_shown_while_and_after_background_training(background_sweep):
     job, release = background_sweep
     at = open_gates()
-    if not job.done:  # only the first rows have arrived; checkpoint gates_3 hides them until answered
+    if not job.done:  # only the first rows have arrived; checkpoint gates_4 hides them until answered
         assert not at.get("progress") and not [t for t in chart_titles(at) if t.startswith("Recall accuracy vs gap")]
-        assert at.radio(key="quiz_gates_3").value is None
+        assert at.radio(key="quiz_gates_4").value is None
     assert "Until you press the button" in texts(at.caption)
     release.set()
     deadline = time.monotonic() + 10
     while not job.done and time.monotonic() < deadline:
         time.sleep(0.01)
     assert job.done and not job.error
-    show_answers(at, ("gates_3",))
+    show_answers(at, ("gates_4",))
     no_exception(at)
     table = sweep_table(at)
     assert table.index.tolist() == list(DEFAULT_GAPS)
@@ -431,13 +431,13 @@ def test_unit_follows_a_smaller_model():
 
 
 def test_train_all_three_at_these_gaps(background_sweep):
-    release_sweep(background_sweep)  # no gap 50 here: checkpoint gates_3 reads the page's comparison
+    release_sweep(background_sweep)  # no gap 50 here: checkpoint gates_4 reads the page's comparison
     at = open_gates()
     at.number_input(key="gates_steps").set_value(20).run()
     at.number_input(key="gates_hidden").set_value(4).run()
     at.multiselect(key="gates_gaps").set_value([5]).run()
     at.button(key="gates_sweep_go").click().run()
-    show_answers(at, ("gates_3",))
+    show_answers(at, ("gates_4",))
     no_exception(at)
     table = sweep_table(at)
     assert table.index.tolist() == [5] and sorted(table.columns) == sorted(gates.CELL_TYPES)
@@ -657,6 +657,20 @@ def test_unit_checkpoint_a_memory_spread_over_every_unit():
     assert "this model spreads its memory over many units, so it counts" in texts(at.markdown)
 
 
+def test_forget_bias_checkpoint_trains_b_f_0_at_gap_50():
+    at = open_gates()
+    at.radio(key="quiz_gates_3").set_value("solves").run()
+    at.button(key="checkpoint_gates_3__check").click().run()
+    no_exception(at)
+    acc0 = gates.final_accuracy(gates.GateConfig(gap=50, forget_bias=0.0))  # the run the reveal trained (cached)
+    assert acc0 < gates.CARRIED
+    assert "Not this time: your model says it fails (well below 90 %)." in texts(at.error)
+    assert f"b_f = 0 ends at **{acc0:.0%}** at gap 50" in texts(at.markdown)
+    assert "gates_gap=50&gates_fb=0.0" in texts(at.markdown)
+    at = open_gates(gates_kind="GRU")
+    assert not [r for r in at.radio if r.key == "quiz_gates_3"], "b_f is the LSTM's"
+
+
 def release_sweep(background_sweep):
     job, release = background_sweep
     release.set()
@@ -670,8 +684,8 @@ def test_rnn_gap_checkpoint_hides_the_comparison(background_sweep):
     release_sweep(background_sweep)
     at = open_gates()
     assert not [t for t in chart_titles(at) if t.startswith("Recall accuracy vs gap")] and not at.table
-    at.radio(key="quiz_gates_3").set_value("no").run()
-    at.button(key="checkpoint_gates_3__check").click().run()
+    at.radio(key="quiz_gates_4").set_value("no").run()
+    at.button(key="checkpoint_gates_4__check").click().run()
     no_exception(at)
     # the stand-in comparison: RNN 25 % at gap 50, 90 % at gap 5
     assert "Right: no, it stays well below." in texts(at.success)
@@ -688,8 +702,8 @@ def test_rnn_gap_checkpoint_reads_the_learners_own_comparison(background_sweep):
                  for k, a in zip(gates.CELL_TYPES, accs))
     at.session_state["gates_sweep"] = gates.Sweep(gates.GateConfig(), (20, 50), rows)
     at.run()
-    at.radio(key="quiz_gates_3").set_value("no").run()
-    at.button(key="checkpoint_gates_3__check").click().run()
+    at.radio(key="quiz_gates_4").set_value("no").run()
+    at.button(key="checkpoint_gates_4__check").click().run()
     no_exception(at)
     assert "Not this time: your model says yes, it reaches 90 % or more." in texts(at.error)
     assert "reaches **96%** at gap 50" in texts(at.markdown)

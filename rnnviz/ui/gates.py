@@ -261,8 +261,22 @@ def unit_checkpoint(state: TrainState) -> bool:
                              options=units, labels={u: u for u in units})
 
 
+def bias_checkpoint(state: TrainState) -> None:
+    """gates_3, in section 5 (an LSTM): why the forget gate's bias starts high; the reveal trains
+    an LSTM with b_f = 0 at gap 50 (a few seconds, once per process)."""
+    cfg = state.config
+    if cfg.kind == "LSTM":
+        checkpoint_ui.ask("gates_3", "gates", cfg, lambda: _trained_for(lambda: gates.bias_reveal(cfg)),
+                          options=("solves", "fails"))
+
+
+def _trained_for(reveal):
+    with st.spinner(tr("quiz.gates_3.training")):
+        return reveal()
+
+
 def sweep_checkpoint(mine: gates.Sweep | None) -> bool:
-    """gates_3, above the comparison: will the plain RNN solve gap 50? Answered from the
+    """gates_4, above the comparison: will the plain RNN solve gap 50? Answered from the
     learner's own comparison when it has that gap, else from the default one (waiting for its
     background training to finish). True when the comparison may show."""
     if mine is not None and gates.rnn_gap_reveal(mine.frame) is not None:
@@ -272,14 +286,14 @@ def sweep_checkpoint(mine: gates.Sweep | None) -> bool:
         if job.error:
             return True
         run, rows, source = "default", lambda: gates.sweep_frame(_finished(job)), "default"
-    return checkpoint_ui.ask("gates_3", "gates", run, lambda: gates.rnn_gap_reveal(rows(), source=source),
+    return checkpoint_ui.ask("gates_4", "gates", run, lambda: gates.rnn_gap_reveal(rows(), source=source),
                              options=("yes", "no"))
 
 
 def _finished(job) -> list:
     """The background job's rows once it is done (a spinner while it trains)."""
     if not job.done:
-        with st.spinner(tr("quiz.gates_3.wait")):
+        with st.spinner(tr("quiz.gates_4.wait")):
             while not job.done:
                 time.sleep(0.2)
     return job.rows
