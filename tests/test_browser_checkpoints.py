@@ -2,7 +2,8 @@
 first checkpoint before its answer is shown, checks it, and reads whether the model agrees;
 a second learner answers the other way. One of them is right and the other wrong, and the
 answering part appears only after checking. Screenshots of the checkpoint before and after,
-in English and 简体中文, go to tests/artifacts/checkpoint_<page>_<lang>_{before,after}.png.
+in English and 简体中文, go to tests/artifacts/checkpoint_<page>_<lang>_{before,after}.png (the
+sine page's to tests/artifacts/readme/, for the README).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from rnnviz import checkpoint
 
 PAGES = {"unrolling": "/RNN_Unrolling", "sine": "/Sine_Forecasting", "gates": "/LSTM_Gates",
          "char": "/Char_Generation"}
-VERDICT = {"en": ("Right:", "Not this time:"), "zh": ("答对了", "这次不对")}
+README_LESSON = "sine"  # whose checkpoint the README shows, before and after, in both languages
+VERDICT = {"en": ("Right:", "Not this time."), "zh": ("答对了", "这次不对")}
 
 
 def answer_first_checkpoint(browser, url: str, lesson: str, lang: str, pick, shots: Path | None):
@@ -58,8 +60,10 @@ def test_a_right_and_a_wrong_answer_are_told_apart(browser, app_url: str, artifa
     if not checkpoint.PATH[lesson]:
         pytest.skip(f"the {lesson} page has no checkpoint yet")
     right, wrong = VERDICT[lang]
+    shots = artifacts / "readme" if lesson == README_LESSON else artifacts  # docs/screenshots/update.py copies readme/
+    shots.mkdir(exist_ok=True)
     first_words, every, first = answer_first_checkpoint(browser, app_url + PAGES[lesson], lesson, lang,
-                                                         lambda words: 0, artifacts)
+                                                         lambda words: 0, shots)
     assert first.startswith((right, wrong)), first
     named = max((w for w in every if w in first), key=len)  # the verdict names the run's answer
     if first.startswith(right):

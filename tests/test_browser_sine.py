@@ -206,7 +206,7 @@ def test_checkpoints_answered_right_and_wrong(browser, app_url: str, artifacts: 
         page.wait_for_function("() => !document.querySelector('.st-key-checkpoint_sine_4__check button').disabled",
                                timeout=LOAD_MS)
         page.locator(".st-key-checkpoint_sine_4__check button").click()
-        page.get_by_text("Not this time: your model says It grows.").wait_for(timeout=LOAD_MS)
+        page.get_by_text("Not this time. Your model's answer: It grows.").wait_for(timeout=LOAD_MS)
         page.get_by_text(re.compile(r"At chunk starts the reset model's MSE is 1\.0\d\d")).wait_for(timeout=LOAD_MS)
         page.locator("[data-testid=stTable]").filter(has_text="MSE at each chunk's first step").wait_for(timeout=LOAD_MS)
         assert_no_exception(page, errors)

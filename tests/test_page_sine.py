@@ -285,7 +285,7 @@ def test_bad_input_explains_and_keeps_the_last_good_model(quick: AppTest):
         # back to the good value: the same model, no message, nothing retrained
         at.number_input(key=key).set_value(good_value).run()
         no_exception(at)
-        notes = [i.value for i in at.info if not i.value.startswith("Your model says:")]  # not a checkpoint's answer
+        notes = [i.value for i in at.info if not i.value.startswith("Your model's answer:")]  # not a checkpoint's answer
         assert run(at) is good and not at.error and not notes, (key, notes)
 
 
@@ -432,7 +432,7 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     at.radio(key="quiz_sine_1").set_value(wrong).run()
     at.button(key="checkpoint_sine_1__check").click().run()
     no_exception(at)
-    assert any(m.startswith("Not this time: your model says") for m in values(at.error)), values(at.error)
+    assert any(m.startswith("Not this time. Your model's answer:") for m in values(at.error)), values(at.error)
     assert f"{v.multi:.4f}" in texts(at.markdown) and has_title(at, "RNN" + FORECAST_TITLE)
     assert scores(at).loc[("RNN", "multi-step"), "MSE vs clean sine"] == pytest.approx(v.multi, abs=1e-4)
     assert at.session_state["checkpoint_record"]["sine_1"].correct is False
@@ -450,7 +450,7 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     assert not has_title(at, "After training: cos t")
     reveal(at, "sine_3", "sine_4")
     assert [t for t in at.table if "multi-step forecast" in t.value.columns] and has_title(at, "After training: cos t")
-    assert sum(m.startswith("Your model says:") for m in values(at.info)) == 2
+    assert sum(m.startswith("Your model's answer:") for m in values(at.info)) == 2
     # a new run asks again
     at.number_input(key="sine_seed").set_value(1).run()
     no_exception(at)
