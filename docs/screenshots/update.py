@@ -1,5 +1,5 @@
 """Copy the browser tests' README pictures (tests/artifacts/readme/, written by
-tests/test_browser.py and tests/test_browser_links.py) here, 1000 px wide, 256 colours.
+tests/test_browser.py, test_browser_links.py and test_browser_checkpoints.py) here, 1000 px wide, 256 colours.
 
     .venv/bin/python -m pytest tests/test_browser.py tests/test_browser_links.py && .venv/bin/python docs/screenshots/update.py
 """
