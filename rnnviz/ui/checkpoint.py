@@ -24,6 +24,7 @@ from rnnviz.checkpoint import Attempt, Reveal
 from rnnviz.i18n import tr
 
 RECORD = "checkpoint_record"  # id -> the learner's last Attempt at it
+SHORT = 4  # options this short (unit numbers) sit in a row
 
 
 def record() -> dict[str, Attempt]:
@@ -79,7 +80,8 @@ def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Revea
         question = tr(f"quiz.{checkpoint_id}.q", **(values or {}))
         if options is not None:
             answer = st.radio(question, list(options), index=None, format_func=words, key=key,
-                              disabled=bool(st.session_state.get(shown_key)))
+                              disabled=bool(st.session_state.get(shown_key)),
+                              horizontal=all(len(words(o)) <= SHORT for o in options))  # unit numbers: a row, not 128 lines
         else:
             answer = st.number_input(question, value=None, key=key, disabled=bool(st.session_state.get(shown_key)),
                                      **(number or {}))
