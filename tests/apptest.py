@@ -19,7 +19,7 @@ import json
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -203,5 +203,3 @@ def english_on(at: AppTest, **options) -> list[tuple[str, list[str]]]:
     return [(text, english_left(text)) for text in readable(at, **options) if english_left(text)]
 
 
-def all_english(texts: Iterable[str]) -> list[str]:
-    return [m for text in texts for m in english_left(text)]

@@ -269,20 +269,16 @@ def gradient_reach(verdict: unrolling.GradVerdict) -> None:
 LESSON = "unrolling"
 
 
-def _ask(checkpoint_id: str, *args, **kwargs) -> bool:
-    return checkpoint_ui.ask(checkpoint_id, *args, **kwargs)
-
-
 def ask_weights(cfg: unrolling.UnrollConfig, ex: unrolling.WorkedExample) -> bool:
     """Checkpoint 1, under the unrolled diagram: how many distinct weight matrices it has."""
     labels = {v: str(m) for v, m in unrolling.weights_options(cfg).items()}
-    return _ask("unrolling_1", LESSON, cfg, lambda: unrolling.weights_reveal(ex), options=list(labels),
+    return checkpoint_ui.ask("unrolling_1", LESSON, cfg, lambda: unrolling.weights_reveal(ex), options=list(labels),
                              labels=labels)
 
 
 def ask_ways(cfg: unrolling.UnrollConfig, three: unrolling.ThreeWays) -> bool:
     """Checkpoint 2, above the three ways' table: which differs, and by how much."""
-    return _ask("unrolling_2", LESSON, cfg, lambda: unrolling.ways_reveal(three, cfg),
+    return checkpoint_ui.ask("unrolling_2", LESSON, cfg, lambda: unrolling.ways_reveal(three, cfg),
                              options=unrolling.WAYS_OPTIONS)
 
 
@@ -290,7 +286,7 @@ def ask_shapes(cfg: unrolling.UnrollConfig, ex: unrolling.WorkedExample) -> bool
     """Checkpoint 3, above the shape table: the shapes of output and h_n for the learner's sizes."""
     labels = {v: tr("quiz.unrolling_3.option", output=v.split("|")[0], h_n=v.split("|")[1])
               for v in unrolling.shapes_options(cfg)}
-    return _ask("unrolling_3", LESSON, cfg, lambda: unrolling.shapes_reveal(ex), options=list(labels),
+    return checkpoint_ui.ask("unrolling_3", LESSON, cfg, lambda: unrolling.shapes_reveal(ex), options=list(labels),
                              labels=labels)
 
 
@@ -298,5 +294,5 @@ def ask_gradient(cfg: unrolling.GradConfig, verdict: unrolling.GradVerdict) -> b
     """Checkpoint 4, above the gradient chart: does the RNN's gradient at t = 1 vanish or grow."""
     labels = {o: tr(f"quiz.unrolling_4.o.{o}", vanished=unrolling.VANISHED, exploded=unrolling.EXPLODED,
                     T=cfg.seq_len, scale=cfg.weight_scale) for o in unrolling.GRADIENT_OPTIONS}
-    return _ask("unrolling_4", LESSON, cfg, lambda: unrolling.gradient_reveal(verdict),
+    return checkpoint_ui.ask("unrolling_4", LESSON, cfg, lambda: unrolling.gradient_reveal(verdict),
                              options=unrolling.GRADIENT_OPTIONS, labels=labels)
