@@ -201,5 +201,3 @@ def readable(at: AppTest, code: Callable[[str], bool] | None = None, table_value
 def english_on(at: AppTest, **options) -> list[tuple[str, list[str]]]:
     """The texts of readable(at, **options) with English left in them, and the English found."""
     return [(text, english_left(text)) for text in readable(at, **options) if english_left(text)]
-
-
