@@ -126,8 +126,8 @@ def test_click_a_heatmap_cell_picks_its_unit(browser, app_url: str, artifacts: P
         assert page.evaluate(UNIT_TITLES_JS) == [], "the heatmaps and unit chart answer checkpoint gates_1: hidden"
         page.locator(".st-key-checkpoint_gates_1__show button").click()  # "Show me"
         wait_finished(page)
-        first = int(unit_input(page).input_value())  # the unit holding the memory, shown first
-        assert page.evaluate(UNIT_TITLES_JS) == [f"Unit {first}: its gates and states over time"]
+        first = int(unit_input(page).input_value())  # unit 1 until checkpoint gates_2 is answered
+        assert first == 1 and page.evaluate(UNIT_TITLES_JS) == [f"Unit {first}: its gates and states over time"]
 
         chart = heatmap_chart(page)
         chart.scroll_into_view_if_needed()

@@ -160,7 +160,7 @@ def test_defaults_train_and_draw_every_section():
     assert state.last.step < gates.GateConfig.steps and state.last.info["accuracy"] >= gates.SOLVED
     assert "Chance is 25%" in texts(at.caption)
     titles = chart_titles(at)
-    unit = gates.memory_unit(state.model, state.config)  # the unit shown first: the one holding the memory
+    unit = gates.memory_unit(state.model, state.config)  # gates_2 revealed: the box moved to the memory unit
     assert at.number_input(key="gates_unit").value == unit
     for expected in ("Held-out accuracy while training", f"Unit {unit}: its gates and states over time",
                      "The cell state C_t of units",
@@ -418,6 +418,24 @@ def test_retrain_button_reproduces_the_run():
     again = run_state(at)
     assert again is not first
     assert [(s.step, s.loss) for s in again.history] == [(s.step, s.loss) for s in first.history]
+
+
+def test_unit_box_keeps_the_memory_unit_for_its_checkpoint():
+    """The unit box would give checkpoint gates_2 away: it starts on unit 1, and moves to the unit
+    that holds the memory once the learner has answered (a unit the learner chose stays)."""
+    at = open_gates(gates_task="replace")  # its units differ: the memory unit is not unit 1
+    state = run_state(at)
+    best = gates.memory_unit(state.model, state.config)
+    assert best != 1 and at.number_input(key="gates_unit").value == 1
+    at.radio(key="quiz_gates_2").set_value(str(best)).run()
+    at.button(key="checkpoint_gates_2__check").click().run()
+    no_exception(at)
+    assert f"Right: {best}." in texts(at.success)
+    assert at.number_input(key="gates_unit").value == best
+    at = open_gates(gates_task="replace")
+    at.number_input(key="gates_unit").set_value(7).run()
+    show_answers(at, ("gates_2",))
+    assert at.number_input(key="gates_unit").value == 7, "the learner's own unit stays"
 
 
 def test_unit_follows_a_smaller_model():

@@ -117,6 +117,13 @@ def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Revea
     return True
 
 
+def revealed(checkpoint_id: str, run: object) -> bool:
+    """Whether the learner has seen checkpoint_id's answer for the run made with config `run`
+    (a page may then show what would have given the answer away)."""
+    return bool(st.session_state.get(f"checkpoint_{checkpoint_id}__shown")) and \
+        st.session_state.get(f"checkpoint_{checkpoint_id}__run") == repr(run)
+
+
 def _with(link: Mapping[str, str]) -> str:
     """The page's current link (its settings and language) with the knobs of `link` changed."""
     params = {k: st.query_params.get_all(k) for k in st.query_params}

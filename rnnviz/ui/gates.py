@@ -85,11 +85,18 @@ def _picked() -> None:
 
 
 def follow_unit(state: TrainState, frame: pd.DataFrame) -> None:
-    """A new run first shows the unit that holds its memory (unless a link chose one it has)."""
+    """A new run starts on unit 1: which unit holds the memory is checkpoint gates_2's question
+    (section "memory held"). Once its answer is revealed the box moves to that unit, unless the
+    learner or a link chose another."""
     H = int(frame["unit"].max())
     if st.session_state.get("_gates_unit_run") is not state:
         st.session_state["_gates_unit_run"] = state
+        st.session_state["_gates_unit_moved"] = False
         if "gates_unit" not in st.query_params or st.session_state.get("gates_unit", 1) > H:
+            st.session_state["gates_unit"] = 1
+    if not st.session_state["_gates_unit_moved"] and checkpoint_ui.revealed("gates_2", state.config):
+        st.session_state["_gates_unit_moved"] = True
+        if st.session_state.get("gates_unit", 1) == 1:
             st.session_state["gates_unit"] = gates.memory_unit(state.model, state.config)
     if st.session_state.get("gates_unit", 1) > H:
         st.session_state["gates_unit"] = 1
