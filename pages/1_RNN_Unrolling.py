@@ -1,6 +1,7 @@
 """RNN unrolling: the recurrence step by step, three ways to run it, shapes, hello -> ohlol
-trained live, and gradients through time. Widgets -> config -> rnnviz.unrolling -> charts;
-the longer widget sections are in rnnviz/ui/unrolling.py, the words in locales/*.unrolling.toml."""
+trained live, gradients through time, and backpropagation through time walked step by step.
+Widgets -> config -> rnnviz.unrolling (rnnviz.bptt for section 6) -> charts; the longer
+widget sections are in rnnviz/ui/unrolling.py, the words in locales/*.unrolling.toml."""
 
 from dataclasses import asdict
 
@@ -83,7 +84,12 @@ if unrolling_ui.ask_gradient(grad_cfg, grad_verdict):
                      y_format=charts.log_format(shown["grad_norm"])))
     unrolling_ui.gradient_reach(grad_verdict)
 
-# ------------------------------------------------------------------ 6. FAQ
+# ------------------------------------------------------------------ 6. backpropagation through time, step by step
+st.header(tr("unrolling.bptt.header"), divider="gray")
+unrolling_ui.bptt_intro()
+unrolling_ui.bptt_section()  # a fragment: its knobs and stepper redraw this section only
+
+# ------------------------------------------------------------------ 7. FAQ
 st.header(tr("unrolling.faq.header"), divider="gray")
 with st.expander(tr("unrolling.faq.cell_q"), expanded=ways_shown):  # it quotes checkpoint 2's answer
     st.markdown(tr("unrolling.faq.cell_a", verdict=ways_verdict))

@@ -235,6 +235,11 @@ def step_equations(n: dict[str, torch.Tensor], t: int, layer: int, nonlinearity:
     return lines
 
 
+def derivative(nonlinearity: str, t: int) -> str:
+    """φ'(a_t) as LaTeX, written with what the page shows: 1 - h_t² for tanh, [a_t > 0] for relu."""
+    return rf"1 - h_{{{t}}}^2" if nonlinearity == "tanh" else rf"[a_{{{t}}} > 0]"
+
+
 # ---------------------------------------------------------------- forecasting
 
 
@@ -482,6 +487,14 @@ def with_rule(chart, t: int, label: str) -> alt.LayerChart:
     return alt.layer(chart, alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(x="t:Q"),
                      alt.Chart(rule).mark_text(align="left", dx=4, y=8, color=GREY, fontSize=11).encode(
                          x="t:Q", text="label:N")).properties(title=chart.title, height=HEIGHT)
+
+
+def with_level(chart, level: float, label: str) -> alt.LayerChart:
+    """A chart with a dashed, labelled horizontal rule at y = level (e.g. a factor of 1: above it grows, below shrinks)."""
+    rule = pd.DataFrame({"level": [level], "label": [label]})
+    return alt.layer(chart, alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(y="level:Q"),
+                     alt.Chart(rule).mark_text(align="left", x=4, dy=-7, color=GREY, fontSize=11).encode(
+                         y="level:Q", text="label:N")).properties(title=chart.title, height=HEIGHT)
 
 
 UNIT_PANELS = (  # unit_lines: which lines share a panel, and its y range (None: the data's own)

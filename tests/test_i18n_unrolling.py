@@ -12,7 +12,7 @@ from rnnviz.i18n import CATALOGUES, set_language
 
 PAGE = "pages/1_RNN_Unrolling.py"
 ZH = CATALOGUES["zh"]
-HEADERS = ["step", "ways", "shapes", "hello", "grad", "faq"]
+HEADERS = ["step", "ways", "shapes", "hello", "grad", "bptt", "faq"]
 
 READ = {"code": lambda value: not value.startswith("Predicted"),  # the notes' printout, as they print it
         "table_values": True}  # the engine's shape table

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from rnnviz import charts, unrolling
+from rnnviz import bptt, charts, unrolling
 from rnnviz.i18n import Message, tr
 from rnnviz.ui import TrainState, choice, show
 from rnnviz.ui import checkpoint as checkpoint_ui
@@ -296,3 +296,130 @@ def ask_gradient(cfg: unrolling.GradConfig, verdict: unrolling.GradVerdict) -> b
                     T=cfg.seq_len, scale=cfg.weight_scale) for o in unrolling.GRADIENT_OPTIONS}
     return checkpoint_ui.ask("unrolling_4", LESSON, cfg, lambda: unrolling.gradient_reveal(verdict),
                              options=unrolling.GRADIENT_OPTIONS, labels=labels)
+
+
+# ---------------------------------------------------------------- 6. backpropagation through time, step by step
+
+
+def bptt_intro() -> None:
+    """What the section walks, the words it needs (∂L/∂hₜ, Jacobian, σ_max) and the rule it applies."""
+    st.markdown(tr("unrolling.bptt.intro"))
+    st.markdown(tr("unrolling.bptt.defs"))
+    st.latex(r"\frac{\partial L}{\partial h_t} = J_{t+1}^\top \frac{\partial L}{\partial h_{t+1}}"
+             r" + W_{hy}^\top \frac{\partial L}{\partial y_t}, \qquad J_{t+1}^\top = W_{hh}^\top\,"
+             r"\mathrm{diag}(\varphi'(a_{t+1}))")
+    st.markdown(tr("unrolling.bptt.rule"))
+
+
+def bptt_controls() -> bptt.BpttConfig:
+    """Section 6's model, its loss and clipping (defaults from BpttConfig)."""
+    default, nonlinearities = bptt.BpttConfig, bptt.NONLINEARITIES
+    c = st.columns([3, 2, 2, 2, 2])
+    scale = c[0].slider(tr("unrolling.bptt.scale"), 0.1, 4.0, default.weight_scale, 0.1, key="bptt_scale",
+                        help=tr("unrolling.bptt.scale_help"), **BOUND)
+    nonlinearity = c[1].selectbox(tr("unrolling.bptt.nonlinearity"), nonlinearities, key="bptt_nl",
+                                  index=nonlinearities.index(default.nonlinearity), **BOUND)
+    hidden = c[2].number_input(tr("unrolling.bptt.hidden"), 1, 16, default.hidden_size, key="bptt_hidden",
+                               help=tr("unrolling.bptt.hidden_help", most=bptt.MATRIX_MAX), **BOUND)
+    seq_len = c[3].number_input(tr("unrolling.bptt.length"), 2, 60, default.seq_len, key="bptt_len", **BOUND)
+    seed = c[4].number_input(tr("unrolling.bptt.seed"), 0, 10_000, default.seed, key="bptt_seed", **BOUND)
+    c = st.columns([4, 2, 2])
+    loss_at = choice(c[0].radio, tr("unrolling.bptt.loss_at"), bptt.LOSS_AT, key="bptt_loss", horizontal=True,
+                     index=bptt.LOSS_AT.index(default.loss_at),
+                     labels={v: tr(f"unrolling.bptt.loss_{v}") for v in bptt.LOSS_AT})
+    clip = c[1].toggle(tr("unrolling.bptt.clip"), default.clip, key="bptt_clip", help=tr("unrolling.bptt.clip_help"),
+                       **BOUND)
+    max_norm = c[2].number_input(tr("unrolling.bptt.theta"), 0.001, 1000.0, default.max_norm, format="%.3f",
+                                 key="bptt_theta", disabled=not clip, **BOUND)
+    return bptt.BpttConfig(seq_len=int(seq_len), hidden_size=int(hidden), weight_scale=float(scale),
+                           nonlinearity=nonlinearity, loss_at=loss_at, clip=clip, max_norm=float(max_norm),
+                           seed=int(seed))
+
+
+def bptt_stepper(run: bptt.BpttRun) -> int:
+    """The step t the learner walks, from T down to 1 (left to right: the way the backward pass goes)."""
+    return st.select_slider(tr("unrolling.bptt.t"), list(range(run.T, 0, -1)), value=run.T,
+                            key=f"bptt_t_{run.T}", help=tr("unrolling.bptt.t_help"))
+
+
+def bptt_equations(run: bptt.BpttRun, t: int) -> None:
+    """Step t's backward equations with their numbers (hidden sizes up to MATRIX_MAX)."""
+    s, f = run.step(t), charts.vec
+    every = run.config.loss_at == "every"
+    if t == run.T:
+        st.latex(rf"\frac{{\partial L}}{{\partial h_{{{t}}}}} = W_{{hy}}^\top \frac{{\partial L}}{{\partial y_{{{t}}}}}"
+                 rf" = {f(s['grad'], 4)}")
+        return
+    t1 = t + 1
+    d = charts.derivative(run.config.nonlinearity, t1)
+    st.latex(rf"J_{{{t1}}}^\top = W_{{hh}}^\top\,\mathrm{{diag}}({d}) = {charts.mat(run.W_hh.T, 2)}"
+             rf"\,\mathrm{{diag}}\!\left({f(s['dphi'], 2)}\right) = {charts.mat(s['Jt'], 3)}")
+    own = rf" + W_{{hy}}^\top \frac{{\partial L}}{{\partial y_{{{t}}}}}" if every else ""
+    own_numbers = rf" + {f(s['direct'], 4)}" if every else ""
+    st.latex(rf"\frac{{\partial L}}{{\partial h_{{{t}}}}} = J_{{{t1}}}^\top \frac{{\partial L}}{{\partial h_{{{t1}}}}}"
+             rf"{own} = {charts.mat(s['Jt'], 3)}{f(s['later'], 4)}{own_numbers} = {f(s['grad'], 4)}")
+
+
+def bptt_step(run: bptt.BpttRun, t: int) -> None:
+    """Where the walk is: the step's numbers (matrices or the largest singular value), its norm, the change."""
+    s = run.step(t)
+    if run.matrices:
+        bptt_equations(run, t)
+    else:
+        st.caption(tr("unrolling.bptt.too_large", most=bptt.MATRIX_MAX, hidden=run.config.hidden_size))
+    c = st.columns(3)
+    sub = str(t).translate(SUBSCRIPT)
+    c[0].metric(f"‖∂L/∂h{sub}‖", f"{s['norm']:.3e}")
+    if t < run.T:
+        later = s["later_norm"]
+        c[1].metric(tr("unrolling.bptt.change", t1=t + 1), f"× {s['norm'] / later:.3g}" if later > 0 else "—",
+                    help=tr("unrolling.bptt.change_help"))
+        c[2].metric(tr("unrolling.bptt.sigma", t1=t + 1), f"{s['sigma']:.3f}", help=tr("unrolling.bptt.sigma_help"))
+    st.markdown(str(run.step_sentence(t)))
+
+
+def bptt_charts(run: bptt.BpttRun, t: int) -> None:
+    """‖∂L/∂h_t‖ over t with the stepper's t marked, and each step's largest singular value against 1."""
+    frame = run.frame()
+    left, right = st.columns(2)
+    shown = frame[frame["grad_norm"] > 0]  # a log axis: an exact 0 (relu units all off) is not drawn
+    norms = charts.line(shown, "t", "grad_norm", tr("unrolling.bptt.norm_title"), tr("unrolling.bptt.x"),
+                        tr("unrolling.bptt.norm_y"), log_y=True, points=True, x_domain=(1, run.T), x_whole=True,
+                        y_format=charts.log_format(shown["grad_norm"]))
+    show(charts.with_rule(norms, t, tr("unrolling.bptt.here", t=t)), left)
+    sigma = charts.line(frame, "t", "sigma", tr("unrolling.bptt.sigma_title"), tr("unrolling.bptt.x"),
+                        tr("unrolling.bptt.sigma_y"), points=True, x_domain=(1, run.T), x_whole=True)
+    show(charts.with_level(sigma, 1.0, tr("unrolling.bptt.one")), right)
+
+
+def bptt_clipping(run: bptt.BpttRun) -> None:
+    """What clipping did to the finished gradient (and what it left alone), with each step's share before and after."""
+    cfg = run.config
+    c = st.columns(3)
+    c[0].metric(tr("unrolling.bptt.total"), f"{run.norm:.3e}", help=tr("unrolling.bptt.total_help"))
+    c[1].metric(tr("unrolling.bptt.coef"), f"{run.coef:.3g}" if cfg.clip else "—")
+    c[2].metric(tr("unrolling.bptt.after"), f"{run.norm * run.coef:.3e}")
+    st.markdown(str(run.clip_sentence()))
+    frame, legend = run.frame(), tr("unrolling.bptt.clipping")
+    lines = ("added", "added_clipped") if cfg.clip else ("added",)  # off: one line (clipping changed nothing)
+    long = pd.concat([pd.DataFrame({"t": frame["t"], "added": frame[col], legend: tr(f"unrolling.bptt.{col}")})
+                      for col in lines], ignore_index=True)
+    long = long[long["added"] > 0]  # a log axis
+    show(charts.line(long, "t", "added", tr("unrolling.bptt.added_title"), tr("unrolling.bptt.x"),
+                     tr("unrolling.bptt.added_y"), color=legend, dash=legend, log_y=True, x_domain=(1, cfg.seq_len),
+                     x_whole=True, y_format=charts.log_format(long["added"])))
+    st.caption(tr("unrolling.bptt.added_caption"))
+
+
+@st.fragment
+def bptt_section() -> None:
+    """Section 6 below its intro: its knobs and stepper redraw only this section (a fragment)."""
+    run = bptt.backward(bptt_controls())
+    t = bptt_stepper(run)
+    bptt_step(run, t)
+    bptt_charts(run, t)
+    st.markdown(say(run.sentence()))
+    st.markdown(f"**{tr('unrolling.bptt.clip_header')}**")
+    bptt_clipping(run)
+    same = run.max_diff <= bptt.AUTOGRAD_TOL
+    (st.success if same else st.error)(str(run.autograd_sentence()), icon=":material/check:" if same else None)
