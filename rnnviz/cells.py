@@ -117,8 +117,10 @@ def _affine(W: Tensor, b: Tensor | None, v: Tensor) -> Tensor:
     return out if b is None else out + b
 
 
-def step(w: CellWeights, x: Tensor, state: Tensor | tuple[Tensor, Tensor]):
-    """One time step: x (B, I) and the previous state -> (new state, trace of this step)."""
+def step(w: CellWeights, x: Tensor, state: Tensor | tuple[Tensor, Tensor], edit=None):
+    """One time step: x (B, I) and the previous state -> (new state, trace of this step).
+    edit(name, gate) -> gate, when given, may change each sigmoid gate before it acts
+    (an intervention, rnnviz.interventions); the trace records the gate that acted."""
     h_prev = state[0] if w.kind == "LSTM" else state  # (B, H)
     ih = _affine(w.W_ih, w.b_ih, x)  # (B, G*H)
     hh = _affine(w.W_hh, w.b_hh, h_prev)  # (B, G*H)
@@ -130,6 +132,8 @@ def step(w: CellWeights, x: Tensor, state: Tensor | tuple[Tensor, Tensor]):
         c_prev = state[1]
         i_pre, f_pre, g_pre, o_pre = (ih + hh).chunk(4, dim=1)  # torch's gate order: i, f, g, o
         i, f, g, o = torch.sigmoid(i_pre), torch.sigmoid(f_pre), torch.tanh(g_pre), torch.sigmoid(o_pre)
+        if edit is not None:
+            i, f, o = edit("input", i), edit("forget", f), edit("output", o)
         c = f * c_prev + i * g
         h = o * torch.tanh(c)
         return (h, c), {"ih": ih, "hh": hh, "input_pre": i_pre, "forget_pre": f_pre,
@@ -140,6 +144,8 @@ def step(w: CellWeights, x: Tensor, state: Tensor | tuple[Tensor, Tensor]):
     hh_r, hh_z, hh_n = hh.chunk(3, dim=1)
     r_pre, z_pre = ih_r + hh_r, ih_z + hh_z
     r, z = torch.sigmoid(r_pre), torch.sigmoid(z_pre)
+    if edit is not None:
+        r, z = edit("reset", r), edit("update", z)
     n_pre = ih_n + r * hh_n
     n = torch.tanh(n_pre)
     h = (1 - z) * n + z * h_prev
