@@ -18,11 +18,17 @@ machine's drift hits all alike; ratios page / home are per pair.
     `at.switch_page(page).run()` is timed, interleaved with the home page's own run; the
     process's first (cold) run of each page is reported on its own.
 
-    python bench/first_view.py [--quick] [--pages 1,4] [--no-browser] [--no-apptest]
+(c) --against REV: before/after in one run. REV's tree (a git worktree) gets its own server;
+    each repeat opens home and the page on one server, then on the other (which goes first
+    alternates), in fresh contexts, each tree's "complete" from its own bench/first_view.py.
+    Reported: each tree's page/home ratios and, per repeat, now's ratio over REV's.
+
+    python bench/first_view.py [--quick] [--pages 1,4] [--no-browser] [--no-apptest] [--against REV]
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -133,14 +139,14 @@ def _report(first: dict, runs: dict, first_key: str) -> dict:
 # ---------------------------------------------------------------- (a) browser
 
 
-def _start_server(log) -> tuple[subprocess.Popen, str]:
-    """A headless `streamlit run` on a free port, once healthy; and its base URL."""
+def _start_server(log, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """A headless `streamlit run` of root's app on a free port, once healthy; and its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / APP.name), "--server.port", str(port),
            "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline and proc.poll() is None:
         try:
@@ -162,11 +168,11 @@ def _until_complete(page, t0: float, timeout_s: float) -> tuple[float, dict]:
     return elapsed, marks
 
 
-def _visit(browser, url: str, timeout_s: float = 120) -> tuple[float, dict]:
+def _visit(browser, url: str, timeout_s: float = 120, done_js: str = DONE_JS) -> tuple[float, dict]:
     """Open url in a fresh context: seconds from goto until complete, and what the page showed."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
-        ctx.add_init_script(DONE_JS)
+        ctx.add_init_script(done_js)
         page = ctx.new_page()
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit")
@@ -235,11 +241,7 @@ def bench_browser(pages: list[int], repeats: int) -> dict:
             finally:
                 browser.close()
     finally:
-        os.killpg(server.pid, 15)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, 9)
+        _stop(server)
         log.close()
     os.unlink(log.name)  # kept only when the run failed (the exception skips this line)
     out = _report(first, runs, "first_visit_after_server_start_s")
@@ -249,6 +251,58 @@ def bench_browser(pages: list[int], repeats: int) -> dict:
         out[f"page{n}"]["returning_browser_s"] = _stats(cached[n])
         out[f"page{n}"]["returning_meets_target"] = statistics.median(cached[n]) <= TARGET_S
     return out
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, 15)
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, 9)
+
+
+def bench_against(rev: str, pages: list[int], repeats: int) -> dict:
+    """This tree and REV's, interleaved in one run (see (c) above)."""
+    from playwright.sync_api import sync_playwright
+
+    tree = Path(tempfile.mkdtemp(prefix="first_view_rev_"))
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), rev], cwd=ROOT, check=True)
+    log = tempfile.NamedTemporaryFile("w", prefix="first_view_server_", suffix=".log", delete=False)  # noqa: SIM115
+    servers = []
+    try:
+        spec = importlib.util.spec_from_file_location("first_view_rev", tree / "bench" / "first_view.py")
+        theirs = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # its dataclasses look it up
+        spec.loader.exec_module(theirs)
+        trees = {"now": (ROOT, PAGES, DONE_JS), "rev": (tree, theirs.PAGES, theirs.DONE_JS)}
+        for name, (root, _, _) in trees.items():
+            servers.append(_start_server(log, root))
+        base = dict(zip(trees, (b for _, b in servers)))
+        ratios = {n: {"now": [], "rev": []} for n in pages}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                for name, (_, their_pages, js) in trees.items():  # first visits: imports, training, caches
+                    _visit(browser, base[name] + HOME.url, done_js=js)
+                    for n in pages:
+                        _visit(browser, base[name] + their_pages[n].url, 300, done_js=js)
+                for r in range(repeats):
+                    for n in pages:
+                        for name in (("now", "rev") if r % 2 == 0 else ("rev", "now")):
+                            _, their_pages, js = trees[name]
+                            h, _ = _visit(browser, base[name] + HOME.url, done_js=js)
+                            p, _ = _visit(browser, base[name] + their_pages[n].url, done_js=js)
+                            ratios[n][name].append(p / h)
+            finally:
+                browser.close()
+    finally:
+        for server, _ in servers:
+            _stop(server)
+        log.close()
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    os.unlink(log.name)
+    return {f"page{n}": {"ratio_now": _stats(r["now"]), "ratio_rev": _stats(r["rev"]),
+                         "now_over_rev": _stats([a / b for a, b in zip(r["now"], r["rev"])])}
+            for n, r in ratios.items()} | {"rev": rev}
 
 
 # ---------------------------------------------------------------- (b) AppTest
@@ -294,11 +348,16 @@ def bench_apptest(pages: list[int], repeats: int) -> dict:
 
 
 def main(quick: bool = False, pages: tuple[int, ...] = tuple(PAGES), browser: bool = True,
-         apptest: bool = True) -> dict:
-    """Time every page's first complete view in a browser and through AppTest."""
+         apptest: bool = True, against: str | None = None) -> dict:
+    """Time every page's first complete view in a browser and through AppTest (or, against a
+    revision, this tree's and that revision's views interleaved)."""
     repeats = 3 if quick else 5
     t0 = time.perf_counter()
     out = {"bench": "first_view", "target_s": TARGET_S, "repeats": repeats, "pages": list(pages)}
+    if against:
+        out["against"] = bench_against(against, list(pages), repeats)
+        out["bench_seconds"] = round(time.perf_counter() - t0, 1)
+        return out
     if browser:  # first: the server is its own process, so AppTest's cold runs stay this process's first
         out["browser"] = bench_browser(list(pages), repeats)
     if apptest:
@@ -310,5 +369,6 @@ def main(quick: bool = False, pages: tuple[int, ...] = tuple(PAGES), browser: bo
 if __name__ == "__main__":
     args = sys.argv[1:]
     chosen = tuple(int(x) for x in args[args.index("--pages") + 1].split(",")) if "--pages" in args else tuple(PAGES)
+    against = args[args.index("--against") + 1] if "--against" in args else None
     print(json.dumps(main(quick="--quick" in args, pages=chosen, browser="--no-browser" not in args,
-                          apptest="--no-apptest" not in args), ensure_ascii=False))
+                          apptest="--no-apptest" not in args, against=against), ensure_ascii=False))
