@@ -97,6 +97,10 @@ if state is not None and state.history:
                 c2.markdown(str(gates.drop_note(trained, gates.keep_gate_drop(model, trained, units))))
         gates_ui.bias_checkpoint(state)  # gates_3: why b_f starts high (its reveal trains b_f = 0 at gap 50)
 
+    # ------------------------------------------------------------------ 6. interventions
+    st.header(tr("gates.intervene.header", n=N["intervene"]), divider="gray")
+    gates_ui.interventions_section(state, example, frame, int(index), N)
+
 # ------------------------------------------------------------------ last: RNN vs LSTM vs GRU
 st.header(tr("gates.sweep.header", n=N["sweep"]), divider="gray")
 st.markdown(tr("gates.sweep.intro", chance=1 / gates.GateConfig.symbols))

@@ -590,11 +590,11 @@ class Listing(tuple):
 
 def sections(cfg: GateConfig | None) -> dict[str, int]:
     """The page's sections for a trained config (None: no model yet), numbered 1, 2, ... with no
-    gaps whichever task and cell type are chosen: train, heat, eq, held, numbers, sweep."""
+    gaps whichever task and cell type are chosen: train, heat, eq, held, numbers, intervene, sweep."""
     names = ["train"]
     if cfg is not None:
         names += ["heat", "eq"] + (["held"] if cfg.task in RECALL_TASKS else []) + \
-                 (["numbers"] if cfg.kind != "RNN" else [])
+                 (["numbers"] if cfg.kind != "RNN" else []) + ["intervene"]
     return {name: n for n, name in enumerate(names + ["sweep"], start=1)}
 
 

@@ -210,29 +210,39 @@ def verdict(effect: Effect) -> str:
     return "fell" if change <= -MOVED else "rose" if change >= MOVED else "kept"
 
 
-def described(iv: Intervention, effect: Effect) -> Message:
+def _units(units: tuple[int, ...], every: int) -> Message:
+    """"unit 3", "units 1, 9, 3", or (all `every` of them, more than one) "all 16 units"."""
+    if len(units) == every > 1:
+        return Message("gates.intervene.every", n=every)
+    return Message(f"gates.intervene.{'one' if len(units) == 1 else 'some'}", units=gates.Listing(units))
+
+
+def described(iv: Intervention, effect: Effect, hidden_size: int) -> Message:
     """The intervention in words: which part of which units, held at what, from which step."""
-    units = gates.Listing(iv.units)
+    units = _units(iv.units, hidden_size)
     if iv.target == "hidden":
         return Message("gates.intervene.what_silence", units=units, start=iv.start)
-    held = gates.Listing(f"{v:.3f}" for v in effect.clamp)
+    held = gates.Listing(f"{v:.3f}" for v in effect.clamp) if len(effect.clamp) <= 4 else \
+        f"{min(effect.clamp):.3f} … {max(effect.clamp):.3f}"
     return Message(f"gates.intervene.what_{'mean' if iv.value == 'mean' else 'clamp'}",
                    gate=Message(f"gates.eq.{iv.target}"), units=units, value=iv.value, start=iv.start, held=held)
 
 
 def result_note(cfg: gates.GateConfig, iv: Intervention, effect: Effect) -> Message:
     """What the intervention did, in the run's numbers."""
-    return Message(f"gates.intervene.result_{verdict(effect)}", what=described(iv, effect), before=effect.before,
+    return Message(f"gates.intervene.result_{verdict(effect)}", what=described(iv, effect, cfg.hidden_size),
+                   before=effect.before,
                    after=effect.after, chance=effect.chance, change=abs(effect.after - effect.before),
                    ratio=effect.after / max(effect.before, 1e-12))
 
 
-def state_note(kind: str, iv: Intervention, effect: Effect) -> Message | None:
+def state_note(cfg: gates.GateConfig, iv: Intervention, effect: Effect) -> Message | None:
     """What the intervention did to the units' memory at the last step (None: no units)."""
     if not iv.units:
         return None
-    return Message("gates.intervene.state", state=Message(f"gates.gate.{gates.STATE[kind]}"),
-                   units=gates.Listing(iv.units), before=effect.state_before, after=effect.state_after)
+    return Message("gates.intervene.state", state=Message(f"gates.gate.{gates.STATE[cfg.kind]}"),
+                   units=_units(iv.units, cfg.hidden_size),
+                   before=effect.state_before, after=effect.state_after)
 
 
 def ranking_note(ranking: pd.DataFrame, score: str) -> Message:

@@ -429,9 +429,10 @@ def test_after_solved_reads_the_runs_record():
 
 def test_sections_are_numbered_without_gaps():
     assert gates.sections(None) == {"train": 1, "sweep": 2}
-    assert list(gates.sections(gates.GateConfig())) == ["train", "heat", "eq", "held", "numbers", "sweep"]
-    assert gates.sections(gates.GateConfig(kind="RNN", task="counting")) == {"train": 1, "heat": 2, "eq": 3, "sweep": 4}
-    assert gates.sections(gates.GateConfig(kind="RNN"))["sweep"] == 5
+    assert list(gates.sections(gates.GateConfig())) == ["train", "heat", "eq", "held", "numbers", "intervene", "sweep"]
+    assert gates.sections(gates.GateConfig(kind="RNN", task="counting")) == {"train": 1, "heat": 2, "eq": 3,
+                                                                               "intervene": 4, "sweep": 5}
+    assert gates.sections(gates.GateConfig(kind="RNN"))["sweep"] == 6
 
 
 def test_lists_are_said_in_the_learners_language():

@@ -16,7 +16,7 @@ PAGE = "pages/3_LSTM_Gates.py"
 ZH = CATALOGUES["zh"]
 JOB = "gates-default-sweep"  # the page's background comparison, replaced by finished rows
 SWEEP_ROWS = [gates.SweepRow(kind=k, gap=g, accuracy=1.0, seconds=1.0) for g in (5, 20, 50) for k in gates.CELL_TYPES]
-HEADERS = ["train", "heat", "eq", "held", "numbers", "sweep"]
+HEADERS = ["train", "heat", "eq", "held", "numbers", "intervene", "sweep"]
 
 @pytest.fixture(scope="module", autouse=True)
 def finished_sweep():
@@ -68,7 +68,7 @@ def test_gru_and_a_bad_gap_in_chinese():
     assert english_on(at) == []
     at.radio(key="gates_kind").set_value("RNN").run()
     no_exception(at)
-    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"]
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
     assert english_on(at) == []
     assert "预激活值" not in " ".join(readable(at))
     at.radio(key="gates_kind").set_value("GRU").run()

@@ -150,7 +150,7 @@ def test_a_clamp_at_the_mean_holds_the_untouched_runs_mean(lstm):
     clamp = iv.Intervention("forget", (1, 4), "mean", 2)
     effect = iv.measure(model, cfg, clamp, means)
     assert effect.clamp == pytest.approx([float(means["forget"][0]), float(means["forget"][3])])
-    assert str(iv.described(clamp, effect)).count("0.") >= 2  # the held values are said
+    assert str(iv.described(clamp, effect, cfg.hidden_size)).count("0.") >= 2  # the held values are said
 
 
 def test_gru_gates_and_a_plain_rnn():

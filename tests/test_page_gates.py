@@ -152,7 +152,7 @@ def sweep_table(at: AppTest):
 def test_defaults_train_and_draw_every_section():
     at = show_answers(open_gates())
     assert at.title[0].value == "LSTM gates"
-    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6", "7"]
     state = run_state(at)
     assert state.config == gates.GateConfig() and state.status == "done"
     # trained on opening and stopped early, solved
@@ -337,7 +337,7 @@ def test_vanilla_rnn_has_no_gates():
     if gates.chance(run_state(at).config) + gates.NEAR_CHANCE < acc < gates.CARRIED:  # above chance, not solved: said
         assert (f"This plain RNN carried the symbol only partly across the gap of 20: held-out accuracy {acc:.0%}, "
                 "above chance (25%) but far from solved") in texts(at.info)
-    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5"], "numbered without a gap"
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"], "numbered without a gap"
     assert at.header[-1].value == "5. RNN vs LSTM vs GRU on long dependencies"
     # the one heatmap that is neither gate nor state is named and defined in words; no legend says "gate"
     assert "**Before tanh (pre-activation)**" in texts(at.caption) and "preact" not in texts(at.caption)
@@ -550,7 +550,7 @@ def test_replace_task_shows_the_forget_gate_dropping():
     state = run_state(at)
     assert state.config.task == "replace" and state.status == "done"
     assert state.last.step == state.config.steps, "the replace task trains all its steps"
-    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6", "7"]
     units = gates.memory_units(state.model, state.config).units
     drop = gates.keep_gate_drop(state.model, state.config, units)
     words = texts(at.markdown)
@@ -726,3 +726,131 @@ def test_rnn_gap_checkpoint_reads_the_learners_own_comparison(background_sweep):
     assert "Not this time. Your model's answer: yes, it reaches 90 % or more." in texts(at.error)
     assert "reaches **96%** at gap 50" in texts(at.markdown)
     assert "gates_gap=20" in texts(at.markdown), "the gap where this comparison's answer differs"
+
+
+# ---------------------------------------------------------------- interventions (issue 14)
+
+
+def metrics(at: AppTest) -> tuple[str, str]:
+    """The section's two numbers: the untouched model's score and the intervened one's."""
+    assert len(at.metric) == 2, [m.label for m in at.metric]
+    return at.metric[0].value, at.metric[1].value
+
+
+def intervene(at: AppTest, target: str, units: list[int], value: str, start: int) -> AppTest:
+    at.selectbox(key="gates_iv_target").set_value(target)
+    at.multiselect(key="gates_iv_units").set_value(units)
+    if target != "hidden":
+        at.radio(key="gates_iv_value").set_value(value)
+    at.number_input(key="gates_iv_start").set_value(start).run()
+    no_exception(at)
+    return at
+
+
+def test_interventions_widgets_change_the_result_and_say_it_in_numbers():
+    from rnnviz import interventions
+    at = open_gates()
+    state = run_state(at)
+    cfg, model = state.config, state.model
+    headers = [h.value for h in at.header]
+    assert headers[5] == "6. Switch a part off: interventions on your model", headers
+    assert headers[4].startswith("5. What the gates are doing") and headers[6].startswith("7. RNN vs LSTM vs GRU")
+    assert "An **intervention** changes one part" in texts(at.markdown)  # defined before it is used
+    # gates_2 (which unit holds the memory) not answered: the units start on unit 1, and the page says why
+    assert at.multiselect(key="gates_iv_units").value == [1]
+    assert "The units start on unit 1" in texts(at.caption)
+    assert at.selectbox(key="gates_iv_target").options == [EN[f"gates.intervene.targets.{k}"]
+                                                            for k in ("forget", "input", "output", "hidden")]
+    assert metrics(at)[0] == f"{state.last.info['accuracy']:.1%}"
+    # every unit's forget gate shut after the symbol: down to chance, said with the engine's numbers
+    every = list(range(1, cfg.hidden_size + 1))
+    intervene(at, "forget", every, "0", 2)
+    effect = interventions.measure(model, cfg, interventions.Intervention("forget", tuple(every), "0", 2))
+    assert abs(effect.after - 0.25) <= 0.1
+    assert metrics(at) == (f"{effect.before:.1%}", f"{effect.after:.1%}")
+    said = texts(at.markdown)
+    assert (f"With the forget gate of all {cfg.hidden_size} units clamped to 0 from step 2 on, held-out accuracy falls "
+            f"from **{effect.before:.1%}** to **{effect.after:.1%}**; chance is 25%.") in said
+    assert f"averages **{effect.state_after:.2f}** in size" in texts(at.caption)
+    # the heatmaps of both runs, one above the other, the forget gate held at 0 from step 2 on
+    spec, frames = chart(at, EN["gates.intervene.pairs_title"])
+    pairs = [[p["title"] for p in pair["vconcat"]] for pair in spec["vconcat"]]
+    assert pairs[0] == ["forget gate f_t: untouched", "forget gate f_t: with the intervention"]
+    assert [p[0].split(":")[0] for p in pairs] == ["forget gate f_t", "cell state C_t", "hidden state h_t"]
+    forget = [f for f in frames if set(f["gate"]) == {"forget"}]
+    assert len(forget) == 2 and (forget[1][forget[1]["t"] >= 2]["value"] == 0).all()
+    assert (forget[0]["value"] > 0).all()
+    cell = spec["vconcat"][1]["vconcat"]  # one colour scale for both runs of a state
+    assert cell[0]["encoding"]["color"]["scale"]["domain"] == cell[1]["encoding"]["color"]["scale"]["domain"]
+    # to 1 instead: the memory stays; silencing a unit: the value is not asked
+    intervene(at, "forget", every, "1", 2)
+    assert metrics(at)[1] == f"{interventions.measure(model, cfg, interventions.Intervention('forget', tuple(every), '1', 2)).after:.1%}"
+    assert "held-out accuracy stays at" in texts(at.markdown)
+    least = int(interventions.silencing_ranking(model, cfg)["unit"].iloc[-1])
+    intervene(at, "hidden", [least], "0", 1)
+    assert at.radio(key="gates_iv_value").disabled
+    assert f"the hidden state of unit {least} silenced (set to 0) from step 1 on" in texts(at.markdown)
+    # the ranking: every unit, costliest first, the learner's units in red
+    spec, frames = chart(at, EN["gates.intervene.ranking_title"])
+    ranking = interventions.silencing_ranking(model, cfg)
+    bars = frames[0]
+    assert bars["unit"].tolist() == ranking["unit"].tolist()
+    assert bars["cost"].tolist() == pytest.approx(ranking["cost"].tolist())
+    assert bars.set_index("unit")["group"][least] == EN["gates.intervene.ranking_picked"]
+    top = ranking.iloc[0]
+    assert f"Silencing **unit {int(top['unit'])}** alone costs most: **{top['cost']:.1%}**" in texts(at.markdown)
+    at.multiselect(key="gates_iv_units").set_value([]).run()
+    assert EN["gates.intervene.no_units"] in texts(at.info)
+
+
+def test_suggested_experiments_set_the_knobs_and_say_what_happened():
+    from rnnviz import interventions
+    at = open_gates()
+    state = run_state(at)
+    cfg, model = state.config, state.model
+    at.button(key="gates_iv_exp_keep_zero").click().run()
+    no_exception(at)
+    assert (at.selectbox(key="gates_iv_target").value, at.radio(key="gates_iv_value").value,
+            at.number_input(key="gates_iv_start").value) == ("forget", "0", 2)
+    assert at.multiselect(key="gates_iv_units").value == list(range(1, cfg.hidden_size + 1))
+    assert "**Expected:** with the forget gate at 0" in texts(at.markdown)
+    effect = interventions.measure(model, cfg, interventions.experiment("keep_zero", "LSTM", cfg.hidden_size, ()))
+    assert f"to **{effect.after:.1%}**; chance is 25%. The model now guesses" in texts(at.markdown)
+    at.button(key="gates_iv_exp_keep_one").click().run()
+    assert at.radio(key="gates_iv_value").value == "1" and "**Expected:** with the forget gate at 1" in texts(at.markdown)
+    # silencing: before gates_2 is answered, the costliest unit (the memory units are its answer)
+    ranking = interventions.silencing_ranking(model, cfg)
+    assert at.button(key="gates_iv_exp_silence").label == "silence the costliest unit"
+    at.button(key="gates_iv_exp_silence").click().run()
+    assert at.multiselect(key="gates_iv_units").value == [int(ranking["unit"].iloc[0])]
+    assert at.selectbox(key="gates_iv_target").value == "hidden"
+    # a knob moved: no longer the experiment, its expectation goes
+    at.number_input(key="gates_iv_start").set_value(5).run()
+    assert "**Expected:**" not in texts(at.markdown)
+    # gates_2 answered: the memory units, silenced together, with what each costs alone
+    show_answers(at, ("gates_2",))
+    units = gates.memory_units(model, cfg).units
+    assert at.button(key="gates_iv_exp_silence").label == "silence the memory units"
+    at.button(key="gates_iv_exp_silence").click().run()
+    assert at.multiselect(key="gates_iv_units").value == units
+    note = interventions.memory_note(model, cfg, ranking, units, 4)
+    assert str(note) in texts(at.markdown)
+    together = interventions.measure(model, cfg, interventions.Intervention("hidden", tuple(units)))
+    assert metrics(at)[1] == f"{together.after:.1%}"
+
+
+def test_interventions_on_a_gru_a_plain_rnn_and_the_sine():
+    at = open_gates(gates_kind="GRU")
+    assert at.selectbox(key="gates_iv_target").options == [EN[f"gates.intervene.targets.{k}"]
+                                                            for k in ("update", "reset", "hidden")]
+    assert at.button(key="gates_iv_exp_keep_zero").label == "update gate to 0 after the symbol"
+    at.button(key="gates_iv_exp_keep_zero").click().run()
+    no_exception(at)
+    assert at.selectbox(key="gates_iv_target").value == "update"
+    at.radio(key="gates_kind").set_value("RNN").run()
+    no_exception(at)
+    assert at.selectbox(key="gates_iv_target").options == [EN["gates.intervene.targets.hidden"]]
+    assert [b.key for b in at.button if b.key and b.key.startswith("gates_iv_exp_")] == ["gates_iv_exp_silence"]
+    at.radio(key="gates_task").set_value("sine").run()
+    no_exception(at)
+    assert "MSE" in at.metric[0].label and "Pick the units" in texts(at.caption)

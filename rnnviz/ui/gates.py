@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from rnnviz import charts, gates
+from rnnviz import charts, gates, interventions
 from rnnviz.i18n import tr, words
 from rnnviz.ui import TrainState, choice, show
 from rnnviz.ui import checkpoint as checkpoint_ui
@@ -304,3 +304,145 @@ def _finished(job) -> list:
             while not job.done:
                 time.sleep(0.2)
     return job.rows
+
+
+# ---------------------------------------------------------------- interventions (rnnviz.interventions)
+
+
+def _measured(state: TrainState) -> dict:
+    """The run's gate means and silencing ranking, computed once per trained model."""
+    key = (id(state), len(state.history))
+    cache = st.session_state.get("_gates_iv")
+    if cache is None or cache["key"] != key:
+        cache = {"key": key, "means": interventions.gate_means(state.model, state.config),
+                 "ranking": interventions.silencing_ranking(state.model, state.config)}
+        st.session_state["_gates_iv"] = cache
+    return cache
+
+
+def _follow_units(state: TrainState, memory: list[int], revealed: bool) -> None:
+    """The units box starts on unit 1, or on the memory units once checkpoint gates_2 is answered
+    (which units hold the memory is its question); a new run resets it, as follow_unit does."""
+    H, key = state.config.hidden_size, "gates_iv_units"
+    if st.session_state.get("_gates_iv_run") is not state:
+        st.session_state["_gates_iv_run"], st.session_state["_gates_iv_moved"] = state, False
+        st.session_state[key] = [1]
+    if not st.session_state["_gates_iv_moved"] and revealed and memory:
+        st.session_state["_gates_iv_moved"] = True
+        if st.session_state.get(key) == [1]:
+            st.session_state[key] = list(memory)
+    st.session_state[key] = [u for u in st.session_state.get(key, [1]) if 1 <= u <= H]
+
+
+def _set(iv: interventions.Intervention, name: str) -> None:
+    """A suggested experiment's button: its settings into the knobs."""
+    st.session_state.update({"gates_iv_target": iv.target, "gates_iv_units": list(iv.units),
+                             "gates_iv_start": iv.start, "_gates_iv_exp": (name, iv)})
+    if iv.target != "hidden":
+        st.session_state["gates_iv_value"] = iv.value
+
+
+def interventions_section(state: TrainState, example, frame: pd.DataFrame, index: int, n: dict[str, int]) -> None:
+    """The interventions section: define the words, the knobs and the suggested experiments,
+    the task re-measured beside the untouched model, the heatmaps of both runs, the ranking.
+    A fragment: a knob redraws this section only (the model is already trained)."""
+    cfg, model = state.config, state.model
+    recall = cfg.task in gates.RECALL_TASKS
+    memory = gates.memory_units(model, cfg).units if recall else []
+    revealed = recall and checkpoint_ui.revealed("gates_2", cfg)
+    st.markdown(tr("gates.intervene.define", n=gates.EVAL_SIZE))
+
+    @st.fragment
+    def section() -> None:
+        cache = _measured(state)
+        ranking = cache["ranking"]
+        _follow_units(state, memory, revealed)
+        targets, T = interventions.TARGETS[cfg.kind], int(frame["t"].max())
+        if st.session_state.get("gates_iv_target") not in targets:
+            st.session_state.pop("gates_iv_target", None)
+        st.session_state.setdefault("gates_iv_start", min(T, interventions.AFTER_SYMBOL if recall else 1))
+        st.session_state["gates_iv_start"] = min(int(st.session_state["gates_iv_start"]), T)
+        c = st.columns([2, 2, 1, 1])
+        target = choice(c[0].selectbox, tr("gates.intervene.target"), targets, key="gates_iv_target",
+                        labels={k: tr(f"gates.intervene.targets.{k}") for k in targets})
+        units = c[1].multiselect(tr("gates.intervene.units"), list(range(1, cfg.hidden_size + 1)), key="gates_iv_units",
+                                 help=tr("gates.intervene.units_help"))
+        value = choice(c[2].radio, tr("gates.intervene.value"), interventions.VALUES, key="gates_iv_value",
+                       labels={k: tr(f"gates.intervene.values.{k}") for k in interventions.VALUES},
+                       disabled=target == "hidden", horizontal=True, help=tr("gates.intervene.value_help"))
+        start = int(c[3].number_input(tr("gates.intervene.start"), 1, T, key="gates_iv_start",
+                                      help=tr("gates.intervene.start_help")))
+        if recall and not revealed:
+            st.caption(tr("gates.intervene.units_first", n=n["held"]))
+        elif recall:
+            st.caption(tr("gates.intervene.units_memory", units=gates.Listing(memory), n=n["held"]))
+        else:
+            st.caption(tr("gates.intervene.units_pick"))
+        _experiments(cfg, memory if revealed else [int(ranking["unit"].iloc[0])], revealed)
+        if not units:
+            st.info(tr("gates.intervene.no_units"), icon=":material/info:")
+            return
+        iv = interventions.Intervention(target, tuple(sorted(units)), value if target != "hidden" else "0", start)
+        _effect(state, iv, cache, example, frame, index, n)
+        _ranking_chart(state, ranking, units, memory if revealed else [], n)
+
+    section()
+
+
+def _experiments(cfg: gates.GateConfig, silence: list[int], revealed: bool) -> None:
+    """The suggested experiments, one button each; the chosen one's expectation while it is set."""
+    st.markdown(tr("gates.intervene.try"))
+    names = interventions.experiments(cfg.kind)
+    c = st.columns(len(names))
+    gate = tr(f"gates.eq.{gates.KEEP[cfg.kind]}") if cfg.kind in gates.KEEP else ""
+    for col, name in zip(c, names):
+        iv = interventions.experiment(name, cfg.kind, cfg.hidden_size, tuple(silence))
+        label = name if name != "silence" else ("silence_memory" if revealed else "silence_top")
+        col.button(tr(f"gates.intervene.exp.{label}", gate=gate), key=f"gates_iv_exp_{name}", on_click=_set,
+                   args=(iv, label), width="stretch")
+
+
+def _effect(state: TrainState, iv, cache: dict, example, frame: pd.DataFrame, index: int, n: dict[str, int]) -> None:
+    """The task with and without the intervention, what it did, and both runs' heatmaps."""
+    cfg, model = state.config, state.model
+    effect = interventions.measure(model, cfg, iv, cache["means"])
+    shown = st.session_state.get("_gates_iv_exp")
+    if shown is not None and shown[1] == iv:  # a suggested experiment, as set: what it should show
+        gate = tr(f"gates.eq.{gates.KEEP[cfg.kind]}") if cfg.kind in gates.KEEP else ""
+        st.markdown(tr(f"gates.intervene.exp.expect_{shown[0]}", gate=gate))
+    fmt = (lambda v: f"{v:.1%}") if effect.score == "accuracy" else (lambda v: f"{v:.4f}")
+    name = tr(f"gates.score.{effect.score}")
+    c = st.columns(2)
+    c[0].metric(f"{name}: {tr('gates.intervene.untouched')}", fmt(effect.before))
+    c[1].metric(f"{name}: {tr('gates.intervene.intervened')}", fmt(effect.after),
+                delta=fmt(effect.after - effect.before), delta_color="normal" if effect.score == "accuracy" else "inverse")
+    st.markdown(str(interventions.result_note(cfg, iv, effect)))
+    if note := interventions.state_note(cfg, iv, effect):
+        st.caption(str(note))
+    after = interventions.frame(model, example, iv, cache["means"])
+    state_name = gates.STATE[cfg.kind]
+    shown_gates = list(dict.fromkeys(([iv.target] if iv.target != "hidden" else []) + [state_name, "hidden"]))
+    titles = {g: (tr("gates.intervene.pair_before", gate=tr(f"gates.gate.{g}")),
+                  tr("gates.intervene.pair_after", gate=tr(f"gates.gate.{g}"))) for g in shown_gates}
+    T = int(frame["t"].max())
+    st.caption(tr("gates.intervene.pairs", index=index, heat=n["heat"], start=iv.start))
+    show(charts.paired_panels(frame, after, shown_gates, titles, {g: tr(f"gates.gate.{g}") for g in shown_gates},
+                              tr("gates.intervene.pairs_title"), tr("charts.time_step"), tr("charts.unit"),
+                              width=min(900, max(320, 14 * T))))
+
+
+def _ranking_chart(state: TrainState, ranking: pd.DataFrame, units: list[int], memory: list[int],
+                   n: dict[str, int]) -> None:
+    """What silencing each unit alone costs, the learner's units in red, and what it says."""
+    cfg, score = state.config, gates.score_name(state.config)
+    picked, other = tr("gates.intervene.ranking_picked"), tr("gates.intervene.ranking_other")
+    rows = ranking.assign(group=[picked if u in units else other for u in ranking["unit"]])
+    show(charts.cost_bars(rows, tr("gates.intervene.ranking_title"), tr("gates.intervene.ranking_x"),
+                          tr(f"gates.intervene.ranking_y_{score}"), tr("gates.intervene.ranking_legend"),
+                          (picked, other), score == "accuracy"))
+    st.markdown(str(interventions.ranking_note(ranking, score)))
+    if memory:
+        cache = _measured(state)  # measured once per run and set of memory units
+        if cache.get("memory_note", (None,))[0] != memory:
+            cache["memory_note"] = (memory, interventions.memory_note(state.model, cfg, ranking, memory, n["held"]))
+        st.markdown(str(cache["memory_note"][1]))
