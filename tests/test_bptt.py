@@ -6,10 +6,13 @@ gradient and nothing before it; and the page's section draws, and its stepper re
 from __future__ import annotations
 
 import math
+import statistics
+import time
 from dataclasses import replace
 
 import pytest
 import torch
+import web
 from apptest import chart, elements, english_on, no_exception, open_page, title_of
 from torch.nn import functional as F
 
@@ -214,3 +217,35 @@ def test_the_section_in_chinese():
     titles = [title_of(spec) for spec, _ in elements(at)]
     assert zh["unrolling.bptt.norm_title"] in titles and zh["unrolling.bptt.added_title"] in titles
     assert english_on(at) == []  # the whole page, this section with clipping on included
+
+
+# ---------------------------------------------------------------- the stepper in the browser (a fragment's rerun)
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+METRIC_SHOWS_JS = """(s) => [...document.querySelectorAll('[data-testid=stMetricLabel]')].some(e => e.innerText.includes(s))"""
+
+
+def test_the_stepper_redraws_its_section_in_the_learners_language_well_under_a_second(browser, app_url):
+    """In 简体中文: each step back redraws only the section (a fragment rerun, which does not run
+    the page's setup), still in Chinese, in well under a second (median of 5)."""
+    zh = CATALOGUES["zh"]
+    context, page, errors = web.open_page(browser, app_url + "/RNN_Unrolling?lang=zh")
+    try:
+        page.wait_for_function(web.FINISHED_JS, timeout=180_000)
+        stepper = page.locator("[data-testid=stSlider]").filter(has_text=zh["unrolling.bptt.t"])
+        stepper.locator("input[type=range]").focus()
+        T, times = bptt.BpttConfig.seq_len, []
+        for t in range(T - 1, T - 7, -1):
+            start = time.perf_counter()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(METRIC_SHOWS_JS, arg=f"∂h{str(t).translate(SUBSCRIPT)}‖", timeout=30_000)
+            page.wait_for_function(web.FINISHED_JS, timeout=30_000)
+            times.append(time.perf_counter() - start)
+        section = page.locator("[data-testid=stMain]").inner_text()
+        assert "**" not in section and "从 t = 7 回到 t = 6：" in section  # the step sentence, in Chinese
+        assert zh["unrolling.bptt.change"].format(t1=7) in section
+        assert stepper.count() == 1 and not errors
+        median = statistics.median(times[1:])  # the first press also focuses the thumb
+        assert median < 1.0, times
+    finally:
+        context.close()

@@ -18,9 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import bptt, charts, unrolling
-from rnnviz.i18n import Message, tr
+from rnnviz.i18n import DEFAULT, Message, set_language, tr
 from rnnviz.ui import TrainState, choice, show
 from rnnviz.ui import checkpoint as checkpoint_ui
+from rnnviz.ui.page import LANG
 
 BOUND = {"bind": "query-params"}  # the section's settings go into the page's link
 
@@ -352,8 +353,8 @@ def bptt_equations(run: bptt.BpttRun, t: int) -> None:
         return
     t1 = t + 1
     d = charts.derivative(run.config.nonlinearity, t1)
-    st.latex(rf"J_{{{t1}}}^\top = W_{{hh}}^\top\,\mathrm{{diag}}({d}) = {charts.mat(run.W_hh.T, 2)}"
-             rf"\,\mathrm{{diag}}\!\left({f(s['dphi'], 2)}\right) = {charts.mat(s['Jt'], 3)}")
+    st.latex(rf"W_{{hh}}^\top = {charts.mat(run.W_hh.T, 3)} \qquad {d} = {f(s['dphi'], 3)}")
+    st.latex(rf"J_{{{t1}}}^\top = W_{{hh}}^\top\,\mathrm{{diag}}({d}) = {charts.mat(s['Jt'], 3)}")
     own = rf" + W_{{hy}}^\top \frac{{\partial L}}{{\partial y_{{{t}}}}}" if every else ""
     own_numbers = rf" + {f(s['direct'], 4)}" if every else ""
     st.latex(rf"\frac{{\partial L}}{{\partial h_{{{t}}}}} = J_{{{t1}}}^\top \frac{{\partial L}}{{\partial h_{{{t1}}}}}"
@@ -361,12 +362,8 @@ def bptt_equations(run: bptt.BpttRun, t: int) -> None:
 
 
 def bptt_step(run: bptt.BpttRun, t: int) -> None:
-    """Where the walk is: the step's numbers (matrices or the largest singular value), its norm, the change."""
+    """Where the walk is: the step's norm, its change from t + 1 and the factor's largest singular value."""
     s = run.step(t)
-    if run.matrices:
-        bptt_equations(run, t)
-    else:
-        st.caption(tr("unrolling.bptt.too_large", most=bptt.MATRIX_MAX, hidden=run.config.hidden_size))
     c = st.columns(3)
     sub = str(t).translate(SUBSCRIPT)
     c[0].metric(f"‖∂L/∂h{sub}‖", f"{s['norm']:.3e}")
@@ -378,18 +375,24 @@ def bptt_step(run: bptt.BpttRun, t: int) -> None:
     st.markdown(str(run.step_sentence(t)))
 
 
-def bptt_charts(run: bptt.BpttRun, t: int) -> None:
-    """‖∂L/∂h_t‖ over t with the stepper's t marked, and each step's largest singular value against 1."""
+def bptt_norms(run: bptt.BpttRun, t: int) -> None:
+    """‖∂L/∂h_t‖ over t, the stepper's t marked."""
     frame = run.frame()
-    left, right = st.columns(2)
     shown = frame[frame["grad_norm"] > 0]  # a log axis: an exact 0 (relu units all off) is not drawn
     norms = charts.line(shown, "t", "grad_norm", tr("unrolling.bptt.norm_title"), tr("unrolling.bptt.x"),
                         tr("unrolling.bptt.norm_y"), log_y=True, points=True, x_domain=(1, run.T), x_whole=True,
                         y_format=charts.log_format(shown["grad_norm"]))
-    show(charts.with_rule(norms, t, tr("unrolling.bptt.here", t=t)), left)
+    show(charts.with_rule(norms, t, tr("unrolling.bptt.here", t=t)))
+
+
+def bptt_factors(run: bptt.BpttRun) -> None:
+    """Each step's largest singular value against 1 (the same at every t of the stepper)."""
+    frame = run.frame()
+    top = max(1.1, float(frame["sigma"].max()) * 1.05)
     sigma = charts.line(frame, "t", "sigma", tr("unrolling.bptt.sigma_title"), tr("unrolling.bptt.x"),
-                        tr("unrolling.bptt.sigma_y"), points=True, x_domain=(1, run.T), x_whole=True)
-    show(charts.with_level(sigma, 1.0, tr("unrolling.bptt.one")), right)
+                        tr("unrolling.bptt.sigma_y"), points=True, x_domain=(1, run.T), x_whole=True,
+                        y_domain=(0, top))
+    show(charts.with_level(sigma, 1.0, tr("unrolling.bptt.one")))
 
 
 def bptt_clipping(run: bptt.BpttRun) -> None:
@@ -411,14 +414,37 @@ def bptt_clipping(run: bptt.BpttRun) -> None:
     st.caption(tr("unrolling.bptt.added_caption"))
 
 
+def speak_the_sessions_language() -> None:
+    """A fragment's rerun runs only the fragment, not page_setup(): set this thread's language again."""
+    set_language(st.session_state.get(LANG) or DEFAULT)
+
+
+@st.fragment
+def bptt_walk(run: bptt.BpttRun) -> None:
+    """The stepper and what it moves: a fragment inside the section's, so a step redraws only this."""
+    speak_the_sessions_language()
+    t = bptt_stepper(run)
+    if run.matrices:  # the page's width: the matrices are wide
+        bptt_equations(run, t)
+    else:
+        st.caption(tr("unrolling.bptt.too_large", most=bptt.MATRIX_MAX, hidden=run.config.hidden_size))
+    left, right = st.columns([5, 4])
+    with left:
+        bptt_step(run, t)
+    with right:
+        bptt_norms(run, t)
+
+
 @st.fragment
 def bptt_section() -> None:
-    """Section 6 below its intro: its knobs and stepper redraw only this section (a fragment)."""
+    """Section 6 below its intro: its knobs redraw only this section (a fragment), its stepper less still."""
+    speak_the_sessions_language()
     run = bptt.backward(bptt_controls())
-    t = bptt_stepper(run)
-    bptt_step(run, t)
-    bptt_charts(run, t)
-    st.markdown(say(run.sentence()))
+    bptt_walk(run)
+    left, right = st.columns([5, 4])
+    left.markdown(say(run.sentence()))
+    with right:
+        bptt_factors(run)
     st.markdown(f"**{tr('unrolling.bptt.clip_header')}**")
     bptt_clipping(run)
     same = run.max_diff <= bptt.AUTOGRAD_TOL
