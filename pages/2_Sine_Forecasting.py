@@ -1,10 +1,11 @@
 """Sine forecasting: a window of past values predicts the next one. Single-step (teacher
 forcing) vs multi-step (recursive) forecasts, tutorial A's recipe beside its FAQ's
-alternatives, the hidden state while forecasting, and sin -> cos. Widgets -> config ->
-rnnviz -> charts; every sentence about forecasting is picked from the run's verdict.
+alternatives, the hidden state while forecasting, how far back a forecast looks, and sin -> cos.
+Widgets -> config -> rnnviz -> charts; every sentence about forecasting is picked from the run.
 
 Each section's widgets, charts and tables are named functions in rnnviz/ui/sine.py; the
-experiments are rnnviz/sine.py (forecasters, recipes) and rnnviz/sincos.py (sin -> cos)."""
+experiments are rnnviz/sine.py (forecasters, recipes), rnnviz/sinespan.py (how far back a
+forecast looks) and rnnviz/sincos.py (sin -> cos)."""
 
 import streamlit as st
 
@@ -83,7 +84,11 @@ if state is not None and state.history:
     st.header(tr("sine.inside.header"), divider="gray")
     sine_ui.inside(state.model.models[kind], series_t, win, kind, fc.verdicts[kind])
 
-# ------------------------------------------------------------------ 6. sin -> cos
+    # ------------------------------------------------------------------ 6. how far back
+    st.header(tr("sine.span.header"), divider="gray")
+    sine_ui.span_section(state, kind, fc)  # a fragment: its knobs redraw this section only
+
+# ------------------------------------------------------------------ 7. sin -> cos
 st.header(tr("sine.sc.header"), divider="gray")
 st.markdown(tr("sine.sc.intro"))
 recipe_c = sincos.SinCosConfig
@@ -96,7 +101,7 @@ if sc_state is not None and sc_state.history and \
                           options=("grows", "same", "shrinks")):
     sine_ui.sincos_results(sc_state)
 
-# ------------------------------------------------------------------ 7. FAQ
+# ------------------------------------------------------------------ 8. FAQ
 if state is not None and state.history:
     st.header(tr("sine.faq.header"), divider="gray")
     sine_ui.faq(state, kind)

@@ -13,7 +13,7 @@ from rnnviz.i18n import CATALOGUES
 PAGE = "pages/2_Sine_Forecasting.py"
 ZH = CATALOGUES["zh"]
 QUICK = {"sine_steps_fast": 20, "sine_passes": 1, "sine_steps_random": 30, "sc_steps": 20}  # cheap training: the words, not the fit, are tested
-HEADERS = ["data", "sample", "train", "forecast", "inside", "sc", "faq"]
+HEADERS = ["data", "sample", "train", "forecast", "inside", "span", "sc", "faq"]
 
 def open_sine_zh():
     return open_page(PAGE, timeout=180, language="zh", **QUICK)

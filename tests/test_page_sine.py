@@ -15,6 +15,7 @@ import re
 
 import pytest
 from apptest import (
+    chart,
     chart_titles,
     no_exception,
     open_page,
@@ -102,7 +103,7 @@ def quick() -> AppTest:
 def test_defaults_render_every_section_with_the_tutorials_numbers():
     at = open_sine()
     assert at.title[0].value == "Sine forecasting"
-    assert sections(at) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert sections(at) == ["1", "2", "3", "4", "5", "6", "7", "8"]
     assert not at.error and not at.warning
     reveal(at, "sine_1", "sine_3", "sine_4")
     state = run(at)
@@ -455,3 +456,61 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     at.number_input(key="sine_seed").set_value(1).run()
     no_exception(at)
     assert not has_title(at, "RNN" + FORECAST_TITLE) and at.radio(key="quiz_sine_1").value is None
+
+
+# ---------------------------------------------------------------- 6. how far back a forecast looks
+
+
+def span_table(at: AppTest):
+    return next(t.value for t in at.table if "span, single-step" in t.value.columns)
+
+
+def test_how_far_back_draws_and_a_knob_redraws_it_without_training(quick: AppTest):
+    at = quick
+    before = run(at)
+    md = texts(at.markdown)
+    assert "**Influence** (also called *saliency*)" in md and "**zero by construction**" in md
+    assert "The free run's forecast of y[339], 20 step(s) after the split" in md  # the default: 20 steps on
+    _, frames = chart(at, "RNN: influence of each value read on the forecast of y[339] (multi-step)")
+    bars = next(f for f in frames if "influence" in f.columns)
+    assert list(bars["k"]) == list(range(29)) and (bars["influence"] > 0).all()  # back to y[310], past the window
+    assert set(bars.loc[bars["k"] < 19, "read"]) == {"own prediction"} and set(bars.loc[bars["k"] >= 19, "read"]) == {"true value"}
+    assert has_title(at, "RNN: the values the forecast of y[339] read, coloured by influence")
+    assert list(span_table(at).index) == ["RNN"]
+    # a position: the same model, another row of its profiles
+    at.slider(key="sine_span_h").set_value(50).run()
+    no_exception(at)
+    assert run(at) is before
+    _, frames = chart(at, "RNN: influence of each value read on the forecast of y[369] (multi-step)")
+    assert len(next(f for f in frames if "influence" in f.columns)) == 59
+    assert "The free run's forecast of y[369], 50 step(s) after the split" in texts(at.markdown)
+    # single-step: only the window's 10 true values matter, the rest is zero
+    at.radio(key="sine_span_how").set_value("single_step").run()
+    no_exception(at)
+    _, frames = chart(at, "RNN: influence of each value read on the forecast of y[369] (single-step)")
+    bars = next(f for f in frames if "influence" in f.columns)
+    assert (bars.loc[bars["k"] < 10, "influence"] > 0).all() and (bars.loc[bars["k"] >= 10, "influence"] == 0).all()
+    assert "The single-step forecast of y[369] reads y[359] … y[368]" in texts(at.markdown)
+    single = span_table(at).loc["RNN", "span, single-step"]
+    assert 0 <= single <= 9 and f"**{single}** step(s) back" in texts(at.markdown)
+    # the kinds it lacks train on request, with its settings; then overlaid with their spans
+    assert at.button(key="sine_span_train").label.startswith("Train LSTM, GRU with the same settings")
+    at.button(key="sine_span_train").click().run()
+    no_exception(at)
+    assert run(at) is before
+    table = span_table(at)
+    assert list(table.index) == ["RNN", "LSTM", "GRU"] and (table["span, single-step"] <= 9).all()
+    _, frames = chart(at, "Influence over its peak on the forecast of y[369] (single-step), by model")
+    lines = next(f for f in frames if "share" in f.columns)
+    assert sorted(lines["model"].unique()) == sorted(f"{k}: span {table.loc[k, 'span, single-step']}" for k in table.index)
+    at.slider(key="sine_span_h").set_value(5).run()  # asked once: the twins stay, no button
+    no_exception(at)
+    assert not any(b.key == "sine_span_train" for b in at.button) and len(span_table(at)) == 3
+
+
+def test_how_far_back_in_chinese():
+    at = open_page(PAGE, timeout=TIMEOUT, language="zh", **QUICK)
+    no_exception(at)
+    assert "6. 一次预测往回看多远" in [h.value for h in at.header]
+    assert has_title(at, "RNN：读入的每个值对 y[339] 的预测的影响（递推多步预测）")
+    assert "跨度" in texts(at.markdown)

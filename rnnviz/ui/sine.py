@@ -11,11 +11,13 @@ builder in rnnviz/charts.py, called from here with titles from the catalogue.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from rnnviz import charts, forecast, sincos, sine
+from rnnviz import charts, cost, forecast, saliency, sincos, sine, sinespan
 from rnnviz.data.sine import NOISE_KINDS, Series, SeriesConfig, make_series
 from rnnviz.i18n import Problem, tr, words
 from rnnviz.models import FORECASTERS, SeqRegressor
@@ -341,3 +343,97 @@ def faq(state: TrainState, kind: str) -> None:
         st.table(shapes.set_index(tr("sine.faq.parameter")))
     with st.expander(tr("sine.faq.passes")):
         st.markdown(str(sine.passes_message(state.config, state.last.step)))
+
+
+# ------------------------------------------------------------------ 6. how far back a forecast looks
+
+SPAN_H = 20  # the forecast explained at first: 20 steps after the split, where the free run reads only its own predictions
+SPAN_CACHE = "_sine_span_cache"  # (config, step, kind, how) -> (influence matrix, values read), this run's models only
+SPAN_TWINS = "_sine_span_twins"  # the config whose missing kinds the learner asked to train
+
+
+def _span_model(cfg: sine.SineConfig, step: int, kind: str, m: SeqRegressor, series: Series, how: str):
+    """One model's influence matrix (every test position, one batched pass) and the values it
+    read, computed once per trained model and way of forecasting: a knob only picks a row."""
+    cache = st.session_state.setdefault(SPAN_CACHE, {})
+    key = (cfg, step, kind, how)
+    if key not in cache:
+        for old in [k for k in cache if k[0] != cfg]:  # another run's models: not drawn again
+            del cache[old]
+        w = cfg.series.window
+        cache[key] = (sinespan.influence(m, series, w, how), sinespan.values_read(m, series, w, how))
+    return cache[key]
+
+
+def _span_profile(cfg, step, kind, m, series, how, h) -> sinespan.Profile:
+    matrix, values = _span_model(cfg, step, kind, m, series, how)
+    return sinespan.profile(matrix, values, series, cfg.series.window, kind, how, h)
+
+
+def _span_twins(state: TrainState) -> dict[str, SeqRegressor]:
+    """RNN, LSTM and GRU beside the learner's models: the page's own, and those it lacks trained
+    with the same settings once the learner asks (a button: the first view trains nothing more)."""
+    cfg, lacking = state.config, sinespan.missing(state.config)
+    models = dict(state.model.models)
+    if not lacking:
+        return models
+    names = ", ".join(lacking)
+    if state.status != "done":
+        st.caption(tr("sine.span.not_done", kinds=names))
+        return models
+    if st.session_state.get(SPAN_TWINS) != cfg:
+        seconds = cost.seconds(replace(cfg, kinds=lacking))
+        if not st.button(tr("sine.span.train_others", kinds=names, seconds=max(1, round(seconds))), key="sine_span_train",
+                         icon=":material/model_training:", help=tr("sine.span.train_others_help")):
+            return models
+        st.session_state[SPAN_TWINS] = cfg
+    with st.spinner(tr("sine.span.training", kinds=names)):
+        twins = sinespan.trained_twins(cfg)
+    return models | dict(twins.models)
+
+
+@st.fragment
+def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
+    """Section 6: which earlier values one forecast depends on, single-step and free-running,
+    and the same forecast by RNN, LSTM and GRU. A fragment: its knobs redraw this section only."""
+    cfg, step = state.config, state.last.step
+    series, win = make_series(cfg.series), cfg.series.window
+    horizon = len(series.y) - series.split
+    st.markdown(tr("sine.span.intro", percent=round(saliency.FADED * 100)))
+    st.markdown(tr("sine.span.window_note", window=win))
+    c = st.columns([3, 2])
+    if st.session_state.get("sine_span_h", 1) > horizon:  # a shorter test part than the last run's
+        st.session_state["sine_span_h"] = horizon
+    h = c[0].slider(tr("sine.span.h"), 1, horizon, min(SPAN_H, horizon), key="sine_span_h", bind="query-params",
+                    help=tr("sine.span.h_help", split=series.split)) if horizon > 1 else 1
+    how = choice(c[1].radio, tr("sine.span.how"), sine.HOW, key="sine_span_how", index=1, horizontal=True,
+                 labels={w: tr(f"sine.col.{w}") for w in sine.HOW})
+    how_said = tr(f"sine.col.{how}")
+    p = _span_profile(cfg, step, kind, state.model.models[kind], series, how, h)
+    reads = words(["true", "own"], "sine.span.read")
+    frame = p.frame.assign(read=words(p.frame["read_as"], "sine.span.read"))
+    c1, c2 = st.columns(2)
+    show(charts.forecast_influence_bars(frame, win, p.span, tr("sine.span.bars_title", kind=kind, i=p.i, how=how_said),
+                               tr("sine.span.bars_x"), tr("sine.span.bars_y"), tr("sine.span.read_as"),
+                               reads if how == "multi_step" else reads[:1], tr("sine.span.window", window=win),
+                               tr("sine.span.span_rule", span=p.span), tr("sine.span.peak_rule"), saliency.FADED), c1)
+    row = fc.frame[(fc.frame["model"] == kind) & (fc.frame["how"] == how) & (fc.frame["i"] == p.i)]
+    point = {"i": p.i, "value": float(row["value"].iloc[0]), "label": tr("sine.span.forecast_point", i=p.i)}
+    show(charts.forecast_influence_series(frame, point, tr("sine.span.series_title", kind=kind, i=p.i), tr("sine.span.series_x"),
+                                 tr("sine.span.series_y"), tr("sine.span.share"), tr("sine.span.read_as")), c2)
+    st.markdown(str(sinespan.message(p)))
+
+    st.subheader(tr("sine.span.compare_header"))
+    st.markdown(tr("sine.span.compare_intro"))
+    models = _span_twins(state)
+    profiles = {k: {w: _span_profile(cfg, step, k, m, series, w, h) for w in sine.HOW} for k, m in models.items()}
+    shown = [ps[how] for ps in profiles.values()]
+    lines = sinespan.overlay_frame(shown)
+    lines["model"] = [tr("sine.span.legend", kind=k, span=s) for k, s in zip(lines["model"], lines["span"])]
+    show(charts.forecast_influence_overlay(lines, win, tr("sine.span.overlay_title", i=p.i, how=how_said), tr("sine.span.bars_x"),
+                                  tr("sine.span.overlay_y"), tr("sine.col.model"), tr("sine.span.window", window=win),
+                                  tr("sine.span.peak_rule"), saliency.FADED))
+    table = sinespan.span_table(profiles)
+    header = {c: tr(f"sine.span.col.{c}") for c in table.columns}
+    st.table(table.rename(columns=header).set_index(header["model"]).style.format({header["beyond"]: "{:.0%}"}))
+    st.caption(tr("sine.span.table_caption", i=p.i, h=h, window=win))
