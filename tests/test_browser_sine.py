@@ -71,7 +71,7 @@ def test_stop_half_way_keeps_a_usable_model(browser, app_url: str, artifacts: Pa
     try:
         wait_finished(page)
         assert page.evaluate("location.pathname") == URL_PATH
-        heading(page, "7. Questions, answered").wait_for(timeout=LOAD_MS)
+        heading(page, "8. Questions, answered").wait_for(timeout=LOAD_MS)
         assert_results_on_page(page, errors)
         page.screenshot(path=str(artifacts / "2_Sine_Forecasting_opened.png"), full_page=True)
 
