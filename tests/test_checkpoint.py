@@ -63,13 +63,14 @@ def _quiz_app():
     for lang in CATALOGUES:  # the test's own words for its one checkpoint
         CATALOGUES[lang].update({"quiz.demo_1.title": "Does it grow?", "quiz.demo_1.q": "Will the number grow?",
                                  "quiz.demo_1.o.grows": "it grows", "quiz.demo_1.o.shrinks": "it shrinks",
-                                 "quiz.demo_1.why": "The run's number is {x}."})
-    x = st.session_state.setdefault("x", 2.0)
+                                 "quiz.demo_1.why": "The run's number is {x}.", "quiz.demo_1.try": "Try 0.5."})
+    x = st.number_input("x", value=2.0, key="x")  # the run's knob
     st.session_state.setdefault("reveals", 0)
 
     def reveal():
         st.session_state["reveals"] += 1
-        return Reveal(right="grows" if x > 1 else "shrinks", why=Message("quiz.demo_1.why", x=x))
+        return Reveal(right="grows" if x > 1 else "shrinks", why=Message("quiz.demo_1.why", x=x),
+                      try_this=Message("quiz.demo_1.try"), link={"x": "0.5"})
 
     if checkpoint_ui.ask("demo_1", "demo", {"x": x}, reveal, options=("grows", "shrinks")):
         st.markdown("THE ANSWERING CHART")
@@ -121,3 +122,15 @@ def test_show_me_reveals_without_recording_an_answer():
     assert _shown(at) and "it grows" in at.info[0].value
     record = at.session_state.get("checkpoint_record", {})
     assert "demo_1" not in record
+
+
+def test_try_this_turns_the_knob_here_and_keeps_the_answers():
+    """A new tab would start a session with no answers: "Try it" sets the knob in this one."""
+    at = _open()
+    at.radio(key="quiz_demo_1").set_value("grows").run()
+    at.button(key="checkpoint_demo_1__check").click().run()
+    assert any(m.value == "**Try this:** Try 0.5." for m in at.markdown)
+    at.button(key="checkpoint_demo_1__try").click().run()
+    assert not at.exception and at.number_input(key="x").value == 0.5
+    assert not _shown(at), "the new run asks again"
+    assert at.session_state["checkpoint_record"]["demo_1"].correct, "the answer given before stays"

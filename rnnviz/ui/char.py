@@ -11,11 +11,17 @@ recipe_values(), its label char.model.<name>. A new corpus: rnnviz.charlm's docs
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
 import streamlit as st
+import torch
 
-from rnnviz import charlm, charts, cost
+from rnnviz import charlm, charspan, charts, cost
 from rnnviz.data import grammar
 from rnnviz.data.text import (
     JOIN,
@@ -34,6 +40,7 @@ from rnnviz.i18n import tr
 from rnnviz.train import Snapshot
 from rnnviz.ui import TrainState, choice, show
 from rnnviz.ui import checkpoint as checkpoint_ui
+from rnnviz.ui.background import Job
 from rnnviz.ui.live import about
 
 PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
@@ -77,6 +84,9 @@ def apply_recipe(recipe_id: str | None = None, keep=()) -> None:
     for key, value in recipe_values(charlm.RECIPES[recipe_id or st.session_state["char_recipe"]]).items():
         if key not in keep:
             st.session_state[key] = value
+
+
+checkpoint_ui.ON_SET["char_recipe"] = apply_recipe  # a checkpoint's "try it" that picks a recipe sets its knobs
 
 
 def recipe_choice() -> charlm.Recipe:
@@ -463,3 +473,156 @@ def inside(trained: charlm.Trained, run: charlm.RunKey) -> None:
                              bind="query-params")
     c[1].markdown(charts.coloured_text(snippet, acts[:, int(unit) - 1].tolist()), unsafe_allow_html=True)
     c[1].caption(tr("char.inside.coloured", unit=unit))
+
+
+# ------------------------------------------------------------------ 7. how far back a prediction looks
+
+_TWINS: OrderedDict[tuple, Job] = OrderedDict()  # RunKey -> the job training its other kinds, newest last
+_TWINS_KEPT = 8  # configs whose other kinds are kept on this server
+_TWINS_LOCK = threading.Lock()
+
+
+def _twins_job(run: charlm.RunKey, start: Callable[[], Job] | None = None) -> Job | None:
+    """The job training run's other kinds (started by start() when there is none and start is given)."""
+    with _TWINS_LOCK:
+        job = _TWINS.get(run)
+        if job is None and start is not None:
+            job = _TWINS[run] = start()
+            while len(_TWINS) > _TWINS_KEPT:
+                _TWINS.popitem(last=False)
+        if job is not None:
+            _TWINS.move_to_end(run)
+        return job
+
+
+@lru_cache(maxsize=16)
+def _held_ids(trained: charlm.Trained) -> torch.Tensor:
+    return torch.tensor(trained.vocab.encode(trained.held_text))
+
+
+def span_section(state: TrainState, corpus: charlm.Corpus | None) -> None:
+    """Section 7 below its header: the influence of each earlier character on one prediction
+    the learner picks, and averaged over many (the memory span), for the learner's model and,
+    once the button has trained them, the other two kinds; knobs redraw only this section."""
+    trained, run = state.model, state.config
+    st.markdown(tr("char.span.define", percent=round(charspan.saliency.FADED * 100)))
+    ids = _held_ids(trained)
+    if len(ids) < 3:
+        st.info(tr("char.span.too_short"))
+        return
+    # the other kinds train on the run's own corpus only (a corpus too short to train keeps the last model)
+    same = corpus is not None and corpus.vocab.chars == trained.vocab.chars and len(corpus.held_ids) == len(ids) \
+        and bool((corpus.held_ids == ids).all())
+    job = _twins_job(run)
+    polling = job is not None and not job.done
+
+    @st.fragment(run_every=1.0 if polling else None)
+    def view() -> None:
+        if polling and job.done:
+            st.rerun()  # once, to draw the three kinds without polling
+        span_view(state, ids, corpus if same else None, job)
+
+    view()
+
+
+def span_knobs(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, where) -> tuple[int, int]:
+    """(t, K): the position and the steps back. A new model starts at a position worth looking
+    at: in the embedded Reber grammar one whose next symbol repeats its line's second, elsewhere
+    the one among the averaged positions that looks furthest back (a link's position stays on the first view)."""
+    K = int(where.number_input(tr("char.span.K"), 1, 300, charspan.REACH, key="char_span_k", bind="query-params",
+                               help=tr("char.span.K_help")))
+    hint = charspan.closing(trained.held_text, K) if run.corpus == "reber" else []
+    hint = [h for h in hint if h[0] >= K] or hint  # whole windows first
+    avg = charspan.averaged(trained.model, ids, K)
+    first = hint[0][0] if hint else avg.furthest if avg is not None else len(ids) - 2
+    seen = id(trained.model)
+    if st.session_state.get("char_span_for", seen) != seen:
+        st.session_state["char_span_t"] = first
+    st.session_state["char_span_for"] = seen
+    t = int(where.number_input(tr("char.span.t"), 0, len(ids) - 2, first, key="char_span_t", bind="query-params",
+                               help=tr("char.span.t_help", last=len(ids) - 2)))
+    if hint:
+        where.caption(tr("char.span.reber_hint", t=", ".join(str(p) for p, _ in hint[:5])))
+    return t, K
+
+
+def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, job: Job | None) -> None:
+    """Section 7's knobs, charts and sentences (the fragment's body)."""
+    trained, run = state.model, state.config
+    kind, x_title, y_title = run.config.kind, tr("char.span.x"), tr("char.span.y")
+    c = st.columns([1, 3])
+    t, K = span_knobs(trained, ids, run, c[0])
+    p = charspan.position(trained, ids, t, K)
+    c[1].markdown(charts.influence_text(p.context, charspan.shares(p.profile), p.target), unsafe_allow_html=True)
+    c[1].caption(tr("char.span.coloured"))
+    st.markdown(str(charspan.position_message(p, kind)))
+    c = st.columns(2)
+    show(charts.influence_bars(charspan.bars_frame(p), tr("char.span.bars_title", t=t), x_title, y_title,
+                               p.span, tr("char.span.span_rule", span=p.span), tr("char.span.char")), c[0])
+    avg = charspan.averaged(trained.model, ids, K)
+    if avg is None:
+        c[1].info(tr("char.span.no_average", K=K, chars=len(ids)))
+        return
+    mean = pd.DataFrame({"k": range(K + 1), "influence": avg.profile.tolist()})
+    chart = charts.with_rule(charts.line(mean, "k", "influence", tr("char.span.mean_title", n=len(avg.ends)), x_title,
+                                         tr("char.span.mean_y"), x_whole=True), avg.span,
+                             tr("char.span.span_rule", span=avg.span))
+    show(chart, c[1])
+    st.markdown(str(charspan.average_message(avg, kind, run.config.num_steps, K)))
+    compare(state, ids, corpus, job, t, K, {kind: (p, avg)})
+
+
+def compare(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, job: Job | None, t: int, K: int,
+            mine: dict) -> None:
+    """The three kinds overlaid once trained; before that the button that trains the other two."""
+    run, kind = state.config, state.config.config.kind
+    others = charspan.others(kind)
+    st.markdown(f"**{tr('char.span.compare_header')}**")
+    seconds = charspan.train_seconds(state.history)
+    if job is None:
+        if corpus is None:
+            st.caption(tr("char.span.compare_other_corpus"))
+            return
+        st.caption(tr("char.span.compare_what", kind=kind, a=others[0], b=others[1], seconds=seconds,
+                      total=2 * seconds))
+        if st.button(tr("char.span.compare_button", a=others[0], b=others[1]), key="char_span_train",
+                     icon=":material/compare_arrows:"):
+            cfg = run.config
+            _twins_job(run, lambda: Job(lambda stop: charspan.twins(cfg, corpus, seconds, stop)))
+            st.rerun(scope="app")  # the section polls the job from the next run on
+        return
+    if job.error:
+        st.error(tr("char.span.compare_failed", error=job.error))
+        return
+    twins = list(job.rows)
+    for twin in twins:
+        st.caption(str(charspan.twin_message(twin)))
+    if not job.done:
+        st.progress(len(twins) / len(others), text=tr("char.span.compare_training", kind=others[len(twins)],
+                                                      done=len(twins), seconds=seconds))
+    profiles = dict(mine)
+    for twin in twins:
+        tids = _held_ids(twin.trained)
+        profiles[twin.kind] = (charspan.position(twin.trained, tids, t, K), charspan.averaged(twin.trained.model,
+                                                                                             tids, K))
+    order = [k for k in charspan.COMPARED if k in profiles]
+    names = {k: tr("char.span.yours" if k == kind else "char.span.model", kind=k) for k in order}
+    at = charspan.overlay_frame({names[k]: profiles[k][0].profile for k in order})
+    mean = charspan.overlay_frame({names[k]: profiles[k][1].profile for k in order})
+    level, legend = tr("char.span.level", percent=round(charspan.saliency.FADED * 100)), tr("char.span.legend")
+    c = st.columns(2)
+    for col, frame, title in ((c[0], at, tr("char.span.at_title", t=t)),
+                              (c[1], mean, tr("char.span.mean_all_title", n=len(mine[kind][1].ends)))):
+        show(charts.with_level(charts.line(frame, "k", "share", title, tr("char.span.x"), tr("char.span.share_y"),
+                                           color="model", color_title=legend, x_whole=True, y_domain=(0, 1)),
+                               charspan.saliency.FADED, level), col)
+    held = {twin.kind: twin.held_ppl for twin in twins}
+    scored = [s.info for s in state.history if "held_ppl" in s.info]
+    held[kind] = scored[-1].get("kept_ppl", scored[-1]["held_ppl"]) if scored else float("nan")
+    table = charspan.compared_frame({k: profiles[k][0].span for k in order}, {k: profiles[k][1].span for k in order},
+                                    held)
+    columns = {"model": tr("char.span.legend"), "span_here": tr("char.span.col_here", t=t),
+               "span": tr("char.span.col_span"), "held_ppl": tr("char.span.col_held")}
+    st.table(table.rename(columns=columns).set_index(columns["model"]).style.format({columns["held_ppl"]: "{:.3f}"}))
+    if job.done:
+        st.markdown(tr("char.span.compare_read", percent=round(charspan.saliency.FADED * 100)))

@@ -15,7 +15,6 @@ changes) asks again. path(lesson) draws the lesson's checkpoints at the top of t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -31,15 +30,18 @@ def record() -> dict[str, Attempt]:
     return st.session_state.setdefault(RECORD, {})
 
 
-def path(lesson: str) -> None:
+def path(lesson: str, skipped: Mapping[str, str] | None = None) -> None:
     """The lesson's path, at the top of its page: each checkpoint's goal in order, whether it is
-    answered (right or not), a link down to it, and the progress."""
+    answered (right or not), a link down to it, and the progress. skipped: the checkpoints this
+    page's settings do not ask (a GRU has no forget bias), each with why, in the learner's words."""
     ids = checkpoint.PATH[lesson]
     if not ids:
         return
-    done = record()
+    done, skipped = record(), skipped or {}
     mark = {True: "✅", False: "❌"}
-    lines = [f"{n}. {mark.get(done[i].correct, '') if i in done else '○'} [{tr(f'quiz.{i}.title')}](#quiz-{i})"
+    lines = [f"{n}. {mark.get(done[i].correct, '') if i in done else '○'} " +
+             (f"{tr(f'quiz.{i}.title')} — *{skipped[i]}*" if i in skipped and i not in done else
+              f"[{tr(f'quiz.{i}.title')}](#quiz-{i})")
              for n, i in enumerate(ids, start=1)]
     p = checkpoint.progress(done, lesson)
     with st.expander(tr("checkpoint.path", answered=p.answered, right=p.right, total=p.total),
@@ -112,9 +114,34 @@ def ask(checkpoint_id: str, lesson: str, run: object, reveal: Callable[[], Revea
             st.info(tr("checkpoint.answer", answer=right_words), icon=":material/visibility:")
         st.markdown(str(result.why))
         if result.try_this is not None:
-            link = f" [{tr('checkpoint.try_link')}](?{_with(result.link)})" if result.link else ""
-            st.markdown(tr("checkpoint.try", text=str(result.try_this)) + link)
+            st.markdown(tr("checkpoint.try", text=str(result.try_this)))
+            if result.link:  # in this session: a new tab would start one with no answers
+                st.button(tr("checkpoint.try_button"), key=f"checkpoint_{checkpoint_id}__try", on_click=_try,
+                          args=(result.link,), icon=":material/science:", help=tr("checkpoint.try_help"))
     return True
+
+
+ON_SET: dict[str, Callable[..., None]] = {}  # a knob whose own on_change sets others (the char recipe): keep=
+
+
+def _try(link: Mapping[str, str]) -> None:
+    """Turn the page's knobs to a try-this's values (before the rerun draws them), keeping the
+    learner's answers; a knob with its own on_change (ON_SET) runs it, the link's other knobs kept."""
+    for key, value in link.items():
+        st.session_state[key] = _like(st.session_state.get(key), value)
+        if key in ON_SET:
+            ON_SET[key](keep=set(link))
+
+
+def _like(current: object, value: str) -> object:
+    """value (a link's string) as the type the widget holds."""
+    if isinstance(current, bool):
+        return value.lower() == "true"
+    if isinstance(current, (int, float)):
+        return type(current)(float(value))
+    if isinstance(current, list):
+        return value.split(",")
+    return value
 
 
 def revealed(checkpoint_id: str, run: object) -> bool:
@@ -122,13 +149,6 @@ def revealed(checkpoint_id: str, run: object) -> bool:
     (a page may then show what would have given the answer away)."""
     return bool(st.session_state.get(f"checkpoint_{checkpoint_id}__shown")) and \
         st.session_state.get(f"checkpoint_{checkpoint_id}__run") == repr(run)
-
-
-def _with(link: Mapping[str, str]) -> str:
-    """The page's current link (its settings and language) with the knobs of `link` changed."""
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
-    params.update({k: [str(v)] for k, v in link.items()})
-    return urlencode(params, doseq=True)
 
 
 def _number(x) -> str:
