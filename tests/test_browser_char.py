@@ -116,7 +116,7 @@ def test_checkpoints_one_right_one_wrong(browser, app_url: str, artifacts: Path)
             page.locator(f".st-key-checkpoint_{quiz}__check").get_by_role("button").click()
             wait_finished(page, charts=3)
         page.get_by_text("Right: to keep each backward pass to one minibatch").wait_for(timeout=LOAD_MS)
-        page.get_by_text("Not this time. Your model's answer: something of the language").wait_for(timeout=LOAD_MS)
+        page.get_by_text("Not this time. The answer, from your run: something of the language").wait_for(timeout=LOAD_MS)
         page.get_by_text(re.compile(r"each of its \d+ minibatches per epoch starts from a zero state")).wait_for()
         page.get_by_text("backpropagation stops at the minibatch's start").wait_for()  # what char_1 hid
         page.get_by_text("No memorisation in this run").wait_for()  # char_2's verdict

@@ -206,7 +206,7 @@ def test_checkpoints_answered_right_and_wrong(browser, app_url: str, artifacts: 
         page.wait_for_function("() => !document.querySelector('.st-key-checkpoint_sine_4__check button').disabled",
                                timeout=LOAD_MS)
         page.locator(".st-key-checkpoint_sine_4__check button").click()
-        page.get_by_text("Not this time. Your model's answer: It grows.").wait_for(timeout=LOAD_MS)
+        page.get_by_text("Not this time. The answer, from your run: It grows.").wait_for(timeout=LOAD_MS)
         page.get_by_text(re.compile(r"At chunk starts the reset model's MSE is 1\.0\d\d")).wait_for(timeout=LOAD_MS)
         page.locator("[data-testid=stTable]").filter(has_text="MSE at each chunk's first step").wait_for(timeout=LOAD_MS)
         assert_no_exception(page, errors)
@@ -215,7 +215,7 @@ def test_checkpoints_answered_right_and_wrong(browser, app_url: str, artifacts: 
         page.goto(app_url + URL_PATH + "?lang=zh", timeout=LOAD_MS)
         wait_finished(page)
         page.locator(".st-key-checkpoint_sine_1__show button").click()
-        page.get_by_text("你的模型给出的是：更大。").wait_for(timeout=LOAD_MS)
+        page.get_by_text("由你这次运行得出的答案：更大。").wait_for(timeout=LOAD_MS)
         assert_no_exception(page, errors)
         page.screenshot(path=str(artifacts / "2_Sine_Forecasting_checkpoint_zh.png"), full_page=True)
     finally:

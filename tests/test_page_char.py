@@ -160,7 +160,7 @@ def test_checkpoints_hide_their_answers_until_the_learner_commits(quick: AppTest
     at.radio(key="quiz_char_1").set_value("reset").run()
     at.button(key="checkpoint_char_1__check").click().run()
     no_exception(at)
-    assert "Not this time. Your model's answer: to keep each backward pass to one minibatch" in texts(at.error)
+    assert "Not this time. The answer, from your run: to keep each backward pass to one minibatch" in texts(at.error)
     batches = charlm.minibatches_per_epoch(charlm.prepare(grammar.corpus(), 0.1), cfg(at))
     assert f"each of its {batches} minibatches per epoch starts from a zero state" in texts(at.markdown)
     assert f"all **{35 * batches:,} steps** ({batches} × 35)" in texts(at.markdown)
@@ -183,8 +183,8 @@ def test_checkpoints_hide_their_answers_until_the_learner_commits(quick: AppTest
     no_exception(at)
     assert all(shows_generation(at, t) for t in samples.values())
     right = charlm.temperature_reveal(samples).right
-    assert texts(at.info).count("Your model's answer: ") == 1  # shown, not answered: no right or wrong
-    assert f"Your model's answer: {({'low': 'the one at 0.2', 'high': 'the one at 1.5', 'same': 'neither'}[right])}" in texts(at.info)
+    assert texts(at.info).count("The answer, from your run: ") == 1  # shown, not answered: no right or wrong
+    assert f"The answer, from your run: {({'low': 'the one at 0.2', 'high': 'the one at 1.5', 'same': 'neither'}[right])}" in texts(at.info)
     # char_4 (section 6): the ranking waits, the text is coloured by the first candidate; the right unit is the
     # candidate the ranking puts first, and once revealed the text is coloured by the best unit
     assert not any("correlation" in t.value.columns for t in at.table)

@@ -618,12 +618,15 @@ def test_keep_gate_checkpoint_hides_the_heatmaps_until_answered():
     state = run_state(at)
     reveal = gates.keep_gate_reveal(state.model, state.config)
     assert reveal.right == "forget_high", "the trained LSTM keeps its forget gate near 1"
-    assert "Not this time. Your model's answer: the forget gate, near 1." in texts(at.error)
+    assert "Not this time. The answer, from your run: the forget gate, near 1." in texts(at.error)
     assert str(reveal.why) in texts(at.markdown) and "**0." in str(reveal.why)
-    assert "gates_fb=-2.0" in texts(at.markdown), "try this: a link that sets the forget bias"
     assert heatmap_count(at) == 1
     record = at.session_state["checkpoint_record"]["gates_1"]
     assert (record.answer, record.right_answer, record.correct) == ("output_low", "forget_high", False)
+    at.button(key="checkpoint_gates_1__try").click().run()  # try this: the forget bias it names, here
+    no_exception(at)
+    assert at.number_input(key="gates_fb").value == -2.0 and run_state(at).config.forget_bias == -2.0
+    assert at.session_state["checkpoint_record"]["gates_1"] == record, "the answers stay"
 
 
 def test_keep_gate_checkpoint_follows_a_shut_forget_gate():
@@ -632,7 +635,7 @@ def test_keep_gate_checkpoint_follows_a_shut_forget_gate():
     at.button(key="checkpoint_gates_1__check").click().run()
     no_exception(at)
     assert "Right: the forget gate, near 0." in texts(at.success), "a gate started shut and barely trained"
-    assert "gates_fb=4.0" in texts(at.markdown)
+    assert at.button(key="checkpoint_gates_1__try").label == "Try it"
 
 
 def test_keep_gate_checkpoint_gru_and_plain_rnn():
@@ -653,9 +656,9 @@ def test_unit_checkpoint_ranks_the_learners_unit():
     at.radio(key="quiz_gates_2").set_value(str(worst)).run()
     at.button(key="checkpoint_gates_2__check").click().run()
     no_exception(at)
-    assert f"Not this time. Your model's answer: {best}." in texts(at.error)
+    assert f"Not this time. The answer, from your run: {best}." in texts(at.error)
     assert f"Your unit {worst} ranks **16 of 16**" in texts(at.markdown)
-    assert f"gates_unit={best}" in texts(at.markdown)
+    at.button(key="checkpoint_gates_2__try")  # try this: that unit in section 2
     chart(at, "The cell state C_t of units")  # the memory units' chart, now drawn
     # another pick among the units the chart shows is right
     at.session_state["checkpoint_gates_2__run"] = None  # a new run asks again (as a retrain would)
@@ -682,9 +685,9 @@ def test_forget_bias_checkpoint_trains_b_f_0_at_gap_50():
     no_exception(at)
     acc0 = gates.final_accuracy(gates.GateConfig(gap=50, forget_bias=0.0))  # the run the reveal trained (cached)
     assert acc0 < gates.CARRIED
-    assert "Not this time. Your model's answer: it fails (well below 90 %)." in texts(at.error)
+    assert "Not this time. The answer, from your run: it fails (well below 90 %)." in texts(at.error)
     assert f"b_f = 0 ends at **{acc0:.0%}** at gap 50" in texts(at.markdown)
-    assert "gates_gap=50&gates_fb=0.0" in texts(at.markdown)
+    at.button(key="checkpoint_gates_3__try")  # try this: that run in section 1
     at = open_gates(gates_kind="GRU")
     assert not [r for r in at.radio if r.key == "quiz_gates_3"], "b_f is the LSTM's"
 
@@ -723,7 +726,7 @@ def test_rnn_gap_checkpoint_reads_the_learners_own_comparison(background_sweep):
     at.radio(key="quiz_gates_4").set_value("no").run()
     at.button(key="checkpoint_gates_4__check").click().run()
     no_exception(at)
-    assert "Not this time. Your model's answer: yes, it reaches 90 % or more." in texts(at.error)
+    assert "Not this time. The answer, from your run: yes, it reaches 90 % or more." in texts(at.error)
     assert "reaches **96%** at gap 50" in texts(at.markdown)
     assert "gates_gap=20" in texts(at.markdown), "the gap where this comparison's answer differs"
 

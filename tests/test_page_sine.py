@@ -286,7 +286,7 @@ def test_bad_input_explains_and_keeps_the_last_good_model(quick: AppTest):
         # back to the good value: the same model, no message, nothing retrained
         at.number_input(key=key).set_value(good_value).run()
         no_exception(at)
-        notes = [i.value for i in at.info if not i.value.startswith("Your model's answer:")]  # not a checkpoint's answer
+        notes = [i.value for i in at.info if not i.value.startswith("The answer, from your run:")]  # not a checkpoint's answer
         assert run(at) is good and not at.error and not notes, (key, notes)
 
 
@@ -433,7 +433,7 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     at.radio(key="quiz_sine_1").set_value(wrong).run()
     at.button(key="checkpoint_sine_1__check").click().run()
     no_exception(at)
-    assert any(m.startswith("Not this time. Your model's answer:") for m in values(at.error)), values(at.error)
+    assert any(m.startswith("Not this time. The answer, from your run:") for m in values(at.error)), values(at.error)
     assert f"{v.multi:.4f}" in texts(at.markdown) and has_title(at, "RNN" + FORECAST_TITLE)
     assert scores(at).loc[("RNN", "multi-step"), "MSE vs clean sine"] == pytest.approx(v.multi, abs=1e-4)
     assert at.session_state["checkpoint_record"]["sine_1"].correct is False
@@ -445,13 +445,13 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     no_exception(at)
     assert any(m.startswith("Right:") for m in values(at.success)), values(at.success)
     assert any(f"{one.multi:.3f}" in m and "windows of 1" in m for m in values(at.markdown))
-    assert any("sine_window=1" in m for m in values(at.markdown))  # try this: a link that sets the window
+    at.button(key="checkpoint_sine_2__try")  # try this: the window it names, set here
     # sine_3: the recipes' table waits for an answer; sine_4: section 6's chart and table
     assert not [t for t in at.table if "multi-step forecast" in t.value.columns]
     assert not has_title(at, "After training: cos t")
     reveal(at, "sine_3", "sine_4")
     assert [t for t in at.table if "multi-step forecast" in t.value.columns] and has_title(at, "After training: cos t")
-    assert sum(m.startswith("Your model's answer:") for m in values(at.info)) == 2
+    assert sum(m.startswith("The answer, from your run:") for m in values(at.info)) == 2
     # a new run asks again
     at.number_input(key="sine_seed").set_value(1).run()
     no_exception(at)
