@@ -120,8 +120,13 @@ def test_checkpoints_one_right_one_wrong(browser, app_url: str, artifacts: Path)
         page.get_by_text(re.compile(r"each of its \d+ minibatches per epoch starts from a zero state")).wait_for()
         page.get_by_text("backpropagation stops at the minibatch's start").wait_for()  # what char_1 hid
         page.get_by_text("No memorisation in this run").wait_for()  # char_2's verdict
-        assert page.locator("a[href*='char_sampling=consecutive']").count() == 1  # char_1's try-this link
         assert_no_exception(page, errors)
         page.screenshot(path=str(artifacts / "4_Char_Generation_checkpoint_after.png"), full_page=True)
+        # char_1's "Try it": consecutive sampling, set in this session (the link and the knob follow; answers stay)
+        page.locator(".st-key-checkpoint_char_1__try button").click()
+        page.wait_for_function("location.search.includes('char_sampling=consecutive')", timeout=LOAD_MS)
+        wait_finished(page)
+        page.get_by_text("2 of 4 checkpoints answered, 1 right").wait_for(timeout=LOAD_MS)
+        assert_no_exception(page, errors)
     finally:
         context.close()
