@@ -106,6 +106,10 @@ if state is not None and state.history:
     st.header(tr("char.inside.header"), divider="gray")
     char.inside(trained, state.config)
 
+    # ------------------------------------------------------------------ 7. how far back a prediction looks
+    st.header(tr("char.span.header"), divider="gray")
+    char.span_section(state, corpus if not problem else None)
+
 share_link("pages.char", LINK_NOTE)
 # the script reads a text file: the corpus as the page has it (python char_model.py corpus.txt)
 exports({"char_model": "char"}, scripts={"char_model.py": lambda: script(cfg, prefixes),

@@ -573,7 +573,7 @@ def with_level(chart, level: float, label: str) -> alt.LayerChart:
     """A chart with a dashed, labelled horizontal rule at y = level (e.g. a factor of 1: above it grows, below shrinks)."""
     rule = pd.DataFrame({"level": [level], "label": [label]})
     return alt.layer(chart, alt.Chart(rule).mark_rule(strokeDash=[5, 4], color=GREY).encode(y="level:Q"),
-                     alt.Chart(rule).mark_text(align="left", x=4, dy=-7, color=GREY, fontSize=11).encode(
+                     alt.Chart(rule).mark_text(align="right", x="width", dx=-4, dy=9, color=GREY, fontSize=11).encode(
                          y="level:Q", text="label:N")).properties(title=chart.title, height=HEIGHT)
 
 
@@ -708,6 +708,28 @@ def coloured_text(text: str, values: list[float]) -> str:
         f'{80 if v > 0 else 180},{min(abs(v), 1):.2f})">{html.escape(ch) if ch != chr(10) else "⏎<br>"}</span>'
         for ch, v in zip(text, values))
     return f"<div style='font-family: monospace; line-height: 1.7'>{spans}</div>"
+
+
+def influence_text(context: str, shares: list[float], target: str) -> str:
+    """The characters a prediction read, each as red as its influence (shares: oldest first,
+    0 … 1 of the peak), then the character predicted, framed (text escaped)."""
+    read = coloured_text(context, shares[::-1])  # shares run k = 0 (the last character) back
+    shown = html.escape(target) if target != chr(10) else "⏎"
+    framed = f'<span style="outline: 2px solid #4c78a8; padding: 0 2px">{shown}</span>'
+    return read.replace("</div>", framed + "</div>")
+
+
+def influence_bars(df: pd.DataFrame, title: str, x_title: str, y_title: str, span: int, span_label: str,
+                   char_title: str) -> alt.LayerChart:
+    """One bar per step back (df: k, char, influence, share), the span marked by a dashed rule."""
+    bars = alt.Chart(df).mark_bar(color="#e45756").encode(
+        x=alt.X("k:Q", title=x_title, axis=alt.Axis(tickMinStep=1, format="d"),
+                scale=alt.Scale(domain=[-0.5, float(df["k"].max()) + 0.5], nice=False)),
+        y=alt.Y("influence:Q", title=y_title),
+        tooltip=[alt.Tooltip("k:Q", title=x_title), alt.Tooltip("char:N", title=char_title),
+                 alt.Tooltip("influence:Q", title=y_title, format=".4g"), alt.Tooltip("share:Q", format=".1%")],
+    ).properties(title=title, height=HEIGHT)
+    return with_rule(bars, span, span_label)
 
 
 def _ppl(v: float) -> str:

@@ -17,7 +17,7 @@ from rnnviz.i18n import CATALOGUES
 PAGE = "pages/4_Char_Generation.py"
 ZH = CATALOGUES["zh"]
 QUICK = {"char_epochs": 1, "char_hidden": 8, "char_batch": 64}  # 15 cheap steps: the words, not the fit, are tested
-HEADERS = ["corpus", "model", "batches", "train", "gen", "inside"]
+HEADERS = ["corpus", "model", "batches", "train", "gen", "inside", "span"]
 
 def open_char_zh(**preset):
     return open_page(PAGE, timeout=180, language="zh", **{**QUICK, **preset})

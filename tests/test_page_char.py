@@ -115,7 +115,7 @@ def quick() -> AppTest:
 def test_defaults_train_and_draw_everything():
     at = open_char()
     assert at.title[0].value == "Char-level generation"
-    assert sections(at) == ["1", "2", "3", "4", "5", "6"]
+    assert sections(at) == ["1", "2", "3", "4", "5", "6", "7"]
     assert not at.error and not at.warning
     state = run(at)
     assert state.status == "done" and state.config == charlm.RunKey(BUILT_IN, len(grammar.corpus()), charlm.CharConfig())
