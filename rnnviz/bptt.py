@@ -134,8 +134,10 @@ class BpttRun:
 
     @property
     def kind(self) -> str:
-        """What a learner sees over the T - 1 steps back: "shrank", "grew", or "zero" (nothing
-        got through: relu units all off at some step)."""
+        """What a learner sees over the T - 1 steps back: "shrank", "grew", "zero" (nothing got
+        through: relu units all off at some step), or "flat" (∂L/∂h_T is 0: nothing starts back)."""
+        if float(self.norms[-1]) == 0:
+            return "flat"
         if self.zero_from is not None or not self.reach > 0:
             return "zero"
         return "grew" if self.reach > 1 else "shrank"
@@ -153,15 +155,17 @@ class BpttRun:
                        scale=cfg.weight_scale, dmax=float(s["dphi"].max()), nl=cfg.nonlinearity,
                        carried=float(s["carried"].norm()), direct=float(s["direct"].norm()))
 
-    def sentence(self) -> list[Message]:
-        """The whole way back, T to 1; with a loss at every step, how much of ℓ_T's own gradient reaches t = 1."""
+    def sentence(self) -> Message:
+        """The whole way back, T to 1. With a loss at every step, ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ is not what
+        survived the way back (each step adds its own term): the sentence gives the last loss's own
+        share at t = 1 too, from the same run with the loss at the last step only."""
         cfg = self.config
-        said = [Message(f"unrolling.bptt.overall_{self.kind}", T=self.T, steps=self.T - 1, reach=self.reach,
-                        scale=cfg.weight_scale, nl=cfg.nonlinearity, t=self.zero_from or 1)]
-        if cfg.loss_at == "every":
+        values = {"T": self.T, "steps": self.T - 1, "reach": self.reach, "scale": cfg.weight_scale,
+                  "nl": cfg.nonlinearity, "t": self.zero_from or 1, "t1": (self.zero_from or 1) + 1}
+        if cfg.loss_at == "every" and self.kind != "flat":
             alone = backward(replace(cfg, loss_at="last", clip=False))
-            said.append(Message("unrolling.bptt.every_note", T=self.T, reach=alone.reach))
-        return said
+            return Message("unrolling.bptt.overall_every", alone=alone.reach, **values)
+        return Message(f"unrolling.bptt.overall_{self.kind}", **values)
 
     def clip_sentence(self) -> Message:
         """What clipping did to this gradient, and what it did not do."""

@@ -442,7 +442,7 @@ def bptt_section() -> None:
     run = bptt.backward(bptt_controls())
     bptt_walk(run)
     left, right = st.columns([5, 4])
-    left.markdown(say(run.sentence()))
+    left.markdown(str(run.sentence()))
     with right:
         bptt_factors(run)
     st.markdown(f"**{tr('unrolling.bptt.clip_header')}**")
