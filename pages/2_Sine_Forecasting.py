@@ -21,11 +21,13 @@ LINK_NOTE = page_setup("pages.sine", ":material/show_chart:")
 st.title(tr("sine.title"))
 st.markdown(tr("sine.intro"))
 st.caption(tr("sine.tutorials"))
-checkpoint_ui.path("sine")
+path_slot = st.container()  # the lesson's path: drawn once the data's settings say which checkpoints they ask
 
 # ------------------------------------------------------------------ 1. data
 st.header(tr("sine.data.header"), divider="gray")
 series_cfg = sine_ui.data_controls()
+with path_slot:
+    checkpoint_ui.path("sine", skipped={"sine_2": tr("quiz.sine_2.skipped")} if series_cfg.window == 1 else None)
 problem = check(series_cfg)
 sine_ui.series_notes(series_cfg, problem)
 if not problem:
@@ -57,7 +59,7 @@ if state is not None and state.history:
     # ------------------------------------------------------------------ 4. single vs multi
     st.header(tr("sine.forecast.header"), divider="gray")
     win = trained.series.window
-    st.markdown(tr("sine.forecast.text", window=win, first=series_t.split - win, last=series_t.split - 1,
+    st.markdown(tr("sine.forecast.text", window=win, inputs=sine_ui.inputs(series_t.split - win, series_t.split - 1, win),
                    next=win + 1))
     kind = sine_ui.pick_model(trained.kinds)
     if checkpoint_ui.ask("sine_1", "sine", (trained, kind), lambda: sine.multi_step_reveal(fc, kind),
@@ -65,8 +67,11 @@ if state is not None and state.history:
         sine_ui.forecasts(series_t, fc, kind, trained.kinds)
         sine_ui.horizon_and_scores(fc, kind, trained.kinds)
     sine_ui.feed(fc, kind, series_t.split)
-    checkpoint_ui.ask("sine_2", "sine", (trained, kind), lambda: sine.window_one_reveal(trained, kind, fc.verdicts[kind]),
-                      options=("grows", "same", "shrinks"))
+    if win == 1:  # sine_2 compares a window of 1 with the learner's: nothing to ask here
+        st.caption(tr("quiz.sine_2.skipped"))
+    elif checkpoint_ui.ask("sine_2", "sine", (trained, kind), lambda: sine_ui.window_one_reveal(trained, kind, fc),
+                           options=("grows", "same", "shrinks")):
+        sine_ui.window_one_runs(series_t, trained, kind, fc)
 
     st.subheader(tr("sine.compare.header"))
     cmp_cfg = sine.CompareConfig(series=trained.series, kind=kind, hidden_size=trained.hidden_size, seed=trained.seed)

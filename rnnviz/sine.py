@@ -372,30 +372,48 @@ def multi_step_reveal(fc: Forecast, kind: str) -> Reveal:
 
 
 def with_window(cfg: SineConfig, kind: str, window: int) -> SineConfig:
-    """The learner's run of model `kind`, reading `window` values instead: same series, recipe, seed."""
-    return replace(cfg, series=replace(cfg.series, window=window), kinds=(kind,))
+    """The learner's run of model `kind`, reading `window` values instead: same series, recipe, seed,
+    and the steps the page's knobs would give at that window (the ordered recipes count passes of
+    one_pass(series) windows, which the window changes; the others keep the learner's steps)."""
+    series = replace(cfg.series, window=window)
+    steps = cfg.steps
+    if cfg.recipe in ORDERED:  # tutorial: one pass; epochs: the same number of passes
+        steps = max(1, round(cfg.steps / max(1, one_pass(cfg.series)))) * max(1, one_pass(series))
+    return replace(cfg, series=series, kinds=(kind,), steps=steps)
 
 
 @lru_cache(maxsize=8)
-def trained_verdict(cfg: SineConfig) -> Verdict:
-    """Train cfg to the end and judge its single model's forecasts (a checkpoint's second run)."""
+def trained_forecast(cfg: SineConfig) -> Forecast:
+    """Train cfg to the end and forecast the test part with it (a checkpoint's second run)."""
     model, snapshots = build(cfg)
     for _ in snapshots:
         pass
-    return forecast(model, make_series(cfg.series), cfg.series.window).verdicts[cfg.kinds[0]]
+    return forecast(model, make_series(cfg.series), cfg.series.window)
+
+
+def trained_verdict(cfg: SineConfig) -> Verdict:
+    """What cfg's single model's forecasts show, once trained (trained_forecast)."""
+    return trained_forecast(cfg).verdicts[cfg.kinds[0]]
+
+
+def free_runs(runs: dict[int, Forecast], kind: str) -> pd.DataFrame:
+    """Model `kind`'s multi-step forecasts from runs keyed by window: i, x, model (the window), how, value."""
+    return pd.concat([fc.frame[(fc.frame["model"] == kind) & (fc.frame["how"] == "multi_step")].assign(model=w)
+                      for w, fc in runs.items()], ignore_index=True)
 
 
 def window_one_reveal(cfg: SineConfig, kind: str, yours: Verdict) -> Reveal:
     """sine_2: the same model, trained the same way on windows of 1 value: does its free-running
-    error grow? Trains that twin (cheap: each window is one step long), once per config."""
+    error grow? Trains that twin (cheap: each window is one step long), once per config. Asked
+    only of a window longer than 1 (at 1 the twin would be the learner's own run)."""
     one = trained_verdict(with_window(cfg, kind, 1))
     ratio = one.multi / max(yours.multi, 1e-12)
     right = direction(ratio, "grows", "shrinks")
     why = Message(f"quiz.sine_2.why_{right}", kind=kind, window=cfg.series.window, multi=yours.multi,
                   multi_one=one.multi, ratio=ratio, single=yours.single, single_one=one.single, spread=one.spread)
-    if cfg.series.window == 1:
+    if cfg.series.window == 2:
         return Reveal(right, why, Message("quiz.sine_2.try_back"), {"sine_window": str(SeriesConfig.window)})
-    return Reveal(right, why, Message("quiz.sine_2.try_one"), {"sine_window": "1"})
+    return Reveal(right, why, Message("quiz.sine_2.try_two"), {"sine_window": "2"})
 
 
 def recipes_reveal(results: dict[str, RecipeResult]) -> Reveal:

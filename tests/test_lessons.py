@@ -449,11 +449,22 @@ def test_sine_2_window_one_reveal_follows_the_run():
     one = sine.trained_verdict(sine.with_window(ten, "RNN", 1))
     assert r.right == "grows" and one.multi > forecast.SAME * sine.trained_verdict(ten).multi, one
     assert one.kind == "flat" and f"{one.multi:.3f}" in str(r.why)
-    assert r.link == {"sine_window": "1"}
+    assert r.link == {"sine_window": "2"}
     two = replace(ten, series=replace(ten.series, window=2))
     r = sine.window_one_reveal(two, "RNN", sine.trained_verdict(two))
     assert r.right == "same", str(r.why)
-    assert f"{sine.trained_verdict(two).multi:.3f}" in str(r.why)
+    assert f"{sine.trained_verdict(two).multi:.3f}" in str(r.why) and r.link == {"sine_window": "10"}
+
+
+def test_sine_2_twin_trains_the_steps_the_page_gives_at_window_1():
+    """The ordered recipes count passes over one_pass windows (310 at window 10, 319 at window 1):
+    the window-1 twin trains 319 steps (tutorial) or as many passes of 319 (epochs); the others keep theirs."""
+    n1 = sine.one_pass(SeriesConfig(window=1))
+    assert n1 == 319
+    for recipe, steps, want in [("tutorial", 310, n1), ("epochs", 3 * 310, 3 * n1), ("random", 500, 500),
+                                ("fast", 400, 400)]:
+        twin = sine.with_window(sine.SineConfig(recipe=recipe, steps=steps, kinds=("RNN", "LSTM")), "LSTM", 1)
+        assert (twin.steps, twin.series.window, twin.kinds, twin.recipe) == (want, 1, ("LSTM",), recipe)
 
 
 def test_sine_3_recipes_reveal_follows_the_comparison():

@@ -313,6 +313,26 @@ def test_no_model_selected_keeps_the_last_one(quick: AppTest):
     assert_results_shown(at)
 
 
+def test_sine_2_twin_is_the_run_the_page_trains_at_window_1(quick: AppTest):
+    """sine_2's reveal trains the learner's run at window 1: for every recipe, the config it builds
+    is the one the page's own knobs build at window 1 (the ordered recipes' steps are passes over
+    one_pass windows: 319 at window 1, not the 310 of window 10). At window 1 sine_2 is not asked."""
+    at = quick
+    for recipe in sine.RECIPES:
+        at.radio(key="sine_recipe").set_value(recipe).run()
+        at.number_input(key="sine_window").set_value(10).run()
+        no_exception(at)
+        twin = sine.with_window(run(at).config, "RNN", 1)
+        at.number_input(key="sine_window").set_value(1).run()
+        no_exception(at)
+        assert run(at).config == twin, recipe
+        assert not [r for r in at.radio if r.key == "quiz_sine_2"], recipe
+        assert "asked when the window holds more than 1 value" in texts(at.caption)
+        text = texts(at.markdown)
+        assert "from the true y[319] on" in text and "from prediction number 2 on" in text and "y[t+0]" not in text
+    assert run(at).config.steps == twin.steps == 20  # fast (the last recipe) keeps the learner's steps
+
+
 def test_a_single_training_window_is_allowed(quick: AppTest):
     at = quick
     at.number_input(key="sine_window").set_value(319).run()  # split 320: exactly one window

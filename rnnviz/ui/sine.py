@@ -44,6 +44,11 @@ def recipe_words(values) -> list[str]:
     return [special.get(r) or tr(f"sine.train.{r}") for r in values]
 
 
+def inputs(first: int | str, last: int | str, window: int) -> str:
+    """A window's inputs, y[first] … y[last], or y[first] alone when the window holds one value."""
+    return tr("sine.sample.input_one", first=first) if window == 1 else tr("sine.sample.inputs", first=first, last=last)
+
+
 # ------------------------------------------------------------------ 1. data
 
 
@@ -98,7 +103,7 @@ def sample(series: Series, cfg: SeriesConfig) -> None:
                  {"curve": "sine.col.curve", "part": "sine.col.part"})
     roles = words(["series", "input", "target"], "sine.sample")
     show(charts.window_chart(frame, roles, x_title="x", y_title=tr("sine.sample.y_axis")))
-    st.markdown(tr("sine.sample.text", first=start, last=start + cfg.window - 1, window=cfg.window,
+    st.markdown(tr("sine.sample.text", inputs=inputs(start, start + cfg.window - 1, cfg.window), window=cfg.window,
                    target=start + cfg.window, n=n_windows))
     st.caption(tr("sine.sample.shape", window=cfg.window))
 
@@ -137,7 +142,8 @@ def windows_chart(cfg: sine.SineConfig) -> None:
     """Which windows the first training steps read, from the training's own schedule."""
     used = sine.windows_used(cfg)
     show(charts.windows_used(used, sine.one_pass(cfg.series), tr("sine.train.windows_title", steps=used["step"].max()),
-                             tr("sine.train.windows_x", last=cfg.series.window - 1, target=cfg.series.window),
+                             tr("sine.train.windows_x", inputs=inputs("t", f"t+{cfg.series.window - 1}", cfg.series.window),
+                                target=cfg.series.window),
                              tr("sine.train.windows_y"), tr("sine.train.windows_tick")))
 
 
@@ -218,6 +224,22 @@ def feed(fc: sine.Forecast, kind: str, first: int) -> None:
                  headers={"prediction": "sine.forecast.prediction", "reads": "sine.forecast.reads"})
     with st.expander(tr("sine.forecast.feed")):
         st.table(table.set_index(tr("sine.forecast.prediction")))
+
+
+def window_one_reveal(cfg: sine.SineConfig, kind: str, fc: sine.Forecast):
+    """sine_2's answer: trains the window-1 twin first (seconds, so with a spinner; cached after)."""
+    twin = sine.with_window(cfg, kind, 1)
+    with st.spinner(tr("quiz.sine_2.training", kind=kind, steps=twin.steps)):
+        return sine.window_one_reveal(cfg, kind, fc.verdicts[kind])
+
+
+def window_one_runs(series: Series, cfg: sine.SineConfig, kind: str, fc: sine.Forecast) -> None:
+    """After sine_2: the learner's free run beside the window-1 twin's (already trained by the reveal)."""
+    runs = {cfg.series.window: fc, 1: sine.trained_forecast(sine.with_window(cfg, kind, 1))}
+    lines = sine.free_runs(runs, kind)
+    lines["model"] = [tr("quiz.sine_2.line", window=w) for w in lines["model"]]
+    show(charts.forecast_chart(series, lines, "multi_step", tr("quiz.sine_2.chart_title", kind=kind),
+                               color_title=tr("sine.data.window")))
 
 
 def forget_other_comparison(cmp: sine.CompareConfig) -> None:
