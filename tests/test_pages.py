@@ -166,7 +166,7 @@ def test_home_lists_every_lesson_with_a_link():
 def test_page1_renders_every_section(page1: AppTest):
     at = reveal(page1)
     assert at.title[0].value == "RNN unrolling"
-    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
+    assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6", "7"]
     titles = chart_titles(at)
     assert len(titles) >= 5, titles
     for expected in (DIAGRAM, "Hidden state hₜ of layer 1", "Training loss per epoch",
