@@ -168,6 +168,18 @@ def shares(profile: Tensor) -> list[float]:
     return (profile / peak).tolist() if peak > 0 else [0.0] * len(profile)
 
 
+SHOWN_ABOVE = 0.01  # the charts run as far back as some profile is still above this share of its peak
+
+
+def shown_reach(profiles: list[Tensor], least: int = 10) -> int:
+    """The last k a chart shows: a few steps past the furthest k where any profile is still at
+    SHOWN_ABOVE of its peak (at least `least`, at most the profiles' K); beyond it every one is
+    below 1 % of its peak, and a K of 100 would squash the rest against the axis."""
+    K = max(len(p) for p in profiles) - 1
+    last = max((int((torch.tensor(shares(p)) >= SHOWN_ABOVE).nonzero().max()) for p in profiles), default=0)
+    return min(K, max(least, last + 3))
+
+
 def bars_frame(p: Position) -> pd.DataFrame:
     """k, char, influence, share: one row per step back (k = 0: the last character read)."""
     chars = [visible(c) for c in reversed(p.context)]

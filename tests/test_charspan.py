@@ -12,7 +12,7 @@ from functools import cache
 import pytest
 import torch
 
-from rnnviz import charlm, charspan, saliency
+from rnnviz import charlm, charspan, charts, saliency
 from rnnviz.data import grammar
 
 K = 60  # steps back: every line of the grammar's held-out text fits
@@ -113,3 +113,12 @@ def test_the_other_kinds_train_for_the_time_they_are_given():
     assert wall < 10, "the held-out scoring at the end is all that is added"
     assert twin.held_ppl < 8, "it learnt something: below uniform guessing among 8 symbols"
     assert [t.kind for t in charspan.twins(replace(cfg, kind="GRU"), reber(), 0.2)] == ["RNN", "LSTM"]
+
+
+def test_the_coloured_text_is_escaped_and_frames_the_predicted_character():
+    html = charts.influence_text("<b>&", [0.1, 0.2, 0.5, 1.0], "<")  # shares: k = 0 (the last read) first
+    assert "<b>" not in html
+    spans = html.split("<span")[1:]
+    assert [s.split(">")[1].split("<")[0] for s in spans] == ["&lt;", "b", "&gt;", "&amp;", "&lt;"]
+    assert 'title="+1.00"' in spans[0] and 'title="+0.10"' in spans[3]
+    assert "outline" in spans[4] and "outline" not in "".join(spans[:4])

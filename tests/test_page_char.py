@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 from apptest import (
     APP,
     chart,
@@ -32,7 +34,7 @@ from streamlit.testing.v1 import AppTest
 from test_text import reference_routes, serve
 
 import rnnviz.data.text as T
-from rnnviz import charlm
+from rnnviz import charlm, charspan
 from rnnviz.data import grammar
 
 PAGE = "pages/4_Char_Generation.py"
@@ -668,3 +670,46 @@ def test_a_run_that_ran_every_epoch_does_not_claim_early_stopping():
     assert not end["early"]
     said = texts(at.caption)
     assert "kept by early stopping" not in said and "went on to its last epoch, 1 (nothing stopped early)" in said
+
+
+# ---------------------------------------------------------------- 7. how far back a prediction looks
+
+
+def test_section_7_traces_a_prediction_back_and_a_position_change_redraws(quick: AppTest):
+    at = quick
+    assert sections(at)[-1] == "7" and "**influence** (or saliency)" in texts(at.markdown)
+    trained = run(at).model
+    ids = torch.tensor(trained.vocab.encode(trained.held_text))
+    avg = charspan.averaged(trained.model, ids, charspan.REACH)
+    first = charspan.closing(trained.held_text)  # the grammar: a position whose next symbol repeats the line's second
+    t = at.number_input(key="char_span_t").value
+    assert t == next(p for p, _ in first if p >= charspan.REACH)
+    for position in (t, 250):
+        if position != t:
+            at.number_input(key="char_span_t").set_value(position).run()
+            no_exception(at)
+        p = charspan.position(trained, ids, position, charspan.REACH)
+        said = texts(at.markdown)
+        assert f"Predicting **{charlm.visible(p.target)}** after held-out character {position}: your GRU" in said
+        assert f"its span here is **{p.span}** (of the 100 steps back looked at)" in said
+        bars = chart(at, f"Influence on the prediction after position {position}")[1][0]
+        shown = p.profile[:len(bars)].tolist()
+        assert bars["influence"].tolist() == pytest.approx(shown, rel=1e-5)
+    # the memory span, with the run's numbers
+    assert "Averaged over **200 positions** of the held-out text, your GRU's influence" in texts(at.markdown)
+    assert f"its memory span is **{avg.span}**" in texts(at.markdown)
+    assert len(chart(at, "Averaged over 200 positions: the memory span")[1][0]) >= 11
+    # the other two kinds wait for the button, then train in the background for the same time
+    assert "This section shows your GRU alone" in texts(at.caption)
+    at.button(key="char_span_train").click().run()
+    for _ in range(60):
+        if "memory span (averaged)" in "".join(str(c) for tb in at.table for c in tb.value.columns):
+            break
+        time.sleep(1)
+        at.run()
+    no_exception(at)
+    table = next(tb.value for tb in at.table if "memory span (averaged)" in tb.value.columns)
+    assert list(table.index) == ["RNN", "LSTM", "GRU"] and table.loc["GRU", "memory span (averaged)"] == avg.span
+    assert {"Each model's influence on the prediction after position 250",
+            "Each model's influence averaged over 200 positions"} <= set(chart_titles(at))
+    assert re.search(r"RNN: [\d,]+ steps \([\d.]+ epochs\) in [\d.]+ s of training", texts(at.caption))

@@ -278,8 +278,12 @@ def ask(checkpoint_id: str, *args, **kwargs) -> bool:
 
 
 def ask_detach(run: charlm.RunKey, corpus: charlm.Corpus) -> bool:
-    """char_1 (section 3): why the state is detached between consecutive minibatches; True once revealed."""
-    return ask("char_1", run, lambda: charlm.detach_reveal(corpus, run.config), options=("bounded", "reset", "speed"))
+    """char_1 (section 3): how far back the epoch's last backward pass would run without detach (an
+    estimate; a run sampled at random is asked about consecutive sampling, said so); True once revealed."""
+    batches, _ = charlm.detach_chain(corpus, run.config)
+    setting = tr(f"quiz.char_1.setting_{run.config.sampling}")
+    return ask("char_1", run, lambda: charlm.detach_reveal(corpus, run.config), number={"min_value": 0, "step": 1},
+               values={"setting": setting, "batches": batches, "steps": run.config.num_steps})
 
 
 # ------------------------------------------------------------------ 4. train
@@ -428,7 +432,7 @@ def ask_temperature(run: charlm.RunKey, trained: charlm.Trained, writing: charlm
         return samples
 
     if ask("char_3", (run, writing.prefix, writing.seed), lambda: charlm.temperature_reveal(pair()),
-           options=("low", "high", "same")):
+           options=("low", "high", "same"), values={"n": charlm.REPEAT}):
         st.caption(tr("quiz.char_3.samples", prefix=writing.prefix, seed=writing.seed))
         for t, (col, text) in zip(charlm.TEMPERATURES, zip(st.columns(2), pair().values())):
             col.markdown(tr("quiz.char_3.at", t=t))
@@ -557,13 +561,18 @@ def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None
     c[1].caption(tr("char.span.coloured"))
     st.markdown(str(charspan.position_message(p, kind)))
     c = st.columns(2)
-    show(charts.influence_bars(charspan.bars_frame(p), tr("char.span.bars_title", t=t), x_title, y_title,
-                               p.span, tr("char.span.span_rule", span=p.span), tr("char.span.char")), c[0])
     avg = charspan.averaged(trained.model, ids, K)
+    upto = charspan.shown_reach([p.profile] + ([avg.profile] if avg is not None else []))
+    bars = charspan.bars_frame(p)
+    show(charts.influence_bars(bars[bars["k"] <= upto], tr("char.span.bars_title", t=t), x_title, y_title,
+                               p.span, tr("char.span.span_rule", span=p.span), tr("char.span.char")), c[0])
+    if upto < K:
+        c[0].caption(tr("char.span.zoomed", upto=upto, K=K, percent=round(charspan.SHOWN_ABOVE * 100)))
     if avg is None:
         c[1].info(tr("char.span.no_average", K=K, chars=len(ids)))
         return
     mean = pd.DataFrame({"k": range(K + 1), "influence": avg.profile.tolist()})
+    mean = mean[mean["k"] <= upto]
     chart = charts.with_rule(charts.line(mean, "k", "influence", tr("char.span.mean_title", n=len(avg.ends)), x_title,
                                          tr("char.span.mean_y"), x_whole=True), avg.span,
                              tr("char.span.span_rule", span=avg.span))
@@ -607,8 +616,9 @@ def compare(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, 
                                                                                              tids, K))
     order = [k for k in charspan.COMPARED if k in profiles]
     names = {k: tr("char.span.yours" if k == kind else "char.span.model", kind=k) for k in order}
-    at = charspan.overlay_frame({names[k]: profiles[k][0].profile for k in order})
-    mean = charspan.overlay_frame({names[k]: profiles[k][1].profile for k in order})
+    upto = charspan.shown_reach([profiles[k][i].profile for k in order for i in (0, 1)])
+    at = charspan.overlay_frame({names[k]: profiles[k][0].profile for k in order}).query("k <= @upto")
+    mean = charspan.overlay_frame({names[k]: profiles[k][1].profile for k in order}).query("k <= @upto")
     level, legend = tr("char.span.level", percent=round(charspan.saliency.FADED * 100)), tr("char.span.legend")
     c = st.columns(2)
     for col, frame, title in ((c[0], at, tr("char.span.at_title", t=t)),
@@ -616,6 +626,8 @@ def compare(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, 
         show(charts.with_level(charts.line(frame, "k", "share", title, tr("char.span.x"), tr("char.span.share_y"),
                                            color="model", color_title=legend, x_whole=True, y_domain=(0, 1)),
                                charspan.saliency.FADED, level), col)
+    if upto < K:
+        st.caption(tr("char.span.zoomed", upto=upto, K=K, percent=round(charspan.SHOWN_ABOVE * 100)))
     held = {twin.kind: twin.held_ppl for twin in twins}
     scored = [s.info for s in state.history if "held_ppl" in s.info]
     held[kind] = scored[-1].get("kept_ppl", scored[-1]["held_ppl"]) if scored else float("nan")
