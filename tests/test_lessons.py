@@ -15,6 +15,9 @@ settings and on two other seeds each. The page states each lesson only when its 
   seeds, 0, 1 and 4 among 0-4; the page says so in words on such a seed.)
 - Section 5: at the default weight scale the RNN's gradient vanishes on its way back over 49
   steps while the LSTM keeps at least KEEPS_MORE times more of its own.
+- Section 6: walked back step by step (its defaults: tanh, weight scale 1, 3 units, 12 steps),
+  the gradient shrinks, each step by at most its Jacobian's largest singular value, and the
+  numbers are torch.autograd's; clipping rescales the finished gradient only.
 
 Page 2, sine forecasting:
 
@@ -73,6 +76,7 @@ import torch
 from test_text import reference_routes, serve
 from torch import nn
 
+import rnnviz.bptt
 import rnnviz.checkpoint
 from rnnviz import charlm, forecast, gates, sincos, sine, unrolling
 from rnnviz.data import grammar, text
@@ -139,6 +143,18 @@ def test_the_rnn_gradient_vanishes_where_the_lstm_keeps_it(seed):
     small = unrolling.GradConfig(weight_scale=0.5, seed=seed)
     v_small = unrolling.gradient_verdict(unrolling.gradient_norms(small), small)
     assert v_small.lesson == "shown" and v_small.rnn.ratio < verdict.rnn.ratio
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_backpropagation_through_time_step_by_step_shrinks_the_gradient_as_the_page_says(seed):
+    cfg = rnnviz.bptt.BpttConfig(seed=seed)  # section 6's defaults
+    run = rnnviz.bptt.backward(cfg)
+    assert run.max_diff < rnnviz.bptt.AUTOGRAD_TOL  # the page's "same numbers as torch.autograd"
+    assert run.kind == "shrank" and run.reach < 0.05 and run.sentence().key == "unrolling.bptt.overall_shrank"
+    f = run.frame()
+    assert (f["change"].dropna() <= f["sigma"].shift(-1)[f["change"].notna()] + 1e-12).all()
+    clipped = rnnviz.bptt.backward(replace(cfg, clip=True, max_norm=run.norm / 2))
+    assert torch.equal(clipped.grad_h, run.grad_h) and abs(clipped.norm * clipped.coef - run.norm / 2) < 1e-5
 
 
 # ---- page 1's checkpoints: each reveal follows the run (two settings whose right answers differ)
