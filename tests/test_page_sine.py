@@ -27,7 +27,7 @@ from apptest import (
 )
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import sine
+from rnnviz import sincos, sine
 from rnnviz.charts import chart_data
 from rnnviz.data.sine import make_series
 from rnnviz.models import FORECASTERS
@@ -469,8 +469,16 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     # sine_3: the recipes' table waits for an answer; sine_4: section 6's chart and table
     assert not [t for t in at.table if "multi-step forecast" in t.value.columns]
     assert not has_title(at, "After training: cos t")
+    # sine_4: the loss curves (reset flat, carried falling) and the reason wait too; the question is neutral
+    assert not has_title(at, "Training loss per chunk") and "loss curves wait for your answer" in texts(at.caption)
+    assert "only the carried state knows" not in texts(at.markdown)
+    q = next(r for r in at.radio if r.key == "quiz_sine_4").label
+    assert "sin t = 0" not in q and "+1 or −1" not in q, q
     reveal(at, "sine_3", "sine_4")
     assert [t for t in at.table if "multi-step forecast" in t.value.columns] and has_title(at, "After training: cos t")
+    sc = run(at, "sincos__run")
+    assert has_title(at, "Training loss per chunk")
+    assert str(sincos.reset_reveal(sincos.judge(sc.model, sc.config)).why) in texts(at.markdown)
     assert sum(m.startswith("The answer, from your run:") for m in values(at.info)) == 2
     # a new run asks again
     at.number_input(key="sine_seed").set_value(1).run()

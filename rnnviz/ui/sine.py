@@ -21,6 +21,7 @@ from rnnviz import charts, cost, forecast, saliency, sincos, sine, sinespan
 from rnnviz.data.sine import NOISE_KINDS, Series, SeriesConfig, make_series
 from rnnviz.i18n import Problem, tr, words
 from rnnviz.models import FORECASTERS, SeqRegressor
+from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.live import TrainState
 from rnnviz.ui.page import choice, show
 
@@ -323,9 +324,12 @@ def sincos_controls() -> sincos.SinCosConfig:
 
 
 def sincos_training(state: TrainState) -> None:
-    """live_training's render: both models' loss per chunk."""
+    """live_training's render: both models' loss per chunk, once sine_4 is answered (the reset
+    model's flat curve beside the carried one's fall would answer it)."""
     losses = sincos.loss_frame(state.history)
-    if not losses.empty:
+    if not checkpoint_ui.revealed("sine_4", state.config):
+        st.caption(tr("sine.sc.loss_hidden"))
+    elif not losses.empty:
         show(charts.line(said(losses, {"state": "sine.sc"}, {"state": "sine.col.state"}), "step", "loss",
                          tr("sine.sc.loss_title"), tr("sine.sc.chunk"), tr("sine.sc.mse"), color=tr("sine.col.state"),
                          log_y=True, x_domain=(1, state.config.steps)))
