@@ -17,6 +17,7 @@ after the step in _forward), its words gates.intervene.target.<name>.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 import torch
@@ -128,21 +129,37 @@ class Effect:
     clamp: tuple[float, ...]  # the value each unit's gate was held at (its mean, or 0/1); () when silenced
 
 
+class Baseline(NamedTuple):
+    """The untouched model on the held-out batch: what an intervention is measured against."""
+
+    score: float  # its held-out score
+    memory: Tensor  # (B, H) its memory (LSTM cell, else hidden state) at the last step
+
+
+@torch.no_grad()
+def baseline(model: gates.GateNet, cfg: gates.GateConfig) -> Baseline:
+    """The untouched run's score and last memory (the page computes it once per model)."""
+    b = held_out(cfg)
+    out, trace = run(model, b.x, None)
+    return Baseline(score(cfg, out, b), trace[gates.STATE[model.kind]][-1])
+
+
 @torch.no_grad()
 def measure(model: gates.GateNet, cfg: gates.GateConfig, iv: Intervention,
-            means: dict[str, Tensor] | None = None) -> Effect:
-    """The held-out score with and without the intervention, and what it did to the units' memory."""
+            means: dict[str, Tensor] | None = None, base: Baseline | None = None) -> Effect:
+    """The held-out score with and without the intervention, and what it did to the units'
+    memory. means: gate_means() (a clamp at the mean); base: baseline() (else computed here)."""
     b = held_out(cfg)
     means = gate_means(model, cfg) if means is None and iv.value == "mean" else means or {}
-    out0, tr0 = run(model, b.x, None)
-    out1, tr1 = run(model, b.x, iv, means)
+    base = base or baseline(model, cfg)
+    out, trace = run(model, b.x, iv, means)
     idx = [u - 1 for u in iv.units]
-    state = gates.STATE[model.kind]
-    held = lambda tr: float(tr[state][-1][:, idx].abs().mean()) if idx else float("nan")
+    held = lambda memory: float(memory[:, idx].abs().mean()) if idx else float("nan")
     value = clamp_value(iv, means) if iv.target != "hidden" and idx else None
     clamp = () if value is None else tuple(float(value[i]) if isinstance(value, Tensor) else value for i in idx)
     chance = gates.chance(cfg) if cfg.task in gates.RECALL_TASKS else float("nan")
-    return Effect(gates.score_name(cfg), score(cfg, out0, b), score(cfg, out1, b), chance, held(tr0), held(tr1), clamp)
+    return Effect(gates.score_name(cfg), base.score, score(cfg, out, b), chance, held(base.memory),
+                  held(trace[gates.STATE[model.kind]][-1]), clamp)
 
 
 @torch.no_grad()

@@ -86,8 +86,9 @@ def _picked() -> None:
 
 def follow_unit(state: TrainState, frame: pd.DataFrame) -> None:
     """A new run starts on unit 1: which unit holds the memory is checkpoint gates_2's question
-    (section "memory held"). Once its answer is revealed the box moves to that unit, unless the
-    learner or a link chose another."""
+    (section "memory held"). Once its answer is revealed the box moves to that unit (the best of
+    gates.hold_ranking, the chart's first), unless the learner or a link chose another or no
+    unit holds the symbol."""
     H = int(frame["unit"].max())
     if st.session_state.get("_gates_unit_run") is not state:
         st.session_state["_gates_unit_run"] = state
@@ -96,8 +97,9 @@ def follow_unit(state: TrainState, frame: pd.DataFrame) -> None:
             st.session_state["gates_unit"] = 1
     if not st.session_state["_gates_unit_moved"] and checkpoint_ui.revealed("gates_2", state.config):
         st.session_state["_gates_unit_moved"] = True
-        if st.session_state.get("gates_unit", 1) == 1:
-            st.session_state["gates_unit"] = gates.memory_unit(state.model, state.config)
+        unit = gates.memory_unit(state.model, state.config)  # None: no unit holds the symbol, the box stays
+        if st.session_state.get("gates_unit", 1) == 1 and unit is not None:
+            st.session_state["gates_unit"] = unit
     if st.session_state.get("gates_unit", 1) > H:
         st.session_state["gates_unit"] = 1
 
@@ -129,8 +131,11 @@ def _operand(x: float) -> str:
     return f"{x:.3f}" if x >= 0 else f"({x:.3f})"
 
 
-def equations(kind: str, v: dict[str, float]) -> None:
-    """The cell's equations at one step with their values v (gates.step_values)."""
+def equations(kind: str, v: dict[str, float] | None) -> None:
+    """The cell's equations at one step with their values v (gates.step_values); v None: the
+    equations alone (their values would answer a checkpoint not yet answered)."""
+    if v is None:
+        return _bare_equations(kind)
     w = {k: _operand(x) for k, x in v.items()}  # as operands: negative values in parentheses
     L = dict(zip(EQ_NAMES, words(EQ_NAMES, "gates.eq")))
     if kind == "LSTM":
@@ -154,6 +159,28 @@ h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {_operand(1 - v['update'])}\t
         st.latex(rf"h_t = \tanh(\underbrace{{W_{{ih}}x_t + b_{{ih}} + W_{{hh}}h_{{t-1}} + b_{{hh}}}}_{{\text{{{tr('gates.eq.preact')}}}}}) = "
                  rf"\tanh({v['preact']:.3f}) = {v['hidden']:.3f}")
         st.caption(tr("gates.eq.vanilla"))
+
+
+def _bare_equations(kind: str) -> None:
+    """The cell's equations without values (the same lines as equations())."""
+    L = dict(zip(EQ_NAMES, words(EQ_NAMES, "gates.eq")))
+    if kind == "LSTM":
+        st.latex(rf"""\begin{{aligned}}
+f_t &= \sigma(W_{{if}}x_t + b_{{if}} + W_{{hf}}h_{{t-1}} + b_{{hf}}) && \text{{{L['forget']}}}\\
+i_t &= \sigma(W_{{ii}}x_t + b_{{ii}} + W_{{hi}}h_{{t-1}} + b_{{hi}}) && \text{{{L['input']}}}\\
+\tilde{{C}}_t &= \tanh(W_{{ig}}x_t + b_{{ig}} + W_{{hg}}h_{{t-1}} + b_{{hg}}) && \text{{{L['candidate']}}}\\
+o_t &= \sigma(W_{{io}}x_t + b_{{io}} + W_{{ho}}h_{{t-1}} + b_{{ho}}) && \text{{{L['output']}}}\\
+C_t &= f_t \odot C_{{t-1}} + i_t \odot \tilde{{C}}_t && \text{{{L['cell']}}}\\
+h_t &= o_t \odot \tanh(C_t) && \text{{{L['hidden']}}}
+\end{{aligned}}""")
+        st.caption(tr("gates.eq.names_lstm"))
+    else:
+        st.latex(rf"""\begin{{aligned}}
+r_t &= \sigma(W_{{ir}}x_t + b_{{ir}} + W_{{hr}}h_{{t-1}} + b_{{hr}}) && \text{{{L['reset']}}}\\
+z_t &= \sigma(W_{{iz}}x_t + b_{{iz}} + W_{{hz}}h_{{t-1}} + b_{{hz}}) && \text{{{L['update']}}}\\
+n_t &= \tanh(W_{{in}}x_t + b_{{in}} + r_t \odot (W_{{hn}}h_{{t-1}} + b_{{hn}})) && \text{{{L['candidate']}}}\\
+h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} && \text{{{L['hidden']}}}
+\end{{aligned}}""")
 
 
 # ---------------------------------------------------------------- 4. memory held, 5. in numbers
@@ -259,13 +286,13 @@ def keep_gate_checkpoint(state: TrainState) -> bool:
 
 
 def unit_checkpoint(state: TrainState) -> bool:
-    """gates_2, above the memory units' chart: which unit holds the memory (a pick among the
-    top units the chart shows is right: the block compares one value, so the reveal gets the pick)."""
+    """gates_2, above the memory units' chart: which unit holds the memory, or none (a pick among
+    the top units the chart shows is right: the block compares one value, so the reveal gets the pick)."""
     cfg, model = state.config, state.model
     units = [str(u) for u in range(1, cfg.hidden_size + 1)]
-    picked = lambda: int(st.session_state["quiz_gates_2"]) if st.session_state.get("quiz_gates_2") else None
+    picked = lambda: st.session_state.get("quiz_gates_2")  # "3", "none" or None (shown without an answer)
     return checkpoint_ui.ask("gates_2", "gates", cfg, lambda: gates.unit_reveal(model, cfg, picked()),
-                             options=units, labels={u: u for u in units})
+                             options=units + ["none"], labels={u: u for u in units} | {"none": tr("quiz.gates_2.o.none")})
 
 
 def bias_checkpoint(state: TrainState) -> None:
@@ -310,11 +337,12 @@ def _finished(job) -> list:
 
 
 def _measured(state: TrainState) -> dict:
-    """The run's gate means and silencing ranking, computed once per trained model."""
+    """The run's gate means, untouched score and silencing ranking, computed once per trained model."""
     key = (id(state), len(state.history))
     cache = st.session_state.get("_gates_iv")
     if cache is None or cache["key"] != key:
         cache = {"key": key, "means": interventions.gate_means(state.model, state.config),
+                 "base": interventions.baseline(state.model, state.config),
                  "ranking": interventions.silencing_ranking(state.model, state.config)}
         st.session_state["_gates_iv"] = cache
     return cache
@@ -382,7 +410,7 @@ def interventions_section(state: TrainState, example, frame: pd.DataFrame, index
         if not units:
             st.info(tr("gates.intervene.no_units"), icon=":material/info:")
             return
-        iv = interventions.Intervention(target, tuple(sorted(units)), value if target != "hidden" else "0", start)
+        iv = interventions.Intervention(target, tuple(units), value if target != "hidden" else "0", start)
         _effect(state, iv, cache, example, frame, index, n)
         _ranking_chart(state, ranking, units, memory if revealed else [], n)
 
@@ -405,7 +433,7 @@ def _experiments(cfg: gates.GateConfig, silence: list[int], revealed: bool) -> N
 def _effect(state: TrainState, iv, cache: dict, example, frame: pd.DataFrame, index: int, n: dict[str, int]) -> None:
     """The task with and without the intervention, what it did, and both runs' heatmaps."""
     cfg, model = state.config, state.model
-    effect = interventions.measure(model, cfg, iv, cache["means"])
+    effect = interventions.measure(model, cfg, iv, cache["means"], cache["base"])
     shown = st.session_state.get("_gates_iv_exp")
     if shown is not None and shown[1] == iv:  # a suggested experiment, as set: what it should show
         gate = tr(f"gates.eq.{gates.KEEP[cfg.kind]}") if cfg.kind in gates.KEEP else ""
