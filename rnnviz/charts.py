@@ -781,54 +781,6 @@ def paired_panels(before: pd.DataFrame, after: pd.DataFrame, gates: list[str], t
     intervened run's right under it, on one colour scale (so what leaked out shows as a change
     of colour). before, after: t, unit, gate, value (gate_panels' frames); titles: gate ->
     (title above, title below); legends: gate -> its colour legend's title."""
-    H = int(before["unit"].max())
-    row = 16 if H <= 8 else 11 if H <= 16 else 9
-    ticks = list(range(1, H + 1, 1 if H <= 16 else -(-H // 16)))
-    pairs = []
-    for gate in gates:
-        a, b = before[before["gate"] == gate], after[after["gate"] == gate]
-        if gate in SIGMOID_GATES:
-            scale = alt.Scale(scheme="viridis", domain=[0, 1])
-        else:  # one symmetric range for both runs: the same colour is the same value above and below
-            top = float(max(a["value"].abs().max(), b["value"].abs().max(), 1e-6))
-            scale = alt.Scale(scheme="redblue", domain=[-top, top], reverse=True)
-        panels = []
-        for d, name, last in ((a, titles[gate][0], False), (b, titles[gate][1], True)):
-            panels.append(alt.Chart(d).mark_rect().encode(
-                x=alt.X("t:O", title=x_title if last else None,
-                        axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labels=last, ticks=last)),
-                y=alt.Y("unit:O", title=unit_title, axis=alt.Axis(values=ticks, labelOverlap=False)),
-                color=alt.Color("value:Q", scale=scale, title=legends[gate]),
-                tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("unit:O", title=unit_title),
-                         alt.Tooltip("value:Q", format=".3f", title=legends[gate])],
-            ).properties(width=width, height=row * H, title=name))
-        pairs.append(alt.vconcat(*panels, spacing=4).resolve_scale(color="shared"))
-    return alt.vconcat(*pairs, spacing=14).resolve_scale(color="independent").properties(title=title)
-
-
-def cost_bars(df: pd.DataFrame, title: str, x_title: str, y_title: str, legend: str, groups: tuple[str, str],
-              percent: bool) -> alt.Chart:
-    """One bar per unit, costliest first: what silencing it alone costs. df: unit, cost, group;
-    groups: the legend's words for the learner's selection (red) and the other units (grey);
-    percent: cost is an accuracy."""
-    order = [int(u) for u in df["unit"]]
-    axis = alt.Axis(format="%") if percent else alt.Axis()
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X("unit:O", sort=order, title=x_title, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("cost:Q", title=y_title, axis=axis),
-        color=alt.Color("group:N", title=legend, scale=alt.Scale(domain=list(groups), range=["#e45756", "#9aa5b1"])),
-        tooltip=[alt.Tooltip("unit:O", title=x_title),
-                 alt.Tooltip("cost:Q", title=y_title, format=".1%" if percent else ".4f")],
-    ).properties(title=title, height=HEIGHT)
-
-
-def paired_panels(before: pd.DataFrame, after: pd.DataFrame, gates: list[str], titles: dict[str, tuple[str, str]],
-                  legends: dict[str, str], title: str, x_title: str, unit_title: str,
-                  width: int = 860) -> alt.VConcatChart:
-    """For each gate or state in `gates`: the untouched run's heatmap (time × unit) with the
-    intervened run's right under it, on one colour scale (so what leaked out shows as a change
-    of colour). before, after: t, unit, gate, value (gate_panels' frames); titles: gate ->
-    (title above, title below); legends: gate -> its colour legend's title."""
     H, T = int(before["unit"].max()), int(before["t"].max())
     row = 16 if H <= 8 else 11 if H <= 16 else 9
     ticks = list(range(1, H + 1, 1 if H <= 16 else -(-H // 16)))
