@@ -499,6 +499,16 @@ def test_sine_3_recipes_reveal_follows_the_comparison():
     assert r.right == "tutorial", str(r.why)
     assert noisy["fast"].verdict.multi > forecast.SAME * noisy["tutorial"].verdict.multi
     assert f"{noisy['tutorial'].verdict.multi:.3f}" in str(r.why)
+    # why, from the fast recipe's own run: its loss fell (4.6 -> 1.25) while its single-step error
+    # against the clean sine (2.99) is worse than always 0 (0.525): it learnt the noise, not diverged
+    fast = noisy["fast"]
+    assert fast.last_loss < fast.first_loss and fast.verdict.single > fast.verdict.zero
+    assert r.why.key == "quiz.sine_3.why_tutorial_noise" and f"{fast.verdict.single:.3f}" in str(r.why)
+    assert f"{fast.first_loss:.3f} → {fast.last_loss:.3f}" in str(r.why)
+    # had its loss risen, the reveal would say it diverged
+    rose = dict(noisy, fast=replace(fast, first_loss=fast.last_loss / 2))
+    assert sine.recipes_reveal(rose).why.key == "quiz.sine_3.why_tutorial_diverged"
+    assert "diverged" in str(sine.recipes_reveal(rose).why)
 
 
 def test_sine_4_reset_reveal_follows_the_run():
