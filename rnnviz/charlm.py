@@ -25,7 +25,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import pandas as pd
@@ -639,21 +639,29 @@ def rank_units(acts: Tensor, feature: list[float], top: int = 5) -> list[tuple[i
 # ---------------------------------------------------------------- checkpoints: reveals computed from the run
 
 
+def detach_chain(corpus: Corpus, cfg: CharConfig) -> tuple[int, int]:
+    """char_1's numbers: (minibatches per epoch with the state carried, the time steps the epoch's
+    last backward pass would run through without detach: num_steps × those minibatches, since the
+    state starts from zero each epoch). A run that samples at random carries nothing: its numbers
+    are those consecutive sampling would make of the same text."""
+    carried = replace(cfg, sampling="consecutive")
+    batches = minibatches_per_epoch(corpus, carried)
+    return batches, cfg.num_steps * batches
+
+
 def detach_reveal(corpus: Corpus, cfg: CharConfig) -> Reveal:
-    """char_1, why the state is detached between consecutive minibatches. The right option is
-    what detach does ("bounded": backprop stops at the minibatch's start, the values still
-    carry); the why quotes the run's numbers: num_steps, its minibatches per epoch, and how far
-    back the epoch's last backward pass would run without detach (num_steps × minibatches, the
-    state resets each epoch) with the hidden states it would hold (float32, the last layer's
-    and those below: batch × hidden × layers numbers per step)."""
-    batches = minibatches_per_epoch(corpus, cfg)
-    chain = cfg.num_steps * batches
+    """char_1, what detach saves: an estimate of how many time steps the backward pass of the
+    epoch's last minibatch would run through without detach (detach_chain: num_steps × the
+    minibatches per epoch; the learner who thinks backprop stops at the minibatch anyway says
+    num_steps). The why quotes the run's numbers and the hidden states that chain would hold
+    (float32, the last layer's and those below: batch × hidden × layers numbers per step)."""
+    batches, chain = detach_chain(corpus, cfg)
     mb = chain * cfg.batch_size * cfg.hidden_size * cfg.num_layers * 4 / 1e6
     carried = cfg.sampling == "consecutive"
     why = Message("quiz.char_1.why_consecutive" if carried else "quiz.char_1.why_random", steps=cfg.num_steps,
                   batches=batches, chain=chain, mb=mb, batch=cfg.batch_size, hidden=cfg.hidden_size)
     other = "random" if carried else "consecutive"
-    return Reveal("bounded", why, Message(f"quiz.char_1.try_{other}"), {"char_sampling": other})
+    return Reveal(chain, why, Message(f"quiz.char_1.try_{other}"), {"char_sampling": other})
 
 
 def memorisation_reveal(info: dict, trained: Trained) -> Reveal:
@@ -674,14 +682,20 @@ def memorisation_reveal(info: dict, trained: Trained) -> Reveal:
 
 TEMPERATURES = (0.2, 1.5)  # char_3's pair: a cool and a hot sample from the same model, prefix and seed
 TEMPERATURE_CHARS = 200  # characters each of the pair writes (measured without the prefix)
-NGRAM = 3  # repetition is measured on character 3-grams
-SAME = 0.05  # distinct shares closer than this: neither sample repeats itself more
+REPEAT = 12  # a character repeats when it lies in a stretch of this many the sample already wrote (any alphabet)
+SAME = 0.10  # repeated shares closer than this (10 percentage points): neither sample repeats itself more
 
 
-def distinct_share(text: str, n: int = NGRAM) -> tuple[int, int]:
-    """(distinct n-grams, all n-grams) of text: the fewer distinct, the more it repeats itself."""
-    grams = [text[i:i + n] for i in range(len(text) - n + 1)]
-    return len(set(grams)), len(grams)
+def repeated_share(text: str, n: int = REPEAT) -> tuple[int, int]:
+    """(characters of text inside a stretch of n characters that already occurred earlier in it,
+    all characters): the more, the more the text repeats itself. Unlike the share of distinct
+    short n-grams, a small alphabet (the grammar's 8 symbols) does not cap it: random text over
+    8 symbols almost never repeats 12 characters, a loop repeats nearly all of them."""
+    covered = [False] * len(text)
+    for j in range(len(text) - n + 1):
+        if text.find(text[j:j + n], 0, j + n - 1) != -1:  # an earlier start (it may overlap this one)
+            covered[j:j + n] = [True] * n
+    return sum(covered), len(text)
 
 
 def temperature_samples(model: CharLM, vocab: Vocab, writing: GenerateConfig) -> dict[float, str]:
@@ -692,15 +706,15 @@ def temperature_samples(model: CharLM, vocab: Vocab, writing: GenerateConfig) ->
 
 
 def temperature_reveal(samples: dict[float, str]) -> Reveal:
-    """char_3, which sample repeats itself more: read from the samples' distinct 3-gram shares
-    ("low": the cool one has fewer distinct, "high": the hot one, "same": within SAME)."""
+    """char_3, which sample repeats itself more: read from the samples' repeated_share() ("low":
+    the cool one repeats more, "high": the hot one, "same": within SAME of each other)."""
     (low_t, low), (high_t, high) = sorted(samples.items())
-    (ld, la), (hd, ha) = distinct_share(low), distinct_share(high)
-    low_share, high_share = ld / max(la, 1), hd / max(ha, 1)
-    right = "same" if abs(low_share - high_share) < SAME else "low" if low_share < high_share else "high"
-    why = Message(f"quiz.char_3.why_{right}", low_t=low_t, high_t=high_t, n=NGRAM, chars=TEMPERATURE_CHARS,
-                  low_distinct=ld, low_all=la, low=low_share, high_distinct=hd, high_all=ha, high=high_share,
-                  same=SAME, scale=1 / low_t)
+    (lr, la), (hr, ha) = repeated_share(low), repeated_share(high)
+    low_share, high_share = lr / max(la, 1), hr / max(ha, 1)
+    right = "same" if abs(low_share - high_share) < SAME else "low" if low_share > high_share else "high"
+    why = Message(f"quiz.char_3.why_{right}", low_t=low_t, high_t=high_t, n=REPEAT, chars=TEMPERATURE_CHARS,
+                  low_repeated=lr, low_all=la, low=low_share, high_repeated=hr, high_all=ha, high=high_share,
+                  points=abs(low_share - high_share) * 100, same=SAME * 100, scale=1 / low_t)
     return Reveal(right, why, Message("quiz.char_3.try"), {"char_temp": "3"})
 
 

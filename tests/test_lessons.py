@@ -66,6 +66,7 @@ torch thread of this machine).
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from functools import cache
 
@@ -822,16 +823,20 @@ def zen_run():
 @pytest.mark.parametrize("cfg", [charlm.CharConfig(), replace(charlm.CharConfig(), batch_size=8, num_steps=10,
                                                               sampling="consecutive", epochs=1, hidden_size=8)])
 def test_char_1_detach_quotes_the_runs_own_minibatches(cfg):
-    # the right option is fixed by what detach does (backprop stops at the minibatch's start, the values carry
-    # on: checked below on a model); what is computed are the numbers, which must be this run's
+    # the answer is an estimate computed from the run: without detach the epoch's last backward pass runs back to
+    # the epoch's start, num_steps × the minibatches the state is carried through (a run sampled at random is asked
+    # about consecutive sampling of the same text); the answer "only its own num_steps" is wrong
     corpus = charlm.prepare(grammar.corpus(), cfg.held_out)
     reveal = charlm.detach_reveal(corpus, cfg)
-    _, snaps = charlm.build(replace(cfg, epochs=1), corpus)
-    steps_run = list(snaps)[-1].step  # one epoch of the run: as many steps as minibatches
+    carried = replace(cfg, sampling="consecutive", epochs=1)
+    _, snaps = charlm.build(carried, corpus)
+    steps_run = list(snaps)[-1].step  # one epoch carrying the state: as many steps as minibatches
     values = reveal.why.values
-    assert reveal.right == "bounded" and values["batches"] == steps_run
-    assert values["batch"] == cfg.batch_size and values["hidden"] == cfg.hidden_size
-    assert values["steps"] == cfg.num_steps and values["chain"] == cfg.num_steps * steps_run
+    assert reveal.right == cfg.num_steps * steps_run == values["chain"] and charlm.detach_chain(corpus, cfg) == (
+        steps_run, reveal.right)
+    assert values["batches"] == steps_run and values["batch"] == cfg.batch_size and values["hidden"] == cfg.hidden_size
+    assert values["steps"] == cfg.num_steps
+    assert rnnviz.checkpoint.is_right(reveal.right, reveal) and not rnnviz.checkpoint.is_right(cfg.num_steps, reveal)
     assert reveal.why.key == f"quiz.char_1.why_{cfg.sampling}"
     assert reveal.link == {"char_sampling": "random" if cfg.sampling == "consecutive" else "consecutive"}
     # what the right option says, on the model: the next minibatch's loss reaches back into this one's graph
@@ -863,6 +868,12 @@ def test_char_2_the_right_answer_is_the_runs_verdict(fast_run, zen_run):
     assert last["train_ppl"] < 1.2 and last["held_ppl"] > 5 * zen_run[0].baselines["bigram"]
 
 
+def repeated_by_hand(s: str, n: int) -> int:
+    """Characters of s inside a stretch of n that also starts somewhere earlier in s (the slow way)."""
+    return sum(any(s[j:j + n] in {s[i:i + n] for i in range(j)} for j in range(max(0, k - n + 1), k + 1)
+                   if j + n <= len(s)) for k in range(len(s)))
+
+
 def test_char_3_which_sample_repeats_is_measured_on_the_samples(fast_run, zen_run):
     answers = {}
     for name, (trained, _, _), prefix in (("fast", fast_run, "B"), ("zen", zen_run, "Beautiful")):
@@ -873,16 +884,38 @@ def test_char_3_which_sample_repeats_is_measured_on_the_samples(fast_run, zen_ru
                                                "temperature", 0.2, seed=0).text[len(prefix):]
         reveal = charlm.temperature_reveal(samples)
         v = reveal.why.values
-        grams = {t: [s[i:i + 3] for i in range(len(s) - 2)] for t, s in samples.items()}
-        assert (v["low_distinct"], v["low_all"]) == (len(set(grams[0.2])), len(grams[0.2]))
-        assert (v["high_distinct"], v["high_all"]) == (len(set(grams[1.5])), len(grams[1.5]))
-        low, high = v["low_distinct"] / v["low_all"], v["high_distinct"] / v["high_all"]
-        assert reveal.right == ("same" if abs(low - high) < charlm.SAME else "low" if low < high else "high")
+        n = charlm.REPEAT
+        assert (v["low_repeated"], v["low_all"]) == (repeated_by_hand(samples[0.2], n), len(samples[0.2]))
+        assert (v["high_repeated"], v["high_all"]) == (repeated_by_hand(samples[1.5], n), len(samples[1.5]))
+        low, high = v["low"], v["high"]
+        assert reveal.right == ("same" if abs(low - high) < charlm.SAME else "low" if low > high else "high")
         answers[name] = reveal.right
     # the grammar's model loops at 0.2; the memorised one recites varied text at 0.2, and at 1.5 a less likely
     # character throws it off into a loop ("Although never.")
     assert answers == {"fast": "low", "zen": "high"}
-    assert charlm.distinct_share("abcabcabc") == (3, 7) and charlm.distinct_share("ab") == (0, 0)
+
+
+def test_char_3_the_grammars_small_alphabet_does_not_saturate_the_measure(fast_run):
+    # the review's case: on the grammar (8 symbols) the share of distinct 3-grams saturates (at sample seed 2 the
+    # two samples are 22 % and 26 %, "the same"), while the samples plainly differ: the repeated share tells them apart
+    trained = fast_run[0]
+    samples = charlm.temperature_samples(trained.model, trained.vocab, charlm.GenerateConfig(prefix="B", seed=2))
+    distinct = {t: len({s[i:i + 3] for i in range(len(s) - 2)}) / (len(s) - 2) for t, s in samples.items()}
+    assert abs(distinct[0.2] - distinct[1.5]) < 0.05, distinct
+    reveal = charlm.temperature_reveal(samples)
+    assert reveal.right == "low", reveal.why.values
+    # not capped by the alphabet: text drawn uniformly from 8 symbols repeats almost nothing, a loop almost all
+    rng = random.Random(0)
+    noise = "".join(rng.choice("BTSXPVE\n") for _ in range(200))
+    assert charlm.repeated_share(noise) < (10, 200) and charlm.repeated_share("BTSSXXTVVE\n" * 18)[0] > 180
+    assert charlm.repeated_share("abcabcabc", 3) == (6, 9) and charlm.repeated_share("abcdefg", 3) == (0, 7)
+    # the same: said as "by this measure", in percentage points, never as the model's certainty
+    same = charlm.temperature_reveal({0.2: "BTSSXXTVVE\n" * 18, 1.5: "BPTVVE\n" * 29})
+    assert same.right == "same" and same.why.values["points"] < 100 * charlm.SAME
+    for lang in ("en", "zh"):
+        words = CATALOGUES[lang]["quiz.char_3.why_same"]
+        assert "{points" in words and "{same" in words and "so sure" not in words and "确定" not in words
+    assert "percentage points" in CATALOGUES["en"]["quiz.char_3.why_same"] and "百分点" in CATALOGUES["zh"]["quiz.char_3.why_same"]
 
 
 def test_char_4_the_right_unit_is_the_rankings_first(fast_run, zen_run):

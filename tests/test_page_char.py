@@ -156,15 +156,20 @@ def test_defaults_train_and_draw_everything():
 def test_checkpoints_hide_their_answers_until_the_learner_commits(quick: AppTest):
     at = quick
     assert at.expander[0].label.startswith("Your path through this lesson: 0 of 4")
-    # char_1 (section 3): the caption that explains detach waits for an answer; a wrong one is said wrong
+    # char_1 (section 3): an estimate; the caption that explains detach waits for it; the random default is asked
+    # about consecutive sampling (said so), with consecutive sampling's minibatches; "35" (its own steps) is wrong
     assert "backpropagation stops at the minibatch's start" not in texts(at.caption)
-    assert at.button(key="checkpoint_char_1__check").disabled  # nothing chosen yet
-    at.radio(key="quiz_char_1").set_value("reset").run()
+    assert at.button(key="checkpoint_char_1__check").disabled  # nothing entered yet
+    batches = charlm.minibatches_per_epoch(charlm.prepare(grammar.corpus(), 0.1),
+                                           replace(cfg(at), sampling="consecutive"))
+    question = at.number_input(key="quiz_char_1").label
+    assert "Your run samples **at random**" in question and "Picture **consecutive** sampling" in question
+    assert f"**{batches} minibatches** of 35 characters" in question and f"{35 * batches}" not in question
+    at.number_input(key="quiz_char_1").set_value(35).run()
     at.button(key="checkpoint_char_1__check").click().run()
     no_exception(at)
-    assert "Not this time. The answer, from your run: to keep each backward pass to one minibatch" in texts(at.error)
-    batches = charlm.minibatches_per_epoch(charlm.prepare(grammar.corpus(), 0.1), cfg(at))
-    assert f"each of its {batches} minibatches per epoch starts from a zero state" in texts(at.markdown)
+    assert f"Not this time. The answer, from your run: {35 * batches:,}" in texts(at.error)
+    assert f"With consecutive sampling ({batches} minibatches per epoch)" in texts(at.markdown)
     assert f"all **{35 * batches:,} steps** ({batches} × 35)" in texts(at.markdown)
     assert "backpropagation stops at the minibatch's start" in texts(at.caption)
     # char_2 (section 4): the verdict below the chart waits; the run's own verdict is the right answer

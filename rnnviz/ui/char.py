@@ -281,9 +281,9 @@ def ask_detach(run: charlm.RunKey, corpus: charlm.Corpus) -> bool:
     """char_1 (section 3): how far back the epoch's last backward pass would run without detach (an
     estimate; a run sampled at random is asked about consecutive sampling, said so); True once revealed."""
     batches, _ = charlm.detach_chain(corpus, run.config)
-    setting = tr(f"quiz.char_1.setting_{run.config.sampling}")
+    setting = tr(f"quiz.char_1.setting_{run.config.sampling}", batches=batches, steps=run.config.num_steps)
     return ask("char_1", run, lambda: charlm.detach_reveal(corpus, run.config), number={"min_value": 0, "step": 1},
-               values={"setting": setting, "batches": batches, "steps": run.config.num_steps})
+               values={"setting": setting})
 
 
 # ------------------------------------------------------------------ 4. train
