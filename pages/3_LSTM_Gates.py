@@ -16,7 +16,7 @@ st.title(tr("gates.title"))
 st.markdown(tr("gates.intro"))
 with st.expander(tr("gates.define.header")):
     st.markdown(tr("gates.define.body"))
-checkpoint_ui.path("gates")
+path_box = st.container()  # the path, drawn once the settings say which checkpoints this run asks
 
 # ------------------------------------------------------------------ 1. train
 st.header(tr("gates.train.header", n=1), divider="gray")
@@ -44,6 +44,9 @@ if ran and state.config.task in gates.RECALL_TASKS:
     if note := gates.recall_note(state.config, state.last):
         st.info(str(note), icon=":material/info:")
 N = gates.sections(state.config if state is not None and state.history else None)
+with path_box:
+    asked = state.config if state is not None and state.history else cfg
+    checkpoint_ui.path("gates", skipped={i: str(why) for i, why in gates.skipped_checkpoints(asked).items()})
 
 if state is not None and state.history:
     trained, model = state.config, state.model
@@ -71,7 +74,9 @@ if state is not None and state.history:
     # ------------------------------------------------------------------ 3. equations
     st.header(tr("gates.eq.header", n=N["eq"]), divider="gray")
     st.markdown(tr("gates.eq.where", unit=unit, t=t, token=example.tokens[0][t - 1]))
-    gates_ui.equations(trained.kind, gates.step_values(frame, t, unit))
+    gates_ui.equations(trained.kind, gates.step_values(frame, t, unit) if asked_1 else None)
+    if not asked_1:  # the keep gate's value would answer gates_1
+        st.caption(tr("gates.eq.hidden_until", n=N["heat"], gate=tr(f"gates.eq.{gates.KEEP[trained.kind]}")))
 
     # ------------------------------------------------------------------ 4. memory held
     if trained.task in gates.RECALL_TASKS:
@@ -88,9 +93,16 @@ if state is not None and state.history:
         saturation = saturation.assign(gate=words(saturation["gate"], "gates.gate"),
                                        range=saturation["range"].replace({"between": tr("gates.gate.between")}))
         c1, c2 = st.columns(2)
-        show(charts.saturation_bars(saturation, tr("charts.saturation_title"), tr("charts.gate_share"),
-                                    tr("charts.value")), c1)
-        if trained.task in gates.RECALL_TASKS:
+        if asked_1:  # how often each gate is open would answer gates_1
+            show(charts.saturation_bars(saturation, tr("charts.saturation_title"), tr("charts.gate_share"),
+                                        tr("charts.value")), c1)
+        else:
+            c1.caption(tr("gates.numbers.saturation_hidden", heat=N["heat"]))
+        if trained.task in gates.RECALL_TASKS and not (checkpoint_ui.revealed("gates_1", trained)
+                                                       and checkpoint_ui.revealed("gates_2", trained)):
+            c2.caption(tr("gates.numbers.hidden_until", gate=tr(f"gates.eq.{gates.KEEP[trained.kind]}"),
+                          heat=N["heat"], held=N["held"]))  # its chart and notes state both answers
+        elif trained.task in gates.RECALL_TASKS:
             gates_ui.keep_gate_chart(model, trained, units, c2)
             c2.markdown(str(gates.learnt_note(trained, units, gates.keep_gate_learnt(model, trained, units))))
             if trained.task == "replace":

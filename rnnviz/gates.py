@@ -281,19 +281,42 @@ class MemoryUnits(NamedTuple):
 
 @torch.no_grad()
 def memory_units(model: GateNet, cfg: GateConfig, k: int = 3, n: int = 256, at: int | None = None) -> MemoryUnits:
-    """The k units whose memory (LSTM: cell state, GRU/RNN: hidden state) at the cue best
-    separates the symbols (between-symbol share of variance), and their keep gate (LSTM
+    """The k units that hold the symbol best (the first k of hold_ranking: the page's chart, the
+    checkpoint's reveal and the unit box all use this one ranking), and their keep gate (LSTM
     forget, GRU update) averaged over n sequences at every step: t, unit, <gate> (no gate
     column for the vanilla RNN). at: the replace task's second symbol at that step in all n."""
-    b = _probe(cfg, n, at)
-    trace = cells.run(model.rnn, b.x).traces[0]
-    units = _separating(trace[STATE[cfg.kind]][-1], b.y, cfg.symbols)[:k]
+    units = [u for u, _ in hold_ranking(model, cfg, n)[:k]]
     gate = KEEP.get(cfg.kind)
     if gate is None:
-        return MemoryUnits([u + 1 for u in units], pd.DataFrame({"t": [], "unit": []}))
-    f = trace[gate].mean(dim=1)  # (T, H)
-    rows = [(t + 1, u + 1, float(f[t, u])) for u in units for t in range(f.shape[0])]
-    return MemoryUnits([u + 1 for u in units], pd.DataFrame(rows, columns=["t", "unit", gate]))
+        return MemoryUnits(units, pd.DataFrame({"t": [], "unit": []}))
+    f = cells.run(model.rnn, _probe(cfg, n, at).x).traces[0][gate].mean(dim=1)  # (T, H)
+    rows = [(t + 1, u, float(f[t, u - 1])) for u in units for t in range(f.shape[0])]
+    return MemoryUnits(units, pd.DataFrame(rows, columns=["t", "unit", gate]))
+
+
+@torch.no_grad()
+def hold_ranking(model: GateNet, cfg: GateConfig, n: int = 256) -> list[tuple[int, float]]:
+    """Every unit (1-based) with how well it holds the symbol across the gap, best first: at each
+    step inside the gap (after the symbol to recall, before the cue), the share of n sequences
+    whose symbol is read back from that unit's memory (LSTM cell state, else hidden state) alone,
+    by the nearest of the symbols' mean values there; averaged over those steps (chance
+    1/symbols). At the cue nearly every unit of a trained model separates the symbols; inside
+    the gap one unit alone does so only if it keeps the symbol."""
+    b = _probe(cfg, n)
+    v = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]]  # (T, n, H)
+    start = replaced_at(b.x, cfg.symbols)  # (n,) 0-based step of the symbol to recall
+    read = []
+    for step in range(v.shape[0] - 1):  # the last step is the cue
+        held = start < step  # sequences whose symbol was written before this step
+        if held.sum() < 2 * cfg.symbols:
+            continue
+        x, y = v[step, held], b.y[held]  # (m, H), (m,)
+        present = [s for s in range(cfg.symbols) if (y == s).any()]
+        means = torch.stack([x[y == s].mean(0) for s in present])  # (S, H)
+        guess = torch.tensor(present)[(x[:, None, :] - means[None]).abs().argmin(1)]  # (m, H)
+        read.append((guess == y[:, None]).float().mean(0))
+    share = torch.stack(read).mean(0) if read else torch.full((v.shape[2],), chance(cfg))
+    return sorted(((u + 1, float(share[u])) for u in range(v.shape[2])), key=lambda r: -r[1])
 
 
 def _probe(cfg: GateConfig, n: int, at: int | None = None) -> Batch:
@@ -301,17 +324,14 @@ def _probe(cfg: GateConfig, n: int, at: int | None = None) -> Batch:
     return sample(cfg, n, torch.Generator().manual_seed(30_000 + cfg.seed), at)
 
 
-def _separating(state: torch.Tensor, y: torch.Tensor, symbols: int) -> list[int]:
-    """Units (0-based) sorted by how well their value separates the symbols: the variance of
-    the per-symbol means over the total variance. state: (n, H)."""
-    total = state.var(dim=0) + 1e-9
-    means = torch.stack([state[y == s].mean(0) for s in range(symbols) if (y == s).any()])
-    return torch.argsort(means.var(dim=0) / total, descending=True).tolist()
-
-
-def memory_unit(model: GateNet, cfg: GateConfig, n: int = 256) -> int:
-    """The (1-based) unit that holds the symbol best: the page's default unit."""
-    return memory_units(model, cfg, k=1, n=n).units[0] if cfg.task in RECALL_TASKS else 1
+def memory_unit(model: GateNet, cfg: GateConfig, n: int = 256) -> int | None:
+    """The (1-based) unit that holds the symbol best (hold_ranking), the unit box's unit once
+    checkpoint gates_2 is revealed; None when no unit holds it (below UNIT_HOLDS) or the task
+    has no symbol to hold."""
+    if cfg.task not in RECALL_TASKS:
+        return None
+    unit, share = hold_ranking(model, cfg, n)[0]
+    return unit if share >= UNIT_HOLDS else None
 
 
 def replace_step(cfg: GateConfig) -> int:
@@ -506,6 +526,7 @@ def chance(cfg: GateConfig) -> float:
 
 
 COINCIDE = 0.01  # two accuracies closer than this are drawn on top of each other
+FADED = 1e-3  # a keep gate whose start keeps less than this of the symbol across the gap (σ(b)^gap) fails for its bias
 CARRIED = 0.9  # a model at or above this accuracy carried the symbol
 NEAR_CHANCE = 0.15  # within this of chance a model carried nothing
 CLEAR = 0.1  # "the RNN below the GRU" means by at least this much
@@ -608,9 +629,13 @@ def recall_note(cfg: GateConfig, last: Snapshot) -> Message | None:
     """A recall task's run near chance, or a plain RNN's only partly above it: why, in its numbers."""
     acc, guess = last.info.get("accuracy", 0.0), chance(cfg)
     if acc <= guess + NEAR_CHANCE:
-        why = "rnn" if cfg.kind == "RNN" else "gated"  # the plain RNN's limit, or too few steps
+        sigma = float(torch.sigmoid(torch.tensor(keep_bias(cfg))))
+        faded = cfg.kind in KEEP and sigma ** cfg.gap < FADED  # the keep gate's start lets the symbol fade
+        why = "rnn" if cfg.kind == "RNN" else "bias" if faded else "gated"  # the RNN's limit, the bias, too few steps
         return Message(f"gates.train.at_chance_{why}", kind=cfg.kind, accuracy=acc, gap=cfg.gap, chance=guess,
-                       steps=last.step, default=GateConfig.steps)
+                       steps=last.step, default=GateConfig.steps, bias=KEEP_BIAS.get(cfg.kind, ""),
+                       b=keep_bias(cfg), sigma=sigma, keep=percent(sigma ** cfg.gap),
+                       gate=Message(f"gates.eq.{KEEP.get(cfg.kind, 'forget')}"), b_default=GateConfig.forget_bias)
     if cfg.kind == "RNN" and acc < CARRIED:  # above chance, far from solved: say what that means
         return Message("gates.train.partial_rnn", accuracy=acc, gap=cfg.gap, chance=guess)
     return None
@@ -675,6 +700,21 @@ QUIZ_GAP = 50  # gates_4 asks about the vanilla RNN at this gap of the compariso
 TRY_BIAS = {"high": -2.0, "low": 4.0}  # gates_1's nudge: a keep bias that starts the gate the other way
 
 
+def skipped_checkpoints(cfg: GateConfig) -> dict[str, Message]:
+    """The lesson's checkpoints this config does not ask, each with why (checkpoint_ui.path's
+    skipped): gates_1 needs a gated cell on a recall task, gates_2 a recall task, gates_3 an LSTM."""
+    skipped = {}
+    if cfg.kind not in KEEP:
+        skipped["gates_1"] = Message("quiz.gates_1.skip_rnn")
+    elif cfg.task not in RECALL_TASKS:
+        skipped["gates_1"] = Message("quiz.gates_1.skip_task")
+    if cfg.task not in RECALL_TASKS:
+        skipped["gates_2"] = Message("quiz.gates_2.skip_task")
+    if cfg.kind != "LSTM":
+        skipped["gates_3"] = Message("quiz.gates_3.skip_kind", kind=cfg.kind)
+    return skipped
+
+
 def keep_gate_reveal(model: GateNet, cfg: GateConfig) -> Reveal:
     """gates_1: which gate, near 0 or near 1, keeps the memory across the gap. The right option is
     the keep gate (LSTM forget, GRU update) high or low as the memory units' mean over the gap's
@@ -687,10 +727,16 @@ def keep_gate_reveal(model: GateNet, cfg: GateConfig) -> Reveal:
     bias_key = {"LSTM": "gates_fb", "GRU": "gates_ub"}[cfg.kind]
     return Reveal(f"{gate}_{level}",
                   Message(f"quiz.gates_1.why_{level}", gate=Message(f"gates.eq.{gate}"), units=Listing(units),
-                          mean=learnt.trained, init=learnt.init, gap=cfg.gap, left=learnt.trained ** cfg.gap,
-                          bias=KEEP_BIAS[cfg.kind], b=keep_bias(cfg)),
+                          mean=learnt.trained, init=learnt.init, sigma_b=learnt.sigma_b, gap=cfg.gap,
+                          left=percent(learnt.trained ** cfg.gap), bias=KEEP_BIAS[cfg.kind], b=keep_bias(cfg)),
                   Message(f"quiz.gates_1.try_{level}", bias=KEEP_BIAS[cfg.kind], b=TRY_BIAS[level]),
                   {bias_key: str(TRY_BIAS[level]), "gates_kind": cfg.kind})
+
+
+def percent(x: float) -> str:
+    """A share as a percentage, or (below 0.1 %, where "0.0 %" would hide it) in scientific
+    notation: 0.391 ** 50 -> "4.4e-21", not "0.0%"."""
+    return f"{x:.1%}" if x >= 0.001 else f"{x:.1e}"
 
 
 def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine") -> Reveal | None:
@@ -710,7 +756,7 @@ def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine"
     else:
         other_gap, other_acc = (max(SWEEP_GAPS) if solved else min(SWEEP_GAPS)), math.nan
     answer = "yes" if solved else "no"
-    try_key = "try_seen" if other else "try_unseen"
+    try_key = f"try_seen_{answer}" if other else "try_unseen"
     return Reveal(answer,
                   Message(f"quiz.gates_4.why_{answer}", gap=gap, rnn=at["RNN"], lstm=at["LSTM"], gru=at["GRU"],
                           source=Message(f"quiz.gates_4.source_{source}"), carried=CARRIED, chance=1 / GateConfig.symbols),
@@ -721,9 +767,9 @@ def rnn_gap_reveal(rows: pd.DataFrame, gap: int = QUIZ_GAP, source: str = "mine"
 @torch.no_grad()
 def unit_ranking(model: GateNet, cfg: GateConfig, n: int = 256) -> list[tuple[int, float]]:
     """Every unit (1-based) with the share of its memory's variance at the cue that lies between
-    the symbols (1: its value alone names the symbol, 0: it says nothing), best first; the first
-    ones are (within a hair) memory_units(model, cfg): the page's chart ranks by the unweighted
-    variance of the symbols' means instead."""
+    the symbols (1: its value alone names the symbol, 0: it says nothing), best first. At the
+    cue a trained model's units nearly all score near 1 (the interventions' note counts them);
+    which units hold the symbol across the gap is hold_ranking."""
     b = _probe(cfg, n)
     state = cells.run(model.rnn, b.x).traces[0][STATE[cfg.kind]][-1]  # (n, H)
     centred = state - state.mean(0)
@@ -733,27 +779,56 @@ def unit_ranking(model: GateNet, cfg: GateConfig, n: int = 256) -> list[tuple[in
     return sorted(((u + 1, float(share[u])) for u in range(state.shape[1])), key=lambda r: -r[1])
 
 
-STRONG = 0.9  # gates_2: a unit whose share is at least this names the symbol almost alone
-TIE = 0.01  # gates_2: a unit within this of the best share holds the memory as well as the best
+STRONG = 0.9  # a unit whose share at the cue (unit_ranking) is at least this names the symbol almost alone
+UNIT_HOLDS = 0.7  # gates_2: a unit holds the symbol when it alone reads it back this often inside the gap (chance 0.25)
+UNIT_STRONG = 0.9  # gates_2: ... and holds it firmly at this share
+TIE = 0.01  # gates_2: a unit within this of the best read-back holds the memory as well as the best
 
 
-def unit_reveal(model: GateNet, cfg: GateConfig, picked: int | None, k: int = 3) -> Reveal:
-    """gates_2: which unit holds the memory. Units ranked by unit_ranking; a pick among the k the
-    page shows (section 'memory held') or within TIE of the best share (a memory spread over many
-    units) is right (Reveal.right is then the pick), else the right answer is the best unit.
-    why: the top k with their shares, how many units are strong, and where the pick ranks."""
-    ranking, shown = unit_ranking(model, cfg), memory_units(model, cfg, k=k).units
-    share, best = dict(ranking), ranking[0][1]
-    right = picked if picked in shown or share.get(picked, -1.0) >= best - TIE else ranking[0][0]
-    rank = [u for u, _ in ranking].index(picked) + 1 if picked in share else None
-    tops = Listing(f"{u} ({v:.3f})" for u, v in ranking[:k])
-    why = Message("quiz.gates_2.why", state=Message(f"gates.gate.{STATE[cfg.kind]}"), tops=tops, shown=Listing(shown),
-                  strong=sum(v >= STRONG for _, v in ranking), of=len(ranking), at=STRONG)
-    mine = (Message(f"quiz.gates_2.mine_{'tie' if right == picked and picked not in shown else 'rank'}", unit=picked,
-                    rank=rank, of=len(ranking), share=share[picked], best=best)
-            if rank is not None else None)
-    return Reveal(str(right), Joined((why, mine)) if mine else why,
-                  Message("quiz.gates_2.try", unit=ranking[0][0]), {"gates_unit": str(ranking[0][0])})
+def unit_reveal(model: GateNet, cfg: GateConfig, picked: int | str | None, k: int = 3) -> Reveal:
+    """gates_2: which unit holds the memory, by hold_ranking (the one ranking the chart below and
+    the unit box use). Right: a pick among the k the chart shows, or within TIE of the best; else
+    the best unit. When no unit reads the symbol back at least UNIT_HOLDS of the time the right
+    answer is "none". why: the top k and the last with their read-back, how many units hold it,
+    where the pick ranks."""
+    ranking = hold_ranking(model, cfg)
+    share, (top, best) = dict(ranking), ranking[0]
+    shown = [u for u, _ in ranking[:k]]
+    state, rnn = Message(f"gates.gate.{STATE[cfg.kind]}"), cfg.kind not in KEEP
+    tops = Listing(f"{u} ({v:.0%})" for u, v in ranking[:k])
+    if best < UNIT_HOLDS:  # a model that did not carry the symbol: no unit holds it
+        why = Message("quiz.gates_2.why_none", state=state, best=best, unit=top, chance=chance(cfg), at=UNIT_HOLDS,
+                      of=len(ranking))
+        try_key, link = _none_try(cfg)
+        return Reveal("none", why, try_key, link)
+    pick = int(picked) if picked not in (None, "none") else None
+    right = pick if pick in shown or share.get(pick, -1.0) >= best - TIE else top
+    why = Message("quiz.gates_2.why", state=state, tops=tops, last=f"{ranking[-1][0]} ({ranking[-1][1]:.0%})",
+                  strong=sum(v >= UNIT_STRONG for _, v in ranking), of=len(ranking), at=UNIT_STRONG,
+                  chance=chance(cfg), shown=Listing(shown))
+    if pick in share:
+        rank = [u for u, _ in ranking].index(pick) + 1
+        tie = right == pick and pick not in shown
+        why = Joined((why, Message(f"quiz.gates_2.mine_{'tie' if tie else 'rank'}", unit=pick, rank=rank,
+                                   of=len(ranking), share=share[pick], best=best)))
+    elif picked == "none":
+        why = Joined((why, Message("quiz.gates_2.mine_none", unit=top, best=best, at=UNIT_HOLDS)))
+    return Reveal(str(right), why, Message(f"quiz.gates_2.try_{'rnn' if rnn else 'gated'}", unit=top),
+                  {"gates_unit": str(top)})
+
+
+def _none_try(cfg: GateConfig) -> tuple[Message, dict[str, str]]:
+    """gates_2 with no unit holding the symbol: the knob most likely to make one hold it (a
+    gated cell whose keep gate starts below the default: that bias; else an LSTM, or more steps)."""
+    if cfg.kind not in KEEP:
+        return Message("quiz.gates_2.try_none_rnn"), {"gates_kind": "LSTM"}
+    default = GateConfig.forget_bias if cfg.kind == "LSTM" else GateConfig.update_bias
+    if keep_bias(cfg) < default:
+        key = {"LSTM": "gates_fb", "GRU": "gates_ub"}[cfg.kind]
+        return (Message("quiz.gates_2.try_none_bias", bias=KEEP_BIAS[cfg.kind], b=default,
+                        gate=Message(f"gates.eq.{KEEP[cfg.kind]}")), {key: str(default)})
+    steps = min(5000, 2 * cfg.steps)
+    return Message("quiz.gates_2.try_none_steps", steps=steps), {"gates_steps": str(steps)}
 
 
 @lru_cache(maxsize=16)
@@ -783,7 +858,8 @@ def bias_reveal(cfg: GateConfig, gap: int = QUIZ_GAP) -> Reveal:
 
 
 class Joined(tuple):
-    """Messages said one after the other (str() joins them with a space)."""
+    """Messages said one after the other (str() joins them: a space in English, none after a
+    Chinese full stop; gates.sentence_sep)."""
 
     def __str__(self) -> str:
-        return " ".join(str(m) for m in self)
+        return str(Message("gates.sentence_sep")).join(str(m) for m in self)

@@ -79,6 +79,7 @@ from torch import nn
 
 import rnnviz.bptt
 import rnnviz.checkpoint
+import rnnviz.i18n
 from rnnviz import charlm, forecast, gates, sincos, sine, unrolling
 from rnnviz.data import grammar, text
 from rnnviz.data.sine import SeriesConfig, make_series, windows
@@ -642,27 +643,61 @@ def test_gates_4_rnn_reveal_reads_the_comparison():
     assert f"**{rnn_long:.0%}**" in str(failed.why)
     assert failed.link == {"gates_kind": "RNN", "gates_gap": "5", "gates_task": "memory"}, "where the answer differs"
     assert solved.link["gates_gap"] == str(LONG)
+    assert failed.try_this.key == "quiz.gates_4.try_seen_no", "the try says what section 1 shows: it solves gap 5"
+    assert solved.try_this.key == "quiz.gates_4.try_seen_yes"
     assert gates.rnn_gap_reveal(rows[rows["kind"] != "RNN"]) is None, "no RNN at that gap: no answer"
 
 
 def test_gates_2_unit_reveal_ranks_the_units():
-    # the memory task: every unit of the trained LSTM separates the symbols (a memory spread over
-    # all of them), so even the lowest-ranked pick is right; the replace task's units differ
+    # one ranking (how often one unit alone reads the symbol back inside the gap) for the chart,
+    # the reveal and the unit box; on the default run the units differ, so a low pick is wrong
     cfg, model, _ = trained("LSTM", MIDDLE, 0)
-    ranking = gates.unit_ranking(model, cfg)
-    assert all(0 <= v <= 1 for _, v in ranking) and [v for _, v in ranking] == sorted((v for _, v in ranking), reverse=True)
-    assert ranking[-1][1] >= ranking[0][1] - gates.TIE, ranking
-    last = ranking[-1][0]
-    spread = gates.unit_reveal(model, cfg, last)
-    assert spread.right == str(last) and "it holds the symbol as well as the best" in str(spread.why)
-    cfg, model, _ = trained("LSTM", MIDDLE, 0, task="replace")
-    ranking, shown = gates.unit_ranking(model, cfg), gates.memory_units(model, cfg).units
-    assert ranking[-1][1] < ranking[0][1] - gates.TIE, ranking
-    missed = gates.unit_reveal(model, cfg, ranking[-1][0])
-    assert missed.right == str(ranking[0][0]), "the best unit, not the pick"
+    ranking, shown = gates.hold_ranking(model, cfg), gates.memory_units(model, cfg).units
+    assert [v for _, v in ranking] == sorted((v for _, v in ranking), reverse=True)
+    assert shown == [u for u, _ in ranking[:3]] and gates.memory_unit(model, cfg) == shown[0], "one ranking"
+    assert ranking[-1][1] < ranking[0][1] - gates.TIE, ranking  # the units differ: the question has a wrong answer
+    worst = ranking[-1][0]
+    missed = gates.unit_reveal(model, cfg, worst)
+    assert missed.right == str(ranking[0][0]) and missed.right != str(worst), "a low pick is judged wrong"
     assert f"ranks **{cfg.hidden_size} of {cfg.hidden_size}**" in str(missed.why)
-    assert f"{ranking[0][1]:.3f}" in str(missed.why)
-    assert gates.unit_reveal(model, cfg, shown[2]).right == str(shown[2]), "any unit the chart shows is right"
+    assert f"({', '.join(map(str, shown))})" in str(missed.why), "the reveal names the chart's units"
+    assert missed.link == {"gates_unit": str(shown[0])}
+    assert gates.unit_reveal(model, cfg, str(shown[2])).right == str(shown[2]), "any unit the chart shows is right"
+    assert gates.unit_reveal(model, cfg, "none").right == str(shown[0]), "the memory is held: none is wrong"
+    rnnviz.i18n.set_language("zh")
+    try:
+        said = str(missed.why)
+    finally:
+        rnnviz.i18n.set_language("en")
+    assert ", " not in said and "。 " not in said and "C_t 读回" in said, said
+    # a failed model (the forget gate starts shut, b_f = -2): no unit holds the symbol, the answer is none
+    failed = replace(cfg, forget_bias=-2.0)
+    model, snapshots = gates.build(failed)
+    for _ in snapshots:
+        pass
+    assert gates.hold_ranking(model, failed)[0][1] < gates.UNIT_HOLDS
+    none = gates.unit_reveal(model, failed, "8")
+    assert none.right == "none" and "No unit holds the symbol" in str(none.why), none
+    assert none.link == {"gates_fb": "4.0"} and gates.memory_unit(model, failed) is None
+    # a plain RNN has no gates: its try-this says so
+    rnn_cfg, rnn, _ = trained("RNN", 5, 0)
+    assert gates.unit_reveal(rnn, rnn_cfg, None).try_this.key == "quiz.gates_2.try_rnn"
+
+
+def test_gates_recall_note_names_the_bias_and_the_path_skips():
+    # b_f = 0 at gap 50: section 1 names the bias (as gates_3's reveal does), not "more steps"
+    cfg, last = replace(gates.GateConfig(), gap=LONG, forget_bias=0.0), None
+    for last in gates.build(cfg)[1]:
+        pass
+    note = gates.recall_note(cfg, last)
+    assert note.key == "gates.train.at_chance_bias" and note.values["keep"] == f"{0.5 ** LONG:.1e}", note
+    default = replace(cfg, forget_bias=4.0, steps=1)  # the default bias, too few steps: not the bias
+    assert gates.recall_note(default, replace(last, step=1)).key == "gates.train.at_chance_gated"
+    assert gates.percent(0.087 ** 20) == "6.2e-22" and gates.percent(0.5) == "50.0%"
+    assert set(gates.skipped_checkpoints(replace(cfg, kind="GRU"))) == {"gates_3"}
+    assert set(gates.skipped_checkpoints(replace(cfg, kind="RNN"))) == {"gates_1", "gates_3"}
+    assert set(gates.skipped_checkpoints(replace(cfg, task="sine"))) == {"gates_1", "gates_2"}
+    assert gates.skipped_checkpoints(cfg) == {}
 
 
 def test_gates_3_forget_bias_0_reveal_trains_it():

@@ -647,35 +647,74 @@ def test_keep_gate_checkpoint_gru_and_plain_rnn():
 
 
 def test_unit_checkpoint_ranks_the_learners_unit():
-    at = open_gates(gates_task="replace")  # its units differ in how well they hold the symbol
+    at = open_gates()  # the default run: its units differ in how well they hold the symbol across the gap
     assert not [t for t in chart_titles(at) if t.startswith("The cell state C_t of units")], chart_titles(at)
     state = run_state(at)
-    ranking = gates.unit_ranking(state.model, state.config)
+    ranking = gates.hold_ranking(state.model, state.config)
     worst, best, shown = ranking[-1][0], ranking[0][0], gates.memory_units(state.model, state.config).units
-    assert at.radio(key="quiz_gates_2").options == [str(u) for u in range(1, state.config.hidden_size + 1)]
+    assert at.radio(key="quiz_gates_2").options == [str(u) for u in range(1, state.config.hidden_size + 1)] + ["none"]
     at.radio(key="quiz_gates_2").set_value(str(worst)).run()
     at.button(key="checkpoint_gates_2__check").click().run()
     no_exception(at)
-    assert f"Not this time. The answer, from your run: {best}." in texts(at.error)
+    assert f"Not this time. The answer, from your run: {best}." in texts(at.error), "a wrong pick is judged wrong"
     assert f"Your unit {worst} ranks **16 of 16**" in texts(at.markdown)
+    assert f"The chart below shows the best three ({', '.join(map(str, shown))})" in texts(at.markdown)
+    # one ranking: the chart's units are the reveal's best three, the unit box moves to the first
+    chart(at, f"The cell state C_t of units {', '.join(map(str, shown))} (those that hold the symbol best)")
+    assert shown[0] == best and at.number_input(key="gates_unit").value == best
+    assert "watch its gates and its memory across the gap" in texts(at.markdown)
     at.button(key="checkpoint_gates_2__try")  # try this: that unit in section 2
-    chart(at, "The cell state C_t of units")  # the memory units' chart, now drawn
-    # another pick among the units the chart shows is right
-    at.session_state["checkpoint_gates_2__run"] = None  # a new run asks again (as a retrain would)
-    at.run()
-    at.radio(key="quiz_gates_2").set_value(str(shown[1])).run()
-    at.button(key="checkpoint_gates_2__check").click().run()
-    assert f"Right: {shown[1]}." in texts(at.success)
+    # another pick among the units the chart shows is right; "none" is wrong (the memory is held)
+    for pick, verdict in ((str(shown[1]), f"Right: {shown[1]}."), ("none", f"The answer, from your run: {best}.")):
+        at.session_state["checkpoint_gates_2__run"] = None  # a new run asks again (as a retrain would)
+        at.run()
+        at.radio(key="quiz_gates_2").set_value(pick).run()
+        at.button(key="checkpoint_gates_2__check").click().run()
+        assert verdict in texts(at.success) + texts(at.error), (pick, texts(at.error))
 
 
-def test_unit_checkpoint_a_memory_spread_over_every_unit():
-    at = open_gates()  # the memory task: every unit of the trained LSTM tells the symbols apart
+def test_unit_checkpoint_a_failed_model_holds_nothing():
+    at = open_gates(gates_fb=-2.0)  # the forget gate starts shut: the model never finds the symbol
     state = run_state(at)
-    worst = gates.unit_ranking(state.model, state.config)[-1][0]
-    at.radio(key="quiz_gates_2").set_value(str(worst)).run()
+    assert state.last.info["accuracy"] < gates.CARRIED
+    at.radio(key="quiz_gates_2").set_value("none").run()
     at.button(key="checkpoint_gates_2__check").click().run()
-    assert f"Right: {worst}." in texts(at.success)
-    assert "this model spreads its memory over many units, so it counts" in texts(at.markdown)
+    no_exception(at)
+    assert "Right: none." in texts(at.success)
+    assert "No unit holds the symbol" in texts(at.markdown)
+    assert at.number_input(key="gates_unit").value == 1, "no memory unit to move the box to"
+    # section 1 names the bias, not "more steps" (gates_3's reveal says the same)
+    assert "The cause is its keep bias" in texts(at.info) and "needs more steps" not in texts(at.info)
+
+
+def test_give_aways_wait_for_their_checkpoints():
+    at = open_gates()
+    # section 3: the equations without their values until gates_1 is answered
+    assert not NUMBER.findall(latex(at)) and "f_t" in latex(at)
+    assert "The values at this step appear once you have answered" in texts(at.caption)
+    # section 5: no saturation, no keep-gate chart, no note with the memory units' forget gate
+    titles = chart_titles(at)
+    assert not [t for t in titles if t.startswith(("Saturation", "The memory units' forget gate"))], titles
+    assert "Did the forget gate learn anything" not in texts(at.markdown)
+    assert "they state both answers" in texts(at.caption)
+    # "What is a gate?" and the b_f knob define the bias; why it starts at 4 is gates_3's reveal
+    assert "0.5²⁰" not in texts(at.markdown) and "gradient" not in at.number_input(key="gates_fb").help
+    show_answers(at, ("gates_1",))
+    assert len(NUMBER.findall(latex(at))) >= 12
+    assert any(t.startswith("Saturation") for t in chart_titles(at))
+    assert not any(t.startswith("The memory units' forget gate") for t in chart_titles(at)), "gates_2 still open"
+    show_answers(at, ("gates_2",))
+    assert any(t.startswith("The memory units' forget gate") for t in chart_titles(at))
+    assert "Did the forget gate learn anything" in texts(at.markdown)
+
+
+def test_path_marks_the_checkpoints_a_run_does_not_ask():
+    at = open_gates(gates_kind="RNN")
+    path = texts(at.markdown)
+    assert "a plain RNN has no gates" in path and "asked of an LSTM" in path
+    assert "(#quiz-gates_1)" not in path and "(#quiz-gates_3)" not in path and "(#quiz-gates_2)" in path
+    at = open_gates(gates_kind="GRU")
+    assert "(#quiz-gates_1)" in texts(at.markdown) and "(#quiz-gates_3)" not in texts(at.markdown)
 
 
 def test_forget_bias_checkpoint_trains_b_f_0_at_gap_50():
