@@ -363,13 +363,17 @@ def recipe_forecasts(models: dict[str, Forecasters], series: Series, window: int
 # ---------------------------------------------------------------- checkpoints: the answers, from the run
 
 
+DAMPED, WIDE = 0.8, 1.25  # a free run swinging under 0.8 of the sine's std is damped, over 1.25 too wide
+
+
 def multi_step_reveal(fc: Forecast, kind: str) -> Reveal:
     """sine_1: is the free run's error at the whole horizon larger than single-step's, and how
     many times (this run's verdict)."""
     v = fc.verdicts[kind]
     right = direction(v.ratio, "larger", "smaller")
+    shape = "damped" if v.spread < DAMPED else "wide" if v.spread > WIDE else "drift"  # what the chart shows
     why = Message(f"quiz.sine_1.why_{right}", kind=kind, single=v.single, multi=v.multi, ratio=v.ratio,
-                  horizon=v.horizon)
+                  horizon=v.horizon, shape=Message(f"quiz.sine_1.shape_{shape}", spread=v.spread))
     if kind == "LSTM":
         return Reveal(right, why, Message("quiz.sine_1.try_rnn"), {"sine_kinds": "RNN"})
     return Reveal(right, why, Message("quiz.sine_1.try_lstm"), {"sine_kinds": "LSTM"})

@@ -452,6 +452,12 @@ def test_sine_1_multi_step_reveal_follows_the_run():
     assert r.right == "larger" and v.ratio > forecast.SAME, v
     assert f"{v.multi:.4f}" in str(r.why) and f"{v.ratio:.1f}×" in str(r.why)
     assert r.link == {"sine_kinds": "LSTM"}
+    # which error: against the clean sine; what the chart shows, from the run: the free run swings
+    # 65% of the sine's, damped (not "drifts away")
+    assert "MSE against the clean sine" in str(r.why) and v.spread < sine.DAMPED
+    assert "free run damped" in str(r.why) and f"{v.spread:.0%}" in str(r.why) and "drifts" not in str(r.why)
+    wide = replace(v, spread=1.5)
+    assert "wider than the sine" in str(sine.multi_step_reveal(replace(rnn, verdicts={"RNN": wide}), "RNN").why)
     r = sine.multi_step_reveal(lstm, "LSTM")
     v = lstm.verdicts["LSTM"]
     assert r.right == "same" and 1 / forecast.SAME < v.ratio < forecast.SAME, v

@@ -412,7 +412,7 @@ def test_charts_axes_span_the_data_and_legends_match_the_lines(quick: AppTest):
         "training part of the series", "input window", "target: the next value"]
     windows = spec_with_title(at, "Which windows the first 12 training steps read")
     assert windows["encoding"]["y"]["title"] == "training step" and windows["encoding"]["x"]["title"].startswith(
-        "window start t (a window: inputs y[t] … y[t+9], target y[t+10])")
+        "window start t (a window: input y[t] … y[t+9], target y[t+10])")
     # sin -> cos: the target wide and pale under the predictions, the reset one dashed, in the legend too
     after = spec_with_title(at, "After training: cos t")
     dash = next(e["strokeDash"]["scale"] for e in encodings(after) if "strokeDash" in e)
@@ -444,7 +444,9 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     at = quick
     path = next(e for e in at.expander if "Your path through this lesson" in e.label)
     assert "0 of 4 checkpoints answered" in path.label
-    # sine_1: section 4's forecast chart and MSE table wait for an answer
+    # sine_1: section 4's forecast chart and MSE table, and section 3's free run as it trains, wait for an answer
+    assert not has_title(at, "Multi-step forecast of the test part, as it trains")
+    assert "waits for your answer to the first checkpoint" in texts(at.caption)
     assert not has_title(at, "RNN" + FORECAST_TITLE) and not [t for t in at.table if "MSE vs clean sine" in t.value.columns]
     assert at.button(key="checkpoint_sine_1__check").disabled
     fc = sine.forecast(run(at).model, make_series(run(at).config.series), 10)  # the run on the page
@@ -455,6 +457,7 @@ def test_checkpoints_hide_what_answers_them_until_the_learner_commits(quick: App
     no_exception(at)
     assert any(m.startswith("Not this time. The answer, from your run:") for m in values(at.error)), values(at.error)
     assert f"{v.multi:.4f}" in texts(at.markdown) and has_title(at, "RNN" + FORECAST_TITLE)
+    assert has_title(at, "Multi-step forecast of the test part, as it trains")
     assert scores(at).loc[("RNN", "multi-step"), "MSE vs clean sine"] == pytest.approx(v.multi, abs=1e-4)
     assert at.session_state["checkpoint_record"]["sine_1"].correct is False
     # sine_2, answered right: its reveal trains the window-1 twin and quotes both runs

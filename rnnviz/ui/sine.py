@@ -165,6 +165,9 @@ def training(state: TrainState) -> None:
     show(charts.twins(charts.line(said(losses, headers={"model": "sine.col.model"}), "step", "loss",
                                   tr("sine.train.loss_title"), tr("sine.train.step"), tr("sine.train.loss_axis"),
                                   color=model_col, log_y=True, x_domain=(1, state.config.steps)), model_col, shown), c1)
+    if not any(checkpoint_ui.revealed("sine_1", (state.config, k)) for k in state.config.kinds):
+        c2.caption(tr("sine.train.free_run_hidden"))  # the free run beside the sine would answer sine_1
+        return
     free = charts.forecast_chart(series, said_forecasts(fc.frame), tr("sine.col.multi_step"),
                                  tr("sine.train.free_run_title"), color_title=model_col)
     free.layer[2] = charts.twins(free.layer[2], "model", shown)
