@@ -728,14 +728,49 @@ def unit_candidates(acts: Tensor, feature: list[float], n: int = 4) -> tuple[int
     return tuple(sorted(picks))
 
 
+def neutral_unit(acts: Tensor, feature: list[float], candidates: tuple[int, ...]) -> int:
+    """Where char_4's unit box starts before the reveal: a unit that is not a candidate (the middle
+    of the others' ranking), so the first view colours the text by none of the answers; with no
+    other unit (a model of 4 units or fewer), the candidate ranked last among them."""
+    ranked = [u for u, _ in rank_units(acts, feature, top=acts.shape[1])]
+    others = [u for u in ranked if u not in candidates]
+    if others:
+        return others[len(others) // 2]
+    return [u for u in ranked if u in candidates][-1] if candidates else 1
+
+
+class Joined:
+    """A list said in the learner's language when shown: its items (Messages) joined by sep (a Message)."""
+
+    def __init__(self, items: list[Message], sep: Message):
+        self.items, self.sep = items, sep
+
+    def __str__(self) -> str:
+        return str(self.sep).join(str(m) for m in self.items)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+WIDER = 256  # char_4's try on a model narrower than this: a model this wide (the chapter's)
+NARROWER = 16  # ... and on one this wide or wider: a narrow one
+
+
 def unit_reveal(acts: Tensor, feature: list[float], candidates: tuple[int, ...], other: str | None = None) -> Reveal:
     """char_4, which of the candidate units tracks the feature most closely: the one rank_units()
     puts first among them (by |correlation| over the text acts was read on); the why quotes its
-    correlation and the other candidates'; the try: another feature (other), when there is one."""
+    correlation and the other candidates'; the try: another feature (other), when there is one,
+    else another width (WIDER than the model's, or NARROWER when it is already that wide)."""
     r = dict(rank_units(acts, feature, top=acts.shape[1]))
     best = max(candidates, key=lambda u: abs(r[u]))
-    others = ", ".join(f"{u} ({r[u]:+.2f})" for u in candidates if u != best)
-    why = Message("quiz.char_4.why", unit=best, r=r[best], others=others, chars=acts.shape[0], units=acts.shape[1])
-    if other is None:
-        return Reveal(str(best), why, Message("quiz.char_4.try_wider"), {"char_hidden": "256"})
-    return Reveal(str(best), why, Message("quiz.char_4.try_feature"), {"char_feature": other})
+    others = Joined([Message("quiz.char_4.other", unit=u, r=r[u]) for u in candidates if u != best],
+                    Message("quiz.char_4.sep"))
+    units = acts.shape[1]
+    why = Message("quiz.char_4.why", unit=best, r=r[best], others=others, chars=acts.shape[0], units=units)
+    if other is not None:
+        return Reveal(str(best), why, Message("quiz.char_4.try_feature"), {"char_feature": other})
+    if units < WIDER:
+        return Reveal(str(best), why, Message("quiz.char_4.try_wider", units=units, wider=WIDER),
+                      {"char_hidden": str(WIDER)})
+    return Reveal(str(best), why, Message("quiz.char_4.try_narrower", units=units, narrower=NARROWER),
+                  {"char_hidden": str(NARROWER)})

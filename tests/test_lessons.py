@@ -976,6 +976,35 @@ def test_char_4_the_right_unit_is_the_rankings_first(fast_run, zen_run):
             # without the best unit among the candidates, the best of the others is the answer
             rest = tuple(u for u, _ in ranking[1:4])
             assert charlm.unit_reveal(acts, values, rest).right == str(ranking[1][0])
+            # the unit box starts on none of the candidates: the first view does not colour the text by the answer
+            assert charlm.neutral_unit(acts, values, candidates) not in candidates
     # the answer follows the model and the feature, not a constant
     assert len(set(answers.values())) > 1, answers
     assert {"fast", "zen"} == {m for m, _ in answers}
+
+
+def test_char_4_the_try_follows_the_width_and_the_list_the_language(fast_run, zen_run):
+    from rnnviz.i18n import set_language
+
+    for (trained, _, _), units in ((fast_run, 64), (zen_run, 256)):
+        snippet = trained.held_text[:600]
+        acts = charlm.unit_activations(trained.model, trained.vocab, snippet)
+        feature = next(iter(charlm.varying_features(snippet).values()))
+        candidates = charlm.unit_candidates(acts, feature)
+        reveal = charlm.unit_reveal(acts, feature, candidates)
+        assert acts.shape[1] == units
+        # a 64-unit model is offered 256 units; a 256-unit one a narrower model, never its own width again
+        assert reveal.link == {"char_hidden": "256" if units < 256 else "16"} and reveal.link["char_hidden"] != str(units)
+        assert reveal.try_this.key == ("quiz.char_4.try_wider" if units < 256 else "quiz.char_4.try_narrower")
+        r = dict(charlm.rank_units(acts, feature, top=units))
+        others = [u for u in candidates if str(u) != reveal.right]
+        rendered = {}
+        for lang in ("en", "zh"):
+            set_language(lang)
+            try:
+                rendered[lang] = str(reveal.why)
+            finally:
+                set_language("en")
+        assert ", ".join(f"{u} ({r[u]:+.2f})" for u in others) in rendered["en"]
+        assert "、".join(f"{u}（{r[u]:+.2f}）" for u in others) in rendered["zh"]
+        assert ", " not in rendered["zh"].split("其他候选：")[1].split("）。")[0]

@@ -192,11 +192,15 @@ def test_checkpoints_hide_their_answers_until_the_learner_commits(quick: AppTest
     right = charlm.temperature_reveal(samples).right
     assert texts(at.info).count("The answer, from your run: ") == 1  # shown, not answered: no right or wrong
     assert f"The answer, from your run: {({'low': 'the one at 0.2', 'high': 'the one at 1.5', 'same': 'neither'}[right])}" in texts(at.info)
-    # char_4 (section 6): the ranking waits, the text is coloured by the first candidate; the right unit is the
+    # char_4 (section 6): the ranking waits, the text is coloured by a unit none of the candidates; the right unit is the
     # candidate the ranking puts first, and once revealed the text is coloured by the best unit
     assert not any("correlation" in t.value.columns for t in at.table)
     candidates = at.radio(key="quiz_char_4").options
-    assert len(candidates) == 4 and at.number_input(key="char_unit").value == int(candidates[0].split()[-1])
+    # the box starts on none of the candidates (on the default run the first candidate is the answer), said so
+    start = at.number_input(key="char_unit").value
+    assert len(candidates) == 4 and start not in {int(c.split()[-1]) for c in candidates}
+    assert f"Unit {start} is none of the candidates" in texts(at.caption)
+    assert "unit box just below" in at.radio(key="quiz_char_4").label
     at.radio(key="quiz_char_4").set_value(candidates[0].split()[-1]).run()
     at.button(key="checkpoint_char_4__check").click().run()
     no_exception(at)
@@ -718,3 +722,5 @@ def test_section_7_traces_a_prediction_back_and_a_position_change_redraws(quick:
     assert {"Each model's influence on the prediction after position 250",
             "Each model's influence averaged over 200 positions"} <= set(chart_titles(at))
     assert re.search(r"RNN: [\d,]+ steps \([\d.]+ epochs\) in [\d.]+ s of training", texts(at.caption))
+    spans = {k: int(v) for k, v in table["memory span (averaged)"].items()}
+    assert str(charspan.compare_message(spans)) in texts(at.markdown)

@@ -444,31 +444,32 @@ def ask_temperature(run: charlm.RunKey, trained: charlm.Trained, writing: charlm
 
 def inside(trained: charlm.Trained, run: charlm.RunKey) -> None:
     """Section 6: units ranked by how well they track a feature of the held-out text, and the text
-    coloured by the chosen unit; the ranking waits for checkpoint char_4 (which candidate unit tracks
-    it), and until then the text is coloured by the first candidate, not the answer."""
+    coloured by the chosen unit. Checkpoint char_4 (which candidate unit tracks it) sits right above
+    the unit box and the text, so comparing the candidates needs no scrolling; the ranking waits for
+    it, and until then the box starts on a unit that is none of the candidates (not the answer)."""
     snippet = trained.held_text[:600]
     acts = charlm.unit_activations(trained.model, trained.vocab, snippet)
-    c = st.columns([1, 3])
     feats = charlm.varying_features(snippet)
     features = {"inside quotes": tr("char.features.inside_quotes"), "position in the line": tr("char.features.position"),
                 "bracket depth": tr("char.features.bracket_depth"), "after a space": tr("char.features.after_space")}
-    feature = choice(c[0].selectbox, tr("char.inside.feature"), list(feats), key="char_feature", labels=features,
-                     help=tr("char.inside.feature_help"))
-    ranking = c[0].container()  # the ranking, once char_4 is revealed
+    feature = choice(st.columns([1, 3])[0].selectbox, tr("char.inside.feature"), list(feats), key="char_feature",
+                     labels=features, help=tr("char.inside.feature_help"))
     ranked = charlm.rank_units(acts, feats[feature])
     candidates = charlm.unit_candidates(acts, feats[feature])
     other = next((f for f in feats if f != feature), None)
     revealed = bool(candidates) and ask(
         "char_4", (run, feature), lambda: charlm.unit_reveal(acts, feats[feature], candidates, other),
         options=[str(u) for u in candidates], labels={str(u): tr("quiz.char_4.unit", unit=u) for u in candidates})
+    c = st.columns([1, 3])
+    ranking = c[0].container()  # the ranking, once char_4 is revealed
     if not ranked:
         ranking.info(tr("char.inside.constant"))
     elif revealed:
         columns = [tr("char.inside.unit"), tr("char.inside.correlation")]
         ranking.table(pd.DataFrame(ranked, columns=columns).set_index(columns[0]).style.format("{:+.2f}"))
-    first = ranked[0][0] if ranked and revealed else candidates[0] if candidates else 1
-    # a new model, feature or reveal: show its best unit once revealed, the first candidate before (a link's unit
-    # stays on the first view)
+    first = ranked[0][0] if ranked and revealed else charlm.neutral_unit(acts, feats[feature], candidates)
+    # a new model, feature or reveal: show its best unit once revealed, a unit none of the candidates before (a
+    # link's unit stays on the first view)
     seen = (id(trained.model), feature, revealed)
     if st.session_state.get("char_unit_for", seen) != seen:
         st.session_state["char_unit"] = first
@@ -477,6 +478,8 @@ def inside(trained: charlm.Trained, run: charlm.RunKey) -> None:
                              bind="query-params")
     c[1].markdown(charts.coloured_text(snippet, acts[:, int(unit) - 1].tolist()), unsafe_allow_html=True)
     c[1].caption(tr("char.inside.coloured", unit=unit))
+    if candidates and not revealed and int(unit) not in candidates:
+        c[0].caption(tr("quiz.char_4.not_candidate", unit=unit))
 
 
 # ------------------------------------------------------------------ 7. how far back a prediction looks
