@@ -310,7 +310,9 @@ def test_gru_equations_and_gates():
     eq = latex(at)
     for name in ("r_t", "z_t", "n_t", "h_t"):
         assert name in eq
-    assert "f_t" not in eq
+    assert "f_t" not in eq and not NUMBER.findall(eq), "no values before gates_1 is answered"
+    assert "the update gate's value here would give its answer away" in texts(at.caption)
+    show_answers(at)
     assert_equations_match(at, ["reset", "update", "candidate", "hidden"])
     _, _, panels, _ = heatmaps(at)
     assert panels == HEAT_PANELS["GRU"]
@@ -751,8 +753,12 @@ def test_rnn_gap_checkpoint_hides_the_comparison(background_sweep):
     assert "Right: no, it stays well below." in texts(at.success)
     assert "reaches only **25%** at gap 50 (LSTM 100%, GRU 25%" in texts(at.markdown)
     assert "at gap 5 the same RNN reaches 90%" in texts(at.markdown)
-    assert "gates_kind=RNN&gates_gap=5" in texts(at.markdown)
+    assert "train it there in section 1 and watch it solve gap 5." in texts(at.markdown), "what section 1 will show"
     assert sweep_table(at).loc[50, "RNN"] == 0.25
+    at.button(key="checkpoint_gates_4__try").click().run()  # try it: the RNN at gap 5, here
+    no_exception(at)
+    assert (at.radio(key="gates_kind").value, at.number_input(key="gates_gap").value) == ("RNN", 5)
+    assert run_state(at).last.info["accuracy"] >= gates.CARRIED, "section 1 solves gap 5, as the try said"
 
 
 def test_rnn_gap_checkpoint_reads_the_learners_own_comparison(background_sweep):
@@ -767,7 +773,8 @@ def test_rnn_gap_checkpoint_reads_the_learners_own_comparison(background_sweep):
     no_exception(at)
     assert "Not this time. The answer, from your run: yes, it reaches 90 % or more." in texts(at.error)
     assert "reaches **96%** at gap 50" in texts(at.markdown)
-    assert "gates_gap=20" in texts(at.markdown), "the gap where this comparison's answer differs"
+    assert "at gap 20 the same RNN reaches only 50%" in texts(at.markdown), "the gap where the answer differs"
+    assert "watch it fail at gap 20" in texts(at.markdown)
 
 
 # ---------------------------------------------------------------- interventions (issue 14)
