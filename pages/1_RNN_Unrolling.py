@@ -51,7 +51,7 @@ ways_verdict = unrolling_ui.three_ways(three, cfg, pick) if ways_shown else unro
 
 # ------------------------------------------------------------------ 3. shapes
 st.header(tr("unrolling.shapes.header"), divider="gray")
-st.markdown(tr("unrolling.shapes.intro", batch=cfg.batch_size, **asdict(cfg)))
+st.markdown(tr("unrolling.shapes.returns") + " " + tr("unrolling.shapes.intro", batch=cfg.batch_size, **asdict(cfg)))
 shapes = unrolling.shape_table(ex)
 if unrolling_ui.ask_shapes(cfg, ex):
     unrolling_ui.shape_table(shapes)
@@ -95,8 +95,11 @@ with st.expander(tr("unrolling.faq.cell_q"), expanded=ways_shown):  # it quotes 
     st.markdown(tr("unrolling.faq.cell_a", verdict=ways_verdict))
 with st.expander(tr("unrolling.faq.batch_first_q")):
     shape = shapes.set_index("tensor")["shape"]
-    st.markdown(tr("unrolling.faq.batch_first_a", input=shape["input"], output=shape["output"], h_n=shape["h_n"],
-                   batch_first=cfg.batch_first))
+    if checkpoint_ui.revealed("unrolling_3", cfg):  # the shapes are checkpoint 3's answer
+        st.markdown(tr("unrolling.faq.batch_first_a", input=shape["input"], output=shape["output"], h_n=shape["h_n"],
+                       batch_first=cfg.batch_first))
+    else:
+        st.markdown(tr("unrolling.faq.batch_first_hidden"))
 with st.expander(tr("unrolling.faq.output_q")):
     st.markdown(tr("unrolling.faq.output_a", diff=unrolling.output_vs_h_n(ex)))
 

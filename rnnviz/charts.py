@@ -143,8 +143,8 @@ def unrolled(seq_len: int, t: int, num_layers: int = 1, max_shown: int = 8, *, t
         nodes += [(col, 0, f"x{_subscript(s)}", "input", on), (col, top, f"y{_subscript(s)}", "output", on)]
         for L in range(1, num_layers + 1):
             nodes.append((col, L, f"h{sup(L)}{_subscript(s)}", "hidden", on))
-            edges.append((col, L - 1, col, L, "W_ih", False))
-            edges.append((col - 1, L, col, L, "…" if gap else "W_hh", gap))
+            edges.append((col, L - 1, col, L, f"W_ih{sup(L)}", False))  # each layer its own pair: W_ih⁽²⁾
+            edges.append((col - 1, L, col, L, "…" if gap else f"W_hh{sup(L)}", gap))
         edges.append((col, num_layers, col, top, "W_hy", False))
     n = pd.DataFrame(nodes, columns=["col", "row", "label", "kind", "now"])
     e = pd.DataFrame(edges, columns=["x", "y", "x2", "y2", "weight", "gap"])

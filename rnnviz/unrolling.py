@@ -16,6 +16,7 @@ Where a change goes:
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -671,7 +672,8 @@ def weights_options(cfg: UnrollConfig) -> dict[str, Message]:
     """Checkpoint 1's choices, each a count of weight matrices a learner might believe in, from
     the learner's seq_len (T) and num_layers (L): one set shared by all steps (2L + 1: W_ih and
     W_hh per layer, W_hy), a set per step as the picture draws it, recurrent weights per step
-    with one readout, one W_ih and W_hh for the whole stack, and (one step) no W_hh at all. Values are the counts; equal counts are asked once."""
+    with one readout, one W_ih and W_hh for the whole stack, and (one step) no W_hh at all. Values are the counts; equal counts are asked once;
+    the order is shuffled from the sizes and seed (the right one is not always first)."""
     T, L = cfg.seq_len, cfg.num_layers
     beliefs = [("shared", 2 * L + 1), ("per_step", (2 * L + 1) * T), ("per_step_readout", 2 * L * T + 1),
                ("stack_shared", 3), ("no_hh", L + 1)]
@@ -679,8 +681,11 @@ def weights_options(cfg: UnrollConfig) -> dict[str, Message]:
     for belief, n in beliefs:
         if belief == "no_hh" and T > 1:
             continue
-        options.setdefault(str(n), Message(f"quiz.unrolling_1.o.{belief}", n=n, T=T, L=L))
-    return options
+        key = f"quiz.unrolling_1.o.{belief}_one" if belief == "shared" and T == 1 else f"quiz.unrolling_1.o.{belief}"
+        options.setdefault(str(n), Message(key, n=n, T=T, L=L))
+    order = list(options.items())  # not always the right one first: shuffled, the same way for the same sizes
+    random.Random(f"unrolling_1 {T} {L} {cfg.seed}").shuffle(order)
+    return dict(order)
 
 
 def weights_reveal(ex: WorkedExample) -> Reveal:
@@ -765,7 +770,9 @@ def gradient_reveal(verdict: GradVerdict) -> Reveal:
     why = Message(f"quiz.unrolling_4.why_{key}", ratio=rnn.ratio_words(), T=cfg.seq_len, steps=verdict.steps,
                   scale=cfg.weight_scale, nl=cfg.nonlinearity, per_step=per_step if per_step is not None else math.nan,
                   vanished=VANISHED, exploded=EXPLODED)
+    long = {"gtt_len": str(GradConfig.seq_len)} if verdict.steps == 0 else {}  # one step has no way back: lengthen it
     if right == "vanish":
         link = {"gtt_scale": "2.0", "gtt_nl": "relu"}
-        return Reveal(right, why, Message("quiz.unrolling_4.try_grow"), link)
-    return Reveal(right, why, Message("quiz.unrolling_4.try_vanish"), {"gtt_scale": "0.5", "gtt_nl": "tanh"})
+        return Reveal(right, why, Message("quiz.unrolling_4.try_grow"), link | long)
+    return Reveal(right, why, Message("quiz.unrolling_4.try_vanish_long" if long else "quiz.unrolling_4.try_vanish",
+                                      T=GradConfig.seq_len), {"gtt_scale": "0.5", "gtt_nl": "tanh"} | long)

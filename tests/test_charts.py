@@ -87,6 +87,8 @@ def test_unrolled_diagram_elides_long_sequences_with_a_dashed_gap():
     # the elided steps are marked: the W_hh arrows across each gap (3 -> 20, 20 -> 39), per layer
     gaps = edges[edges["gap"]]
     assert len(gaps) == 2 * 2 and set(gaps["weight"]) == {"…"}
+    # each layer's arrows name that layer's own matrices (a plain W_ih on every layer read as one shared pair)
+    assert set(edges.loc[~edges["gap"], "weight"]) == {"W_ih⁽¹⁾", "W_hh⁽¹⁾", "W_ih⁽²⁾", "W_hh⁽²⁾", "W_hy"}
     assert sorted(gaps["x"].unique()) == [3, 4] and (gaps["x2"] - gaps["x"] == 1).all()
     dash = next(layer["encoding"]["strokeDash"] for layer in spec["layer"]
                 if layer.get("mark", {}).get("type") == "rule")

@@ -181,6 +181,21 @@ def test_checkpoint_weights_counts_the_modules_own_matrices():
     assert unrolling.weights_reveal(ex).right == "2"
 
 
+def test_checkpoint_weights_question_does_not_hand_over_the_answer():
+    """The right count is not always the first choice, the hint names no formula, and one step
+    is not 'every one of the 1 steps'."""
+    firsts = set()
+    for T, L in ((3, 1), (5, 2), (3, 3), (10, 1), (1, 1)):
+        cfg = unrolling.UnrollConfig(seq_len=T, num_layers=L)
+        options = unrolling.weights_options(cfg)
+        assert options == unrolling.weights_options(cfg)  # the same order for the same sizes (a rerun)
+        firsts.add(list(options)[0] == str(2 * L + 1))
+        assert all("1 steps" not in str(m) for m in options.values()), options
+    assert firsts == {True, False}
+    for lang in CATALOGUES:
+        assert "W_hy" not in CATALOGUES[lang]["quiz.unrolling_1.q"]
+
+
 def test_checkpoint_three_ways_reads_the_runs_largest_difference():
     exact = unrolling.UnrollConfig()  # the notes' sizes: the three give the same float32 numbers
     wide = unrolling.UnrollConfig(hidden_size=6)  # one nn.RNN call rounds apart from the two loops
@@ -217,7 +232,11 @@ def test_checkpoint_gradient_reads_the_runs_ratio_at_t1():
         answers[(scale, nl)] = reveal.right
     assert answers == {(0.5, "tanh"): "vanish", (1.5, "tanh"): "kept", (2.0, "relu"): "grow"}
     one = unrolling.GradConfig(seq_len=1)  # no step back: nothing vanishes
-    assert unrolling.gradient_reveal(unrolling.gradient_verdict(unrolling.gradient_norms(one), one)).right == "kept"
+    r = unrolling.gradient_reveal(unrolling.gradient_verdict(unrolling.gradient_norms(one), one))
+    assert r.right == "kept" and "e+00" not in str(r.why)
+    assert r.link["gtt_len"] == "50"  # the try lengthens it: at one step it would say "Neither" again
+    cfg = unrolling.GradConfig(seq_len=50, weight_scale=float(r.link["gtt_scale"]), nonlinearity=r.link["gtt_nl"])
+    assert unrolling.gradient_reveal(unrolling.gradient_verdict(unrolling.gradient_norms(cfg), cfg)).right == "vanish"
 
 
 # ==================== Page 2, sine forecasting ====================

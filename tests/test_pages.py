@@ -326,9 +326,14 @@ def test_page1_checkpoints_hide_their_answer_until_the_learner_commits(page1: Ap
     assert not [t for t in at.table if "tensor" in t.value.reset_index().columns]
     assert not any(t.startswith("‖∂L/∂hₜ‖") for t in chart_titles(at))
     # 1: the right count (3 matrices, not the 9 the picture draws), read from the module
-    assert at.radio(key="quiz_unrolling_1").options[:2] == [
+    assert set(at.radio(key="quiz_unrolling_1").options) >= {
         "3: one W_ih and one W_hh per layer and one W_hy, used again at every one of the 3 steps",
-        "9: a fresh set at each of the 3 steps, as the picture draws them"]
+        "9: a fresh set at each of the 3 steps, as the picture draws them"}
+    assert not at.radio(key="quiz_unrolling_1").options[0].startswith("3:")  # the right one is not simply first
+    # 3 asks about output and h_n: both defined above it, and the FAQ keeps their shapes until it is answered
+    assert "`output`, the last layer's hidden state at every step, and `h_n`" in messages(at.markdown)
+    faq = messages(next(e for e in at.expander if e.label == "What does batch_first change?").markdown)
+    assert "(3, 1, 2)" not in faq and "(1, 1, 2)" not in faq and "wait for your answer" in faq
     answer(at, "unrolling_1", "3")
     assert any(s.value.startswith("Right") for s in at.success), [s.value for s in at.success]
     assert at.radio(key="quiz_unrolling_1").disabled  # committed: the page ran again, the answer is kept
@@ -342,6 +347,8 @@ def test_page1_checkpoints_hide_their_answer_until_the_learner_commits(page1: Ap
     assert "output (3, 1, 2), h_n (1, 1, 2)" in messages(at.error)
     assert "returned output (3, 1, 2) and h_n (1, 1, 2)" in messages(at.markdown)
     assert shapes(at)["h_n"] == "(1, 1, 2)"
+    faq = messages(next(e for e in at.expander if e.label == "What does batch_first change?").markdown)
+    assert "(3, 1, 2)" in faq and "(1, 1, 2)" in faq
     # 4: at the default weight scale the RNN's gradient vanishes; the chart and ratio appear
     answer(at, "unrolling_4", "grow")
     assert "It vanishes" in messages(at.error)
