@@ -264,10 +264,17 @@ def twin_message(t: Twin) -> Message:
                    held=t.held_ppl)
 
 
-def compared_frame(here: dict[str, int], spans: dict[str, int], held: dict[str, float]) -> pd.DataFrame:
-    """model, span_here (at the chosen position), span (averaged), held_ppl: one row per kind, in COMPARED's order."""
-    return pd.DataFrame([{"model": k, "span_here": here[k], "span": spans[k], "held_ppl": held[k]}
-                         for k in COMPARED if k in spans])
+def compared_frame(spans: dict[str, int], held: dict[str, float]) -> pd.DataFrame:
+    """model, span (the memory span), held_ppl: one row per kind, in COMPARED's order."""
+    return pd.DataFrame([{"model": k, "span": spans[k], "held_ppl": held[k]} for k in COMPARED if k in spans])
+
+
+def compare_message(spans: dict[str, int]) -> Message:
+    """What the three memory spans show: which kind looks furthest back and which least (or that they agree)."""
+    longest, shortest = max(spans, key=spans.get), min(spans, key=spans.get)
+    key = "char.span.compare_same" if spans[longest] == spans[shortest] else "char.span.compare_read"
+    return Message(key, longest=longest, span=spans[longest], shortest=shortest, short=spans[shortest],
+                   percent=round(saliency.FADED * 100))
 
 
 def memory_span(model: nn.Module, ids: Tensor, K: int = REACH, n: int = POSITIONS) -> int:

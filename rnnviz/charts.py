@@ -732,6 +732,21 @@ def influence_bars(df: pd.DataFrame, title: str, x_title: str, y_title: str, spa
     return with_rule(bars, span, span_label)
 
 
+def influence_lines(df: pd.DataFrame, title: str, x_title: str, y_title: str, legend: str, order: list[str],
+                    level: float, level_label: str) -> alt.LayerChart:
+    """One line per model (df: model, k, share), each in its own colour in `order` (the same in
+    every chart of the section), with a dashed rule at y = level (the span's threshold)."""
+    lines = alt.Chart(df).mark_line().encode(
+        x=alt.X("k:Q", title=x_title, axis=alt.Axis(tickMinStep=1, format="d"),
+                scale=alt.Scale(domain=[0, float(df["k"].max())], nice=False)),
+        y=alt.Y("share:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("model:N", title=legend, sort=order, scale=alt.Scale(domain=order, scheme="tableau10")),
+        tooltip=[alt.Tooltip("model:N", title=legend), alt.Tooltip("k:Q", title=x_title),
+                 alt.Tooltip("share:Q", title=y_title, format=".1%")],
+    ).properties(title=title, height=HEIGHT)
+    return with_level(lines, level, level_label)
+
+
 def _ppl(v: float) -> str:
     """A perplexity for a label: 1,027 / 28.4 / 3.26."""
     return f"{v:,.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"

@@ -510,7 +510,8 @@ def _held_ids(trained: charlm.Trained) -> torch.Tensor:
 def span_section(state: TrainState, corpus: charlm.Corpus | None) -> None:
     """Section 7 below its header: the influence of each earlier character on one prediction
     the learner picks, and averaged over many (the memory span), for the learner's model and,
-    once the button has trained them, the other two kinds; knobs redraw only this section."""
+    once the button has trained them, the other two kinds. Fragments: K redraws the section,
+    the position only its own part (the averages do not depend on it)."""
     trained, run = state.model, state.config
     st.markdown(tr("char.span.define", percent=round(charspan.saliency.FADED * 100)))
     ids = _held_ids(trained)
@@ -532,16 +533,84 @@ def span_section(state: TrainState, corpus: charlm.Corpus | None) -> None:
     view()
 
 
-def span_knobs(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, where) -> tuple[int, int]:
-    """(t, K): the position and the steps back. A new model starts at a position worth looking
-    at: in the embedded Reber grammar one whose next symbol repeats its line's second, elsewhere
-    the one among the averaged positions that looks furthest back (a link's position stays on the first view)."""
-    K = int(where.number_input(tr("char.span.K"), 1, 300, charspan.REACH, key="char_span_k", bind="query-params",
-                               help=tr("char.span.K_help")))
+def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, job: Job | None) -> None:
+    """Section 7's body (a fragment): K, then the position's part (its own fragment), then the
+    averages and the comparison."""
+    trained, run = state.model, state.config
+    kind = run.config.kind
+    c = st.columns([1, 3])
+    K = int(c[0].number_input(tr("char.span.K"), 1, 300, charspan.REACH, key="char_span_k", bind="query-params",
+                              help=tr("char.span.K_help")))
+    twins = [] if job is None or job.error else list(job.rows)
+    models = {kind: trained, **{t.kind: t.trained for t in twins}}
+    order = [k for k in charspan.COMPARED if k in models]
+    names = {k: tr("char.span.yours" if k == kind else "char.span.model", kind=k) for k in order}
+    averages = {k: charspan.averaged(models[k].model, _held_ids(models[k]), K) for k in order}
+    if averages[kind] is None:
+        st.info(tr("char.span.no_average", K=K, chars=len(ids)))
+        return
+    span_position(trained, ids, run, K, {k: models[k] for k in order}, names, averages)
+    c = st.columns(2)
+    x_title, level = tr("char.span.x"), tr("char.span.level", percent=round(charspan.saliency.FADED * 100))
+    avg = averages[kind]
+    upto = charspan.shown_reach([a.profile for a in averages.values()])
+    mean = pd.DataFrame({"k": range(upto + 1), "influence": avg.profile[:upto + 1].tolist()})
+    show(charts.with_rule(charts.line(mean, "k", "influence", tr("char.span.mean_title", n=len(avg.ends)), x_title,
+                                      tr("char.span.mean_y"), x_whole=True), avg.span,
+                          tr("char.span.span_rule", span=avg.span)), c[0])
+    if len(order) > 1:
+        frame = charspan.overlay_frame({names[k]: averages[k].profile[:upto + 1] for k in order})
+        show(charts.influence_lines(frame, tr("char.span.mean_all_title", n=len(avg.ends)), x_title,
+                                    tr("char.span.share_y"), tr("char.span.legend"), [names[k] for k in order],
+                                    charspan.saliency.FADED, level), c[1])
+    if upto < K:
+        st.caption(tr("char.span.zoomed", upto=upto, K=K, percent=round(charspan.SHOWN_ABOVE * 100)))
+    st.markdown(str(charspan.average_message(avg, kind, run.config.num_steps, K)))
+    compare(state, corpus, job, twins, {k: a.span for k, a in averages.items()})
+
+
+def span_position(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, K: int, models: dict,
+                  names: dict, averages: dict) -> None:
+    """The position's part of section 7, its own fragment: a new position redraws only this."""
+    kind = run.config.kind
+
+    @st.fragment
+    def part() -> None:
+        c = st.columns([1, 3])
+        t = span_knob(trained, ids, run, K, averages[kind], c[0])
+        p = charspan.position(trained, ids, t, K)
+        c[1].markdown(charts.influence_text(p.context, charspan.shares(p.profile), p.target), unsafe_allow_html=True)
+        c[1].caption(tr("char.span.coloured"))
+        st.markdown(str(charspan.position_message(p, kind)))
+        profiles = {k: p if k == kind else charspan.position(m, _held_ids(m), t, K) for k, m in models.items()}
+        upto = charspan.shown_reach([q.profile for q in profiles.values()])
+        bars = charspan.bars_frame(p)
+        bars = bars[bars["k"] <= upto]
+        c = st.columns(2)
+        show(charts.influence_bars(bars, tr("char.span.bars_title", t=t), tr("char.span.x"), tr("char.span.y"),
+                                   p.span, tr("char.span.span_rule", span=p.span), tr("char.span.char")), c[0])
+        if len(profiles) > 1:
+            frame = charspan.overlay_frame({names[k]: q.profile for k, q in profiles.items()})
+            frame = frame[frame["k"] <= upto]
+            show(charts.influence_lines(frame, tr("char.span.at_title", t=t), tr("char.span.x"),
+                                        tr("char.span.share_y"), tr("char.span.legend"), list(names.values()),
+                                        charspan.saliency.FADED,
+                                        tr("char.span.level", percent=round(charspan.saliency.FADED * 100))), c[1])
+            st.caption(tr("char.span.spans_here", t=t, spans=", ".join(f"{k} {q.span}" for k, q in profiles.items())))
+        if upto < p.K:
+            st.caption(tr("char.span.zoomed", upto=upto, K=p.K, percent=round(charspan.SHOWN_ABOVE * 100)))
+
+    part()
+
+
+def span_knob(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, K: int, avg: charspan.Average,
+              where) -> int:
+    """The position. A new model starts at one worth looking at: in the embedded Reber grammar
+    one whose next symbol repeats its line's second (a whole window back), elsewhere the one among
+    the averaged positions that looks furthest back (a link's position stays on the first view)."""
     hint = charspan.closing(trained.held_text, K) if run.corpus == "reber" else []
     hint = [h for h in hint if h[0] >= K] or hint  # whole windows first
-    avg = charspan.averaged(trained.model, ids, K)
-    first = hint[0][0] if hint else avg.furthest if avg is not None else len(ids) - 2
+    first = hint[0][0] if hint else avg.furthest
     seen = id(trained.model)
     if st.session_state.get("char_span_for", seen) != seen:
         st.session_state["char_span_t"] = first
@@ -549,44 +618,13 @@ def span_knobs(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, w
     t = int(where.number_input(tr("char.span.t"), 0, len(ids) - 2, first, key="char_span_t", bind="query-params",
                                help=tr("char.span.t_help", last=len(ids) - 2)))
     if hint:
-        where.caption(tr("char.span.reber_hint", t=", ".join(str(p) for p, _ in hint[:5])))
-    return t, K
+        where.caption(tr("char.span.reber_hint", t=", ".join(str(h) for h, _ in hint[:5])))
+    return t
 
 
-def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, job: Job | None) -> None:
-    """Section 7's knobs, charts and sentences (the fragment's body)."""
-    trained, run = state.model, state.config
-    kind, x_title, y_title = run.config.kind, tr("char.span.x"), tr("char.span.y")
-    c = st.columns([1, 3])
-    t, K = span_knobs(trained, ids, run, c[0])
-    p = charspan.position(trained, ids, t, K)
-    c[1].markdown(charts.influence_text(p.context, charspan.shares(p.profile), p.target), unsafe_allow_html=True)
-    c[1].caption(tr("char.span.coloured"))
-    st.markdown(str(charspan.position_message(p, kind)))
-    c = st.columns(2)
-    avg = charspan.averaged(trained.model, ids, K)
-    upto = charspan.shown_reach([p.profile] + ([avg.profile] if avg is not None else []))
-    bars = charspan.bars_frame(p)
-    show(charts.influence_bars(bars[bars["k"] <= upto], tr("char.span.bars_title", t=t), x_title, y_title,
-                               p.span, tr("char.span.span_rule", span=p.span), tr("char.span.char")), c[0])
-    if upto < K:
-        c[0].caption(tr("char.span.zoomed", upto=upto, K=K, percent=round(charspan.SHOWN_ABOVE * 100)))
-    if avg is None:
-        c[1].info(tr("char.span.no_average", K=K, chars=len(ids)))
-        return
-    mean = pd.DataFrame({"k": range(K + 1), "influence": avg.profile.tolist()})
-    mean = mean[mean["k"] <= upto]
-    chart = charts.with_rule(charts.line(mean, "k", "influence", tr("char.span.mean_title", n=len(avg.ends)), x_title,
-                                         tr("char.span.mean_y"), x_whole=True), avg.span,
-                             tr("char.span.span_rule", span=avg.span))
-    show(chart, c[1])
-    st.markdown(str(charspan.average_message(avg, kind, run.config.num_steps, K)))
-    compare(state, ids, corpus, job, t, K, {kind: (p, avg)})
-
-
-def compare(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, job: Job | None, t: int, K: int,
-            mine: dict) -> None:
-    """The three kinds overlaid once trained; before that the button that trains the other two."""
+def compare(state: TrainState, corpus: charlm.Corpus | None, job: Job | None, twins: list, spans: dict) -> None:
+    """What the comparison needs: before, the button that trains the other two kinds; while they
+    train, a progress bar; once trained, how each trained and a table of the spans."""
     run, kind = state.config, state.config.config.kind
     others = charspan.others(kind)
     st.markdown(f"**{tr('char.span.compare_header')}**")
@@ -606,38 +644,16 @@ def compare(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, 
     if job.error:
         st.error(tr("char.span.compare_failed", error=job.error))
         return
-    twins = list(job.rows)
     for twin in twins:
         st.caption(str(charspan.twin_message(twin)))
     if not job.done:
         st.progress(len(twins) / len(others), text=tr("char.span.compare_training", kind=others[len(twins)],
                                                       done=len(twins), seconds=seconds))
-    profiles = dict(mine)
-    for twin in twins:
-        tids = _held_ids(twin.trained)
-        profiles[twin.kind] = (charspan.position(twin.trained, tids, t, K), charspan.averaged(twin.trained.model,
-                                                                                             tids, K))
-    order = [k for k in charspan.COMPARED if k in profiles]
-    names = {k: tr("char.span.yours" if k == kind else "char.span.model", kind=k) for k in order}
-    upto = charspan.shown_reach([profiles[k][i].profile for k in order for i in (0, 1)])
-    at = charspan.overlay_frame({names[k]: profiles[k][0].profile for k in order}).query("k <= @upto")
-    mean = charspan.overlay_frame({names[k]: profiles[k][1].profile for k in order}).query("k <= @upto")
-    level, legend = tr("char.span.level", percent=round(charspan.saliency.FADED * 100)), tr("char.span.legend")
-    c = st.columns(2)
-    for col, frame, title in ((c[0], at, tr("char.span.at_title", t=t)),
-                              (c[1], mean, tr("char.span.mean_all_title", n=len(mine[kind][1].ends)))):
-        show(charts.with_level(charts.line(frame, "k", "share", title, tr("char.span.x"), tr("char.span.share_y"),
-                                           color="model", color_title=legend, x_whole=True, y_domain=(0, 1)),
-                               charspan.saliency.FADED, level), col)
-    if upto < K:
-        st.caption(tr("char.span.zoomed", upto=upto, K=K, percent=round(charspan.SHOWN_ABOVE * 100)))
     held = {twin.kind: twin.held_ppl for twin in twins}
     scored = [s.info for s in state.history if "held_ppl" in s.info]
     held[kind] = scored[-1].get("kept_ppl", scored[-1]["held_ppl"]) if scored else float("nan")
-    table = charspan.compared_frame({k: profiles[k][0].span for k in order}, {k: profiles[k][1].span for k in order},
-                                    held)
-    columns = {"model": tr("char.span.legend"), "span_here": tr("char.span.col_here", t=t),
-               "span": tr("char.span.col_span"), "held_ppl": tr("char.span.col_held")}
-    st.table(table.rename(columns=columns).set_index(columns["model"]).style.format({columns["held_ppl"]: "{:.3f}"}))
+    columns = {"model": tr("char.span.legend"), "span": tr("char.span.col_span"), "held_ppl": tr("char.span.col_held")}
+    table = charspan.compared_frame(spans, held).rename(columns=columns).set_index(columns["model"])
+    st.table(table.style.format({columns["held_ppl"]: "{:.3f}"}))
     if job.done:
-        st.markdown(tr("char.span.compare_read", percent=round(charspan.saliency.FADED * 100)))
+        st.markdown(str(charspan.compare_message(spans)))
