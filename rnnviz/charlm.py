@@ -664,20 +664,41 @@ def detach_reveal(corpus: Corpus, cfg: CharConfig) -> Reveal:
     return Reveal(chain, why, Message(f"quiz.char_1.try_{other}"), {"char_sampling": other})
 
 
-def memorisation_reveal(info: dict, trained: Trained) -> Reveal:
+def at_hand(corpus_id: str) -> bool:
+    """Whether a corpus of data/corpora.toml can be read without the network: shipped in data/ or
+    already in the download cache (its checksum is checked when it is read)."""
+    # its CACHE and DATA as they are now (tests move the cache)
+    from rnnviz.data import text
+
+    src = SOURCES[corpus_id]
+    return (src.ships and (text.DATA / src.name).exists()) or (text.CACHE / src.name).exists()
+
+
+def memorisation_reveal(info: dict, trained: Trained, chosen: str | None = None, used: str | None = None) -> Reveal:
     """char_2, what the run's two perplexity lines mean: its memorisation() verdict at its last
     scored epoch (info) is the right option ("memorised" for either memorised verdict); the why
-    quotes its train and held-out perplexity against the bigram; the try: the chapter's recipe
-    (which memorises), or with early stopping when this run memorised."""
+    quotes its train and held-out perplexity against the bigram, and first says so when the run
+    trained on `used` because the corpus the learner chose (`chosen`, one of data/corpora.toml's)
+    could not be loaded; the try: the chapter's recipe (which memorises the lyrics), or with early
+    stopping when this run memorised, saying it needs the lyrics' download when they are not at hand
+    (the page otherwise stays on the last corpus, which shows none of it)."""
     base = trained.baselines
     verdict = memorisation(info["train_ppl"], info["held_ppl"], base)
     right = "memorised" if verdict.startswith("memorised") else verdict
+    fell_back = chosen in SOURCES and used is not None and used != chosen
+    fallback = Message("quiz.char_2.fallback", chosen=Message(f"char.corpora.{chosen}"),
+                       used=Message(f"char.corpora.{used}") if used in CORPORA else used) if fell_back else ""
     why = Message(f"quiz.char_2.why_{right}", epoch=info["epoch"], train=readable(info["train_ppl"]),
                   held=readable(info["held_ppl"]), bigram=readable(base["bigram"]),
-                  ratio=info["held_ppl"] / base["bigram"])
+                  ratio=info["held_ppl"] / base["bigram"], fallback=fallback)
+    lyrics = RECIPES["d2l"].corpus
+    download = {"kb": SOURCES[lyrics].size / 1e3, "url": SOURCES[lyrics].url}
     if right == "memorised":
-        return Reveal(right, why, Message("quiz.char_2.try_best"), {"char_recipe": "d2l", "char_keep": "best"})
-    return Reveal(right, why, Message("quiz.char_2.try_d2l"), {"char_recipe": "d2l"})
+        tried = (Message("quiz.char_2.try_best") if at_hand(lyrics) else
+                 Message("quiz.char_2.try_best_download", **download))
+        return Reveal(right, why, tried, {"char_recipe": "d2l", "char_keep": "best"})
+    tried = Message("quiz.char_2.try_d2l") if at_hand(lyrics) else Message("quiz.char_2.try_d2l_download", **download)
+    return Reveal(right, why, tried, {"char_recipe": "d2l"})
 
 
 TEMPERATURES = (0.2, 1.5)  # char_3's pair: a cool and a hot sample from the same model, prefix and seed

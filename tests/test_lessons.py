@@ -934,6 +934,26 @@ def repeated_by_hand(s: str, n: int) -> int:
                    if j + n <= len(s)) for k in range(len(s)))
 
 
+def test_char_2_the_try_and_the_why_say_what_the_page_can_do(fast_run, zen_run, tmp_path, monkeypatch):
+    # the chapter's lyrics not at hand (no shipped copy, an empty cache): the try says choosing it downloads them
+    monkeypatch.setattr(text, "CACHE", tmp_path)
+    assert not charlm.at_hand("lyrics")
+    for trained, snaps, _ in (fast_run, zen_run):
+        last = epochs_of(snaps)[-1]
+        reveal = charlm.memorisation_reveal(last, trained)
+        assert reveal.try_this.key.endswith("_download") and reveal.why.values["fallback"] == ""
+        assert f"{text.SOURCES['lyrics'].size / 1e3:,.0f} kB" in str(reveal.try_this)
+    (tmp_path / text.SOURCES["lyrics"].name).write_bytes(b"cached")
+    assert charlm.at_hand("lyrics")
+    reveal = charlm.memorisation_reveal(epochs_of(fast_run[1])[-1], fast_run[0])
+    assert reveal.try_this.key == "quiz.char_2.try_d2l"
+    # the d2l recipe chosen, the lyrics not loaded, the run on the grammar: the why says it is the fallback first
+    fell = charlm.memorisation_reveal(epochs_of(fast_run[1])[-1], fast_run[0], chosen="lyrics", used="reber")
+    assert str(fell.why).startswith("**This run trained on Embedded Reber grammar (built in), not on Jay Chou lyrics")
+    same = charlm.memorisation_reveal(epochs_of(fast_run[1])[-1], fast_run[0], chosen="lyrics", used="lyrics")
+    assert same.why.values["fallback"] == ""
+
+
 def test_char_3_which_sample_repeats_is_measured_on_the_samples(fast_run, zen_run):
     answers = {}
     for name, (trained, _, _), prefix in (("fast", fast_run, "B"), ("zen", zen_run, "Beautiful")):

@@ -496,6 +496,11 @@ def test_a_download_without_network_names_the_address(quick: AppTest, monkeypatc
     assert f"Still using the last corpus that loaded: {SHOWN[BUILT_IN]}." in texts(at.caption)
     assert run(at) is good
     assert_results_shown(at)
+    # char_2's reveal says the run is on the fallback corpus, and its try that the chapter needs the lyrics' download
+    at.button(key="checkpoint_char_2__show").click().run()
+    shown = texts(at.markdown)
+    assert f"**This run trained on {SHOWN[BUILT_IN]}, not on " in shown and "could not be loaded" in shown
+    assert "**It needs the lyrics**, not yet on this server" in shown
 
 
 def test_lyrics_download_and_the_books_first_10000(quick: AppTest, monkeypatch):

@@ -118,6 +118,9 @@ def load_corpus(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
     return upload()
 
 
+UNLOADED = "char__unloaded"  # the corpus of data/corpora.toml chosen last that could not be loaded
+
+
 def download(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
     """A corpus of data/corpora.toml (shipped, cached or downloaded with a progress bar)."""
     src = SOURCES[corpus_id]
@@ -130,8 +133,10 @@ def download(corpus_id: str, first_10k: bool) -> tuple[str, str] | None:
     except CorpusError as exc:
         bar.empty()
         st.error(str(exc), icon=":material/cloud_off:")
+        st.session_state[UNLOADED] = corpus_id  # the run shown is on another corpus: char_2's reveal says so
         return None
     bar.empty()
+    st.session_state.pop(UNLOADED, None)
     if corpus_id == "lyrics":
         text = d2l_lyrics(text, 10_000 if first_10k else None)
     return corpus_id, text
@@ -337,8 +342,12 @@ def say_lesson(state: TrainState) -> None:
     """What this run shows, from its last scored epoch: memorised, generalising, or not yet either,
     once the learner has answered (or asked to be shown) checkpoint char_2 about it."""
     scored = [s for s in state.history if "held_ppl" in s.info]
-    if scored and ask("char_2", state.config, lambda: charlm.memorisation_reveal(scored[-1].info, state.model),
-                      options=("memorised", "generalises", "not_yet")):
+    # the chosen corpus could not be loaded: the run shown is on the last one (the reveal says so)
+    unloaded = st.session_state.get(UNLOADED) if st.session_state.get("char_corpus") == st.session_state.get(
+        UNLOADED) else None
+    if scored and ask("char_2", state.config, lambda: charlm.memorisation_reveal(
+            scored[-1].info, state.model, chosen=unloaded, used=state.config.corpus),
+            options=("memorised", "generalises", "not_yet")):
         lesson = charlm.lesson(scored[-1].info, state.model, state.config.length)
         say = st.warning if lesson.key.startswith("char.lesson.memorised") else st.info
         say(str(lesson), icon=":material/school:")
