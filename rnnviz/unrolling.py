@@ -709,11 +709,13 @@ def shapes_pair(output: tuple[int, ...], h_n: tuple[int, ...]) -> str:
 def shapes_options(cfg: UnrollConfig) -> list[str]:
     """Checkpoint 3's choices from the learner's sizes: time first, batch first, batch first with
     h_n swapped too, h_n with every step (as output), and output input_size wide. Equal
-    pairs are asked once."""
+    pairs are asked once; the order is shuffled from the settings."""
     T, B, I, H, L = cfg.seq_len, cfg.batch_size, cfg.input_size, cfg.hidden_size, cfg.num_layers
     pairs = [((T, B, H), (L, B, H)), ((B, T, H), (L, B, H)), ((B, T, H), (B, L, H)), ((T, B, H), (T, B, H)),
              ((T, B, I), (L, B, H))]
-    return list(dict.fromkeys(shapes_pair(o, h) for o, h in pairs))
+    options = list(dict.fromkeys(shapes_pair(o, h) for o, h in pairs))
+    random.Random(f"unrolling_3 {cfg}").shuffle(options)  # not always the right one first; the same on a rerun
+    return options
 
 
 def shapes_reveal(ex: WorkedExample) -> Reveal:
