@@ -127,9 +127,12 @@ def test_checkpoints_one_right_one_wrong(browser, app_url: str, artifacts: Path)
         page.get_by_text("backpropagation stops at the minibatch's start").wait_for()  # what char_1 hid
         page.get_by_text("No memorisation in this run").wait_for()  # char_2's verdict
         assert_no_exception(page, errors)
+        # char_4's question sits right above the unit box it asks the learner to use (no scrolling between them)
+        asked, box = (page.locator(f".st-key-{k}").bounding_box() for k in ("checkpoint_char_4", "char_unit"))
+        assert 0 <= box["y"] - (asked["y"] + asked["height"]) < 100, (asked, box)
         page.screenshot(path=str(artifacts / "4_Char_Generation_checkpoint_after.png"), full_page=True)
         # char_1's "Try it": consecutive sampling, set in this session (the link and the knob follow; answers stay)
-        page.locator(".st-key-checkpoint_char_1__try button").click()
+        page.locator(".st-key-checkpoint_char_1__try button").first.click()  # (with help: a hidden twin measures it)
         page.wait_for_function("location.search.includes('char_sampling=consecutive')", timeout=LOAD_MS)
         wait_finished(page)
         page.get_by_text("2 of 4 checkpoints answered, 1 right").wait_for(timeout=LOAD_MS)

@@ -1055,4 +1055,4 @@ def test_char_4_the_try_follows_the_width_and_the_list_the_language(fast_run, ze
                 set_language("en")
         assert ", ".join(f"{u} ({r[u]:+.2f})" for u in others) in rendered["en"]
         assert "、".join(f"{u}（{r[u]:+.2f}）" for u in others) in rendered["zh"]
-        assert ", " not in rendered["zh"].split("其他候选：")[1].split("）。")[0]
+        assert ", " not in rendered["zh"].split("其他候选：")[1].split("。")[0] and "））" not in rendered["zh"]
