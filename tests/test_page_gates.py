@@ -340,7 +340,7 @@ def test_vanilla_rnn_has_no_gates():
         assert (f"This plain RNN carried the symbol only partly across the gap of 20: held-out accuracy {acc:.0%}, "
                 "above chance (25%) but far from solved") in texts(at.info)
     assert [h.value.split(".")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"], "numbered without a gap"
-    assert at.header[-1].value == "5. RNN vs LSTM vs GRU on long dependencies"
+    assert at.header[-1].value == "6. RNN vs LSTM vs GRU on long dependencies"
     # the one heatmap that is neither gate nor state is named and defined in words; no legend says "gate"
     assert "**Before tanh (pre-activation)**" in texts(at.caption) and "preact" not in texts(at.caption)
     spec, _ = chart(at, "Unit ")
@@ -528,6 +528,7 @@ def test_hidden_size_1():
     _, _, _, frames = heatmaps(at)
     assert {u for f in frames if "unit" in f.columns for u in f["unit"]} == {1}
     assert_equations_match(at, ["forget", "input", "candidate", "output", "cell", "hidden"])
+    show_answers(at, ("gates_2",))  # section 5's note names the memory units: after gates_2
     assert "units **1** (those holding the symbol)" in texts(at.markdown)
 
 
