@@ -343,7 +343,7 @@ def forecast_influence_bars(df: pd.DataFrame, window: int, span: int, title: str
     bars = alt.Chart(df).transform_calculate(lo="datum.k - 0.4", hi="datum.k + 0.4").mark_rect().encode(
         x=x, x2="hi:Q", y=alt.Y("influence:Q", title=y_title), y2=alt.datum(0),
         color=alt.Color("read:N", title=read_title, scale=alt.Scale(domain=reads, range=FORECAST_READ_COLOURS[:len(reads)]),
-                        legend=alt.Legend(labelLimit=0, orient="top-right")),
+                        legend=alt.Legend(labelLimit=0, orient="top", title=None)),
         tooltip=[alt.Tooltip("k:Q", title=x_title), alt.Tooltip("i:Q", title="i"), alt.Tooltip("read:N", title=read_title),
                  alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("influence:Q", format=".4f", title=y_title)])
     marks = pd.DataFrame({"span": [span], "level": [faded * float(df["influence"].max())],
@@ -359,15 +359,18 @@ def forecast_influence_bars(df: pd.DataFrame, window: int, span: int, title: str
 
 
 def forecast_influence_series(df: pd.DataFrame, forecast: dict, title: str, x_title: str, y_title: str,
-                     share_title: str, read_title: str) -> alt.LayerChart:
+                              share_title: str, read_title: str, reads: list[str]) -> alt.LayerChart:
     """The values a forecast read in series order (df: i, value, share, read, k), a grey line
-    through them, each a point coloured and sized by its influence over the peak (share); the
-    forecast itself (forecast: i, value, label) a red diamond."""
+    through them, each a point coloured and sized by its influence over the peak (share) and
+    ringed by how it was read (reads: true value, own prediction; as in forecast_influence_bars);
+    the forecast itself (forecast: i, value, label) a red diamond."""
     x = alt.X("i:Q", title=x_title, scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(tickMinStep=1, format="d"))
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False))
     path = alt.Chart(df).mark_line(color=GREY, strokeWidth=1).encode(x=x, y=y)
-    points = alt.Chart(df).mark_circle(opacity=1, stroke=GREY, strokeWidth=0.5).encode(
-        x=x, y=y, color=alt.Color("share:Q", title=share_title, scale=alt.Scale(scheme="blues", domain=[0, 1])),
+    points = alt.Chart(df).mark_circle(opacity=1, strokeWidth=1.5).encode(
+        x=x, y=y, stroke=alt.Stroke("read:N", title=None, legend=alt.Legend(orient="top", labelLimit=0),
+                                    scale=alt.Scale(domain=reads, range=FORECAST_READ_COLOURS[:len(reads)])),
+        color=alt.Color("share:Q", title=share_title, scale=alt.Scale(scheme="blues", domain=[0, 1])),
         size=alt.Size("share:Q", title=share_title, scale=alt.Scale(domain=[0, 1], range=[8, 260]), legend=None),
         tooltip=[alt.Tooltip("i:Q", title=x_title), alt.Tooltip("k:Q"), alt.Tooltip("read:N", title=read_title),
                  alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("share:Q", format=".0%", title=share_title)])
@@ -389,7 +392,7 @@ def forecast_influence_overlay(df: pd.DataFrame, window: int, title: str, x_titl
                 axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("share:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=alt.Color("model:N", title=model_title, scale=alt.Scale(scheme="tableau10"), sort=None,
-                        legend=alt.Legend(labelLimit=0, orient="top-right")),
+                        legend=alt.Legend(labelLimit=0)),
         tooltip=[alt.Tooltip("model:N", title=model_title), alt.Tooltip("k:Q", title=x_title),
                  alt.Tooltip("share:Q", format=".0%", title=y_title)])
     marks = pd.DataFrame({"level": [faded], "label": [peak_label], "right": [k_max + 0.5]})

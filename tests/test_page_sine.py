@@ -502,23 +502,23 @@ def test_how_far_back_draws_and_a_knob_redraws_it_without_training(quick: AppTes
     md = texts(at.markdown)
     assert "**Influence** (also called *saliency*)" in md and "**zero by construction**" in md
     assert "The free run's forecast of y[339], 20 step(s) after the split" in md  # the default: 20 steps on
-    _, frames = chart(at, "RNN: influence of each value read on the forecast of y[339] (multi-step)")
+    _, frames = chart(at, "RNN: influence on the forecast of y[339], multi-step")
     bars = next(f for f in frames if "influence" in f.columns)
     assert list(bars["k"]) == list(range(29)) and (bars["influence"] > 0).all()  # back to y[310], past the window
     assert set(bars.loc[bars["k"] < 19, "read"]) == {"own prediction"} and set(bars.loc[bars["k"] >= 19, "read"]) == {"true value"}
-    assert has_title(at, "RNN: the values the forecast of y[339] read, coloured by influence")
+    assert has_title(at, "RNN: what the forecast of y[339] read")
     assert list(span_table(at).index) == ["RNN"]
     # a position: the same model, another row of its profiles
     at.slider(key="sine_span_h").set_value(50).run()
     no_exception(at)
     assert run(at) is before
-    _, frames = chart(at, "RNN: influence of each value read on the forecast of y[369] (multi-step)")
+    _, frames = chart(at, "RNN: influence on the forecast of y[369], multi-step")
     assert len(next(f for f in frames if "influence" in f.columns)) == 59
     assert "The free run's forecast of y[369], 50 step(s) after the split" in texts(at.markdown)
     # single-step: only the window's 10 true values matter, the rest is zero
     at.radio(key="sine_span_how").set_value("single_step").run()
     no_exception(at)
-    _, frames = chart(at, "RNN: influence of each value read on the forecast of y[369] (single-step)")
+    _, frames = chart(at, "RNN: influence on the forecast of y[369], single-step")
     bars = next(f for f in frames if "influence" in f.columns)
     assert (bars.loc[bars["k"] < 10, "influence"] > 0).all() and (bars.loc[bars["k"] >= 10, "influence"] == 0).all()
     assert "The single-step forecast of y[369] reads y[359] … y[368]" in texts(at.markdown)
@@ -543,5 +543,5 @@ def test_how_far_back_in_chinese():
     at = open_page(PAGE, timeout=TIMEOUT, language="zh", **QUICK)
     no_exception(at)
     assert "6. 一次预测往回看多远" in [h.value for h in at.header]
-    assert has_title(at, "RNN：读入的每个值对 y[339] 的预测的影响（递推多步预测）")
+    assert has_title(at, "RNN：对 y[339] 的预测的影响（递推多步预测）")
     assert "跨度" in texts(at.markdown)

@@ -449,7 +449,8 @@ def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
     row = fc.frame[(fc.frame["model"] == kind) & (fc.frame["how"] == how) & (fc.frame["i"] == p.i)]
     point = {"i": p.i, "value": float(row["value"].iloc[0]), "label": tr("sine.span.forecast_point", i=p.i)}
     show(charts.forecast_influence_series(frame, point, tr("sine.span.series_title", kind=kind, i=p.i), tr("sine.span.series_x"),
-                                 tr("sine.span.series_y"), tr("sine.span.share"), tr("sine.span.read_as")), c2)
+                                 tr("sine.span.series_y"), tr("sine.span.share"), tr("sine.span.read_as"),
+                                          reads if how == "multi_step" else reads[:1]), c2)
     st.markdown(str(sinespan.message(p)))
 
     st.subheader(tr("sine.span.compare_header"))
