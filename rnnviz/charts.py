@@ -793,19 +793,16 @@ def _parts(chart) -> list:
 
 
 def paired_panels(before: pd.DataFrame, after: pd.DataFrame, gates: list[str], titles: dict[str, tuple[str, str]],
-                  legends: dict[str, str], title: str, x_title: str, unit_title: str,
+                  legends: dict[str, str], title: str, x_title: str, unit_title: str, input_title: str,
                   width: int = 860) -> alt.VConcatChart:
     """For each gate or state in `gates`: the untouched run's heatmap (time × unit) with the
     intervened run's right under it, on one colour scale (so what leaked out shows as a change
-    of colour). before, after: t, unit, gate, value (gate_panels' frames); titles: gate ->
+    of colour). before, after: t, unit, gate, value, token (gate_panels' frames); titles: gate ->
     (title above, title below); legends: gate -> its colour legend's title."""
-    H, T = int(before["unit"].max()), int(before["t"].max())
+    H = int(before["unit"].max())
     row = 16 if H <= 8 else 11 if H <= 16 else 9
     ticks = list(range(1, H + 1, 1 if H <= 16 else -(-H // 16)))
-    tokens = before.drop_duplicates("t")[["t", "token"]]  # what the model reads, written above, as gate_panels does
-    pairs = [] if pd.to_numeric(tokens["token"], errors="coerce").notna().all() else [  # (not the sine's numbers)
-        alt.Chart(tokens).mark_text(fontSize=12 if T <= 60 else 8, color=GREY).encode(
-            x=alt.X("t:O", title=None, axis=None), text="token:N").properties(width=width, height=18)]
+    pairs = []
     for gate in gates:
         a, b = before[before["gate"] == gate], after[after["gate"] == gate]
         if gate in SIGMOID_GATES:
@@ -820,8 +817,8 @@ def paired_panels(before: pd.DataFrame, after: pd.DataFrame, gates: list[str], t
                         axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labels=last, ticks=last)),
                 y=alt.Y("unit:O", title=unit_title, axis=alt.Axis(values=ticks, labelOverlap=False)),
                 color=alt.Color("value:Q", scale=scale, title=legends[gate]),
-                tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("unit:O", title=unit_title),
-                         alt.Tooltip("value:Q", format=".3f", title=legends[gate])],
+                tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("token:N", title=input_title),
+                         alt.Tooltip("unit:O", title=unit_title), alt.Tooltip("value:Q", format=".3f", title=legends[gate])],
             ).properties(width=width, height=row * H, title=name))
         pairs.append(alt.vconcat(*panels, spacing=8).resolve_scale(color="shared"))
     return alt.vconcat(*pairs, spacing=14).resolve_scale(color="independent").properties(title=title)

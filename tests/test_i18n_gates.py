@@ -88,3 +88,17 @@ def test_gru_and_a_bad_gap_in_chinese():
     assert ZH["gates.check.gap"].format(max_gap=gates.MAX_GAP, gap=gates.MAX_GAP + 1) in [e.value for e in at.error]
     assert ZH["gates.train.last_valid"] in [i.value for i in at.info]
     assert english_on(at) == []
+
+
+def test_the_interventions_section_stays_in_chinese_when_its_knobs_redraw_it():
+    """After a suggested experiment and a knob, the section speaks Chinese. (AppTest reruns the whole
+    page; a browser reruns the fragment alone, which sets the language itself: checked in Chromium.)"""
+    at = open_gates_zh()
+    at.button(key="gates_iv_exp_keep_zero").click().run()
+    no_exception(at)
+    assert ZH["gates.intervene.exp.expect_keep_zero"].split("{")[0] in " ".join(m.value for m in at.markdown)
+    assert at.metric[1].label.endswith(ZH["gates.intervene.intervened"])
+    assert english_on(at) == []
+    at.number_input(key="gates_iv_start").set_value(3).run()
+    assert "从第 3 步起" in " ".join(m.value for m in at.markdown)
+    assert english_on(at) == []

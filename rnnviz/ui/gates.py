@@ -16,10 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import charts, gates, interventions
-from rnnviz.i18n import tr, words
+from rnnviz.i18n import DEFAULT, set_language, tr, words
 from rnnviz.ui import TrainState, choice, show
 from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.background import shared_job
+from rnnviz.ui.page import LANG
 
 EQ_NAMES = ("forget", "input", "output", "candidate", "cell", "hidden", "reset", "update")  # gates.eq.*
 
@@ -382,6 +383,7 @@ def interventions_section(state: TrainState, example, frame: pd.DataFrame, index
 
     @st.fragment
     def section() -> None:
+        set_language(st.session_state.get(LANG) or DEFAULT)  # a rerun of the fragment alone skips page_setup
         cache = _measured(state)
         ranking = cache["ranking"]
         _follow_units(state, memory, revealed)
@@ -456,7 +458,7 @@ def _effect(state: TrainState, iv, cache: dict, example, frame: pd.DataFrame, in
     st.caption(tr("gates.intervene.pairs", index=index, heat=n["heat"], start=iv.start))
     show(charts.paired_panels(frame, after, shown_gates, titles, {g: tr(f"gates.gate.{g}") for g in shown_gates},
                               tr("gates.intervene.pairs_title"), tr("charts.time_step"), tr("charts.unit"),
-                              width=min(900, max(320, 14 * T))))
+                              tr("gates.heat.input"), width=min(900, max(320, 14 * T))))
 
 
 def _ranking_chart(state: TrainState, ranking: pd.DataFrame, units: list[int], memory: list[int],
