@@ -169,14 +169,14 @@ def test_data_controls_retrain_and_redraw(quick: AppTest):
     no_exception(at)
     assert run(at) is not before and run(at).config.series.noise_kind == "gaussian"
     md = texts(at.markdown)
-    assert "Input **y[100] … y[104]** (5 values" in md and "(batch, 5, 1)" in md
+    assert "Input **y[100] … y[104]** (a window of 5" in md and "(batch, 5, 1)" in md
     assert free_run_reads(at)["pred[240]"] == ", ".join(f"y[{i}]" for i in range(235, 240))
     # the window slider only redraws section 2: no retraining
     before = run(at)
     at.slider(key="sine_t").set_value(7).run()
     no_exception(at)
     assert run(at) is before
-    assert "Input **y[7] … y[11]** (5 values" in texts(at.markdown)
+    assert "Input **y[7] … y[11]** (a window of 5" in texts(at.markdown)
     assert_results_shown(at)
 
 
