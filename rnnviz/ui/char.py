@@ -36,12 +36,13 @@ from rnnviz.data.text import (
     read_text,
     zip_members,
 )
-from rnnviz.i18n import tr
+from rnnviz.i18n import DEFAULT, set_language, tr
 from rnnviz.train import Snapshot
 from rnnviz.ui import TrainState, choice, show
 from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.background import Job
 from rnnviz.ui.live import about
+from rnnviz.ui.page import LANG
 
 PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
 VOCAB_WARN = 5_000  # distinct characters from which the one-hot width is said before training
@@ -535,16 +536,19 @@ def span_section(state: TrainState, corpus: charlm.Corpus | None) -> None:
 
     @st.fragment(run_every=1.0 if polling else None)
     def view() -> None:
+        set_language(st.session_state.get(LANG) or DEFAULT)  # a rerun of the fragment alone skips page_setup
         if polling and job.done:
             st.rerun()  # once, to draw the three kinds without polling
-        span_view(state, ids, corpus if same else None, job)
+        span_view(state, ids, corpus if same else None, job, polling)
 
     view()
 
 
-def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, job: Job | None) -> None:
-    """Section 7's body (a fragment): K, then the position's part (its own fragment), then the
-    averages and the comparison."""
+def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None, job: Job | None,
+              polling: bool = False) -> None:
+    """Section 7's body (a fragment): K, then the position's part (its own fragment, except while
+    this one polls the other kinds' training: a position change then reruns this one, which
+    replaces the inner fragment every second), then the averages and the comparison."""
     trained, run = state.model, state.config
     kind = run.config.kind
     c = st.columns([1, 3])
@@ -558,7 +562,7 @@ def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None
     if averages[kind] is None:
         st.info(tr("char.span.no_average", K=K, chars=len(ids)))
         return
-    span_position(trained, ids, run, K, {k: models[k] for k in order}, names, averages)
+    span_position(trained, ids, run, K, {k: models[k] for k in order}, names, averages, polling)
     c = st.columns(2)
     x_title, level = tr("char.span.x"), tr("char.span.level", percent=round(charspan.saliency.FADED * 100))
     avg = averages[kind]
@@ -574,28 +578,31 @@ def span_view(state: TrainState, ids: torch.Tensor, corpus: charlm.Corpus | None
                                     charspan.saliency.FADED, level), c[1])
     if upto < K:
         st.caption(tr("char.span.zoomed", upto=upto, K=K, percent=round(charspan.SHOWN_ABOVE * 100)))
-    st.markdown(str(charspan.average_message(avg, kind, run.config.num_steps, K)))
+    (st if len(order) > 1 else c[1]).markdown(str(charspan.average_message(avg, kind, run.config.num_steps, K)))
     compare(state, corpus, job, twins, {k: a.span for k, a in averages.items()})
 
 
 def span_position(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, K: int, models: dict,
-                  names: dict, averages: dict) -> None:
-    """The position's part of section 7, its own fragment: a new position redraws only this."""
+                  names: dict, averages: dict, polling: bool = False) -> None:
+    """The position's part of section 7, its own fragment (unless polling): a new position redraws only this."""
     kind = run.config.kind
 
-    @st.fragment
     def part() -> None:
+        set_language(st.session_state.get(LANG) or DEFAULT)  # a rerun of the fragment alone skips page_setup
         c = st.columns([1, 3])
         t = span_knob(trained, ids, run, K, averages[kind], c[0])
         p = charspan.position(trained, ids, t, K)
         c[1].markdown(charts.influence_text(p.context, charspan.shares(p.profile), p.target), unsafe_allow_html=True)
         c[1].caption(tr("char.span.coloured"))
-        st.markdown(str(charspan.position_message(p, kind)))
         profiles = {k: p if k == kind else charspan.position(m, _held_ids(m), t, K) for k, m in models.items()}
         upto = charspan.shown_reach([q.profile for q in profiles.values()])
         bars = charspan.bars_frame(p)
         bars = bars[bars["k"] <= upto]
+        if len(profiles) > 1:
+            st.markdown(str(charspan.position_message(p, kind)))
         c = st.columns(2)
+        if len(profiles) == 1:  # alone: the sentence beside the bars
+            c[1].markdown(str(charspan.position_message(p, kind)))
         show(charts.influence_bars(bars, tr("char.span.bars_title", t=t), tr("char.span.x"), tr("char.span.y"),
                                    p.span, tr("char.span.span_rule", span=p.span), tr("char.span.char")), c[0])
         if len(profiles) > 1:
@@ -609,7 +616,7 @@ def span_position(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey
         if upto < p.K:
             st.caption(tr("char.span.zoomed", upto=upto, K=p.K, percent=round(charspan.SHOWN_ABOVE * 100)))
 
-    part()
+    (part if polling else st.fragment(part))()
 
 
 def span_knob(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, K: int, avg: charspan.Average,
