@@ -25,7 +25,8 @@ URL_PATH = "/LSTM_Gates"
 VIEWPORT = {"width": 1400, "height": 5200}  # Streamlit scrolls inside its own container: a tall window shows all
 LOAD_MS = 90_000  # the first request of a session imports torch and trains the default model
 HEAT_PANELS = ("forget", "input", "output", "candidate", "cell", "hidden")  # top to bottom, below the input row
-MIN_CHARTS = 5  # accuracy, heatmaps, unit lines, saturation, memory units' forget gate (memory held: checkpoint gates_2)
+MIN_CHARTS = 5  # gates_1 shown: accuracy, heatmaps, unit lines, saturation, the interventions' charts (the memory
+# units' charts wait for checkpoint gates_2)
 ASKED_CHARTS = 3  # before checkpoint gates_1 is answered: no heatmaps, no unit lines
 UNITS = GateConfig.hidden_size  # rows of each heatmap with the default settings
 
@@ -66,7 +67,7 @@ UNIT_TITLES_JS = """() => [...document.querySelectorAll('[data-testid=stVegaLite
 
 def wait_finished(page, charts: int = MIN_CHARTS) -> None:
     page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
-    page.get_by_role("heading", name="6. RNN vs LSTM vs GRU on long dependencies").wait_for(timeout=LOAD_MS)
+    page.get_by_role("heading", name="7. RNN vs LSTM vs GRU on long dependencies").wait_for(timeout=LOAD_MS)
     page.wait_for_function(f"() => ({DRAWN_CHARTS_JS})() >= {charts}", timeout=LOAD_MS)
     page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
 
