@@ -686,6 +686,7 @@ def test_unit_checkpoint_a_failed_model_holds_nothing():
     assert "Right: none." in texts(at.success)
     assert "No unit holds the symbol" in texts(at.markdown)
     assert at.number_input(key="gates_unit").value == 1, "no memory unit to move the box to"
+    assert any("(the closest to holding the symbol, though none holds it)" in t for t in chart_titles(at))
     # section 1 names the bias, not "more steps" (gates_3's reveal says the same)
     assert "The cause is its keep bias" in texts(at.info) and "needs more steps" not in texts(at.info)
 

@@ -192,7 +192,8 @@ def memory_chart(model: gates.GateNet, cfg: gates.GateConfig, units: list[int]) 
     memory, symbol = tr(f"gates.gate.{gates.STATE[cfg.kind]}"), tr("gates.held.symbol")
     at = gates.replace_step(cfg) if cfg.task == "replace" else None
     traces = gates.memory_traces(model, cfg, units).rename(columns={"symbol": symbol})
-    show(charts.memory_lines(traces, tr("gates.held.title", state=memory, units=gates.Listing(units)), tr("gates.heat.t"),
+    title = "gates.held.title" if gates.memory_unit(model, cfg) is not None else "gates.held.title_none"  # gates_2's none
+    show(charts.memory_lines(traces, tr(title, state=memory, units=gates.Listing(units)), tr("gates.heat.t"),
                              memory, symbol, at, tr("gates.held.second") if at else "",
                              tr("gates.numbers.unit_label", unit="{unit}")))
 
