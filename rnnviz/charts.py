@@ -323,39 +323,35 @@ def trajectory(pca: pd.DataFrame, color_title: str = "part") -> alt.Chart:
 FORECAST_READ_COLOURS = ["#1f77b4", "#f58518"]  # forecast_influence_bars: a true value, the model's own prediction
 
 
-def _forecast_window_band(window: int, label: str, k_max: int) -> list:
-    """The steps a forecast's window covers (k = 0 .. window - 1) shaded and labelled, on a k axis."""
-    band = pd.DataFrame({"lo": [-0.5], "hi": [min(window, k_max + 1) - 0.5], "label": [label]})
-    return [alt.Chart(band).mark_rect(color=GREY, opacity=0.12).encode(x="lo:Q", x2="hi:Q"),
-            alt.Chart(band).mark_text(align="left", baseline="top", dx=3, y=3, color=GREY, fontSize=11).encode(
-                x="lo:Q", text="label:N")]
+def _forecast_window_band(window: int, k_max: int) -> alt.Chart:
+    """The steps a forecast's window covers (k = 0 .. window - 1) shaded, on a k axis."""
+    band = pd.DataFrame({"lo": [-0.5], "hi": [min(window, k_max + 1) - 0.5]})
+    return alt.Chart(band).mark_rect(color=GREY, opacity=0.12).encode(x="lo:Q", x2="hi:Q")
 
 
-def forecast_influence_bars(df: pd.DataFrame, window: int, span: int, title: str, x_title: str, y_title: str,
-                   read_title: str, reads: list[str], window_label: str, span_label: str,
-                   peak_label: str, faded: float = 0.1) -> alt.LayerChart:
+def forecast_influence_bars(df: pd.DataFrame, window: int, span: int, title: str, subtitle: str, x_title: str,
+                            y_title: str, read_title: str, reads: list[str], span_label: str,
+                            faded: float = 0.1) -> alt.LayerChart:
     """A forecast's influence profile: a bar per step back k (df: k, influence, read, i, value;
     read in words, its values `reads`: true values, own predictions), the window (k < window)
-    shaded, the span a dashed rule and `faded` of the peak a dotted one."""
+    shaded, the span a dashed rule labelled span_label and `faded` of the peak a dotted one
+    (the subtitle says so). Few layers: a knob redraws it."""
     k_max = int(df["k"].max())
     x = alt.X("lo:Q", title=x_title, scale=alt.Scale(domain=[-0.5, k_max + 0.5], nice=False),
               axis=alt.Axis(tickMinStep=1, format="d"))
     bars = alt.Chart(df).transform_calculate(lo="datum.k - 0.4", hi="datum.k + 0.4").mark_rect().encode(
         x=x, x2="hi:Q", y=alt.Y("influence:Q", title=y_title), y2=alt.datum(0),
-        color=alt.Color("read:N", title=read_title, scale=alt.Scale(domain=reads, range=FORECAST_READ_COLOURS[:len(reads)]),
-                        legend=alt.Legend(labelLimit=0, orient="top", title=None)),
+        color=alt.Color("read:N", title=read_title, legend=alt.Legend(labelLimit=0, orient="top", title=None),
+                        scale=alt.Scale(domain=reads, range=FORECAST_READ_COLOURS[:len(reads)])),
         tooltip=[alt.Tooltip("k:Q", title=x_title), alt.Tooltip("i:Q", title="i"), alt.Tooltip("read:N", title=read_title),
                  alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("influence:Q", format=".4f", title=y_title)])
-    marks = pd.DataFrame({"span": [span], "level": [faded * float(df["influence"].max())],
-                          "span_label": [span_label], "peak_label": [peak_label], "right": [k_max + 0.5]})
+    marks = pd.DataFrame({"span": [span], "level": [faded * float(df["influence"].max())], "label": [span_label]})
     span_rule = alt.Chart(marks).mark_rule(strokeDash=[5, 4], color="#d62728").encode(x="span:Q")
     span_text = alt.Chart(marks).mark_text(align="left", dx=4, y=16, color="#d62728", fontSize=11).encode(
-        x="span:Q", text="span_label:N")
+        x="span:Q", text="label:N")
     level = alt.Chart(marks).mark_rule(strokeDash=[2, 3], color=GREY).encode(y="level:Q")
-    level_text = alt.Chart(marks).mark_text(align="right", dy=-7, color=GREY, fontSize=11).encode(
-        x="right:Q", y="level:Q", text="peak_label:N")
-    return alt.layer(*_forecast_window_band(window, window_label, k_max), bars, level, level_text, span_rule,
-                     span_text).properties(title=title, height=HEIGHT)
+    return alt.layer(_forecast_window_band(window, k_max), bars, level, span_rule, span_text).properties(
+        title=alt.TitleParams(title, subtitle=subtitle), height=HEIGHT)
 
 
 def forecast_influence_series(df: pd.DataFrame, forecast: dict, title: str, x_title: str, y_title: str,
@@ -377,13 +373,11 @@ def forecast_influence_series(df: pd.DataFrame, forecast: dict, title: str, x_ti
     end = pd.DataFrame([forecast])
     diamond = alt.Chart(end).mark_point(shape="diamond", size=160, filled=True, color="#d62728").encode(
         x="i:Q", y="value:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("value:Q", format=".3f")])
-    label = alt.Chart(end).mark_text(align="right", dx=-10, dy=-10, color="#d62728", fontSize=11).encode(
-        x="i:Q", y="value:Q", text="label:N")
-    return alt.layer(path, points, diamond, label).properties(title=title, height=HEIGHT)
+    return alt.layer(path, points, diamond).properties(title=title, height=HEIGHT)
 
 
-def forecast_influence_overlay(df: pd.DataFrame, window: int, title: str, x_title: str, y_title: str, model_title: str,
-                      window_label: str, peak_label: str, faded: float = 0.1) -> alt.LayerChart:
+def forecast_influence_overlay(df: pd.DataFrame, window: int, title: str, subtitle: str, x_title: str, y_title: str,
+                               model_title: str, faded: float = 0.1) -> alt.LayerChart:
     """Several models' profiles of the same forecast, each over its own peak (df: k, share, model;
     model in words, e.g. with its span), lines with points; the window shaded, `faded` a dotted rule."""
     k_max = int(df["k"].max())
@@ -395,12 +389,9 @@ def forecast_influence_overlay(df: pd.DataFrame, window: int, title: str, x_titl
                         legend=alt.Legend(labelLimit=0)),
         tooltip=[alt.Tooltip("model:N", title=model_title), alt.Tooltip("k:Q", title=x_title),
                  alt.Tooltip("share:Q", format=".0%", title=y_title)])
-    marks = pd.DataFrame({"level": [faded], "label": [peak_label], "right": [k_max + 0.5]})
-    level = alt.Chart(marks).mark_rule(strokeDash=[2, 3], color=GREY).encode(y="level:Q")
-    level_text = alt.Chart(marks).mark_text(align="right", dy=-7, color=GREY, fontSize=11).encode(
-        x="right:Q", y="level:Q", text="label:N")
-    return alt.layer(*_forecast_window_band(window, window_label, k_max), lines, level, level_text).properties(
-        title=title, height=HEIGHT)
+    level = alt.Chart(pd.DataFrame({"level": [faded]})).mark_rule(strokeDash=[2, 3], color=GREY).encode(y="level:Q")
+    return alt.layer(_forecast_window_band(window, k_max), lines, level).properties(
+        title=alt.TitleParams(title, subtitle=subtitle), height=HEIGHT)
 
 
 WIDE = (7, 0.35)  # a line drawn under another: wide and pale (stroke width, opacity)

@@ -506,7 +506,7 @@ def test_how_far_back_draws_and_a_knob_redraws_it_without_training(quick: AppTes
     bars = next(f for f in frames if "influence" in f.columns)
     assert list(bars["k"]) == list(range(29)) and (bars["influence"] > 0).all()  # back to y[310], past the window
     assert set(bars.loc[bars["k"] < 19, "read"]) == {"own prediction"} and set(bars.loc[bars["k"] >= 19, "read"]) == {"true value"}
-    assert has_title(at, "RNN: what the forecast of y[339] read")
+    assert has_title(at, "RNN: what the forecast of y[339] (red ◆) read")
     assert list(span_table(at).index) == ["RNN"]
     # a position: the same model, another row of its profiles
     at.slider(key="sine_span_h").set_value(50).run()
@@ -545,3 +545,6 @@ def test_how_far_back_in_chinese():
     assert "6. 一次预测往回看多远" in [h.value for h in at.header]
     assert has_title(at, "RNN：对 y[339] 的预测的影响（递推多步预测）")
     assert "跨度" in texts(at.markdown)
+    at.slider(key="sine_span_h").set_value(30).run()  # a redraw of the section speaks the session's language too
+    no_exception(at)
+    assert has_title(at, "RNN：对 y[349] 的预测的影响（递推多步预测）")

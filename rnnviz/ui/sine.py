@@ -19,11 +19,11 @@ import streamlit as st
 
 from rnnviz import charts, cost, forecast, saliency, sincos, sine, sinespan
 from rnnviz.data.sine import NOISE_KINDS, Series, SeriesConfig, make_series
-from rnnviz.i18n import Problem, tr, words
+from rnnviz.i18n import DEFAULT, Problem, set_language, tr, words
 from rnnviz.models import FORECASTERS, SeqRegressor
 from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.live import TrainState
-from rnnviz.ui.page import choice, show
+from rnnviz.ui.page import LANG, choice, show
 
 RECIPE_COLOURS = [charts.GREY, "#f58518", "#e45756", "#72b7b2", "#54a24b"]  # the clean sine, then each recipe
 TABLE_FORMAT = "{:.4f}"  # an MSE in a table
@@ -406,7 +406,7 @@ def _span_twins(state: TrainState) -> dict[str, SeqRegressor]:
     models = dict(state.model.models)
     if not lacking:
         return models
-    names = ", ".join(lacking)
+    names = tr("sine.span.and").join(lacking)
     if state.status != "done":
         st.caption(tr("sine.span.not_done", kinds=names))
         return models
@@ -425,6 +425,7 @@ def _span_twins(state: TrainState) -> dict[str, SeqRegressor]:
 def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
     """Section 6: which earlier values one forecast depends on, single-step and free-running,
     and the same forecast by RNN, LSTM and GRU. A fragment: its knobs redraw this section only."""
+    set_language(st.session_state.get(LANG) or DEFAULT)  # a fragment's rerun skips page_setup(), which sets it
     cfg, step = state.config, state.last.step
     series, win = make_series(cfg.series), cfg.series.window
     horizon = len(series.y) - series.split
@@ -440,17 +441,18 @@ def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
     how_said = tr(f"sine.col.{how}")
     p = _span_profile(cfg, step, kind, state.model.models[kind], series, how, h)
     reads = words(["true", "own"], "sine.span.read")
-    frame = p.frame.assign(read=words(p.frame["read_as"], "sine.span.read"))
+    frame = p.frame[["k", "i", "value", "influence", "share"]].assign(read=words(p.frame["read_as"], "sine.span.read"))
     c1, c2 = st.columns(2)
+    marks = tr("sine.span.marks", window=win)
     show(charts.forecast_influence_bars(frame, win, p.span, tr("sine.span.bars_title", kind=kind, i=p.i, how=how_said),
-                               tr("sine.span.bars_x"), tr("sine.span.bars_y"), tr("sine.span.read_as"),
-                               reads if how == "multi_step" else reads[:1], tr("sine.span.window", window=win),
-                               tr("sine.span.span_rule", span=p.span), tr("sine.span.peak_rule"), saliency.FADED), c1)
+                                        marks, tr("sine.span.bars_x"), tr("sine.span.bars_y"), tr("sine.span.read_as"),
+                                        reads if how == "multi_step" else reads[:1], tr("sine.span.span_rule", span=p.span),
+                                        saliency.FADED), c1)
     row = fc.frame[(fc.frame["model"] == kind) & (fc.frame["how"] == how) & (fc.frame["i"] == p.i)]
     point = {"i": p.i, "value": float(row["value"].iloc[0]), "label": tr("sine.span.forecast_point", i=p.i)}
-    show(charts.forecast_influence_series(frame, point, tr("sine.span.series_title", kind=kind, i=p.i), tr("sine.span.series_x"),
-                                 tr("sine.span.series_y"), tr("sine.span.share"), tr("sine.span.read_as"),
-                                          reads if how == "multi_step" else reads[:1]), c2)
+    show(charts.forecast_influence_series(frame, point, tr("sine.span.series_title", kind=kind, i=p.i),
+                                          tr("sine.span.series_x"), tr("sine.span.series_y"), tr("sine.span.share"),
+                                          tr("sine.span.read_as"), reads if how == "multi_step" else reads[:1]), c2)
     st.markdown(str(sinespan.message(p)))
 
     st.subheader(tr("sine.span.compare_header"))
@@ -460,10 +462,11 @@ def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
     shown = [ps[how] for ps in profiles.values()]
     lines = sinespan.overlay_frame(shown)
     lines["model"] = [tr("sine.span.legend", kind=k, span=s) for k, s in zip(lines["model"], lines["span"])]
-    show(charts.forecast_influence_overlay(lines, win, tr("sine.span.overlay_title", i=p.i, how=how_said), tr("sine.span.bars_x"),
-                                  tr("sine.span.overlay_y"), tr("sine.col.model"), tr("sine.span.window", window=win),
-                                  tr("sine.span.peak_rule"), saliency.FADED))
+    show(charts.forecast_influence_overlay(lines, win, tr("sine.span.overlay_title", i=p.i, how=how_said), marks,
+                                           tr("sine.span.bars_x"), tr("sine.span.overlay_y"), tr("sine.col.model"),
+                                           saliency.FADED))
     table = sinespan.span_table(profiles)
+    table["beyond"] = [f"{v:.0%}" for v in table["beyond"]]  # a string: a Styler costs a redraw tens of ms
     header = {c: tr(f"sine.span.col.{c}") for c in table.columns}
-    st.table(table.rename(columns=header).set_index(header["model"]).style.format({header["beyond"]: "{:.0%}"}))
+    st.table(table.rename(columns=header).set_index(header["model"]))
     st.caption(tr("sine.span.table_caption", i=p.i, h=h, window=win))
