@@ -276,16 +276,17 @@ def ranking_note(ranking: pd.DataFrame, score: str) -> Message:
 @torch.no_grad()
 def memory_note(model: gates.GateNet, cfg: gates.GateConfig, ranking: pd.DataFrame, units: list[int],
                 n: int) -> Message:
-    """Recall tasks: where the memory units (section n's, gates.memory_units) rank among the
-    costliest to silence, what each costs alone and all of them together, and how many units
-    hold the symbol (gates.unit_ranking's share at least gates.STRONG): "top" when they are the
-    costliest len(units), else "spread" (the model spreads the symbol, the others still carry it)."""
+    """Recall tasks: where the memory units (section n's, gates.memory_units, best first) rank
+    among the costliest to silence, what each costs alone and all of them together, and how many
+    units hold the symbol (gates.unit_ranking's share at least gates.STRONG): "top" when the best
+    of them is among the costliest len(units), else "spread" (the others still carry the symbol)."""
     order, cost = list(ranking["unit"]), ranking.set_index("unit")["cost"]
     ranks = [order.index(u) + 1 for u in units]
     together = measure(model, cfg, Intervention("hidden", tuple(units)))
     strong = sum(share >= gates.STRONG for _, share in gates.unit_ranking(model, cfg))
-    top = "top" if max(ranks) <= len(units) else "spread"
+    top = "top" if ranks[0] <= len(units) else "spread"
     return Message(f"gates.intervene.memory_{top}", n=n, units=gates.Listing(units), ranks=gates.Listing(ranks),
+                   best=units[0], rank=ranks[0],
                    of=len(order), costs=gates.Listing(f"{float(cost[u]):.1%}" for u in units),
                    together=together.before - together.after, strong=strong,
                    state=Message(f"gates.gate.{gates.STATE[cfg.kind]}"))
