@@ -18,6 +18,7 @@ saliency.span: the steps back until the influence stays below 10 % of its peak.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -33,20 +34,30 @@ from rnnviz.models import SeqRegressor
 from rnnviz.sine import HOW, Forecasters, SineConfig, build
 
 COMPARED = ("RNN", "LSTM", "GRU")  # the kinds overlaid: trained on the same series, recipe and seed
+# The batched free run walks H steps for each of H positions, each step reading `window` values:
+# H² × window model steps. The default (80 test points, window 10) is 64,000; a longer test part
+# or window explains the first positions only, so a redraw's first computation stays about 1 s.
+MOST_WORK = 256_000
+
+
+def horizon(series: Series, window: int) -> int:
+    """H: the test positions explained, from the first after the split: all of them, or as many
+    as MOST_WORK allows for this window."""
+    return max(1, min(len(series.y) - series.split, math.isqrt(MOST_WORK // window)))
 
 
 def reach(series: Series, window: int) -> int:
-    """K: the farthest step back any test forecast can look, the free run's last forecast's
+    """K: the farthest step back any explained forecast can look, the free run's last forecast's
     oldest true value (y[split - window]); every profile is K+1 long, so the two ways line up."""
-    return len(series.y) - series.split + window - 2
+    return horizon(series, window) + window - 2
 
 
 def _inputs(series: Series, window: int, fill_free: bool) -> Tensor:
     """(H, K+1, 1): row b holds the K+1 values before test position split+b (zero before the
     series starts). fill_free: positions from the split on hold 0, the nudge added to the free
     run's own prediction there (the prediction itself is computed by free_run_read)."""
-    horizon, k1 = len(series.y) - series.split, reach(series, window) + 1
-    pos = series.split + np.arange(horizon)[:, None] - k1 + np.arange(k1)[None, :]  # (H, K+1) series indices
+    h, k1 = horizon(series, window), reach(series, window) + 1
+    pos = series.split + np.arange(h)[:, None] - k1 + np.arange(k1)[None, :]  # (H, K+1) series indices
     values = np.where(pos >= 0, series.y[np.clip(pos, 0, None)], 0.0)
     if fill_free:
         values = np.where(pos >= series.split, 0.0, values)
@@ -79,12 +90,12 @@ def free_run_read(m: SeqRegressor, window: int, horizon: int):
 
 def influence(m: SeqRegressor, series: Series, window: int, how: str) -> Tensor:
     """(H, K+1): row b, column k: ‖∂ forecast of y[split+b] / ∂ the value it read k steps back‖
-    (k = 0: the value just before it), every test position in one batched backward pass."""
+    (k = 0: the value just before it), every explained test position (horizon()) in one batched
+    backward pass."""
     m.eval()
-    horizon = len(series.y) - series.split
     if how == "single_step":
         return saliency.influence(lambda x: m(x[:, -window:])[:, 0], _inputs(series, window, False))
-    return saliency.influence(free_run_read(m, window, horizon), _inputs(series, window, True))
+    return saliency.influence(free_run_read(m, window, horizon(series, window)), _inputs(series, window, True))
 
 
 @torch.no_grad()

@@ -134,3 +134,18 @@ def test_the_kinds_trained_on_request_are_the_ones_the_page_trains():
         for (name, a), b in zip(m.state_dict().items(), together.models[kind].state_dict().values()):
             torch.testing.assert_close(a, b, rtol=0, atol=0, msg=f"{kind} {name}")
     assert sinespan.missing(replace(cfg, kinds=("GRU", "LSTM", "RNN"))) == ()
+
+
+def test_a_long_test_part_or_window_explains_its_first_positions_only():
+    """The batched free run costs positions² × window model steps: the default test part is
+    explained whole, a longer one (or window) its first positions, still from one pass."""
+    assert sinespan.horizon(make_series(SeriesConfig()), 10) == 80  # every test point of the tutorial's series
+    long = make_series(SeriesConfig(n_points=2000, split=1000, window=300))
+    assert sinespan.horizon(long, 300) == 29 and sinespan.horizon(long, 1) == 505
+    torch.manual_seed(0)
+    m = SeqRegressor("LSTM", 4)
+    matrix = sinespan.influence(m, long, 300, "multi_step")
+    assert matrix.shape == (29, 29 + 300 - 1)
+    for h in (1, 29):
+        alone = one_position(m, long.y, long.split, 300, h, "multi_step")
+        torch.testing.assert_close(matrix[h - 1, :len(alone)], alone, rtol=1e-4, atol=1e-6)

@@ -428,14 +428,14 @@ def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
     set_language(st.session_state.get(LANG) or DEFAULT)  # a fragment's rerun skips page_setup(), which sets it
     cfg, step = state.config, state.last.step
     series, win = make_series(cfg.series), cfg.series.window
-    horizon = len(series.y) - series.split
+    horizon = sinespan.horizon(series, win)
     st.markdown(tr("sine.span.intro", percent=round(saliency.FADED * 100)))
     st.markdown(tr("sine.span.window_note", window=win))
     c = st.columns([3, 2])
     if st.session_state.get("sine_span_h", 1) > horizon:  # a shorter test part than the last run's
         st.session_state["sine_span_h"] = horizon
     h = c[0].slider(tr("sine.span.h"), 1, horizon, min(SPAN_H, horizon), key="sine_span_h", bind="query-params",
-                    help=tr("sine.span.h_help", split=series.split)) if horizon > 1 else 1
+                    help=tr("sine.span.h_help", split=series.split, most=horizon)) if horizon > 1 else 1
     how = choice(c[1].radio, tr("sine.span.how"), sine.HOW, key="sine_span_how", index=1, horizontal=True,
                  labels={w: tr(f"sine.col.{w}") for w in sine.HOW})
     how_said = tr(f"sine.col.{how}")
