@@ -162,3 +162,19 @@ def test_a_long_runs_history_is_thinned_as_it_grows_and_keeps_its_last_step(monk
     assert 50 <= len(history) <= 100  # 1,000 steps, a session keeps at most the limit
     assert history[-1].step == 1_000 and history[0].step == 1
     assert [s.step for s in history] == sorted({s.step for s in history})
+
+
+def test_loss_grew_compares_each_model_of_a_chain_with_its_own_start():
+    """The sine page trains its recipes one after another: the tutorial's first loss (0.313) and the
+    fast recipe's last (1.254) are two models, not one that got worse; a model whose own loss rose is."""
+    from rnnviz.train import Snapshot
+    from rnnviz.ui.live import TrainState, _loss_grew
+
+    def run(*parts):
+        history = [Snapshot(i, 4, loss, 0.0, {"recipe": recipe}) for i, (recipe, loss) in enumerate(parts)]
+        return TrainState(config=None, model=None, history=history, status="done")
+
+    assert _loss_grew(run(("tutorial", 0.313), ("tutorial", 0.30), ("fast", 4.648), ("fast", 1.254))) == ""
+    grew = _loss_grew(run(("tutorial", 0.313), ("tutorial", 0.30), ("fast", 0.5), ("fast", 1.254)))
+    assert "0.5" in grew and "1.25" in grew, grew
+    assert _loss_grew(run((None, 0.2), (None, 0.9))), "one model whose loss rose"

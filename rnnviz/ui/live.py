@@ -196,11 +196,15 @@ def _loss_grew(state: TrainState) -> str:
     """A warning when training made the loss worse (a learning rate too large for Adam to blow up)."""
     if len(state.history) < 2 or state.status != "done":
         return ""
-    first, last = state.history[0].loss, state.history[-1].loss
-    if last > 2 * first:
-        lr = learning_rate(state.config)
-        tail = tr("live.lr_too_large", lr=lr) if lr is not None else ""
-        return tr("live.loss_grew", first=first, last=last, tail=tail)
+    runs: dict[object, list[float]] = {}  # models trained one after another (the sine page's recipes): each its own
+    for snap in state.history:
+        runs.setdefault(snap.info.get("recipe"), []).append(snap.loss)
+    for losses in runs.values():
+        first, last = losses[0], losses[-1]
+        if last > 2 * first:
+            lr = learning_rate(state.config)
+            tail = tr("live.lr_too_large", lr=lr) if lr is not None else ""
+            return tr("live.loss_grew", first=first, last=last, tail=tail)
     return ""
 
 
