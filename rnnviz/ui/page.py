@@ -9,6 +9,7 @@ sidebar export: exports(); a new language: rnnviz.i18n.LANGUAGES (the switch lis
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -78,6 +79,20 @@ def page_setup(title: str, icon: str):
 
 
 LANG = "lang"
+
+
+def fragment(func: Callable | None = None, *, run_every: float | None = None):
+    """st.fragment that speaks the session's language: a fragment's own rerun runs only the
+    fragment, not page_setup(), so this thread's language is set again first (without it a
+    Chinese page's section came back in English after a slider moved). Use as @fragment or
+    @fragment(run_every=1.0)."""
+    def wrap(f: Callable) -> Callable:
+        @functools.wraps(f)
+        def in_language(*args, **kwargs):
+            set_language(st.session_state.get(LANG) or DEFAULT)
+            return f(*args, **kwargs)
+        return st.fragment(in_language, run_every=run_every)
+    return wrap(func) if func is not None else wrap
 
 
 def _language_from_link() -> str:

@@ -18,10 +18,9 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import bptt, charts, unrolling
-from rnnviz.i18n import DEFAULT, Message, set_language, tr
-from rnnviz.ui import TrainState, choice, show
+from rnnviz.i18n import Message, tr
+from rnnviz.ui import TrainState, choice, fragment, show
 from rnnviz.ui import checkpoint as checkpoint_ui
-from rnnviz.ui.page import LANG
 
 BOUND = {"bind": "query-params"}  # the section's settings go into the page's link
 
@@ -414,15 +413,9 @@ def bptt_clipping(run: bptt.BpttRun) -> None:
     st.caption(tr("unrolling.bptt.added_caption"))
 
 
-def speak_the_sessions_language() -> None:
-    """A fragment's rerun runs only the fragment, not page_setup(): set this thread's language again."""
-    set_language(st.session_state.get(LANG) or DEFAULT)
-
-
-@st.fragment
+@fragment
 def bptt_walk(run: bptt.BpttRun) -> None:
     """The stepper and what it moves: a fragment inside the section's, so a step redraws only this."""
-    speak_the_sessions_language()
     t = bptt_stepper(run)
     if run.matrices:  # the page's width: the matrices are wide
         bptt_equations(run, t)
@@ -435,10 +428,9 @@ def bptt_walk(run: bptt.BpttRun) -> None:
         bptt_norms(run, t)
 
 
-@st.fragment
+@fragment
 def bptt_section() -> None:
     """Section 6 below its intro: its knobs redraw only this section (a fragment), its stepper less still."""
-    speak_the_sessions_language()
     run = bptt.backward(bptt_controls())
     bptt_walk(run)
     left, right = st.columns([5, 4])
