@@ -412,9 +412,11 @@ def _span_twins(state: TrainState) -> dict[str, SeqRegressor]:
         return models
     if st.session_state.get(SPAN_TWINS) != cfg:
         seconds = cost.seconds(replace(cfg, kinds=lacking))
-        if not st.button(tr("sine.span.train_others", kinds=names, seconds=max(1, round(seconds))), key="sine_span_train",
-                         icon=":material/model_training:", help=tr("sine.span.train_others_help")):
+        slot = st.empty()  # the button goes once pressed
+        if not slot.button(tr("sine.span.train_others", kinds=names, seconds=max(1, round(seconds))),
+                           key="sine_span_train", icon=":material/model_training:", help=tr("sine.span.train_others_help")):
             return models
+        slot.empty()
         st.session_state[SPAN_TWINS] = cfg
     with st.spinner(tr("sine.span.training", kinds=names)):
         twins = sinespan.trained_twins(cfg)
@@ -470,3 +472,4 @@ def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
     header = {c: tr(f"sine.span.col.{c}") for c in table.columns}
     st.table(table.rename(columns=header).set_index(header["model"]))
     st.caption(tr("sine.span.table_caption", i=p.i, h=h, window=win))
+    st.caption(tr("sine.span.try"))
