@@ -36,13 +36,12 @@ from rnnviz.data.text import (
     read_text,
     zip_members,
 )
-from rnnviz.i18n import DEFAULT, set_language, tr
+from rnnviz.i18n import tr
 from rnnviz.train import Snapshot
-from rnnviz.ui import TrainState, choice, show
+from rnnviz.ui import TrainState, choice, fragment, show
 from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.background import Job
 from rnnviz.ui.live import about
-from rnnviz.ui.page import LANG
 
 PREFIX_MAX = 500  # characters a prefix may have: what is read, drawn and carried by the link
 VOCAB_WARN = 5_000  # distinct characters from which the one-hot width is said before training
@@ -534,9 +533,8 @@ def span_section(state: TrainState, corpus: charlm.Corpus | None) -> None:
     job = _twins_job(run)
     polling = job is not None and not job.done
 
-    @st.fragment(run_every=1.0 if polling else None)
+    @fragment(run_every=1.0 if polling else None)
     def view() -> None:
-        set_language(st.session_state.get(LANG) or DEFAULT)  # a rerun of the fragment alone skips page_setup
         if polling and job.done:
             st.rerun()  # once, to draw the three kinds without polling
         span_view(state, ids, corpus if same else None, job, polling)
@@ -588,7 +586,6 @@ def span_position(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey
     kind = run.config.kind
 
     def part() -> None:
-        set_language(st.session_state.get(LANG) or DEFAULT)  # a rerun of the fragment alone skips page_setup
         c = st.columns([1, 3])
         t = span_knob(trained, ids, run, K, averages[kind], c[0])
         p = charspan.position(trained, ids, t, K)
@@ -616,7 +613,7 @@ def span_position(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey
         if upto < p.K:
             st.caption(tr("char.span.zoomed", upto=upto, K=p.K, percent=round(charspan.SHOWN_ABOVE * 100)))
 
-    (part if polling else st.fragment(part))()
+    (part if polling else fragment(part))()
 
 
 def span_knob(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey, K: int, avg: charspan.Average,
