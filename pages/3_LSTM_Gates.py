@@ -111,7 +111,10 @@ if state is not None and state.history:
 
     # ------------------------------------------------------------------ 6. interventions
     st.header(tr("gates.intervene.header", n=N["intervene"]), divider="gray")
-    gates_ui.interventions_section(state, example, frame, int(index), N)
+    if asked_1:  # its heatmaps show the keep gate's values: gates_1's answer
+        gates_ui.interventions_section(state, example, frame, int(index), N)
+    else:
+        st.caption(tr("gates.intervene.hidden_until", heat=N["heat"]))
 
 # ------------------------------------------------------------------ last: RNN vs LSTM vs GRU
 st.header(tr("gates.sweep.header", n=N["sweep"]), divider="gray")

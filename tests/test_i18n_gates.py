@@ -94,6 +94,7 @@ def test_the_interventions_section_stays_in_chinese_when_its_knobs_redraw_it():
     """After a suggested experiment and a knob, the section speaks Chinese. (AppTest reruns the whole
     page; a browser reruns the fragment alone, which sets the language itself: checked in Chromium.)"""
     at = open_gates_zh()
+    at.button(key="checkpoint_gates_1__show").click().run()  # the section waits for gates_1
     at.button(key="gates_iv_exp_keep_zero").click().run()
     no_exception(at)
     assert ZH["gates.intervene.exp.expect_keep_zero"].split("{")[0] in " ".join(m.value for m in at.markdown)

@@ -801,6 +801,9 @@ def intervene(at: AppTest, target: str, units: list[int], value: str, start: int
 def test_interventions_widgets_change_the_result_and_say_it_in_numbers():
     from rnnviz import interventions
     at = open_gates()
+    assert not [b for b in at.button if b.key == "gates_iv_exp_keep_zero"], "its heatmaps answer gates_1: it waits"
+    assert "Switching parts off draws the gates' values" in texts(at.caption)
+    show_answers(at, ("gates_1",))
     state = run_state(at)
     cfg, model = state.config, state.model
     headers = [h.value for h in at.header]
@@ -856,7 +859,7 @@ def test_interventions_widgets_change_the_result_and_say_it_in_numbers():
 
 def test_suggested_experiments_set_the_knobs_and_say_what_happened():
     from rnnviz import interventions
-    at = open_gates()
+    at = show_answers(open_gates(), ("gates_1",))
     state = run_state(at)
     cfg, model = state.config, state.model
     at.button(key="gates_iv_exp_keep_zero").click().run()
@@ -891,7 +894,7 @@ def test_suggested_experiments_set_the_knobs_and_say_what_happened():
 
 
 def test_interventions_on_a_gru_a_plain_rnn_and_the_sine():
-    at = open_gates(gates_kind="GRU")
+    at = show_answers(open_gates(gates_kind="GRU"), ("gates_1",))
     assert at.selectbox(key="gates_iv_target").options == [EN[f"gates.intervene.targets.{k}"]
                                                             for k in ("update", "reset", "hidden")]
     assert at.button(key="gates_iv_exp_keep_zero").label == "update gate to 0 after the symbol"

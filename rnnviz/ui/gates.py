@@ -16,11 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import charts, gates, interventions
-from rnnviz.i18n import DEFAULT, set_language, tr, words
-from rnnviz.ui import TrainState, choice, show
+from rnnviz.i18n import tr, words
+from rnnviz.ui import TrainState, choice, fragment, show
 from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.background import shared_job
-from rnnviz.ui.page import LANG
 
 EQ_NAMES = ("forget", "input", "output", "candidate", "cell", "hidden", "reset", "update")  # gates.eq.*
 
@@ -256,7 +255,7 @@ def default_sweep() -> None:
     base, job = gates.GateConfig(), _default_job()
     polling = not job.done
 
-    @st.fragment(run_every=1.0 if polling else None)
+    @fragment(run_every=1.0 if polling else None)
     def rows_so_far() -> None:
         if polling and job.done:
             st.rerun()  # once, to draw the final results without polling
@@ -382,9 +381,8 @@ def interventions_section(state: TrainState, example, frame: pd.DataFrame, index
     revealed = recall and checkpoint_ui.revealed("gates_2", cfg)
     st.markdown(tr("gates.intervene.define", n=gates.EVAL_SIZE))
 
-    @st.fragment
+    @fragment
     def section() -> None:
-        set_language(st.session_state.get(LANG) or DEFAULT)  # a rerun of the fragment alone skips page_setup
         cache = _measured(state)
         ranking = cache["ranking"]
         _follow_units(state, memory, revealed)
