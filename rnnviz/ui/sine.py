@@ -19,11 +19,11 @@ import streamlit as st
 
 from rnnviz import charts, cost, forecast, saliency, sincos, sine, sinespan
 from rnnviz.data.sine import NOISE_KINDS, Series, SeriesConfig, make_series
-from rnnviz.i18n import DEFAULT, Problem, set_language, tr, words
+from rnnviz.i18n import Problem, tr, words
 from rnnviz.models import FORECASTERS, SeqRegressor
 from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui.live import TrainState
-from rnnviz.ui.page import LANG, choice, show
+from rnnviz.ui.page import choice, fragment, show
 
 RECIPE_COLOURS = [charts.GREY, "#f58518", "#e45756", "#72b7b2", "#54a24b"]  # the clean sine, then each recipe
 TABLE_FORMAT = "{:.4f}"  # an MSE in a table
@@ -423,11 +423,10 @@ def _span_twins(state: TrainState) -> dict[str, SeqRegressor]:
     return models | dict(twins.models)
 
 
-@st.fragment
+@fragment
 def span_section(state: TrainState, kind: str, fc: sine.Forecast) -> None:
     """Section 6: which earlier values one forecast depends on, single-step and free-running,
     and the same forecast by RNN, LSTM and GRU. A fragment: its knobs redraw this section only."""
-    set_language(st.session_state.get(LANG) or DEFAULT)  # a fragment's rerun skips page_setup(), which sets it
     cfg, step = state.config, state.last.step
     series, win = make_series(cfg.series), cfg.series.window
     horizon = sinespan.horizon(series, win)

@@ -77,7 +77,7 @@ def time_step(cfg: unrolling.UnrollConfig) -> int:
     """The step t (1-based) to follow; a one-step sequence has nothing to step through."""
     if cfg.seq_len == 1:
         return 1
-    return st.slider(tr("unrolling.step.t"), 1, cfg.seq_len, 1, help=tr("unrolling.step.t_help"))
+    return st.slider(tr("unrolling.step.t"), 1, cfg.seq_len, 1, key="unroll_t", help=tr("unrolling.step.t_help"))
 
 
 @dataclass(frozen=True)
