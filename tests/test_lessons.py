@@ -189,7 +189,7 @@ def test_checkpoint_weights_question_does_not_hand_over_the_answer():
         cfg = unrolling.UnrollConfig(seq_len=T, num_layers=L)
         options = unrolling.weights_options(cfg)
         assert options == unrolling.weights_options(cfg)  # the same order for the same sizes (a rerun)
-        firsts.add(list(options)[0] == str(2 * L + 1))
+        firsts.add(next(iter(options)) == str(2 * L + 1))
         assert all("1 steps" not in str(m) for m in options.values()), options
     assert firsts == {True, False}
     for lang in CATALOGUES:
