@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -159,6 +160,30 @@ def _start_server(log, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"streamlit did not become healthy within 60 s; see {log.name}")
 
 
+@contextmanager
+def served(*roots: Path):
+    """A headless `streamlit run` per root (this tree's by default) and one chromium: yields
+    (browser, base URLs). Everything started is stopped; a server's log is kept only if it failed."""
+    from playwright.sync_api import sync_playwright
+
+    log = tempfile.NamedTemporaryFile("w", prefix="bench_server_", suffix=".log", delete=False)  # noqa: SIM115
+    servers = []
+    try:
+        for root in roots or (ROOT,):
+            servers.append(_start_server(log, root))
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                yield browser, [base for _, base in servers]
+            finally:
+                browser.close()
+    finally:
+        for server, _ in servers:
+            _stop(server)
+        log.close()
+    os.unlink(log.name)
+
+
 def _until_complete(page, t0: float, timeout_s: float) -> tuple[float, dict]:
     """Wait until the page is complete: seconds since t0, and what the page showed."""
     page.wait_for_function("() => window.__done === true", polling=40, timeout=timeout_s * 1e3)
@@ -212,38 +237,25 @@ def _visit_cached(ctx, url: str, timeout_s: float = 120) -> float:
 
 
 def bench_browser(pages: list[int], repeats: int) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    log = tempfile.NamedTemporaryFile("w", prefix="first_view_server_", suffix=".log", delete=False)  # noqa: SIM115
-    server, base = _start_server(log)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                _visit(browser, base + HOME.url)  # the baseline's own first visit
-                first = {n: _visit(browser, base + PAGES[n].url, 300) for n in pages}
-                runs = {n: ([], [], []) for n in pages}  # page_s, home_s, infos
-                clicks = {n: [] for n in pages}
-                cached = {n: [] for n in pages}
-                returning = browser.new_context(viewport={"width": 1280, "height": 900})
-                returning.add_init_script(DONE_JS)
-                _visit_cached(returning, base + HOME.url)  # fills its cache
-                for _ in range(repeats):
-                    for n in pages:  # home, page 1, from home to page 1, home, page 2, ...
-                        h, _ = _visit(browser, base + HOME.url)
-                        p, info = _visit(browser, base + PAGES[n].url)
-                        runs[n][0].append(p), runs[n][1].append(h), runs[n][2].append(info)
-                        c, info = _visit_from_home(browser, base, PAGES[n])
-                        clicks[n].append(c)
-                        runs[n][2].append(info)
-                        cached[n].append(_visit_cached(returning, base + PAGES[n].url))
-                returning.close()
-            finally:
-                browser.close()
-    finally:
-        _stop(server)
-        log.close()
-    os.unlink(log.name)  # kept only when the run failed (the exception skips this line)
+    with served() as (browser, (base,)):
+        _visit(browser, base + HOME.url)  # the baseline's own first visit
+        first = {n: _visit(browser, base + PAGES[n].url, 300) for n in pages}
+        runs = {n: ([], [], []) for n in pages}  # page_s, home_s, infos
+        clicks = {n: [] for n in pages}
+        cached = {n: [] for n in pages}
+        returning = browser.new_context(viewport={"width": 1280, "height": 900})
+        returning.add_init_script(DONE_JS)
+        _visit_cached(returning, base + HOME.url)  # fills its cache
+        for _ in range(repeats):
+            for n in pages:  # home, page 1, from home to page 1, home, page 2, ...
+                h, _ = _visit(browser, base + HOME.url)
+                p, info = _visit(browser, base + PAGES[n].url)
+                runs[n][0].append(p), runs[n][1].append(h), runs[n][2].append(info)
+                c, info = _visit_from_home(browser, base, PAGES[n])
+                clicks[n].append(c)
+                runs[n][2].append(info)
+                cached[n].append(_visit_cached(returning, base + PAGES[n].url))
+        returning.close()
     out = _report(first, runs, "first_visit_after_server_start_s")
     for n in pages:
         out[f"page{n}"]["from_home_click_s"] = _stats(clicks[n])
@@ -263,43 +275,29 @@ def _stop(server: subprocess.Popen) -> None:
 
 def bench_against(rev: str, pages: list[int], repeats: int) -> dict:
     """This tree and REV's, interleaved in one run (see (c) above)."""
-    from playwright.sync_api import sync_playwright
-
     tree = Path(tempfile.mkdtemp(prefix="first_view_rev_"))
     subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), rev], cwd=ROOT, check=True)
-    log = tempfile.NamedTemporaryFile("w", prefix="first_view_server_", suffix=".log", delete=False)  # noqa: SIM115
-    servers = []
     try:
         spec = importlib.util.spec_from_file_location("first_view_rev", tree / "bench" / "first_view.py")
         theirs = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # its dataclasses look it up
         spec.loader.exec_module(theirs)
-        trees = {"now": (ROOT, PAGES, DONE_JS), "rev": (tree, theirs.PAGES, theirs.DONE_JS)}
-        for name, (root, _, _) in trees.items():
-            servers.append(_start_server(log, root))
-        base = dict(zip(trees, (b for _, b in servers)))
+        trees = {"now": (PAGES, DONE_JS), "rev": (theirs.PAGES, theirs.DONE_JS)}
         ratios = {n: {"now": [], "rev": []} for n in pages}
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                for name, (_, their_pages, js) in trees.items():  # first visits: imports, training, caches
-                    _visit(browser, base[name] + HOME.url, done_js=js)
-                    for n in pages:
-                        _visit(browser, base[name] + their_pages[n].url, 300, done_js=js)
-                for r in range(repeats):
-                    for n in pages:
-                        for name in (("now", "rev") if r % 2 == 0 else ("rev", "now")):
-                            _, their_pages, js = trees[name]
-                            h, _ = _visit(browser, base[name] + HOME.url, done_js=js)
-                            p, _ = _visit(browser, base[name] + their_pages[n].url, done_js=js)
-                            ratios[n][name].append(p / h)
-            finally:
-                browser.close()
+        with served(ROOT, tree) as (browser, bases):
+            base = dict(zip(trees, bases))
+            for name, (their_pages, js) in trees.items():  # first visits: imports, training, caches
+                _visit(browser, base[name] + HOME.url, done_js=js)
+                for n in pages:
+                    _visit(browser, base[name] + their_pages[n].url, 300, done_js=js)
+            for r in range(repeats):
+                for n in pages:
+                    for name in (("now", "rev") if r % 2 == 0 else ("rev", "now")):
+                        their_pages, js = trees[name]
+                        h, _ = _visit(browser, base[name] + HOME.url, done_js=js)
+                        p, _ = _visit(browser, base[name] + their_pages[n].url, done_js=js)
+                        ratios[n][name].append(p / h)
     finally:
-        for server, _ in servers:
-            _stop(server)
-        log.close()
         subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-    os.unlink(log.name)
     return {f"page{n}": {"ratio_now": _stats(r["now"]), "ratio_rev": _stats(r["rev"]),
                          "now_over_rev": _stats([a / b for a, b in zip(r["now"], r["rev"])])}
             for n, r in ratios.items()} | {"rev": rev}

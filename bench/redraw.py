@@ -18,20 +18,10 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 
-from first_view import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DONE_JS,
-    HOME,
-    _start_server,
-    _stats,
-    _stop,
-    _visit,
-)
+from first_view import DONE_JS, HOME, _stats, _visit, served
 
 FINISHED_JS = """() => { const app = document.querySelector('[data-testid=stApp]');
   return !!app && app.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid=stStatusWidget]'); }"""
@@ -90,44 +80,32 @@ def _timed(page, knob: Knob, i: int) -> float:
 
 
 def main(quick: bool = False, only: tuple[str, ...] = ()) -> dict:
-    from playwright.sync_api import sync_playwright
-
     repeats = 5 if quick else 9
     knobs = [k for k in KNOBS if not only or k.name in only]
     out = {"bench": "redraw", "repeats": repeats, "knobs": {}}
     t0 = time.perf_counter()
-    log = tempfile.NamedTemporaryFile("w", prefix="redraw_server_", suffix=".log", delete=False)  # noqa: SIM115
-    server, base = _start_server(log)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                _visit(browser, base + HOME.url, done_js=DONE_JS)
-                for knob in knobs:
-                    ctx = browser.new_context(viewport={"width": 1400, "height": 5200})
-                    page = ctx.new_page()
-                    page.goto(base + knob.url, timeout=300_000)
-                    page.wait_for_function(FINISHED_JS, timeout=300_000)
-                    for checkpoint in knob.show:
-                        page.locator(f".st-key-checkpoint_{checkpoint}__show button").click()
-                        page.wait_for_timeout(200)
-                        page.wait_for_function(FINISHED_JS, timeout=300_000)
-                    page.locator(f".st-key-{knob.key}").wait_for(timeout=120_000)
-                    _timed(page, knob, 0)  # the first move also focuses and warms the caches
-                    redraws, homes = [], []
-                    for i in range(1, repeats + 1):
-                        homes.append(_visit(browser, base + HOME.url, done_js=DONE_JS)[0])
-                        redraws.append(_timed(page, knob, i))
-                    ctx.close()
-                    out["knobs"][knob.name] = {
-                        "note": knob.note, "whole_page": knob.whole_page, "redraw_s": _stats(redraws),
-                        "home_view_s": _stats(homes), "ratio_to_home": _stats([r / h for r, h in zip(redraws, homes)]),
-                        "under_1s": statistics.median(redraws) < 1.0, "under_0_3s": statistics.median(redraws) <= 0.3}
-            finally:
-                browser.close()
-    finally:
-        _stop(server)
-        log.close()
+    with served() as (browser, (base,)):
+        _visit(browser, base + HOME.url, done_js=DONE_JS)
+        for knob in knobs:
+            ctx = browser.new_context(viewport={"width": 1400, "height": 5200})
+            page = ctx.new_page()
+            page.goto(base + knob.url, timeout=300_000)
+            page.wait_for_function(FINISHED_JS, timeout=300_000)
+            for checkpoint in knob.show:
+                page.locator(f".st-key-checkpoint_{checkpoint}__show button").click()
+                page.wait_for_timeout(200)
+                page.wait_for_function(FINISHED_JS, timeout=300_000)
+            page.locator(f".st-key-{knob.key}").wait_for(timeout=120_000)
+            _timed(page, knob, 0)  # the first move also focuses and warms the caches
+            redraws, homes = [], []
+            for i in range(1, repeats + 1):
+                homes.append(_visit(browser, base + HOME.url, done_js=DONE_JS)[0])
+                redraws.append(_timed(page, knob, i))
+            ctx.close()
+            out["knobs"][knob.name] = {
+                "note": knob.note, "whole_page": knob.whole_page, "redraw_s": _stats(redraws),
+                "home_view_s": _stats(homes), "ratio_to_home": _stats([r / h for r, h in zip(redraws, homes)]),
+                "under_1s": statistics.median(redraws) < 1.0, "under_0_3s": statistics.median(redraws) <= 0.3}
     out["bench_seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
