@@ -176,7 +176,8 @@ def shown_reach(profiles: list[Tensor], least: int = 10) -> int:
     SHOWN_ABOVE of its peak (at least `least`, at most the profiles' K); beyond it every one is
     below 1 % of its peak, and a K of 100 would squash the rest against the axis."""
     K = max(len(p) for p in profiles) - 1
-    last = max((int((torch.tensor(shares(p)) >= SHOWN_ABOVE).nonzero().max()) for p in profiles), default=0)
+    above = [(torch.tensor(shares(p)) >= SHOWN_ABOVE).nonzero() for p in profiles]
+    last = max((int(k.max()) for k in above if len(k)), default=0)  # a flat profile (a one-character text): none
     return min(K, max(least, last + 3))
 
 

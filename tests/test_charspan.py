@@ -122,3 +122,10 @@ def test_the_coloured_text_is_escaped_and_frames_the_predicted_character():
     assert [s.split(">")[1].split("<")[0] for s in spans] == ["&lt;", "b", "&gt;", "&amp;", "&lt;"]
     assert 'title="+1.00"' in spans[0] and 'title="+0.10"' in spans[3]
     assert "outline" in spans[4] and "outline" not in "".join(spans[:4])
+
+
+def test_a_flat_profile_does_not_break_the_charts_reach():
+    """A text of one repeated character: nothing earlier changes the prediction (influence 0 at
+    every k); the charts still get a reach (the bad-input catalogue's one-character text)."""
+    assert charspan.shown_reach([torch.zeros(101)]) == 10
+    assert charspan.shown_reach([torch.zeros(101), torch.tensor([1.0] * 30 + [0.0] * 71)]) == 32
