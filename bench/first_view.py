@@ -69,9 +69,9 @@ PAGES = {
     1: Page("/RNN_Unrolling", "pages/1_RNN_Unrolling.py", "RNN unrolling", "Questions, answered",
             "Predicts “ohlol”", 4),  # diagram, hidden heatmap, loss, hidden per letter (gradients: after its checkpoint)
     2: Page("/Sine_Forecasting", "pages/2_Sine_Forecasting.py", "Sine forecasting", "7. Questions",
-            "Loss at the last step", 8),  # both live trainings and the charts not behind a checkpoint
+            "Loss at the last step", 8),  # both live trainings and the charts not behind a checkpoint (9 drawn)
     3: Page("/LSTM_Gates", "pages/3_LSTM_Gates.py", "LSTM gates", "6. RNN vs LSTM vs GRU",
-            "solved, so training stopped early", 3,  # training, and the two behind no checkpoint
+            "solved, so training stopped early", 1,  # training (every other chart answers a checkpoint)
             busy="Training the default comparison in the background"),
     4: Page("/Char_Generation", "pages/4_Char_Generation.py", "Char-level generation", "6. Inside the model",
             r"epochs done; kept|stopped early", 4),  # minibatches, perplexity, gradient norm, warm-up

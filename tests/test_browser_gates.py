@@ -27,7 +27,7 @@ LOAD_MS = 90_000  # the first request of a session imports torch and trains the 
 HEAT_PANELS = ("forget", "input", "output", "candidate", "cell", "hidden")  # top to bottom, below the input row
 MIN_CHARTS = 5  # gates_1 shown: accuracy, heatmaps, unit lines, saturation, the interventions' charts (the memory
 # units' charts wait for checkpoint gates_2)
-ASKED_CHARTS = 3  # before checkpoint gates_1 is answered: no heatmaps, no unit lines
+ASKED_CHARTS = 1  # before any checkpoint is answered: the accuracy while training (the rest answers one)
 UNITS = GateConfig.hidden_size  # rows of each heatmap with the default settings
 
 # The heatmap panels of one chart element, top to bottom, in viewport coordinates. In a canvas,
