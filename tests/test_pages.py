@@ -414,7 +414,7 @@ def test_the_notes_rnn_recipe_on_a_seed_where_it_misses_says_so(page1: AppTest):
     assert any("says “l” both times" in m.value for m in at.markdown)
     spec, _ = chart(at, "Training loss per epoch")
     assert spec["encoding"]["y"]["title"] == "loss: mean over the 5 letters"
-    assert not at.success
+    assert not [m for m in at.success if m.value.startswith("Predicts")], "not solved: no success for the run"
 
 
 def test_hello_epochs_seed_and_learning_rate_retrain(page1: AppTest):
