@@ -68,12 +68,12 @@ HOME = Page("/", "streamlit_app.py", "rnnviz: recurrent networks", "How to read 
 PAGES = {
     1: Page("/RNN_Unrolling", "pages/1_RNN_Unrolling.py", "RNN unrolling", "Questions, answered",
             "Predicts “ohlol”", 4),  # diagram, hidden heatmap, loss, hidden per letter (gradients: after its checkpoint)
-    2: Page("/Sine_Forecasting", "pages/2_Sine_Forecasting.py", "Sine forecasting", "7. Questions",
+    2: Page("/Sine_Forecasting", "pages/2_Sine_Forecasting.py", "Sine forecasting", "8. Questions",
             "Loss at the last step", 8),  # both live trainings and the charts not behind a checkpoint (9 drawn)
-    3: Page("/LSTM_Gates", "pages/3_LSTM_Gates.py", "LSTM gates", "6. RNN vs LSTM vs GRU",
+    3: Page("/LSTM_Gates", "pages/3_LSTM_Gates.py", "LSTM gates", "7. RNN vs LSTM vs GRU",
             "solved, so training stopped early", 1,  # training (every other chart answers a checkpoint)
             busy="Training the default comparison in the background"),
-    4: Page("/Char_Generation", "pages/4_Char_Generation.py", "Char-level generation", "6. Inside the model",
+    4: Page("/Char_Generation", "pages/4_Char_Generation.py", "Char-level generation", "7. How far back",
             r"epochs done; kept|stopped early", 4),  # minibatches, perplexity, gradient norm, warm-up
 }
 
