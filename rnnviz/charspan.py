@@ -162,12 +162,6 @@ def closing(text: str, K: int = REACH) -> list[tuple[int, int]]:
     return found
 
 
-def shares(profile: Tensor) -> list[float]:
-    """Each step's influence as a share of the profile's peak (0 … 1)."""
-    peak = float(profile.max())
-    return (profile / peak).tolist() if peak > 0 else [0.0] * len(profile)
-
-
 SHOWN_ABOVE = 0.01  # the charts run as far back as some profile is still above this share of its peak
 
 
@@ -176,7 +170,7 @@ def shown_reach(profiles: list[Tensor], least: int = 10) -> int:
     SHOWN_ABOVE of its peak (at least `least`, at most the profiles' K); beyond it every one is
     below 1 % of its peak, and a K of 100 would squash the rest against the axis."""
     K = max(len(p) for p in profiles) - 1
-    above = [(torch.tensor(shares(p)) >= SHOWN_ABOVE).nonzero() for p in profiles]
+    above = [(torch.tensor(saliency.shares(p)) >= SHOWN_ABOVE).nonzero() for p in profiles]
     last = max((int(k.max()) for k in above if len(k)), default=0)  # a flat profile (a one-character text): none
     return min(K, max(least, last + 3))
 
@@ -185,12 +179,12 @@ def bars_frame(p: Position) -> pd.DataFrame:
     """k, char, influence, share: one row per step back (k = 0: the last character read)."""
     chars = [visible(c) for c in reversed(p.context)]
     return pd.DataFrame({"k": range(p.K + 1), "char": chars, "influence": p.profile.tolist(),
-                         "share": shares(p.profile)})
+                         "share": saliency.shares(p.profile)})
 
 
 def overlay_frame(profiles: dict[str, Tensor]) -> pd.DataFrame:
     """model, k, influence, share (of that model's own peak): one line per model."""
-    return pd.concat([pd.DataFrame({"model": kind, "k": range(len(p)), "influence": p.tolist(), "share": shares(p)})
+    return pd.concat([pd.DataFrame({"model": kind, "k": range(len(p)), "influence": p.tolist(), "share": saliency.shares(p)})
                       for kind, p in profiles.items()], ignore_index=True)
 
 

@@ -37,3 +37,9 @@ def span(profile: Tensor, fraction: float = FADED) -> int:
     input matters; K: it never faded within the window)."""
     above = (profile >= fraction * profile.max()).nonzero()
     return int(above.max()) if len(above) else 0
+
+
+def shares(profile: Tensor) -> list[float]:
+    """Each step's influence as a share of the profile's peak (0 … 1; all 0 for a flat profile)."""
+    peak = float(profile.max())
+    return (profile / peak).tolist() if peak > 0 else [0.0] * len(profile)

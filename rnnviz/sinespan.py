@@ -137,8 +137,7 @@ def profile(matrix: Tensor, values: np.ndarray, series: Series, window: int, kin
     reach_k = window - 1 if how == "single_step" else far
     k = np.arange(far + 1)
     idx = i - 1 - k
-    peak_v = float(row.max())
-    share = (row / peak_v).numpy() if peak_v > 0 else np.zeros(len(row))
+    share = np.array(saliency.shares(row))
     read_as = np.where((how == "multi_step") & (idx >= series.split), "own", "true")
     frame = pd.DataFrame({"k": k, "i": idx, "x": series.x[idx], "value": values[idx], "influence": row.numpy(),
                           "share": share, "read_as": read_as})

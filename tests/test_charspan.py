@@ -85,7 +85,7 @@ def test_an_lstm_looks_back_further_than_a_plain_rnn_trained_alike():
     # averaged over 200 positions the influence decays; the LSTM keeps more of it 10 steps back
     a_lstm, a_rnn = charspan.averaged(lstm.model, ids, K), charspan.averaged(rnn.model, ids, K)
     assert len(a_lstm.ends) == charspan.POSITIONS and a_lstm.span == saliency.span(a_lstm.profile)
-    assert charspan.shares(a_lstm.profile)[10] > 2 * charspan.shares(a_rnn.profile)[10]
+    assert saliency.shares(a_lstm.profile)[10] > 2 * saliency.shares(a_rnn.profile)[10]
 
 
 def test_the_average_is_kept_per_model_and_a_position_reads_its_own_text():

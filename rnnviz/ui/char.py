@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from rnnviz import charlm, charspan, charts, cost
+from rnnviz import charlm, charspan, charts, cost, saliency
 from rnnviz.data import grammar
 from rnnviz.data.text import (
     JOIN,
@@ -589,7 +589,7 @@ def span_position(trained: charlm.Trained, ids: torch.Tensor, run: charlm.RunKey
         c = st.columns([1, 3])
         t = span_knob(trained, ids, run, K, averages[kind], c[0])
         p = charspan.position(trained, ids, t, K)
-        c[1].markdown(charts.influence_text(p.context, charspan.shares(p.profile), p.target), unsafe_allow_html=True)
+        c[1].markdown(charts.influence_text(p.context, saliency.shares(p.profile), p.target), unsafe_allow_html=True)
         c[1].caption(tr("char.span.coloured"))
         profiles = {k: p if k == kind else charspan.position(m, _held_ids(m), t, K) for k, m in models.items()}
         upto = charspan.shown_reach([q.profile for q in profiles.values()])
