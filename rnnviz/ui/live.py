@@ -13,6 +13,7 @@ last good run, with the reason on the page.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -20,9 +21,10 @@ from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from rnnviz import cost
-from rnnviz.i18n import language, tr
+from rnnviz.i18n import LANGUAGES, language, tr
 from rnnviz.train import Snapshot
 
 # Every update is a message to the browser, and Streamlit drops a session whose browser falls
@@ -127,6 +129,11 @@ def live_training(
     if clicked:
         note.empty()
     shared, shared_key = _shared_runs(), (key, language())  # its messages are in the language it ran in
+    if state is None and moved() and config != default:
+        with st.container(key="rnnviz_moved"):
+            st.warning(tr("live.moved", what=what), icon=":material/sync_problem:")
+    if will_train and not clicked and config == default and shared_key not in shared:
+        _wait_for_warm_up(key, what)
     if will_train and not clicked and default is not None and config == default and shared_key in shared:
         state = st.session_state[skey] = shared[shared_key]
     elif clicked or will_train:
@@ -223,6 +230,74 @@ def _shared_runs() -> dict[tuple[str, str], TrainState]:
     return {}
 
 
+@dataclass
+class WarmUp:
+    """A page's default run trained when the server started (rnnviz.ui.warm), before anyone asked."""
+
+    step: int = 0
+    total: int = 0
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+WARMING: dict[str, WarmUp] = {}  # page key -> its default run's warm-up (none when the server did not warm)
+
+
+def train_quietly(config: Any, start: Callable[[Any], tuple[Any, Iterator[Snapshot]]],
+                  progress: WarmUp) -> TrainState | None:
+    """Train `config` without drawing (the server's warm-up), its step kept in `progress`.
+    None when it diverged."""
+    model, snapshots = start(config)
+    state = TrainState(config, model)
+    for snap in snapshots:
+        if snap.stopped:
+            return None
+        _keep(state, snap)
+        progress.step, progress.total = snap.step, snap.total
+    state.status = "done"
+    return state
+
+
+def share(key: str, state: TrainState) -> None:
+    """Share a page's finished default run with every session, as if its first visitor had trained
+    it (same config and seed, same run). It carries no words: the same run for every language."""
+    for lang in LANGUAGES:
+        _shared_runs().setdefault((key, lang), state)
+
+
+def _wait_for_warm_up(key: str, what: str) -> None:
+    """The page's default run is still warming up on the server: say so, with its progress, until it is done."""
+    warm = WARMING.get(key)
+    if warm is None or warm.done.is_set():
+        return
+    bar = st.progress(0.0, text=tr("live.warming", what=what))
+    while not warm.done.wait(PROGRESS_SECONDS):
+        if warm.total:
+            bar.progress(warm.step / warm.total, text=tr("live.warming_step", what=what, step=warm.step,
+                                                          total=warm.total))
+    bar.empty()
+
+
+def moved() -> bool:
+    """Whether this session's browser reconnected from a server process that no longer holds its
+    session (the process restarted, or a replica behind the proxy stopped): the websocket asked to
+    resume a session id this process does not know (Streamlit sends it as the third
+    Sec-WebSocket-Protocol entry). Its trained models stayed in the old process's memory."""
+    if "_moved" not in st.session_state:
+        entries = [e.strip() for e in st.context.headers.get("Sec-Websocket-Protocol", "").split(",")]
+        asked = entries[2] if len(entries) > 2 else ""
+        ctx = get_script_run_ctx()
+        st.session_state["_moved"] = bool(asked) and ctx is not None and asked != ctx.session_id
+    return st.session_state["_moved"]
+
+
+def _keep(state: TrainState, snap: Snapshot) -> None:
+    """Add a snapshot to a run's history, halved when it grows past HISTORY_LIMIT (every other
+    step, all milestones, the last)."""
+    state.history.append(snap)
+    if len(state.history) > HISTORY_LIMIT:
+        state.history = thinned(state, HISTORY_LIMIT // 2).history
+
+
 def _train(key, config, start, render, what, previous: TrainState | None) -> TrainState | None:
     skey, fkey = f"{key}__run", f"{key}__failed"
     model, snapshots = start(config)
@@ -239,9 +314,7 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
             if snap.stopped:
                 st.session_state[fkey] = Failure(config, str(snap.stopped))
                 break
-            state.history.append(snap)
-            if len(state.history) > HISTORY_LIMIT:  # halve it: every other step, all milestones, the last
-                state.history = thinned(state, HISTORY_LIMIT // 2).history
+            _keep(state, snap)
             state.previous = None
             if time.perf_counter() - moved > PROGRESS_SECONDS:
                 progress.progress(snap.step / snap.total,
