@@ -28,21 +28,48 @@ BACKGROUND_WAIT_S for the sweep.
 contexts with private seeds at once (their rendering shares the server's cores), the seeds
 shown, and two concurrent uploads that each see only their own text.
 
+--proxy: replicas behind nginx. deploy/serve.sh 1 and serve.sh 2 (nginx before 1 or 2 Streamlit
+processes, sticky on a cookie) both run, so the only difference is the process count. After each
+start: each page's first visit in Chromium (the first visitor's view), then every process warmed
+directly (each page until it no longer says "warming" nor shows the gates page's background
+sweep). Then, interleaved (1 process, 2 processes, 1, 2, ...), REPEATS times:
+(a) a lone visitor per page in Chromium, then 8 fresh contexts (own cookie jars: nginx places each
+    anew), 2 per page, opened one right after another; each view until complete (bench/first_view's
+    definition), as a ratio to its page's lone view in the same layout and repeat;
+(b) 8 websocket sessions through nginx, each a new visitor (nginx's cookie) with its own seed:
+    each seed alone, then the 8 at once; each must show the captions its seed showed alone.
+Medians and minimums over the repeats of each repeat's worst and median ratio; the sessions per
+process (nginx names $upstream_addr in a response header); the processes' cores busy and RSS.
+Then the kill test (also alone: --kill): two browser sessions on a 2-process layout, one on each
+process, each with a private run of the unrolling page; SIGKILL to the first one's process. Its
+browser must reconnect through nginx to the other process and show the moved note (the container
+.st-key-rnnviz_moved) with the link's settings back (time from the kill to each); the other
+session must notice nothing: one websocket, never closed, same results, a rerun finds its run.
+Screenshots in $TMPDIR/rnnviz_load_test/. Ports 8710-8749.
+
     python bench/load_test.py [--quick] [--no-browser] [--browser]   # --quick: REPEATS = 1
+    python bench/load_test.py --proxy [--quick] [--no-kill]
+    python bench/load_test.py --kill
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
+
+import first_view
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -53,6 +80,8 @@ CAPTION = "Loss at the last step"
 # the gates page's default gap sweep runs in a server thread after the first visit: shown by this bar
 BACKGROUND = "Training the default comparison in the background"
 BACKGROUND_WAIT_S = 420
+# a fresh server warms the default runs in the background; a page says so while it does
+WARMING = "warming"
 PAGE_TIMEOUT_S = 180
 # per page: URL path, the seed setting, and how many live-training blocks it shows
 PAGES = {"RNN_Unrolling": ("hello_seed", 1), "Sine_Forecasting": ("sine_seed", 2),
@@ -216,7 +245,8 @@ def browser_main(quick: bool = False) -> dict:
     return out
 
 
-def ws_visit(port: int, page: str, query: str = "", start=None, timeout: float = PAGE_TIMEOUT_S) -> dict:
+def ws_visit(port: int, page: str, query: str = "", start=None, timeout: float = PAGE_TIMEOUT_S,
+             cookie: str = "") -> dict:
     """One real Streamlit session over the websocket, the way the 1.67 frontend opens a page.
 
     Connects to /_stcore/stream (subprotocol "streamlit"; no XSRF token or session id: they
@@ -231,10 +261,11 @@ def ws_visit(port: int, page: str, query: str = "", start=None, timeout: float =
     from websockets.sync.client import connect
 
     out = {"page": page, "query": query, "seconds": None, "first_delta_s": None, "exceptions": 0, "trained": False, "background": False,
-           "captions": [], "bytes": 0}
+           "warming": False, "captions": [], "bytes": 0}
     shown: dict[tuple[int, ...], str] = {}
-    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
-                 max_size=None, open_timeout=30, close_timeout=5) as ws:
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=30,
+                 close_timeout=5, additional_headers={"Cookie": cookie} if cookie else None) as ws:
+        out["headers"] = dict(ws.response.headers.raw_items())  # the upgrade's: nginx may name the process
         msg = BackMsg()
         msg.rerun_script.query_string = query
         msg.rerun_script.page_name = page
@@ -265,6 +296,7 @@ def ws_visit(port: int, page: str, query: str = "", start=None, timeout: float =
                 out["exceptions"] += what == "exception"
                 if what == "progress":  # a live-training block trains, or the background sweep runs
                     out["background" if el.progress.text.startswith(BACKGROUND) else "trained"] = True
+                out["warming"] |= WARMING in _text(el).lower()
                 if what == "markdown" and el.markdown.body.startswith(CAPTION):
                     shown[where] = el.markdown.body
                 else:
@@ -277,20 +309,32 @@ def ws_visit(port: int, page: str, query: str = "", start=None, timeout: float =
     return out
 
 
-def ws_together(port: int, server_pid: int, visits: list[tuple[str, str]]) -> tuple[list[dict], dict]:
-    """Open every (page, query) in its own session, all sent at the same moment; wait for all.
-    Also returns the load: wall seconds, the server's CPU seconds and cores kept busy, and
-    this client's own CPU seconds (small: no browser renders here)."""
+def _text(el) -> str:
+    """The words of a new element that shows text (markdown, alert, caption, progress), else ""."""
+    what = el.WhichOneof("type")
+    field = {"markdown": "body", "alert": "body", "text": "body", "progress": "text"}.get(what)
+    return getattr(getattr(el, what), field) if field else ""
+
+
+def ws_together(port: int, server_pids: list[int], visits: list[tuple[str, str]],
+                cookies: list[str] | None = None) -> tuple[list[dict], dict]:
+    """Open every (page, query) in its own session (with its cookies, if given), all sent at the
+    same moment; wait for all. Also returns the load: wall seconds, the servers' CPU seconds and
+    cores kept busy, and this client's own CPU seconds (small: no browser renders here)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     start = threading.Barrier(len(visits))
-    cpu0, mine0, t0 = cpu_s(server_pid), time.process_time(), time.perf_counter()
+    cookies = cookies or [""] * len(visits)
+    cpu0, mine0, t0 = [cpu_s(p) for p in server_pids], time.process_time(), time.perf_counter()
     with ThreadPoolExecutor(len(visits)) as pool:
-        futures = [pool.submit(ws_visit, port, page, query, start) for page, query in visits]
+        futures = [pool.submit(ws_visit, port, page, query, start, cookie=cookie)
+                   for (page, query), cookie in zip(visits, cookies)]
         done = [f.result() for f in futures]
-    wall, cpu = time.perf_counter() - t0, cpu_s(server_pid) - cpu0
-    return done, {"wall_s": round(wall, 2), "server_cpu_s": round(cpu, 2), "server_cores_busy": round(cpu / wall, 2),
+    wall, cpus = time.perf_counter() - t0, [cpu_s(p) - c for p, c in zip(server_pids, cpu0)]
+    return done, {"wall_s": round(wall, 2), "server_cpu_s": round(sum(cpus), 2),
+                  "server_cores_busy": round(sum(cpus) / wall, 2),
+                  "cores_busy_per_process": [round(c / wall, 2) for c in cpus],
                   "client_cpu_s": round(time.process_time() - mine0, 2)}
 
 
@@ -404,7 +448,7 @@ def main(quick: bool = False, browser_too: bool = True) -> dict:
 
         # (b) 8 sessions, 2 per page, default settings, opened at once
         plan = list(PAGES) * (SESSIONS // len(PAGES))
-        done, load = ws_together(port, server.pid, [(p, "") for p in plan])
+        done, load = ws_together(port, [server.pid], [(p, "") for p in plan])
         rows = [{k: v[k] for k in ("page", "seconds", "exceptions", "trained")} for v in done]
         first = [v["first_delta_s"] for v in done]
         cpu_view = out["a_server_cpu_s_per_view"]
@@ -439,7 +483,7 @@ def main(quick: bool = False, browser_too: bool = True) -> dict:
         out["c_single_private_s"] = single_private
         cpu0 = phase_end("c_single", cpu0)
         out["c_server_cpu_s_per_lone_view"] = round(out["server_cpu_s_c_single"] / (repeats * len(seeds)), 2)
-        together, load = ws_together(port, server.pid, [(p, query[p, s]) for p, s in seeds])
+        together, load = ws_together(port, [server.pid], [(p, query[p, s]) for p, s in seeds])
         rows = []
         for (p, s), v in zip(seeds, together):
             ref = lone[p, s]["captions"]
@@ -474,8 +518,412 @@ def main(quick: bool = False, browser_too: bool = True) -> dict:
     return out
 
 
+# ---------------------------------------------------------------- --proxy: replicas behind nginx
+
+SERVE = ROOT / "deploy" / "serve.sh"
+PROXY_PORT = {1: 8710, 2: 8720}  # nginx's port per layout; serve.sh puts its processes above it
+KILL_PORT = 8740
+START_S = 180  # serve.sh's N processes up and nginx serving
+PROCESS_LINE = re.compile(r"process (\d+) pid (\d+) port (\d+)")
+UPSTREAM = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)")
+SHOTS = Path(tempfile.gettempdir()) / "rnnviz_load_test"
+# set on a page (besides first_view's DONE_JS): when it became complete, by the wall clock Python reads too
+TIMED_JS = """(() => { const t = setInterval(() => { if (window.__done) { window.__doneAt = Date.now(); clearInterval(t); } }, 20); })();"""
+# the kill test's watch on a page: its websockets (opened, closed), its script runs, when the moved note showed
+KILL_JS = """(() => {
+  window.__sockets = []; window.__runs = 0;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args); const s = {opened: Date.now(), closed: null}; window.__sockets.push(s);
+      this.addEventListener("close", () => { s.closed = Date.now(); });
+    }
+  };
+  let state = null;
+  setInterval(() => {
+    const app = document.querySelector("[data-testid=stApp]");
+    const now = app && app.dataset.testScriptState;
+    if (now !== state && now === "running") window.__runs++;
+    state = now;
+    if (!window.__movedAt && document.querySelector(".st-key-rnnviz_moved")) window.__movedAt = Date.now();
+  }, 20);
+})();"""
+
+
+def parse_process(line: str) -> tuple[int, int, int] | None:
+    """serve.sh's "process <i> pid <pid> port <port>" as (i, pid, port); None for any other line."""
+    m = PROCESS_LINE.search(line)
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+def upstream_port(headers: dict[str, str], ports) -> int | None:
+    """The process that served a response, from the header where nginx names $upstream_addr:
+    "127.0.0.1:8721", or "127.0.0.1:8721, 127.0.0.1:8722" when the first one refused (the last served)."""
+    for value in headers.values():
+        found = [int(p) for p in UPSTREAM.findall(value) if int(p) in ports]
+        if found:
+            return found[-1]
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class Layout:
+    """`deploy/serve.sh N PORT` in the foreground (its own process group): nginx on 127.0.0.1:PORT
+    before N Streamlit processes. Ready once serve.sh said "ready" and named its N processes."""
+
+    def __init__(self, n: int, port: int):
+        self.n, self.port, self.base = n, port, f"http://127.0.0.1:{port}"
+        self.pids: dict[int, int] = {}  # process port -> pid, as serve.sh printed them
+        self.index: dict[int, int] = {}  # process port -> serve.sh's number for it
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(["bash", str(SERVE), str(n), str(port)], cwd=ROOT, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + START_S
+        while not (self._ready.is_set() and len(self.pids) == n) and self.proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.ready_s = round(time.perf_counter() - t0, 2)
+        if not (self._ready.is_set() and len(self.pids) == n):
+            self.stop()
+            raise RuntimeError(f"serve.sh {n} {port} not ready after {self.ready_s} s: {self.lines[-20:]}")
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+            if found := parse_process(line):
+                i, pid, port = found
+                self.pids[port], self.index[port] = pid, i
+            if "ready" in line:
+                self._ready.set()
+
+    def ports(self) -> set[int]:
+        return set(self.pids)
+
+    def stop(self) -> dict:
+        """SIGTERM to serve.sh, as a host's Ctrl-C; then what it left behind (nothing, if it works)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+            exited = True
+        except subprocess.TimeoutExpired:
+            exited = False
+        left = [pid for pid in self.pids.values() if _alive(pid)]
+        with socket.socket() as s:
+            served = s.connect_ex(("127.0.0.1", self.port)) == 0
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # whatever else serve.sh's group still runs
+        except ProcessLookupError:
+            pass
+        if not exited:
+            self.proc.wait(timeout=10)
+        return {"exited_on_sigterm": exited, "processes_left": len(left), "port_still_served": served}
+
+
+def _context(browser, *scripts: str):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    for js in (first_view.DONE_JS, TIMED_JS, *scripts):
+        ctx.add_init_script(js)
+    return ctx
+
+
+def _where(ctx, layout: Layout) -> int | None:
+    """The process this browser context's requests reach now (its cookie, nginx's hash)."""
+    r = ctx.request.get(layout.base + "/_stcore/health", timeout=30_000)
+    return upstream_port(r.headers, layout.ports())
+
+
+def browser_views(browser, layout: Layout, urls: list[str]) -> list[dict]:
+    """Open every url in a fresh context (its own cookie jar: nginx places each anew), one right
+    after another; per view: seconds from its goto until complete (bench/first_view's definition),
+    exceptions, and the process that served its page and the process its session is on."""
+    views = [{"url": url, "ctx": _context(browser)} for url in urls]
+    for v in views:
+        v["page"] = v["ctx"].new_page()
+        v["t0"] = time.time()
+        v["response"] = v["page"].goto(layout.base + v["url"], wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+    out = []
+    for v in views:
+        row = {"url": v["url"], "seconds": None}
+        try:
+            v["page"].wait_for_function("() => window.__doneAt", polling=100, timeout=PAGE_TIMEOUT_S * 1000)
+            row["seconds"] = round(v["page"].evaluate("() => window.__doneAt") / 1000 - v["t0"], 2)
+            row["missing"] = v["page"].evaluate("() => window.__marks.missing")
+        except PlaywrightTimeout:
+            pass
+        row["exceptions"] = v["page"].locator("[data-testid=stException]").count()
+        row["page_from"] = upstream_port(v["response"].all_headers(), layout.ports()) if v["response"] else None
+        row["session_on"] = _where(v["ctx"], layout)
+        out.append(row)
+    for v in views:
+        v["ctx"].close()
+    return out
+
+
+def new_visitor(layout: Layout) -> tuple[str, int | None]:
+    """A new visitor's cookies (nginx's answers to the page's GET, as a browser's first request)
+    and the process its later requests, its websocket's too, reach."""
+    import requests
+
+    with requests.Session() as s:
+        s.get(layout.base + "/", timeout=30)
+        r = s.get(layout.base + "/_stcore/health", timeout=30)
+        return "; ".join(f"{c.name}={c.value}" for c in s.cookies), upstream_port(r.headers, layout.ports())
+
+
+def _spread(ports: list[int | None], index: dict[int, int]) -> dict[str, int]:
+    """Sessions per process, named as serve.sh numbered them (index: port -> i); "unknown" for a
+    session nginx named no process for."""
+    name = {port: f"process {i}" for port, i in sorted(index.items(), key=lambda item: item[1])}
+    counts = dict.fromkeys(name.values(), 0)
+    for p in ports:
+        counts[name.get(p, "unknown")] = counts.get(name.get(p, "unknown"), 0) + 1
+    return counts
+
+
+def warm_processes(layout: Layout) -> dict:
+    """Each process directly (past nginx): every page, again until none says it is warming or
+    shows the gates page's background sweep (bounded), so the timed phases find them warm."""
+    t0, visits, still = time.perf_counter(), 0, []
+    for port in sorted(layout.ports()):
+        for page in PAGES:
+            while True:
+                v = ws_visit(port, page)
+                visits += 1
+                busy = v["warming"] or v["background"]
+                if not busy or time.perf_counter() - t0 > BACKGROUND_WAIT_S:
+                    still += [f"{port}{page}"] if busy else []
+                    break
+                time.sleep(2)
+    return {"waited_s": round(time.perf_counter() - t0, 1), "visits": visits, "still_busy": still}
+
+
+def default_views(browser, layout: Layout) -> dict:
+    """A lone visitor per page, then 8 sessions (2 per page) opened at once, all in Chromium:
+    each session's ratio to its page's lone view, and the processes the 8 landed on."""
+    urls = [p.url for p in first_view.PAGES.values()]
+    lone = {row["url"]: row for row in (browser_views(browser, layout, [u])[0] for u in urls)}
+    cpu0 = {pid: cpu_s(pid) for pid in layout.pids.values()}
+    t0 = time.perf_counter()
+    rows = browser_views(browser, layout, urls * 2)
+    wall = time.perf_counter() - t0
+    for r in rows:
+        alone = lone[r["url"]]["seconds"]
+        r["ratio"] = round(r["seconds"] / alone, 2) if r["seconds"] and alone else None
+    ratios = [r["ratio"] for r in rows]
+    done = None not in ratios
+    return {"lone_s": {u: lone[u]["seconds"] for u in urls},
+            "together_s": [r["seconds"] for r in rows],
+            "ratio_max": max(ratios) if done else None, "ratio_median": statistics.median(ratios) if done else None,
+            "spread": _spread([r["session_on"] for r in rows], layout.index),
+            "page_and_session_same_process": sum(r["page_from"] == r["session_on"] for r in rows),
+            "exceptions": sum(r["exceptions"] for r in [*rows, *lone.values()]),
+            "incomplete": sum(bool(r.get("missing")) or r["seconds"] is None for r in rows),
+            "cores_busy": round(sum(cpu_s(pid) - c for pid, c in cpu0.items()) / wall, 2)}
+
+
+def private_trainings(layout: Layout) -> dict:
+    """8 websocket sessions through nginx, each a new visitor (its own cookie) with its own seed:
+    each seed alone first (its time, the captions it must show), then the 8 at once."""
+    plan = [(p, 2000 + k) for k, p in enumerate(list(PAGES) * (SESSIONS // len(PAGES)))]
+    visits = [(p, f"{PAGES[p][0]}={s}") for p, s in plan]
+    lone = []
+    for page, query in visits:
+        cookie, _ = new_visitor(layout)
+        lone.append(ws_visit(layout.port, page, query, cookie=cookie))
+    placed = [new_visitor(layout) for _ in visits]
+    together, load = ws_together(layout.port, list(layout.pids.values()), visits, [c for c, _ in placed])
+    ratios = [round(v["seconds"] / a["seconds"], 2) if v["seconds"] and a["seconds"] else None
+              for v, a in zip(together, lone)]
+    seen = [tuple(v["captions"]) for v in together]
+    done = None not in ratios
+    return {"lone_s": [round(_secs(a), 2) for a in lone], "together_s": [round(_secs(v), 2) for v in together],
+            "ratio_max": max(ratios) if done else None, "ratio_median": statistics.median(ratios) if done else None,
+            "trained": sum(v["trained"] for v in together),
+            "own_result": sum(bool(a["captions"]) and v["captions"] == a["captions"] for v, a in zip(together, lone)),
+            "results_distinct": len(set(seen)) == len(seen),
+            "captions": {f"{p}={s}": a["captions"] for (p, s), a in zip(plan, lone)},
+            "spread": _spread([p for _, p in placed], layout.index),
+            "upgrade_named_process": sum(upstream_port(v["headers"], layout.ports()) is not None for v in together),
+            "exceptions": sum(v["exceptions"] for v in [*lone, *together]), **load}
+
+
+def _summary(runs: list[dict], key: str) -> dict:
+    xs = [r[key] for r in runs]
+    return {"median": statistics.median(xs), "min": min(xs), "all": xs} if None not in xs else {"all": xs}
+
+
+def kill_test(browser, layout: Layout) -> dict:
+    """Two browser sessions, one on each process of a 2-process layout, each with a private run of
+    the unrolling page (settings from the link); the first one's process is killed (SIGKILL). Its
+    browser must reconnect through nginx to the other process and show the moved note
+    (.st-key-rnnviz_moved) with the link's settings back; the other session must notice nothing."""
+    links = {"moved": "/RNN_Unrolling?hello_seed=7&hello_epochs=40",
+             "stays": "/RNN_Unrolling?hello_seed=8&hello_epochs=40"}
+    settings = {"moved": {"hello_seed": "7", "hello_epochs": "40"}, "stays": {"hello_seed": "8", "hello_epochs": "40"}}
+    out: dict = {"links": links}
+    contexts: dict[int, object] = {}
+    for _ in range(30):  # new visitors until one sits on each process
+        ctx = _context(browser, KILL_JS)
+        ctx.request.get(layout.base + "/", timeout=30_000)
+        port = _where(ctx, layout)
+        if port is None or port in contexts:
+            ctx.close()
+            if port is None:
+                return {**out, "error": "nginx names no upstream in its responses"}
+            continue
+        contexts[port] = ctx
+        if len(contexts) == 2:
+            break
+    (gone, ctx_moved), (kept, ctx_stays) = sorted(contexts.items())
+    pages = {"moved": ctx_moved.new_page(), "stays": ctx_stays.new_page()}
+    for name, page in pages.items():
+        page.goto(layout.base + links[name], timeout=PAGE_TIMEOUT_S * 1000)
+    for name, page in pages.items():
+        page.wait_for_function("() => window.__doneAt", polling=100, timeout=PAGE_TIMEOUT_S * 1000)
+    SHOTS.mkdir(exist_ok=True)
+
+    def seen(name: str) -> dict:
+        page = pages[name]
+        return {"captions": page.locator("[data-testid=stCaptionContainer]").filter(has_text=CAPTION).all_inner_texts(),
+                "settings": {k: page.locator(f".st-key-{k} input").first.input_value() for k in settings[name]},
+                "exceptions": page.locator("[data-testid=stException]").count(),
+                "moved_note": page.locator(".st-key-rnnviz_moved").count(),
+                "sockets": page.evaluate("() => window.__sockets"), "runs": page.evaluate("() => window.__runs")}
+
+    before = {name: seen(name) for name in pages}
+    out["before"] = {name: {k: v for k, v in b.items() if k != "sockets"} for name, b in before.items()}
+    for name, page in pages.items():
+        page.screenshot(path=SHOTS / f"kill_before_{name}.png", full_page=False)
+    t_kill = time.time()
+    os.kill(layout.pids[gone], signal.SIGKILL)
+    page = pages["moved"]
+    try:
+        page.wait_for_function("() => window.__movedAt", polling=100, timeout=120_000)
+        out["moved_note_s"] = round(page.evaluate("() => window.__movedAt") / 1000 - t_kill, 2)
+        out["moved_note_text"] = page.locator(".st-key-rnnviz_moved").first.inner_text()
+    except PlaywrightTimeout:
+        out["moved_note_s"] = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and seen("moved")["settings"] != settings["moved"]:
+        time.sleep(0.2)
+    out["settings_back_s"] = round(time.time() - t_kill, 2) if seen("moved")["settings"] == settings["moved"] else None
+    try:  # the page's run after the reconnection has finished
+        page.wait_for_function("() => document.querySelector('[data-testid=stApp]').dataset.testScriptState"
+                               " === 'notRunning'", polling=100, timeout=PAGE_TIMEOUT_S * 1000)
+    except PlaywrightTimeout:
+        pass
+    after = seen("moved")
+    opened = [s["opened"] for s in after["sockets"] if s["opened"] > t_kill * 1000]
+    out["moved"] = {"reconnected_s": round(opened[0] / 1000 - t_kill, 2) if opened else None,
+                    "now_on": "the other process" if _where(ctx_moved, layout) == kept else _where(ctx_moved, layout),
+                    **{k: v for k, v in after.items() if k != "sockets"}, "sockets": len(after["sockets"])}
+    page.screenshot(path=SHOTS / "kill_after_moved.png", full_page=False)
+    # the session on the surviving process: nothing happened; a rerun (the "r" key) finds its run
+    page = pages["stays"]
+    untouched = seen("stays")
+    runs = untouched["runs"]
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("r")
+    try:
+        page.wait_for_function(f"() => window.__runs > {runs} && document.querySelector('[data-testid=stApp]')"
+                               ".dataset.testScriptState === 'notRunning'", polling=100, timeout=60_000)
+        reran = True
+    except PlaywrightTimeout:
+        reran = False
+    rerun = seen("stays")
+    out["stays"] = {"sockets": len(untouched["sockets"]), "socket_closed": any(s["closed"] for s in untouched["sockets"]),
+                    "same_captions_after_kill": untouched["captions"] == before["stays"]["captions"],
+                    "same_captions_after_rerun": rerun["captions"] == before["stays"]["captions"], "reran": reran,
+                    "exceptions": rerun["exceptions"], "moved_note": rerun["moved_note"],
+                    "still_on": "its process" if _where(ctx_stays, layout) == kept else _where(ctx_stays, layout)}
+    page.screenshot(path=SHOTS / "kill_after_stays.png", full_page=False)
+    out["screenshots"] = str(SHOTS)
+    for ctx in contexts.values():
+        ctx.close()
+    return out
+
+
+def proxy_main(quick: bool = False, kill: bool = True) -> dict:
+    """1 process vs 2 behind nginx (deploy/serve.sh), interleaved; then the kill test on the
+    2-process layout. See the docstring's --proxy."""
+    from playwright.sync_api import sync_playwright
+
+    repeats = 1 if quick else 3
+    out: dict = {"bench": "load_test", "mode": "proxy", "sessions": SESSIONS, "cores": os.cpu_count(),
+                 "repeats": repeats}
+    t_start = time.perf_counter()
+    layouts: dict[int, Layout] = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for n, port in PROXY_PORT.items():  # both stay up; the idle one costs no CPU
+                layouts[n] = Layout(n, port)
+                out[f"p{n}_ready_s"] = layouts[n].ready_s
+                # the first visitor of each page after the start (the warm may still run), one at a time
+                first = [browser_views(browser, layouts[n], [p.url])[0] for p in first_view.PAGES.values()]
+                out[f"p{n}_first_visit_s"] = {r["url"]: r["seconds"] for r in first}
+                out[f"p{n}_warm"] = warm_processes(layouts[n])
+            views: dict[int, list[dict]] = {1: [], 2: []}
+            trainings: dict[int, list[dict]] = {1: [], 2: []}
+            for _ in range(repeats):
+                for n, layout in layouts.items():
+                    views[n].append(default_views(browser, layout))
+            for _ in range(repeats):
+                for n, layout in layouts.items():
+                    trainings[n].append(private_trainings(layout))
+            for n, layout in layouts.items():
+                out[f"p{n}_default_8"] = {"ratio_max": _summary(views[n], "ratio_max"),
+                                          "ratio_median": _summary(views[n], "ratio_median"), "runs": views[n]}
+                out[f"p{n}_private_8"] = {"ratio_max": _summary(trainings[n], "ratio_max"),
+                                          "ratio_median": _summary(trainings[n], "ratio_median"), "runs": trainings[n]}
+                out[f"p{n}_rss_mb"] = [rss_mb(pid) for pid in layout.pids.values()]
+            out["same_results_both_layouts"] = all(a["captions"] == b["captions"]
+                                                   for a, b in zip(trainings[1], trainings[2]))
+            out["target_p2_default_max_ratio_le_3"] = out["p2_default_8"]["ratio_max"].get("median", 99) <= 3
+            if kill:
+                out["kill"] = kill_test(browser, layouts[2])
+            browser.close()
+    finally:
+        for n, layout in layouts.items():
+            out[f"p{n}_stopped"] = layout.stop()
+    out["total_s"] = round(time.perf_counter() - t_start, 1)
+    return out
+
+
+def kill_main() -> dict:
+    """The kill test alone, on a 2-process layout of its own."""
+    from playwright.sync_api import sync_playwright
+
+    layout = Layout(2, KILL_PORT)
+    out: dict = {"bench": "load_test", "mode": "kill"}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            out["kill"] = kill_test(browser, layout)
+            browser.close()
+    finally:
+        out["stopped"] = layout.stop()
+    return out
+
+
 if __name__ == "__main__":
-    if "--browser" in sys.argv:
+    if "--proxy" in sys.argv:
+        print(json.dumps(proxy_main(quick="--quick" in sys.argv, kill="--no-kill" not in sys.argv)))
+    elif "--kill" in sys.argv:
+        print(json.dumps(kill_main()))
+    elif "--browser" in sys.argv:
         print(json.dumps(browser_main(quick="--quick" in sys.argv)))
     else:
         print(json.dumps(main(quick="--quick" in sys.argv, browser_too="--no-browser" not in sys.argv)))
