@@ -8,14 +8,17 @@ A new chart: one function here taking a tidy frame and its words; a test in test
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import numbers
+import threading
 import warnings
 
 import altair as alt
 import pandas as pd
 import torch
+from altair.utils.schemapi import disable_debug_mode
 
 from rnnviz.cells import SIGMOID_GATES
 from rnnviz.i18n import tr
@@ -24,6 +27,10 @@ HEIGHT = 260  # one height for the line charts, so a page lines up
 # gate_panels shares one click selection across its panels on purpose; Altair merges the
 # copies into one parameter and warns each time a chart is serialised.
 warnings.filterwarnings("ignore", message="Automatically deduplicated selection parameter")
+# Altair checks every part of a chart against the Vega-Lite schema as it is built ("debug mode",
+# for friendlier errors): a third of a chart's building time on a redraw. The builders here are
+# checked whole by the tests (to_dict() validates), so the pages build without it.
+disable_debug_mode()
 
 
 def line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
@@ -757,6 +764,35 @@ def chart_title(chart) -> str:
         if found := chart_title(part):
             return found
     return ""
+
+
+_SPEC_LOCK = threading.Lock()  # Altair's data transformer and theme are global to the process
+
+
+def _named_frame(data: pd.DataFrame, frames: dict) -> dict:
+    """An Altair data transformer: the frame stays a frame, named by a hash of its content (a
+    chart drawn again with the same data keeps its name, so the browser's chart is updated, not rebuilt)."""
+    digest = hashlib.blake2b(pd.util.hash_pandas_object(data).to_numpy().tobytes(), digest_size=12)
+    digest.update(repr([(str(c), str(t)) for c, t in data.dtypes.items()]).encode())
+    name = f"data-{digest.hexdigest()}"
+    frames[name] = data
+    return {"name": name}
+
+
+alt.data_transformers.register("rnnviz_frames", _named_frame)
+
+
+def spec(chart) -> dict:
+    """The chart's Vega-Lite spec for st.vega_lite_chart, as Streamlit's st.altair_chart makes
+    it but without checking it against the schema (to_dict(validate=False): the tests check the
+    builders' specs, and the check costs most of a chart's time on a redraw): no default size
+    (Altair's "none" theme, as Streamlit does), and each DataFrame kept whole under "datasets"
+    (Streamlit sends it as Arrow), not turned into rows of JSON."""
+    frames: dict[str, pd.DataFrame] = {}
+    with _SPEC_LOCK, alt.theme.enable("none"), alt.data_transformers.enable("rnnviz_frames", frames=frames):
+        out = chart.to_dict(validate=False)
+    out["datasets"] = {**out.get("datasets", {}), **frames}
+    return out
 
 
 def chart_data(chart) -> pd.DataFrame:

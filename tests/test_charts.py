@@ -1,12 +1,17 @@
 """Chart builders, checked through their Vega-Lite specs, and the tidy frames behind them."""
 
+import json
+
 import pandas as pd
+import pyarrow as pa
 import torch
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 from torch import nn
 
 from rnnviz import charts
 from rnnviz.i18n import tr
 from rnnviz.inspect import inspect
+from rnnviz.ui.page import PADDING
 
 
 def test_line_chart_has_titles_tooltips_and_log_scale():
@@ -121,3 +126,40 @@ def test_gate_heatmaps_name_each_value_in_the_learners_words():
     for panel in panels:
         value_tip = panel["encoding"]["tooltip"][-1]
         assert value_tip["title"] == panel["title"], value_tip
+
+
+def _named_tables(spec: dict) -> tuple[str, list[pd.DataFrame]]:
+    """A spec as JSON with its datasets' names replaced in order of use, and their tables."""
+    spec = dict(spec)
+    datasets = spec.pop("datasets")
+    text = json.dumps(spec, sort_keys=True)
+    names = sorted(datasets, key=text.find)
+    for i, name in enumerate(names):
+        text = text.replace(name, f"dataset {i}")
+    as_table = lambda v: pa.ipc.open_stream(v).read_pandas() if isinstance(v, bytes) else v
+    return text, [as_table(datasets[name]).reset_index(drop=True) for name in names]
+
+
+def test_drawn_spec_is_streamlits_own_without_the_schema_check():
+    """What show() draws (charts.spec: no schema check on a redraw) is what st.altair_chart
+    would have drawn: the same spec, the same tables, a click selection and the panels included."""
+    frame = inspect(nn.LSTM(2, 3), torch.randn(5, 1, 2)).assign(token="a")
+    frame = frame[frame["layer"] == 1].drop(columns="layer")
+    titles = {g: g for g in frame["gate"].unique()}
+    for chart in (charts.gate_panels(frame, titles, "input", "t", "unit"),
+                  charts.with_rule(charts.line(frame, "t", "value", "T", "t", "v", color="gate"), 2, "here")):
+        chart = chart.properties(padding=PADDING)
+        ours, theirs = _named_tables(charts.spec(chart)), _named_tables(_convert_altair_to_vega_lite_spec(chart))
+        assert ours[0] == theirs[0]
+        assert len(ours[1]) == len(theirs[1])
+        for mine, streamlits in zip(ours[1], theirs[1]):
+            pd.testing.assert_frame_equal(mine, streamlits, check_dtype=False)
+        chart.to_dict()  # and the builders' spec is a valid Vega-Lite spec (the check the pages skip)
+
+
+def test_drawn_data_keeps_its_name_until_it_changes():
+    """The same data drawn again keeps its dataset's name (the browser updates the chart in place)."""
+    df = pd.DataFrame({"t": [1, 2, 3], "loss": [1.0, 0.5, 0.25]})
+    names = lambda d: list(charts.spec(charts.line(d, "t", "loss", "L", "t", "loss"))["datasets"])
+    assert names(df) == names(df.copy())
+    assert names(df) != names(df.assign(loss=[1.0, 0.5, 0.2]))

@@ -9,6 +9,7 @@ whole string that a model either carries in its state or gets wrong.
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
 # state -> [(symbol, next state)]; state 6 ends with E
 REBER = {0: [("B", 1)], 1: [("T", 2), ("P", 3)], 2: [("S", 2), ("X", 4)], 3: [("T", 3), ("V", 5)],
@@ -49,7 +50,9 @@ def is_embedded_reber(s: str) -> bool:
     return len(s) >= 9 and s[0] == "B" and s[1] in "TP" and s[-2] == s[1] and s[-1] == "E" and is_reber(s[2:-2])
 
 
+@lru_cache(maxsize=8)
 def corpus(n_strings: int = 3000, seed: int = 0) -> str:
-    """n_strings embedded Reber strings, one per line."""
+    """n_strings embedded Reber strings, one per line. Made once per (n_strings, seed): the char
+    page reads it on every run (a string: every caller gets the same one, none can change it)."""
     rng = random.Random(seed)
     return "\n".join(embedded_reber(rng) for _ in range(n_strings)) + "\n"

@@ -23,6 +23,7 @@ import torch._dynamo  # torch imports it with the first optimiser (1.5 s): pay i
 
 import rnnviz
 from rnnviz.charts import chart_data, chart_title
+from rnnviz.charts import spec as chart_spec
 from rnnviz.checkpoint import answers_csv
 from rnnviz.i18n import DEFAULT, LANGUAGES, set_language, tr
 from rnnviz.ui.checkpoint import RECORD
@@ -191,10 +192,12 @@ SHOWN = "_charts shown"
 def show(chart, where=None, width: str = "stretch", title: str = "", **options):
     """Draw an Altair chart with room above its title (Streamlit otherwise clips it), and keep
     it for exports() under title (default: the chart's own, the first panel's for panels).
-    options go to st.altair_chart (a selection: on_select, key...)."""
+    options go to st.vega_lite_chart (a selection: on_select, key...). Drawn from
+    rnnviz.charts.spec(): st.altair_chart would check the spec against the schema on every
+    rerun, most of a redraw's time on the server."""
     shown = st.session_state.setdefault(SHOWN, {})
     shown[title or chart_title(chart) or f"chart {len(shown) + 1}"] = chart
-    return (where or st).altair_chart(chart.properties(padding=PADDING), width=width, **options)
+    return (where or st).vega_lite_chart(spec=chart_spec(chart.properties(padding=PADDING)), width=width, **options)
 
 
 def exports(runs: dict[str, str], scripts: dict[str, Callable[[], str]] | None = None) -> None:
