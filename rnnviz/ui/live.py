@@ -131,7 +131,8 @@ def live_training(
     shared, shared_key = _shared_runs(), (key, language())  # its messages are in the language it ran in
     if state is None and moved() and config != default:
         with st.container(key="rnnviz_moved"):
-            st.warning(tr("live.moved", what=what), icon=":material/sync_problem:")
+            st.warning(tr("live.moved", what=what) + " " + tr("live.moved_retraining" if will_train else "live.moved_train"),
+                       icon=":material/sync_problem:")
     if will_train and not clicked and config == default and shared_key not in shared:
         _wait_for_warm_up(key, what)
     if will_train and not clicked and default is not None and config == default and shared_key in shared:
@@ -281,7 +282,9 @@ def moved() -> bool:
     """Whether this session's browser reconnected from a server process that no longer holds its
     session (the process restarted, or a replica behind the proxy stopped): the websocket asked to
     resume a session id this process does not know (Streamlit sends it as the third
-    Sec-WebSocket-Protocol entry). Its trained models stayed in the old process's memory."""
+    Sec-WebSocket-Protocol entry). Its trained models stayed in the old process's memory.
+    Streamlit's frontend reconnects by itself but runs the script again only at the learner's next
+    action (a widget, or R to rerun): the message shows then, above the run to retrain."""
     if "_moved" not in st.session_state:
         entries = [e.strip() for e in st.context.headers.get("Sec-Websocket-Protocol", "").split(",")]
         asked = entries[2] if len(entries) > 2 else ""
