@@ -1,7 +1,7 @@
 """Run every benchmark in bench/ and print one JSON line per benchmark.
 
 A benchmark is a module bench/<name>.py that defines `main(quick=False) -> dict` and, run as
-a script, prints that dict as one JSON line (files starting with "_", reference_* modules
+a script, prints that dict as one JSON line (or, when the dict has "lines", one line each) (files starting with "_", reference_* modules
 and this runner are not benchmarks). Each runs in its own subprocess by default, so one
 benchmark's imports, caches and torch settings never leak into the next; `--inprocess`
 imports them and calls main() instead. Each line gets "run_seconds" (wall time of that
@@ -39,48 +39,52 @@ def discover() -> list[str]:
     return names
 
 
-def _last_json_line(text: str) -> dict | None:
-    for line in reversed(text.strip().splitlines()):
+def _json_lines(text: str) -> list[dict]:
+    """The JSON objects a benchmark printed, one per line (most print one; first_view prints a line per figure)."""
+    out = []
+    for line in text.strip().splitlines():
         line = line.strip()
         if line.startswith("{"):
             try:
-                return json.loads(line)
+                out.append(json.loads(line))
             except json.JSONDecodeError:
                 continue
-    return None
+    return out
 
 
-def run_subprocess(name: str, quick: bool, timeout: float) -> dict:
+def run_subprocess(name: str, quick: bool, timeout: float) -> list[dict]:
     cmd = [sys.executable, str(BENCH / f"{name}.py")] + (["--quick"] if quick else [])
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as e:
-        return {"bench": name, "error": f"timed out after {timeout:g} s",
+        return [{"bench": name, "error": f"timed out after {timeout:g} s",
                 "stderr_tail": (e.stderr or b"")[-2000:].decode(errors="replace") if isinstance(e.stderr, bytes)
-                else (e.stderr or "")[-2000:], "run_seconds": round(time.perf_counter() - t0, 1)}
+                else (e.stderr or "")[-2000:], "run_seconds": round(time.perf_counter() - t0, 1)}]
     elapsed = time.perf_counter() - t0
-    out = _last_json_line(proc.stdout)
-    if proc.returncode != 0 or out is None:
-        return {"bench": name, "error": f"exit code {proc.returncode}" if proc.returncode else "no JSON line on stdout",
-                "stderr_tail": proc.stderr[-2000:], "run_seconds": round(elapsed, 1)}
-    out.setdefault("bench", name)
-    out["run_seconds"] = round(elapsed, 1)
-    return out
+    lines = _json_lines(proc.stdout)
+    if proc.returncode != 0 or not lines:
+        return [{"bench": name, "error": f"exit code {proc.returncode}" if proc.returncode else "no JSON line on stdout",
+                 "stderr_tail": proc.stderr[-2000:], "run_seconds": round(elapsed, 1)}]
+    for out in lines:
+        out.setdefault("bench", name)
+    lines[-1]["run_seconds"] = round(elapsed, 1)
+    return lines
 
 
-def run_inprocess(name: str, quick: bool) -> dict:
+def run_inprocess(name: str, quick: bool) -> list[dict]:
     sys.path[:0] = [str(ROOT), str(BENCH)]
     t0 = time.perf_counter()
     try:
         main = importlib.import_module(name).main
         out = main(quick=quick) if "quick" in inspect.signature(main).parameters else main()
     except Exception as e:  # noqa: BLE001 (one failing benchmark must not hide the others)
-        return {"bench": name, "error": f"{type(e).__name__}: {e}", "run_seconds": round(time.perf_counter() - t0, 1)}
-    out = dict(out)
-    out.setdefault("bench", name)
-    out["run_seconds"] = round(time.perf_counter() - t0, 1)
-    return out
+        return [{"bench": name, "error": f"{type(e).__name__}: {e}", "run_seconds": round(time.perf_counter() - t0, 1)}]
+    lines = [dict(line) for line in out["lines"]] if "lines" in out else [dict(out)]
+    for line in lines:
+        line.setdefault("bench", name)
+    lines[-1]["run_seconds"] = round(time.perf_counter() - t0, 1)
+    return lines
 
 
 def cli(argv: list[str] | None = None) -> int:
@@ -105,9 +109,10 @@ def cli(argv: list[str] | None = None) -> int:
         names = [n for n in names if n in wanted]
     failed = 0
     for name in names:
-        out = run_inprocess(name, args.quick) if args.inprocess else run_subprocess(name, args.quick, args.timeout)
-        failed += "error" in out
-        print(json.dumps(out, ensure_ascii=False), flush=True)
+        lines = run_inprocess(name, args.quick) if args.inprocess else run_subprocess(name, args.quick, args.timeout)
+        for out in lines:
+            failed += "error" in out
+            print(json.dumps(out, ensure_ascii=False), flush=True)
     return 1 if failed else 0
 
 

@@ -12,7 +12,7 @@ from rnnviz.export import script
 from rnnviz.i18n import tr
 from rnnviz.inspect import inspect
 from rnnviz.ui import checkpoint as checkpoint_ui
-from rnnviz.ui import exports, live_training, page_setup, share_link, show
+from rnnviz.ui import exports, live_training, page_setup, share_link, show, warm
 from rnnviz.ui import unrolling as unrolling_ui
 
 LINK_NOTE = page_setup("pages.unrolling", ":material/replay:")
@@ -64,7 +64,7 @@ hello_cfg = unrolling_ui.hello_controls()
 with st.expander(tr("unrolling.hello.encoding_q")):
     st.markdown(tr("unrolling.hello.encoding_a"))
 state = live_training("hello", hello_cfg, unrolling.start_hello, unrolling_ui.hello_render, tr("unrolling.hello.what"),
-                      default=unrolling.HelloConfig())
+                      default=warm.default("hello"))
 if state is not None and state.status != "running":
     st.markdown(str(unrolling.memory_check(state.model).sentence()))
     unrolling_ui.trained_states(state.model)

@@ -14,7 +14,7 @@ from rnnviz.data.sine import check, make_series
 from rnnviz.export import script
 from rnnviz.i18n import tr
 from rnnviz.ui import checkpoint as checkpoint_ui
-from rnnviz.ui import exports, live_training, page_setup, share_link
+from rnnviz.ui import exports, live_training, page_setup, share_link, warm
 from rnnviz.ui import sine as sine_ui
 
 LINK_NOTE = page_setup("pages.sine", ":material/show_chart:")
@@ -49,7 +49,7 @@ if not cfg.kinds:
 if problem or not cfg.kinds:  # nothing can train with these settings: the last good model and its charts stay
     state = sine_ui.last_good()
 else:
-    state = live_training("sine", cfg, sine.build, sine_ui.training, tr("sine.what"), default=sine.SineConfig())
+    state = live_training("sine", cfg, sine.build, sine_ui.training, tr("sine.what"), default=warm.default("sine"))
 
 if state is not None and state.history:
     trained = state.config
@@ -78,7 +78,7 @@ if state is not None and state.history:
     st.markdown(tr("sine.compare.intro", kind=cmp_cfg.kind, hidden=cmp_cfg.hidden_size, seed=cmp_cfg.seed))
     sine_ui.forget_other_comparison(cmp_cfg)
     cmp_state = live_training("sinecmp", cmp_cfg, sine.compare, sine_ui.comparison, tr("sine.compare.what"),
-                              default=sine.CompareConfig(), seconds=sum(map(cost.seconds, sine.recipe_configs(cmp_cfg))))
+                              default=warm.default("sinecmp"), seconds=sum(map(cost.seconds, sine.recipe_configs(cmp_cfg))))
     if cmp_state is not None and cmp_state.status == "done" and cmp_state.config == cmp_cfg and \
             checkpoint_ui.ask("sine_3", "sine", cmp_cfg, lambda: sine.recipes_reveal(cmp_state.last.info["results"]),
                               options=("tutorial", "fast", "same")):
@@ -100,7 +100,7 @@ recipe_c = sincos.SinCosConfig
 st.caption(tr("sine.sc.recipe", steps=recipe_c.steps, hidden=recipe_c.hidden_size, lr=recipe_c.lr, chunk=recipe_c.chunk))
 sc_cfg = sine_ui.sincos_controls()
 sc_state = live_training("sincos", sc_cfg, sincos.build, sine_ui.sincos_training, tr("sine.sc.what"),
-                         default=sincos.SinCosConfig())
+                         default=warm.default("sincos"))
 if sc_state is not None and sc_state.history and \
         checkpoint_ui.ask("sine_4", "sine", sc_state.config, lambda: sincos.reset_reveal(sincos.judge(sc_state.model, sc_state.config)),
                           options=("grows", "same", "shrinks")):

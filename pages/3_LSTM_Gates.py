@@ -8,7 +8,7 @@ from rnnviz import charts, gates
 from rnnviz.export import script
 from rnnviz.i18n import tr, words
 from rnnviz.ui import checkpoint as checkpoint_ui
-from rnnviz.ui import exports, live_training, page_setup, share_link, show
+from rnnviz.ui import exports, live_training, page_setup, share_link, show, warm
 from rnnviz.ui import gates as gates_ui
 
 LINK_NOTE = page_setup("pages.gates", ":material/tune:")
@@ -21,7 +21,7 @@ path_box = st.container()  # the path, drawn once the settings say which checkpo
 # ------------------------------------------------------------------ 1. train
 st.header(tr("gates.train.header", n=1), divider="gray")
 cfg = gates_ui.train_settings()
-default = gates.GateConfig()
+default = warm.default("gates")
 st.caption(tr("gates.train.setting", hidden=default.hidden_size, steps=default.steps, lr=default.lr,
               batch=default.batch_size, fb=default.forget_bias, ub=default.update_bias))
 problem = gates.problem(cfg)

@@ -11,7 +11,16 @@ from rnnviz.data import grammar
 from rnnviz.data.text import CorpusError
 from rnnviz.export import script
 from rnnviz.i18n import tr
-from rnnviz.ui import char, choice, exports, live_training, page_setup, share_link, show
+from rnnviz.ui import (
+    char,
+    choice,
+    exports,
+    live_training,
+    page_setup,
+    share_link,
+    show,
+    warm,
+)
 from rnnviz.ui import checkpoint as checkpoint_ui
 
 LINK_NOTE = page_setup("pages.char", ":material/text_fields:")
@@ -75,7 +84,7 @@ elif corpus is not None:
     key = charlm.RunKey(corpus=name, length=len(text), config=cfg)
     state = live_training("char", key, lambda key: charlm.build(key.config, corpus, prefixes, validity), char.render,
                           tr("char.what"), seconds=cost.seconds(key, len(corpus.vocab)), vocab=len(corpus.vocab),
-                          default=charlm.RunKey(corpus="reber", length=len(grammar.corpus()), config=charlm.CharConfig()))
+                          default=warm.default("char"))
 if state is not None and state.last is not None and "done" in state.last.info:
     # said again in this visitor's language (a shared run may have been trained in another one)
     done = charlm.done_message(state.last.info, state.config.config) or state.last.info["done"]

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,18 +46,19 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `streamlit run streamlit_app.py` on a free port; yield its base URL."""
+@contextmanager
+def streamlit_server(log_path: Path, env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run streamlit_app.py` on a free port, with `env` added to its environment;
+    yields (its base URL, the process) once healthy, and stops it after."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w+")
+    log = log_path.open("w+")
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while not _healthy(url):
@@ -64,7 +66,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 log.seek(0)
                 pytest.fail(f"streamlit did not start (exit code {proc.poll()}):\n{log.read()[-3000:]}")
             time.sleep(0.2)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -73,6 +75,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by `streamlit run streamlit_app.py` for the whole session; its base URL."""
+    with streamlit_server(tmp_path_factory.mktemp("server") / "streamlit.log") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ the page passes to live_training.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -34,14 +35,16 @@ SAVED = CACHE / "warm"
 ENGINE = Path(__file__).resolve().parents[1]  # rnnviz/: the code a run depends on
 
 
-def default_runs() -> list[tuple[str, Any, Callable[[Any], tuple[Any, Iterator[Snapshot]]]]]:
+@functools.cache
+def default_runs() -> tuple[tuple[str, Any, Callable[[Any], tuple[Any, Iterator[Snapshot]]]], ...]:
     """(page key, default config, start) of every page's default run, the quickest first, so each page's
-    first run is ready soon; the sine page's recipe comparison (about 20 s) last."""
+    first run is ready soon; the sine page's recipe comparison (about 20 s) last. The pages pass
+    default(key) to live_training, so the run warmed is the one they share."""
     char_default = charlm.CharConfig()
     reber = grammar.corpus()
     corpus = charlm.prepare(reber, char_default.held_out, char_default.vocab_cap)
     prefixes = charlm.prefixes_for("reber", reber)
-    return [
+    return (
         ("gates", gates.GateConfig(), gates.build),
         ("sine", sine.SineConfig(), sine.build),
         ("sincos", sincos.SinCosConfig(), sincos.build),
@@ -49,12 +52,17 @@ def default_runs() -> list[tuple[str, Any, Callable[[Any], tuple[Any, Iterator[S
         ("char", charlm.RunKey(corpus="reber", length=len(reber), config=char_default),
          lambda key: charlm.build(key.config, corpus, prefixes, grammar.is_embedded_reber)),
         ("sinecmp", sine.CompareConfig(), sine.compare),
-    ]
+    )
+
+
+def default(key: str) -> Any:
+    """The default config of the page's run `key` (what a page passes to live_training as default)."""
+    return next(config for k, config, _ in default_runs() if k == key)
 
 
 def start() -> list[threading.Thread]:
     """Warm every default run in THREADS background threads (daemons: the server does not wait)."""
-    runs = default_runs()
+    runs = list(default_runs())
     for key, _, _ in runs:  # known before any thread starts: a page opened now waits instead of training
         WARMING.setdefault(key, WarmUp())
     engine = engine_digest()
@@ -105,8 +113,8 @@ def run_digest(key: str, config: Any, engine: str) -> str:
 def _load(path: Path, config: Any) -> TrainState | None:
     try:  # this server's own file, written by _save from a run it trained
         state = torch.load(path, weights_only=False)
-    except (OSError, EOFError, RuntimeError, AttributeError, ModuleNotFoundError):
-        return None  # not there yet, or not readable: train it
+    except Exception:  # noqa: BLE001 (missing, cut short, or from older code: whatever the reason, train it)
+        return None
     return state if isinstance(state, TrainState) and state.config == config and state.status == "done" else None
 
 
