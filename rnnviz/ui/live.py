@@ -26,6 +26,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from rnnviz import cost
 from rnnviz.i18n import LANGUAGES, language, tr
 from rnnviz.train import Snapshot
+from rnnviz.ui.page import fragment
 
 # Every update is a message to the browser, and Streamlit drops a session whose browser falls
 # 500 messages behind: a live view's rate and size stay bounded however long the run.
@@ -133,8 +134,9 @@ def live_training(
         with st.container(key="rnnviz_moved"):
             st.warning(tr("live.moved", what=what) + " " + tr("live.moved_retraining" if will_train else "live.moved_train"),
                        icon=":material/sync_problem:")
-    if will_train and not clicked and config == default and shared_key not in shared:
-        _wait_for_warm_up(key, what)
+    if will_train and not clicked and config == default and shared_key not in shared and warming(key):
+        _warming_note(key, what)  # the page goes on without it, and is drawn again when it is ready
+        return None
     if will_train and not clicked and default is not None and config == default and shared_key in shared:
         state = st.session_state[skey] = shared[shared_key]
     elif clicked or will_train:
@@ -265,17 +267,27 @@ def share(key: str, state: TrainState) -> None:
         _shared_runs().setdefault((key, lang), state)
 
 
-def _wait_for_warm_up(key: str, what: str) -> None:
-    """The page's default run is still warming up on the server: say so, with its progress, until it is done."""
+def warming(key: str) -> bool:
+    """Whether the page's default run `key` is still being trained by the server's warm-up."""
     warm = WARMING.get(key)
-    if warm is None or warm.done.is_set():
-        return
-    bar = st.progress(0.0, text=tr("live.warming", what=what))
-    while not warm.done.wait(PROGRESS_SECONDS):
-        if warm.total:
-            bar.progress(warm.step / warm.total, text=tr("live.warming_step", what=what, step=warm.step,
-                                                          total=warm.total))
-    bar.empty()
+    return warm is not None and not warm.done.is_set()
+
+
+def _warming_note(key: str, what: str) -> None:
+    """Say that the server is still training the page's default run, with its step, and draw the
+    whole page again once it is done (the page meanwhile shows everything that does not need it)."""
+    warm = WARMING[key]
+
+    @fragment(run_every=2 * PROGRESS_SECONDS)
+    def note() -> None:
+        if not warm.done.is_set():
+            text = tr("live.warming_step", what=what, step=warm.step, total=warm.total) if warm.total \
+                else tr("live.warming", what=what)
+            st.progress(warm.step / warm.total if warm.total else 0.0, text=text)
+        else:
+            st.rerun()  # the whole page, now with the run
+
+    note()
 
 
 def moved() -> bool:
