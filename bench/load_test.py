@@ -65,6 +65,8 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -80,9 +82,10 @@ CAPTION = "Loss at the last step"
 # the gates page's default gap sweep runs in a server thread after the first visit: shown by this bar
 BACKGROUND = "Training the default comparison in the background"
 BACKGROUND_WAIT_S = 420
-# a fresh server warms the default runs in the background; a page says so while it does
-WARMING = "warming"
-PAGE_TIMEOUT_S = 180
+# a fresh server warms the default runs in the background; a page says so while it does (the
+# words before the first {field} of the English catalogue's live.warming)
+WARMING = tomllib.loads((ROOT / "rnnviz" / "locales" / "en.toml").read_text())["live"]["warming"].split("{")[0]
+PAGE_TIMEOUT_S = 300  # this shared machine's load can reach 40 on its 2 cores
 # per page: URL path, the seed setting, and how many live-training blocks it shows
 PAGES = {"RNN_Unrolling": ("hello_seed", 1), "Sine_Forecasting": ("sine_seed", 2),
          "LSTM_Gates": ("gates_seed", 1), "Char_Generation": ("char_seed", 1)}
@@ -296,7 +299,7 @@ def ws_visit(port: int, page: str, query: str = "", start=None, timeout: float =
                 out["exceptions"] += what == "exception"
                 if what == "progress":  # a live-training block trains, or the background sweep runs
                     out["background" if el.progress.text.startswith(BACKGROUND) else "trained"] = True
-                out["warming"] |= WARMING in _text(el).lower()
+                out["warming"] |= _text(el).startswith(WARMING)
                 if what == "markdown" and el.markdown.body.startswith(CAPTION):
                     shown[where] = el.markdown.body
                 else:
@@ -527,8 +530,12 @@ START_S = 180  # serve.sh's N processes up and nginx serving
 PROCESS_LINE = re.compile(r"process (\d+) pid (\d+) port (\d+)")
 UPSTREAM = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)")
 SHOTS = Path(tempfile.gettempdir()) / "rnnviz_load_test"
+MOVED_WAIT_S = 30  # the kill test's wait for the moved note before the learner acts
 # set on a page (besides first_view's DONE_JS): when it became complete, by the wall clock Python reads too
 TIMED_JS = """(() => { const t = setInterval(() => { if (window.__done) { window.__doneAt = Date.now(); clearInterval(t); } }, 20); })();"""
+# the script ran to its end and the run's loss caption shows
+TRAINED_JS = """() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'
+    && [...document.querySelectorAll('[data-testid=stCaptionContainer]')].some(c => c.textContent.startsWith('Loss at the last step'))"""
 # the kill test's watch on a page: its websockets (opened, closed), its script runs, when the moved note showed
 KILL_JS = """(() => {
   window.__sockets = []; window.__runs = 0;
@@ -764,95 +771,118 @@ def _summary(runs: list[dict], key: str) -> dict:
     return {"median": statistics.median(xs), "min": min(xs), "all": xs} if None not in xs else {"all": xs}
 
 
-def kill_test(browser, layout: Layout) -> dict:
-    """Two browser sessions, one on each process of a 2-process layout, each with a private run of
-    the unrolling page (settings from the link); the first one's process is killed (SIGKILL). Its
-    browser must reconnect through nginx to the other process and show the moved note
-    (.st-key-rnnviz_moved) with the link's settings back; the other session must notice nothing."""
-    links = {"moved": "/RNN_Unrolling?hello_seed=7&hello_epochs=40",
-             "stays": "/RNN_Unrolling?hello_seed=8&hello_epochs=40"}
-    settings = {"moved": {"hello_seed": "7", "hello_epochs": "40"}, "stays": {"hello_seed": "8", "hello_epochs": "40"}}
-    out: dict = {"links": links}
+def _one_per_process(browser, layout: Layout) -> dict[int, object]:
+    """New browser contexts (new visitors) until one sits on each process: {port: context}."""
     contexts: dict[int, object] = {}
-    for _ in range(30):  # new visitors until one sits on each process
+    for _ in range(30):
         ctx = _context(browser, KILL_JS)
-        ctx.request.get(layout.base + "/", timeout=30_000)
+        ctx.request.get(layout.base + "/", timeout=30_000)  # nginx's cookie
         port = _where(ctx, layout)
         if port is None or port in contexts:
             ctx.close()
             if port is None:
-                return {**out, "error": "nginx names no upstream in its responses"}
+                raise RuntimeError("nginx names no process in its responses")
             continue
         contexts[port] = ctx
-        if len(contexts) == 2:
+        if len(contexts) == len(layout.pids):
             break
-    (gone, ctx_moved), (kept, ctx_stays) = sorted(contexts.items())
-    pages = {"moved": ctx_moved.new_page(), "stays": ctx_stays.new_page()}
-    for name, page in pages.items():
-        page.goto(layout.base + links[name], timeout=PAGE_TIMEOUT_S * 1000)
-    for name, page in pages.items():
-        page.wait_for_function("() => window.__doneAt", polling=100, timeout=PAGE_TIMEOUT_S * 1000)
-    SHOTS.mkdir(exist_ok=True)
+    return contexts
 
-    def seen(name: str) -> dict:
-        page = pages[name]
-        return {"captions": page.locator("[data-testid=stCaptionContainer]").filter(has_text=CAPTION).all_inner_texts(),
-                "settings": {k: page.locator(f".st-key-{k} input").first.input_value() for k in settings[name]},
-                "exceptions": page.locator("[data-testid=stException]").count(),
-                "moved_note": page.locator(".st-key-rnnviz_moved").count(),
-                "sockets": page.evaluate("() => window.__sockets"), "runs": page.evaluate("() => window.__runs")}
 
-    before = {name: seen(name) for name in pages}
-    out["before"] = {name: {k: v for k, v in b.items() if k != "sockets"} for name, b in before.items()}
-    for name, page in pages.items():
-        page.screenshot(path=SHOTS / f"kill_before_{name}.png", full_page=False)
-    t_kill = time.time()
-    os.kill(layout.pids[gone], signal.SIGKILL)
-    page = pages["moved"]
-    try:
-        page.wait_for_function("() => window.__movedAt", polling=100, timeout=120_000)
-        out["moved_note_s"] = round(page.evaluate("() => window.__movedAt") / 1000 - t_kill, 2)
-        out["moved_note_text"] = page.locator(".st-key-rnnviz_moved").first.inner_text()
-    except PlaywrightTimeout:
-        out["moved_note_s"] = None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and seen("moved")["settings"] != settings["moved"]:
-        time.sleep(0.2)
-    out["settings_back_s"] = round(time.time() - t_kill, 2) if seen("moved")["settings"] == settings["moved"] else None
-    try:  # the page's run after the reconnection has finished
-        page.wait_for_function("() => document.querySelector('[data-testid=stApp]').dataset.testScriptState"
-                               " === 'notRunning'", polling=100, timeout=PAGE_TIMEOUT_S * 1000)
-    except PlaywrightTimeout:
-        pass
-    after = seen("moved")
-    opened = [s["opened"] for s in after["sockets"] if s["opened"] > t_kill * 1000]
-    out["moved"] = {"reconnected_s": round(opened[0] / 1000 - t_kill, 2) if opened else None,
-                    "now_on": "the other process" if _where(ctx_moved, layout) == kept else _where(ctx_moved, layout),
-                    **{k: v for k, v in after.items() if k != "sockets"}, "sockets": len(after["sockets"])}
-    page.screenshot(path=SHOTS / "kill_after_moved.png", full_page=False)
-    # the session on the surviving process: nothing happened; a rerun (the "r" key) finds its run
-    page = pages["stays"]
-    untouched = seen("stays")
-    runs = untouched["runs"]
+def _rerun(page, timeout_s: float = 60) -> bool:
+    """The learner's smallest action: Streamlit's "r" key (rerun); True once a run started and ended."""
+    runs = page.evaluate("() => window.__runs")
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     page.keyboard.press("r")
     try:
         page.wait_for_function(f"() => window.__runs > {runs} && document.querySelector('[data-testid=stApp]')"
-                               ".dataset.testScriptState === 'notRunning'", polling=100, timeout=60_000)
-        reran = True
+                               ".dataset.testScriptState === 'notRunning'", polling=100, timeout=timeout_s * 1000)
+        return True
     except PlaywrightTimeout:
-        reran = False
-    rerun = seen("stays")
-    out["stays"] = {"sockets": len(untouched["sockets"]), "socket_closed": any(s["closed"] for s in untouched["sockets"]),
-                    "same_captions_after_kill": untouched["captions"] == before["stays"]["captions"],
-                    "same_captions_after_rerun": rerun["captions"] == before["stays"]["captions"], "reran": reran,
+        return False
+
+
+def _moved_note(page, t0: float, timeout_s: float) -> float | None:
+    """Seconds from t0 (wall clock) until the moved note showed, None if not within timeout_s."""
+    try:
+        page.wait_for_function("() => window.__movedAt", polling=100, timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        return None
+    return round(page.evaluate("() => window.__movedAt") / 1000 - t0, 2)
+
+
+def kill_test(browser, layout: Layout) -> dict:
+    """Two browser sessions, one on each process of a 2-process layout, each with a private run of
+    the unrolling page (settings from the link); the first one's process is killed (SIGKILL). Its
+    browser must reconnect through nginx to the other process and show the moved note
+    (.st-key-rnnviz_moved) with the link's settings back; the other session must notice nothing.
+    Streamlit's frontend reruns the script on a reconnect only if a run was cut short, so if no note
+    shows within MOVED_WAIT_S, the learner's next action (a rerun) is timed too."""
+    links = {"moved": ("/RNN_Unrolling", {"hello_seed": "7", "hello_epochs": "40"}),
+             "stays": ("/RNN_Unrolling", {"hello_seed": "8", "hello_epochs": "40"})}
+    (gone, ctx_moved), (kept, ctx_stays) = sorted(_one_per_process(browser, layout).items())
+    pages = {"moved": ctx_moved.new_page(), "stays": ctx_stays.new_page()}
+    for name, page in pages.items():
+        path, settings = links[name]
+        page.goto(f"{layout.base}{path}?{urllib.parse.urlencode(settings)}", timeout=PAGE_TIMEOUT_S * 1000)
+    SHOTS.mkdir(exist_ok=True)
+    for name, page in pages.items():  # trained and shown (not first_view's "complete": these runs need not solve)
+        try:
+            page.wait_for_function(TRAINED_JS, polling=100, timeout=PAGE_TIMEOUT_S * 1000)
+        except PlaywrightTimeout:
+            page.screenshot(path=SHOTS / f"kill_timeout_{name}.png")
+            raise
+
+    def seen(name: str, shot: str = "") -> dict:
+        page = pages[name]
+        if shot:
+            page.screenshot(path=SHOTS / f"kill_{shot}_{name}.png")
+            page.locator(".st-key-hello_seed").scroll_into_view_if_needed()
+            page.screenshot(path=SHOTS / f"kill_{shot}_{name}_run.png")
+            page.evaluate("() => window.scrollTo(0, 0)")
+        note = page.locator(".st-key-rnnviz_moved")
+        return {"captions": page.locator("[data-testid=stCaptionContainer]").filter(has_text=CAPTION).all_inner_texts(),
+                "settings": {k: page.locator(f".st-key-{k} input").first.input_value() for k in links[name][1]},
+                "exceptions": page.locator("[data-testid=stException]").count(),
+                "moved_note": note.first.inner_text() if note.count() else None,
+                "sockets": page.evaluate("() => window.__sockets"), "runs": page.evaluate("() => window.__runs")}
+
+    before = {name: seen(name, "before") for name in pages}
+    out: dict = {"links": links, "before": {n: {k: v for k, v in b.items() if k != "sockets"} for n, b in before.items()}}
+    t_kill = time.time()
+    os.kill(layout.pids[gone], signal.SIGKILL)
+    page = pages["moved"]
+    moved = {"note_s": _moved_note(page, t_kill, MOVED_WAIT_S)}
+    if moved["note_s"] is None:  # no rerun on reconnect: the learner's next action
+        t_act = time.time()
+        moved["after_action"] = {"reran": _rerun(page), "note_s": _moved_note(page, t_act, 30)}
+    after = seen("moved", "after")
+    opened = [s["opened"] for s in after["sockets"] if s["opened"] > t_kill * 1000]
+    moved.update({"reconnected_s": round(opened[0] / 1000 - t_kill, 2) if opened else None,
+                  "now_on_other_process": _where(ctx_moved, layout) == kept,
+                  "settings_back": after["settings"] == links["moved"][1],
+                  "same_result_as_before": after["captions"] == before["moved"]["captions"],
+                  **{k: v for k, v in after.items() if k != "sockets"}, "sockets": len(after["sockets"])})
+    out["moved"] = moved
+    # the session on the surviving process: nothing happened; a rerun finds its run
+    untouched = seen("stays")
+    stays = {"sockets": len(untouched["sockets"]), "socket_closed": any(s["closed"] for s in untouched["sockets"]),
+             "runs_since_kill": untouched["runs"] - before["stays"]["runs"],
+             "same_result_after_kill": untouched["captions"] == before["stays"]["captions"],
+             "reran": _rerun(pages["stays"])}
+    rerun = seen("stays", "after")
+    out["stays"] = {**stays, "same_result_after_rerun": rerun["captions"] == before["stays"]["captions"],
                     "exceptions": rerun["exceptions"], "moved_note": rerun["moved_note"],
-                    "still_on": "its process" if _where(ctx_stays, layout) == kept else _where(ctx_stays, layout)}
-    page.screenshot(path=SHOTS / "kill_after_stays.png", full_page=False)
+                    "still_on_its_process": _where(ctx_stays, layout) == kept}
     out["screenshots"] = str(SHOTS)
-    for ctx in contexts.values():
+    for ctx in (ctx_moved, ctx_stays):
         ctx.close()
     return out
+
+
+def _progress(name: str, result) -> None:
+    """Each phase's result as it ends, on stderr (the whole run takes long on a busy machine)."""
+    print(json.dumps({"phase": name, "result": result}), file=sys.stderr, flush=True)
 
 
 def proxy_main(quick: bool = False, kill: bool = True) -> dict:
@@ -875,14 +905,17 @@ def proxy_main(quick: bool = False, kill: bool = True) -> dict:
                 first = [browser_views(browser, layouts[n], [p.url])[0] for p in first_view.PAGES.values()]
                 out[f"p{n}_first_visit_s"] = {r["url"]: r["seconds"] for r in first}
                 out[f"p{n}_warm"] = warm_processes(layouts[n])
+                _progress(f"p{n}_start", {k: v for k, v in out.items() if k.startswith(f"p{n}")})
             views: dict[int, list[dict]] = {1: [], 2: []}
             trainings: dict[int, list[dict]] = {1: [], 2: []}
             for _ in range(repeats):
                 for n, layout in layouts.items():
                     views[n].append(default_views(browser, layout))
+                    _progress(f"p{n}_default_8", views[n][-1])
             for _ in range(repeats):
                 for n, layout in layouts.items():
                     trainings[n].append(private_trainings(layout))
+                    _progress(f"p{n}_private_8", trainings[n][-1])
             for n, layout in layouts.items():
                 out[f"p{n}_default_8"] = {"ratio_max": _summary(views[n], "ratio_max"),
                                           "ratio_median": _summary(views[n], "ratio_median"), "runs": views[n]}
@@ -909,6 +942,7 @@ def kill_main() -> dict:
     layout = Layout(2, KILL_PORT)
     out: dict = {"bench": "load_test", "mode": "kill"}
     try:
+        out["warm"] = warm_processes(layout)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             out["kill"] = kill_test(browser, layout)
