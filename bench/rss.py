@@ -8,8 +8,9 @@ its VmRSS (/proc/<pid>/status; a Streamlit server is one process):
 (b) after one learner opened the home page and every page in Chromium, each in a fresh
     context, waiting until complete (bench/first_view.py's _visit), and the server then idle
     (the gates page's background comparison finished);
-(c) after 8 sessions, 2 per page, each with its own seed (a private model trained live), sent
-    at once as websocket clients (bench/load_test.py's ws_together), the server idle again.
+(c) after 8 sessions, 2 per page, each with its own seed (a private model trained live: the
+    servers run with RNNVIZ_AUTO_SECONDS=600, so no run waits for its Train button), sent at
+    once as websocket clients (bench/load_test.py's ws_together), the server idle again.
 VmHWM is the peak so far. The breakdown (the last repeat, after (b) and after (c)) comes from
 inside the server: it is started through this file (`rss.py serve run ...`, the same Streamlit
 CLI), which answers SIGUSR1 with a JSON report (_report): glibc malloc (arenas, bytes in use,
@@ -17,7 +18,7 @@ bytes freed but held), live torch tensors' bytes, each session's state (by kind 
 Streamlit's shared caches; and, with --trace, tracemalloc's top allocation sites. Beside it: the
 RSS of a process that only imported the app's modules.
 
-    python bench/rss.py [--quick] [--trace] [--env K=V]... [--against REV]
+    python bench/rss.py [--quick] [--repeats N] [--trace] [--env K=V]... [--against REV]
 
 --env K=V: the server's environment (e.g. MALLOC_ARENA_MAX=2), measured interleaved with the
 plain server; --against REV: REV's tree (a git worktree) interleaved with this one, each
@@ -48,6 +49,7 @@ ROOT = BENCH.parent
 TARGET_ONE_MB, TARGET_EIGHT_MB = 600, 900
 REPORT_ENV = "RNNVIZ_RSS_REPORT"  # where the server writes its report on SIGUSR1
 PORTS = range(8800, 8850)  # the servers' ports: the first free one
+AUTO = {"RNNVIZ_AUTO_SECONDS": "600"}  # a link's own seed trains at once on every page, not after a Train click
 
 
 # ---------------------------------------------------------------- RSS of a process (tree)
@@ -180,6 +182,13 @@ def _report() -> dict:
             s = o.untyped_storage()
             storages[s.data_ptr()] = s.nbytes()
     out["torch_tensors"] = {"storages": len(storages), "mb": round(sum(storages.values()) / mb, 1)}
+    out["python"] = {"objects": len(gc.get_objects()), "pymalloc_blocks": sys.getallocatedblocks(),
+                     "modules": len(sys.modules)}
+    out["module_names"] = sorted(name for name in sys.modules if not name.startswith("__"))
+    if "pyarrow" in sys.modules:  # Streamlit sends every chart's data as Arrow: its own allocator's pool
+        pool = sys.modules["pyarrow"].default_memory_pool()
+        out["arrow_pool"] = {"backend": pool.backend_name, "allocated_mb": round(pool.bytes_allocated() / mb, 1),
+                             "peak_mb": round(pool.max_memory() / mb, 1)}
     seen: set = set()
     out["shared_caches_mb"] = {
         "cache_resource": round(_deep_bytes(cache_resource_api._resource_caches._function_caches, seen) / mb, 1),
@@ -256,7 +265,7 @@ class Server:
                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
         self.proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **env, REPORT_ENV: str(self.report),
-                                                             "RNNVIZ_CACHE": str(self.tmp / "cache")},
+                                                             "RNNVIZ_CACHE": str(self.tmp / "cache"), **AUTO},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.port, self.base = port, f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -341,13 +350,17 @@ def measure(browser, root: Path, port: int, env: dict[str, str], explain: bool) 
     return out
 
 
-def imports_mb(root: Path = ROOT) -> dict:
-    """The RSS of a process that only imported what the app's pages import (streamlit, torch,
-    torch._dynamo, pandas, altair, the rnnviz modules): the floor every server pays."""
-    code = ("import streamlit, rnnviz.ui.page, rnnviz.ui.char, rnnviz.ui.gates, rnnviz.ui.sine, rnnviz.ui.unrolling, "
-            "json, os, sys; sys.path.insert(0, 'bench'); import rss; "
-            "print(json.dumps({**rss.memory(os.getpid()), 'malloc': rss._malloc()}))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+def imports_mb(modules: list[str], root: Path = ROOT) -> dict:
+    """The RSS of a fresh process that only imported these modules (the server's, listed by
+    its report), and its malloc figures: the floor every server pays before serving anyone."""
+    code = ("import importlib, json, os, sys\n"
+            "for name in json.load(sys.stdin):\n"
+            "    try:\n        importlib.import_module(name)\n"
+            "    except BaseException:\n        pass\n"  # a module that only imports inside a running server
+            "sys.path.insert(0, 'bench'); import rss\n"
+            "print(json.dumps({**rss.memory(os.getpid()), 'malloc': rss._malloc(), 'modules': len(sys.modules)}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, input=json.dumps(modules), capture_output=True,
+                          text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -383,14 +396,14 @@ def _summary(runs: list[dict]) -> dict:
 
 
 def main(quick: bool = False, trace: bool = False, env: dict[str, str] | None = None,
-         against: str | None = None) -> dict:
+         against: str | None = None, repeats: int | None = None) -> dict:
     """Fresh servers through (a)-(c), repeated (3, or 1 with quick); the last with the breakdown.
     With env or against, a second variant interleaved: "now" (this tree, plain) and "variant"."""
     sys.path.insert(0, str(BENCH))
     from first_view import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
-    repeats = 1 if quick else 3
+    repeats = repeats or (1 if quick else 3)
     t0 = time.perf_counter()
     variants = {"now": (ROOT, {})}
     tree = None
@@ -417,8 +430,9 @@ def main(quick: bool = False, trace: bool = False, env: dict[str, str] | None = 
     finally:
         if tree is not None:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-    out = {"bench": "rss", "repeats": repeats, "targets_mb": [TARGET_ONE_MB, TARGET_EIGHT_MB],
-           "imports_only_mb": imports_mb()}
+    out = {"bench": "rss", "repeats": repeats, "targets_mb": [TARGET_ONE_MB, TARGET_EIGHT_MB]}
+    modules = [r.pop("module_names", []) for rs in runs.values() for r in (rs[-1]["b_breakdown"], rs[-1]["c_breakdown"])]
+    out["imports_only_mb"] = imports_mb(sorted(set().union(*modules)))  # what the servers imported
     for name, rs in runs.items():
         out[name] = {**_summary(rs), "breakdown_after_b": rs[-1]["b_breakdown"],
                      "breakdown_after_c": rs[-1]["c_breakdown"]}
@@ -437,5 +451,6 @@ if __name__ == "__main__":
     else:
         extra = dict(args[i + 1].split("=", 1) for i, a in enumerate(args) if a == "--env")
         print(json.dumps(main(quick="--quick" in args, trace="--trace" in args, env=extra or None,
-                              against=args[args.index("--against") + 1] if "--against" in args else None),
+                              against=args[args.index("--against") + 1] if "--against" in args else None,
+                              repeats=int(args[args.index("--repeats") + 1]) if "--repeats" in args else None),
                          ensure_ascii=False))
