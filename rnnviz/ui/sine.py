@@ -94,8 +94,10 @@ def series_chart(series: Series, cfg: SeriesConfig) -> None:
 # ------------------------------------------------------------------ 2. a training sample
 
 
+@fragment
 def sample(series: Series, cfg: SeriesConfig) -> None:
-    """Section 2: pick a window start, see that window and its target among the training part."""
+    """Section 2: pick a window start, see that window and its target among the training part.
+    A fragment: the window start redraws this section only (nothing else on the page reads it)."""
     n_windows = sine.one_pass(cfg)
     start = st.slider(tr("sine.sample.start"), 0, n_windows - 1, min(100, n_windows - 1), key="sine_t",
                       bind="query-params", help=tr("sine.sample.start_help")) if n_windows > 1 else 0
