@@ -33,6 +33,9 @@ LISTEN=${RNNVIZ_LISTEN:-127.0.0.1}
 START_SECONDS=${RNNVIZ_START_SECONDS:-180}
 
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rnnviz-serve.XXXXXX")
+# Started as root, nginx's workers run as nobody: they must reach the temporary-body folders
+# nginx makes (and hands to them) in here, or an upload larger than 16 KB fails with 500.
+chmod 711 "$RUN_DIR"
 pids=()    # the Streamlit processes, in order
 ports=()
 NGINX_PID=""
