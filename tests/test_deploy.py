@@ -292,8 +292,6 @@ def test_a_page_served_through_the_proxy(browser, proxy: Served, artifacts: Path
         person.context.close()
 
 
-@pytest.mark.xfail(strict=False, reason="issue 15: the reconnect message (rnnviz_moved) did not show in the "
-                   "full run (it did when run alone); see the helper's report")
 def test_a_killed_process_moves_only_its_learners(browser, served_two: Served):
     a = learner(browser, served_two)
     b = learner(browser, served_two, avoid=a.upstream)
@@ -307,7 +305,8 @@ def test_a_killed_process_moves_only_its_learners(browser, served_two: Served):
         os.kill(killed, signal.SIGKILL)  # a replica dies mid-session
         page = a.page
         reconnected(page, 2)  # Streamlit's page reconnects by itself, through nginx, to the other process
-        rerun_with_a_view_change(page, last=True)  # and runs the script again at the learner's next action
+        page.keyboard.press("r")  # and runs the script again at the learner's next action (R: rerun)
+        wait_finished(page, timeout=LOAD_MS)
         page.locator(".st-key-rnnviz_moved").wait_for(timeout=LOAD_MS)  # told that the run was lost
         assert page.locator(".st-key-hello_seed input").input_value() == "7"  # the link kept the settings
         assert final_loss(page) == loss_a  # short, so trained again there: the same run

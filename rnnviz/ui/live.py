@@ -23,6 +23,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+import rnnviz
 from rnnviz import cost
 from rnnviz.i18n import LANGUAGES, language, tr
 from rnnviz.train import Snapshot
@@ -257,6 +258,7 @@ def train_quietly(config: Any, start: Callable[[Any], tuple[Any, Iterator[Snapsh
         _keep(state, snap)
         progress.step, progress.total = snap.step, snap.total
     state.status = "done"
+    rnnviz.give_back_memory()
     return state
 
 
@@ -348,6 +350,7 @@ def _train(key, config, start, render, what, previous: TrainState | None) -> Tra
     progress.empty()
     stop.empty()
     area.empty()
+    rnnviz.give_back_memory()
     if fkey in st.session_state:  # diverged: the last good run stays on the page
         st.session_state[skey] = previous
         return previous
