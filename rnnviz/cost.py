@@ -184,6 +184,17 @@ def machine(clock=time.perf_counter) -> tuple[float, float, float, float]:
     return per_step, per_time, per_mac, per_token
 
 
+def measure() -> None:
+    """Measure every price now (each is measured once per process, then kept): the server's
+    warm-up calls it before it starts training, since prices measured while its threads train
+    would be too high for the server's whole life, and short runs would wait for Train."""
+    machine()
+    machine(CPU)
+    per_logit()
+    for kind in ("RNN", "LSTM", "GRU"):
+        recurrent(kind)
+
+
 def _step(model, opt, x, y) -> None:
     opt.zero_grad()
     nn.functional.mse_loss(model(x), y).backward()

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from rnnviz import charlm, gates, sincos, sine, unrolling
+from rnnviz import charlm, cost, gates, sincos, sine, unrolling
 from rnnviz.data import grammar
 from rnnviz.data.text import CACHE
 from rnnviz.train import Snapshot
@@ -77,9 +77,15 @@ def start() -> list[threading.Thread]:
             warm(key, config, start_run, SAVED / f"{key}-{run_digest(key, config, engine)}.pt")
 
     threads = [threading.Thread(target=worker, name=f"rnnviz-warm-{i}", daemon=True) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    return threads
+
+    def measure_then_train() -> None:
+        cost.measure()  # on a quiet machine: the warm-up's own training would inflate the prices
+        for thread in threads:
+            thread.start()
+
+    first = threading.Thread(target=measure_then_train, name="rnnviz-warm", daemon=True)
+    first.start()
+    return [first, *threads]
 
 
 def warm(key: str, config: Any, start_run: Callable, saved: Path) -> TrainState | None:
