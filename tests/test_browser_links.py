@@ -32,6 +32,18 @@ def wait_trained(page, losses: int = 1) -> list[str]:
     return page.evaluate(FINAL_LOSSES_JS)
 
 
+def train_if_waiting(page) -> None:
+    """A run this machine estimates longer than RNNVIZ_AUTO_SECONDS (rnnviz.cost) waits for its
+    Train button, from a link too (a link alone never starts a long run): press it, and wait
+    until it trained. The char page's runs are near that line: about 4 s on one machine, 7 on another."""
+    page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+    train = page.get_by_role("button", name=re.compile(r"^Train \(about"))
+    if train.count():
+        train.first.click()
+        train.first.wait_for(state="detached", timeout=LOAD_MS)
+        page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+
+
 def sidebar_link(page) -> str:
     return page.locator("[data-testid=stSidebar] [data-testid=stCode]").first.inner_text().strip()
 
@@ -53,6 +65,7 @@ def test_a_link_made_in_one_session_reproduces_the_run_in_another(browser, app_u
     page.wait_for_function(
         f"() => document.querySelector('[data-testid=stSidebar] [data-testid=stCode]')?.textContent.includes('{key}={value}')",
         timeout=LOAD_MS)
+    train_if_waiting(page)
     made = wait_trained(page)
     assert made != defaults  # another seed, another run
     link = sidebar_link(page)
@@ -63,6 +76,7 @@ def test_a_link_made_in_one_session_reproduces_the_run_in_another(browser, app_u
     other = browser.new_context(viewport=VIEWPORT)  # another learner, nothing shared but the link
     page = other.new_page()
     page.goto(link, timeout=LOAD_MS)
+    train_if_waiting(page)
     assert wait_trained(page) == made
     assert setting(page, key) == value
     assert not page.locator("[data-testid=stException]").count()
@@ -149,7 +163,7 @@ def test_a_link_made_in_chinese_opens_the_same_choices_in_english(browser, app_u
     other = browser.new_context(viewport=VIEWPORT)
     page = other.new_page()
     page.goto(link.replace("lang=zh", "lang=en"), timeout=LOAD_MS)
-    page.wait_for_function(FINISHED_JS, timeout=LOAD_MS)
+    train_if_waiting(page)  # the generation mode (char_mode) is drawn under a trained run
     page.get_by_text("Home").first.wait_for(timeout=LOAD_MS)  # in English
     assert page.get_by_text("settings this page cannot use").count() == 0
     values = {k: v for k, v in parse_qsl(query) if k in chosen}
