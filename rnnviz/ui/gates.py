@@ -114,34 +114,6 @@ def heatmaps(state: TrainState, frame: pd.DataFrame, title: str) -> None:
     show(panels, on_select=_picked, key="gates_heat", selection_mode=charts.UNIT_PICK, title=title)
 
 
-@fragment
-def unit_view(state: TrainState, frame: pd.DataFrame, example, asked_1: bool, n: dict[str, int]) -> None:
-    """Sections 2 and 3 below checkpoint gates_1: the heatmaps once it is answered (a click on a
-    cell picks its unit), then unit_step. A fragment: a click redraws these sections only."""
-    if asked_1:
-        heatmaps(state, frame, title=tr("gates.heat.header", n=n["heat"]))
-    unit_step(state, frame, example, asked_1, n)
-
-
-@fragment
-def unit_step(state: TrainState, frame: pd.DataFrame, example, asked_1: bool, n: dict[str, int]) -> None:
-    """The unit and step boxes, the unit's chart (once gates_1 is answered) and section 3: the
-    equations at that step. A fragment in unit_view's: a box redraws only this."""
-    kind = state.config.kind
-    c = st.columns([1, 1, 3])
-    unit = int(c[0].number_input(tr("gates.heat.unit"), 1, int(frame["unit"].max()), key="gates_unit",
-                                 bind="query-params", help=tr("gates.heat.unit_help")))
-    T = int(frame["t"].max())
-    t = int(c[1].number_input(tr("gates.heat.t"), 1, T, min(T, 2), key="gates_t", bind="query-params"))
-    if asked_1:
-        show(unit_chart(frame, unit, kind))
-    st.header(tr("gates.eq.header", n=n["eq"]), divider="gray")
-    st.markdown(tr("gates.eq.where", unit=unit, t=t, token=example.tokens[0][t - 1]))
-    equations(kind, gates.step_values(frame, t, unit) if asked_1 else None)
-    if not asked_1:  # the keep gate's value would answer gates_1
-        st.caption(tr("gates.eq.hidden_until", n=n["heat"], gate=tr(f"gates.eq.{gates.KEEP[kind]}")))
-
-
 def unit_chart(frame: pd.DataFrame, unit: int, kind: str) -> alt.VConcatChart:
     """One unit's gates and states over time, one panel per range of values."""
     gated = "rnn" if kind == "RNN" else "gated"
