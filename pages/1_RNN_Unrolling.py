@@ -10,6 +10,7 @@ import streamlit as st
 from rnnviz import charts, unrolling
 from rnnviz.export import script
 from rnnviz.i18n import tr
+from rnnviz.inspect import inspect
 from rnnviz.ui import checkpoint as checkpoint_ui
 from rnnviz.ui import exports, live_training, page_setup, share_link, show, warm
 from rnnviz.ui import unrolling as unrolling_ui
@@ -26,7 +27,20 @@ cfg = unrolling_ui.example_controls()
 ex = unrolling.worked_example(cfg)
 with equations:
     unrolling_ui.recurrence(cfg, ex)
-pick = unrolling_ui.step_section(cfg, ex)  # a fragment: the time step redraws section 1 only
+diagram_side, table_side = unrolling_ui.step_columns(cfg)
+with diagram_side:
+    step = unrolling_ui.time_step(cfg)
+    show(charts.unrolled(cfg.seq_len, step, cfg.num_layers, title=tr("charts.unrolled_title", t=step)),
+         width="content")
+with table_side:
+    pick = unrolling_ui.step_pick(cfg, step)
+    numbers = unrolling.step_numbers(ex, pick.t, pick.layer, pick.sample)
+    unrolling_ui.step_table(numbers, pick)
+if unrolling_ui.ask_weights(cfg, ex):  # the page's width (its buttons); the caption and the sentence answer it
+    st.caption(tr("unrolling.step.diagram_caption"))
+    st.markdown(str(unrolling.weight_sharing(ex)))
+unrolling_ui.step_equations(numbers, pick, cfg)
+unrolling_ui.hidden_heatmap(inspect(ex.rnn, ex.x, pick.sample), pick)
 
 # ------------------------------------------------------------------ 2. three ways
 st.header(tr("unrolling.ways.header"), divider="gray")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from rnnviz import charlm, charts, cost
 from rnnviz.data import grammar
+from rnnviz.data.text import CorpusError
 from rnnviz.export import script
 from rnnviz.i18n import tr
 from rnnviz.ui import (
@@ -98,7 +99,17 @@ if state is not None and state.history:
     trained = state.model  # the model, with the vocabulary it was trained with
     st.header(tr("char.gen.header"), divider="gray")
     st.caption(str(charlm.weights_used(state.last, state.config.config.keep, state.status == "stopped")))
-    char.generation(state, name, prefixes)  # a fragment: a setting (the temperature...) redraws this section only
+    writing = char.generate_config(state.config.corpus, name, prefixes, trained.vocab)
+    with st.expander(tr("char.gen.choosing_title")):
+        st.markdown(tr("char.gen.choosing"))
+    try:
+        gen = charlm.generate(trained.model, trained.vocab, writing.prefix, writing.length, writing.mode,
+                              writing.temperature, writing.top_k, seed=writing.seed)
+    except (ValueError, CorpusError) as exc:
+        st.error(str(exc), icon=":material/error:")
+    else:
+        char.show_generation(gen, writing.prefix)
+        char.ask_temperature(state.config, trained, writing)
 
     # ------------------------------------------------------------------ 6. inside
     st.header(tr("char.inside.header"), divider="gray")

@@ -416,25 +416,6 @@ def generate_config(shown: str, name: str, prefixes: tuple[str, ...], vocab: Voc
                                  seed=int(seed))
 
 
-@fragment
-def generation(state: TrainState, name: str, prefixes: tuple[str, ...]) -> None:
-    """Section 5 below its header: the settings (generate_config), the text the trained model
-    writes with them, and checkpoint char_3. A fragment: a setting (the temperature, the prefix,
-    the seed...) redraws this section only; nothing else on the page reads them."""
-    trained = state.model
-    writing = generate_config(state.config.corpus, name, prefixes, trained.vocab)
-    with st.expander(tr("char.gen.choosing_title")):
-        st.markdown(tr("char.gen.choosing"))
-    try:
-        gen = charlm.generate(trained.model, trained.vocab, writing.prefix, writing.length, writing.mode,
-                              writing.temperature, writing.top_k, seed=writing.seed)
-    except (ValueError, CorpusError) as exc:
-        st.error(str(exc), icon=":material/error:")
-    else:
-        show_generation(gen, writing.prefix)
-        ask_temperature(state.config, trained, writing)
-
-
 def show_generation(gen: charlm.Generation, prefix: str) -> None:
     """The generated text, its first characters' top candidates, the hidden state on the prefix."""
     st.code(gen.text, language=None, wrap_lines=True)

@@ -19,7 +19,6 @@ import streamlit as st
 
 from rnnviz import bptt, charts, unrolling
 from rnnviz.i18n import Message, tr
-from rnnviz.inspect import inspect
 from rnnviz.ui import TrainState, choice, fragment, show
 from rnnviz.ui import checkpoint as checkpoint_ui
 
@@ -113,30 +112,6 @@ def step_pick(cfg: unrolling.UnrollConfig, t: int) -> Pick:
     sample = c[1].selectbox(tr("unrolling.step.sample"), range(1, cfg.batch_size + 1), disabled=cfg.batch_size == 1,
                             on_change=_whole_page)  # section 2's table shows the same sequence
     return Pick(t, layer - 1, sample - 1, cfg.batch_size)
-
-
-@fragment
-def step_section(cfg: unrolling.UnrollConfig, ex: unrolling.WorkedExample) -> Pick:
-    """Section 1 below its settings: the time step, the unrolled diagram, the step's numbers,
-    checkpoint unrolling_1, the step's equations and the hidden state over time; returns the
-    pick (section 2 shows the same sequence). A fragment: the time step or the layer redraws
-    this section only; the sequence reruns the page."""
-    if st.session_state.pop(WHOLE_PAGE, False):
-        st.rerun(scope="app")
-    diagram_side, table_side = step_columns(cfg)
-    with diagram_side:
-        t = time_step(cfg)
-        show(charts.unrolled(cfg.seq_len, t, cfg.num_layers, title=tr("charts.unrolled_title", t=t)), width="content")
-    with table_side:
-        pick = step_pick(cfg, t)
-        numbers = unrolling.step_numbers(ex, pick.t, pick.layer, pick.sample)
-        step_table(numbers, pick)
-    if ask_weights(cfg, ex):  # the page's width (its buttons); the caption and the sentence answer it
-        st.caption(tr("unrolling.step.diagram_caption"))
-        st.markdown(str(unrolling.weight_sharing(ex)))
-    step_equations(numbers, pick, cfg)
-    hidden_heatmap(inspect(ex.rnn, ex.x, pick.sample), pick)
-    return pick
 
 
 # headers in Unicode sub- and superscripts: a table does not render LaTeX
