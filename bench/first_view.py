@@ -151,12 +151,13 @@ def _report(first: dict, runs: dict, first_key: str) -> dict:
 # ---------------------------------------------------------------- (a) browser
 
 
-def _start_server(log, root: Path = ROOT, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """A headless `streamlit run` of root's app on a free port, once healthy; and its base URL.
-    env: added to the server's environment (e.g. RNNVIZ_CACHE, where its warm-up saves runs)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def _start_server(log, root: Path = ROOT, env: dict | None = None, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """A headless `streamlit run` of root's app on `port` (default: a free one), once healthy; and
+    its base URL. env: added to the server's environment (e.g. RNNVIZ_CACHE, where its warm-up saves runs)."""
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     cmd = [sys.executable, "-m", "streamlit", "run", str(root / APP.name), "--server.port", str(port),
            "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from first_view import (
     DONE_JS,
     HOME,
     ROOT,
+    _start_server,
     _stats,
     _stop,
     _visit,
@@ -94,7 +94,7 @@ def served(*roots: Path, port: int = PORT):
     servers = []
     try:
         for i, root in enumerate(roots):
-            servers.append(_start(root, port + i, log))
+            servers.append(_start_server(log, root, port=port + i))
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
@@ -106,22 +106,6 @@ def served(*roots: Path, port: int = PORT):
             _stop(server)
         log.close()
     os.unlink(log.name)
-
-
-def _start(root: Path, port: int, log) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "streamlit_app.py"), "--server.port", str(port),
-           "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base, deadline = f"http://127.0.0.1:{port}", time.time() + 60
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc, base
-        except OSError:
-            time.sleep(0.2)
-    _stop(proc)
-    raise RuntimeError(f"streamlit on port {port} did not become healthy within 60 s; see {log.name}")
 
 
 def _move(page, knob: Knob, i: int) -> None:
