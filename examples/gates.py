@@ -28,7 +28,7 @@ LENGTH = 30  # counting: brackets per string
 MAX_DEPTH = 4  # counting: deepest nesting
 HIDDEN_SIZE = 16  # units in the recurrent layer
 STEPS = 400  # Adam steps at most (memory and counting stop once solved)
-LR = 0.01  # Adam's learning rate
+LR = None  # Adam's learning rate; None: the task's own (gates.TASK_LR: memory 0.005, replace 0.0125, else 0.01)
 FORGET_BIAS = 4.0  # LSTM: b_f = 4 starts the forget gate near 1, so memory survives the gap
 UPDATE_BIAS = 4.0  # GRU: b_z = 4 starts the update gate near 1 (h is kept), the GRU's b_f
 BATCH_SIZE = 128  # fresh random sequences every step
@@ -47,7 +47,7 @@ config = gates.GateConfig(
 model = gates.make_model(config)  # from the seed; the keep gate's bias (b_f or b_z) set
 g = torch.Generator().manual_seed(SEED)  # the training sequences
 held_out = gates.sample(config, gates.EVAL_SIZE, torch.Generator().manual_seed(10_000 + SEED))  # scores, never trained on
-opt = torch.optim.Adam(model.parameters(), lr=LR)
+opt = torch.optim.Adam(model.parameters(), lr=gates.learning_rate(config))
 score = gates.score_name(config)  # "accuracy", or "MSE" on the sine
 
 log_every = max(1, STEPS // 60)

@@ -22,7 +22,7 @@ path_box = st.container()  # the path, drawn once the settings say which checkpo
 st.header(tr("gates.train.header", n=1), divider="gray")
 cfg = gates_ui.train_settings()
 default = warm.default("gates")
-st.caption(tr("gates.train.setting", hidden=default.hidden_size, steps=default.steps, lr=default.lr,
+st.caption(tr("gates.train.setting", hidden=default.hidden_size, steps=default.steps, lr=gates.learning_rate(cfg),
               batch=default.batch_size, fb=default.forget_bias, ub=default.update_bias))
 problem = gates.problem(cfg)
 if problem:

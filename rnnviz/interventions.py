@@ -279,14 +279,19 @@ def memory_note(model: gates.GateNet, cfg: gates.GateConfig, ranking: pd.DataFra
     """Recall tasks: where the memory units (section n's, gates.memory_units, best first) rank
     among the costliest to silence, what each costs alone and all of them together, and how many
     units hold the symbol (gates.unit_ranking's share at least gates.STRONG): "top" when the best
-    of them is among the costliest len(units), else "spread" (the others still carry the symbol)."""
+    of them is among the costliest len(units), else "spread" (the others still carry the symbol);
+    less: a sentence when silencing them together costs less than the costliest of them alone."""
     order, cost = list(ranking["unit"]), ranking.set_index("unit")["cost"]
     ranks = [order.index(u) + 1 for u in units]
     together = measure(model, cfg, Intervention("hidden", tuple(units)))
     strong = sum(share >= gates.STRONG for _, share in gates.unit_ranking(model, cfg))
     top = "top" if ranks[0] <= len(units) else "spread"
+    lost = together.before - together.after
+    costliest = max(units, key=lambda u: float(cost[u]))  # silencing is not additive: the set can cost less
+    less = Message("gates.intervene.together_less", unit=costliest, alone=float(cost[costliest]), together=lost) \
+        if lost < float(cost[costliest]) - MOVED else ""
     return Message(f"gates.intervene.memory_{top}", n=n, units=gates.Listing(units), ranks=gates.Listing(ranks),
                    best=units[0], rank=ranks[0],
                    of=len(order), costs=gates.Listing(f"{float(cost[u]):.1%}" for u in units),
-                   together=together.before - together.after, strong=strong,
+                   together=lost, strong=strong, less=less,
                    state=Message(f"gates.gate.{gates.STATE[cfg.kind]}"))

@@ -101,6 +101,18 @@ def chart(at: AppTest, title_start: str) -> tuple[dict, list[pd.DataFrame]]:
     return spec, frames_of(element)
 
 
+def train_if_waiting(at: AppTest, key: str) -> AppTest:
+    """A run this machine estimates longer than RNNVIZ_AUTO_SECONDS (rnnviz.cost) waits for the
+    Train button of the live block `key`: press it (in English), and return the app. Runs near that
+    line train at once on one machine and wait on a slower one (the gates page's sine task: under
+    5 s on one, 5.4 s on an AMD EPYC)."""
+    button = at.button(key=f"{key}__train")
+    if re.match(r"Train (anyway )?\(about", button.label):
+        button.click().run()
+        no_exception(at)
+    return at
+
+
 def retrained(at: AppTest, key: str) -> tuple[object, object]:
     """Click the Train/Retrain button of the live block `key`: (the run shown before, the run
     shown after), asserting the new one is a fresh run that finished."""

@@ -189,20 +189,25 @@ def test_verdicts():
     assert iv.verdict(m) == "worse" and iv.verdict(replace(m, after=0.0105)) == "kept_mse"
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_unit_that_holds_the_memory_best_is_among_the_costliest_to_silence(seed):
-    """An LSTM that solved the memory task: the unit that holds the symbol best (gates.memory_unit,
-    section 4's first) is one of the two costliest units to silence alone. (All three memory units
-    at the top does not hold: the model spreads the symbol, and some of them rank 7th to 15th of
-    16 on these seeds; the page says where each ranks.)"""
-    cfg = gates.GateConfig(seed=seed)
-    model, acc = trained(cfg)
-    assert acc >= 0.99
-    order = list(iv.silencing_ranking(model, cfg)["unit"])
-    best = gates.memory_unit(model, cfg)
-    assert order.index(best) < 2, (best, order)
-    note = iv.memory_note(model, cfg, iv.silencing_ranking(model, cfg), gates.memory_units(model, cfg).units, 4)
-    assert note.key == "gates.intervene.memory_top" and note.values["best"] == best
+def test_the_unit_that_holds_the_memory_best_is_told_where_it_ranks_to_silence():
+    """LSTMs that solved the memory task (seeds 0-2): the page says the unit that holds the symbol
+    best (gates.memory_unit, section 4's first) is "among the costliest to silence" exactly when it
+    ranks within the first len(memory units), and some of these seeds show each case. (Among the two
+    costliest held on one machine's seeds 0-2; on an AMD EPYC seed 0's ranks 4th of 16 and seed 5's
+    14th: the model spreads the symbol, and the page says so.)"""
+    keys = set()
+    for seed in (0, 1, 2):
+        cfg = gates.GateConfig(seed=seed)
+        model, acc = trained(cfg)
+        assert acc >= 0.99
+        ranking = iv.silencing_ranking(model, cfg)
+        best, units = gates.memory_unit(model, cfg), gates.memory_units(model, cfg).units
+        rank = list(ranking["unit"]).index(best) + 1
+        note = iv.memory_note(model, cfg, ranking, units, 4)
+        assert note.values["best"] == best and note.values["rank"] == rank
+        assert note.key == ("gates.intervene.memory_top" if rank <= len(units) else "gates.intervene.memory_spread")
+        keys.add(note.key)
+    assert "gates.intervene.memory_top" in keys, "no seed's best holder is among the costliest: the page never says so"
 
 
 def test_the_memory_units_rank_as_measured(lstm):
@@ -217,5 +222,12 @@ def test_the_memory_units_rank_as_measured(lstm):
     assert list(note.values["ranks"]) == ranks
     assert list(note.values["costs"]) == [f"{float(cost[u]):.1%}" for u in units]
     together = note.values["together"]
-    assert together >= max(cost[u] for u in units) - 1e-9  # all of them cost at least the costliest one
+    effect = iv.measure(model, cfg, iv.Intervention("hidden", tuple(units)))  # what the learner sees silencing them
+    assert together == pytest.approx(effect.before - effect.after)
+    # silencing is not additive: when the set costs less than its costliest unit alone, the page says so
+    costliest = max(units, key=lambda u: float(cost[u]))
+    less = note.values["less"]
+    assert bool(less) == (together < float(cost[costliest]) - iv.MOVED)
+    if less:
+        assert less.values["unit"] == costliest and f"unit {costliest} alone" in str(less)
     assert note.values["strong"] == sum(s >= gates.STRONG for _, s in gates.unit_ranking(model, cfg))

@@ -979,9 +979,13 @@ def test_char_3_which_sample_repeats_is_measured_on_the_samples(fast_run, zen_ru
         low, high = v["low"], v["high"]
         assert reveal.right == ("same" if abs(low - high) < charlm.SAME else "low" if low > high else "high")
         answers[name] = reveal.right
-    # the grammar's model loops at 0.2; the memorised one recites varied text at 0.2, and at 1.5 a less likely
-    # character throws it off into a loop ("Although never.")
-    assert answers == {"fast": "low", "zen": "high"}
+        # the answer follows the samples, not the temperatures: the same two samples the other way round, the other answer
+        swapped = charlm.temperature_reveal({0.2: samples[1.5], 1.5: samples[0.2]}).right
+        assert swapped == {"low": "high", "high": "low", "same": "same"}[reveal.right]
+    # the grammar's model loops at 0.2. The memorised one's answer depends on the machine's arithmetic: on one it
+    # recited varied text at 0.2 and looped at 1.5 ("Although never."), on another (an AMD EPYC) it looped at 0.2
+    # ("Explicitlicitlity counts.") and the answer was "low" too
+    assert answers["fast"] == "low"
 
 
 def test_char_3_the_grammars_small_alphabet_does_not_saturate_the_measure(fast_run):

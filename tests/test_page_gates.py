@@ -29,6 +29,7 @@ from apptest import (
     open_page,
     texts,
     title_of,
+    train_if_waiting,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -377,9 +378,7 @@ def test_counting_task():
 
 
 def test_sine_task():
-    at = open_gates()
-    at.radio(key="gates_task").set_value("sine").run()
-    no_exception(at)
+    at = train_if_waiting(open_gates().radio(key="gates_task").set_value("sine").run(), "gates")
     assert run_state(at).config.task == "sine"
     assert "Held-out MSE while training" in chart_titles(at)
     assert not at.success, "the sine task has no accuracy to stop early on"
@@ -586,7 +585,7 @@ def test_replace_gap_too_short():
 
 
 def test_sine_input_is_a_coloured_strip():
-    at = open_gates(gates_task="sine")
+    at = train_if_waiting(open_gates(gates_task="sine"), "gates")
     spec, _, _, _ = heatmaps(at)
     head = spec["vconcat"][0]
     assert head["mark"]["type"] == "rect" and head["encoding"]["color"]["field"] == "value"
@@ -905,6 +904,5 @@ def test_interventions_on_a_gru_a_plain_rnn_and_the_sine():
     no_exception(at)
     assert at.selectbox(key="gates_iv_target").options == [EN["gates.intervene.targets.hidden"]]
     assert [b.key for b in at.button if b.key and b.key.startswith("gates_iv_exp_")] == ["gates_iv_exp_silence"]
-    at.radio(key="gates_task").set_value("sine").run()
-    no_exception(at)
+    train_if_waiting(at.radio(key="gates_task").set_value("sine").run(), "gates")
     assert "MSE" in at.metric[0].label and "Pick the units" in texts(at.caption)

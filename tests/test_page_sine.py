@@ -24,6 +24,7 @@ from apptest import (
     specs,
     texts,
     title_of,
+    train_if_waiting,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -205,21 +206,18 @@ def test_models_recipe_and_training_controls(quick: AppTest):
         assert run(at) is not before and getattr(run(at).config, field) == value, key
     assert weight_table(at)["rnn.weight_hh_l0"] == "(12, 4)"
     # the tutorial's recipe: one ordered pass, so its steps are fixed, and its own learning rate
-    at.radio(key="sine_recipe").set_value("tutorial").run()
-    no_exception(at)
+    train_if_waiting(at.radio(key="sine_recipe").set_value("tutorial").run(), "sine")  # 4 models, one window a step
     cfg = run(at).config
     assert (cfg.recipe, cfg.lr, cfg.steps) == ("tutorial", 0.01, 310)
     assert at.number_input(key="sine_lr_tutorial").value == pytest.approx(0.01)
     assert "the 310 steps trained read 1.00 pass(es) over the 310 windows" in texts(at.markdown)
     # the FAQ's alternatives: passes of the ordered pass, and num_iter random windows
     at.radio(key="sine_recipe").set_value("epochs").run()
-    at.number_input(key="sine_passes").set_value(2).run()
-    no_exception(at)
+    train_if_waiting(at.number_input(key="sine_passes").set_value(2).run(), "sine")
     assert (run(at).config.recipe, run(at).config.steps, run(at).last.step) == ("epochs", 620, 620)
     assert "the 620 steps trained are 2.0 passes over the 310 windows" in texts(at.markdown)
     at.radio(key="sine_recipe").set_value("random").run()
-    at.number_input(key="sine_steps_random").set_value(40).run()
-    no_exception(at)
+    train_if_waiting(at.number_input(key="sine_steps_random").set_value(40).run(), "sine")
     assert (run(at).config.recipe, run(at).config.steps, run(at).last.step) == ("random", 40, 40)
     assert "the 40 steps trained read about 0.1 passes' worth" in texts(at.markdown)
     # Retrain trains again, from the same seed to the same losses
