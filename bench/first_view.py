@@ -319,7 +319,7 @@ def _rss_when_idle(pid: int, settle_s: float = 2.0) -> float:
 
 def _load_bench(name: str):
     spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # its dataclasses look it up
     spec.loader.exec_module(module)
     return module
 
@@ -432,15 +432,23 @@ def bench_apptest(pages: list[int], repeats: int) -> dict:
 
 def main(quick: bool = False, pages: tuple[int, ...] = tuple(PAGES), browser: bool = True,
          apptest: bool = True, against: str | None = None, after_start: bool = True,
-         redraws: bool = True) -> dict:
+         redraws: bool = True, emit=None) -> dict:
     """Time every page's first complete view in a browser and through AppTest, the in-app click,
     the first visitor after a server start, the redraws (bench/redraw.py) and the server's RSS
     (or, against a revision, this tree's and that revision's views interleaved). Returns the
-    figures, each one of "lines" (printed one JSON line each)."""
+    figures, each one of "lines" (printed one JSON line each); emit(line): called with each line as soon
+    as it is measured, so a later phase's failure loses nothing."""
     repeats = 3 if quick else 5
     t0 = time.perf_counter()
     head = {"bench": "first_view", "repeats": repeats, "pages": list(pages)}
-    lines = []
+
+    class Lines(list):
+        def append(self, line: dict) -> None:
+            super().append({**head, **line})
+            if emit is not None:
+                emit(self[-1])
+
+    lines = Lines()
     if against:
         lines.append({"figure": "against", **bench_against(against, list(pages), repeats)})
     if browser and not against:  # first: the server is its own process, so AppTest's cold runs stay this process's first
@@ -460,7 +468,7 @@ def main(quick: bool = False, pages: tuple[int, ...] = tuple(PAGES), browser: bo
         lines.append({"figure": "redraw", **_load_bench("redraw").main(quick=quick)})
     if apptest and not against:
         lines.append({"figure": "apptest", **bench_apptest(list(pages), repeats)})
-    return {**head, "lines": [{**head, **line} for line in lines], "bench_seconds": round(time.perf_counter() - t0, 1)}
+    return {**head, "lines": list(lines), "bench_seconds": round(time.perf_counter() - t0, 1)}
 
 
 if __name__ == "__main__":
@@ -469,6 +477,5 @@ if __name__ == "__main__":
     against = args[args.index("--against") + 1] if "--against" in args else None
     figures = main(quick="--quick" in args, pages=chosen, browser="--no-browser" not in args,
                    apptest="--no-apptest" not in args, against=against, after_start="--no-after-start" not in args,
-                   redraws="--no-redraw" not in args)
-    for line in figures["lines"]:
-        print(json.dumps(line, ensure_ascii=False), flush=True)
+                   redraws="--no-redraw" not in args,
+                   emit=lambda line: print(json.dumps(line, ensure_ascii=False), flush=True))
