@@ -524,6 +524,8 @@ def main(quick: bool = False, browser_too: bool = True) -> dict:
 # ---------------------------------------------------------------- --proxy: replicas behind nginx
 
 SERVE = ROOT / "deploy" / "serve.sh"
+AUTO = {"RNNVIZ_AUTO_SECONDS": "600"}  # every private seed trains at once, as bench/rss.py's: on a slower machine the
+#                                       char page's run is estimated above 5 s and would wait for its Train button
 PROXY_PORT = {1: 8710, 2: 8720}  # nginx's port per layout; serve.sh puts its processes above it
 KILL_PORT = 8740
 START_S = 180  # serve.sh's N processes up and nginx serving
@@ -592,7 +594,8 @@ class Layout:
         self._ready = threading.Event()
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(["bash", str(SERVE), str(n), str(port)], cwd=ROOT, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                     env={**os.environ, **AUTO})
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.monotonic() + START_S
         while not (self._ready.is_set() and len(self.pids) == n) and self.proc.poll() is None \

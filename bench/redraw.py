@@ -76,7 +76,7 @@ KNOBS = (
          note="a click on a forget-gate cell picks its unit (2, then 10: the default run)"),
     Knob("interventions_start", "/LSTM_Gates", ("gates_1",), "gates_iv_start", "number", (3, 4),
          note="section 6's 'from step'"),
-    Knob("char_temperature", "/Char_Generation", (), "char_temp", "number", (0.8, 1.0),
+    Knob("char_temperature", "/Char_Generation", (), "char_temp", "number", (1.0, 1.2),  # 0.8 is the default: no change, no rerun
          note="section 5's temperature"),
     Knob("char_unit", "/Char_Generation", (), "char_unit", "number", (2, 3), note="section 6's unit"),
     Knob("char_position", "/Char_Generation", (), "char_span_t", "number", (200, 201),
