@@ -441,34 +441,33 @@ def main(quick: bool = False, pages: tuple[int, ...] = tuple(PAGES), browser: bo
     repeats = 3 if quick else 5
     t0 = time.perf_counter()
     head = {"bench": "first_view", "repeats": repeats, "pages": list(pages)}
+    lines = []
 
-    class Lines(list):
-        def append(self, line: dict) -> None:
-            super().append({**head, **line})
-            if emit is not None:
-                emit(self[-1])
+    def add(line: dict) -> None:
+        lines.append({**head, **line})
+        if emit is not None:
+            emit(lines[-1])
 
-    lines = Lines()
     if against:
-        lines.append({"figure": "against", **bench_against(against, list(pages), repeats)})
+        add({"figure": "against", **bench_against(against, list(pages), repeats)})
     if browser and not against:  # first: the server is its own process, so AppTest's cold runs stay this process's first
         views = bench_browser(list(pages), repeats)
         keys = ("from_home_click_s", "click_over_home_view", "from_home_meets_target")
-        lines.append({"figure": "first_view", "target_s": TARGET_S, "ratio_target": RATIO_TARGET,
+        add({"figure": "first_view", "target_s": TARGET_S, "ratio_target": RATIO_TARGET,
                       **{k: {f: v for f, v in page.items() if f not in keys} for k, page in views.items()
                          if k.startswith("page")}})
-        lines.append({"figure": "in_app_click", "target_s": CLICK_TARGET_S,
+        add({"figure": "in_app_click", "target_s": CLICK_TARGET_S,
                       **{k: {f: page[f] for f in keys} for k, page in views.items() if k.startswith("page")}})
-        lines.append({"figure": "rss", "after_one_learner_opened_every_page_mb": views["rss_after_one_learner_mb"],
+        add({"figure": "rss", "after_one_learner_opened_every_page_mb": views["rss_after_one_learner_mb"],
                       "target_mb": 600, "note": "bench/rss.py: 8 private-model sessions, and where memory goes"})
     if after_start and not against:
-        lines.append({"figure": "first_visitor_after_server_start", "target_s": AFTER_START_TARGET_S,
+        add({"figure": "first_visitor_after_server_start", "target_s": AFTER_START_TARGET_S,
                       **bench_after_start(list(pages), 1 if quick else 3)})
     if redraws and not against:
-        lines.append({"figure": "redraw", **_load_bench("redraw").main(quick=quick)})
+        add({"figure": "redraw", **_load_bench("redraw").main(quick=quick)})
     if apptest and not against:
-        lines.append({"figure": "apptest", **bench_apptest(list(pages), repeats)})
-    return {**head, "lines": list(lines), "bench_seconds": round(time.perf_counter() - t0, 1)}
+        add({"figure": "apptest", **bench_apptest(list(pages), repeats)})
+    return {**head, "lines": lines, "bench_seconds": round(time.perf_counter() - t0, 1)}
 
 
 if __name__ == "__main__":
