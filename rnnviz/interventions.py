@@ -288,7 +288,7 @@ def memory_note(model: gates.GateNet, cfg: gates.GateConfig, ranking: pd.DataFra
     top = "top" if ranks[0] <= len(units) else "spread"
     lost = together.before - together.after
     costliest = max(units, key=lambda u: float(cost[u]))  # silencing is not additive: the set can cost less
-    less = Message("gates.intervene.together_less", unit=costliest, alone=float(cost[costliest]), together=lost) \
+    less = Message("gates.intervene.together_less", unit=costliest, alone=float(cost[costliest])) \
         if lost < float(cost[costliest]) - MOVED else ""
     return Message(f"gates.intervene.memory_{top}", n=n, units=gates.Listing(units), ranks=gates.Listing(ranks),
                    best=units[0], rank=ranks[0],
